@@ -1,0 +1,59 @@
+"""partywidget: PartyKit-style realtime rooms for Jupyter.
+
+The public surface is small on purpose (pinned by ``tests/test_exports.py``):
+
+* :class:`Party` to write server-side room logic;
+* :func:`connect` to join a room from Python (kernels, scripts);
+* :class:`Chat` and :class:`Board`, the notebook widgets;
+* the error tree rooted at :class:`PartyWidgetError`.
+
+``%load_ext partywidget`` registers the ``%party``, ``%chat`` and ``%board`` magics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (AuthError, ClientError, ConfigurationError, InvalidName, LimitExceeded,
+                     NotConnectedError, PartyWidgetError, ProtocolError, StorageError,
+                     UnknownParty)
+from .rooms import Party
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
+    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
+    "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+]
+
+if TYPE_CHECKING:
+    from .client import connect
+    from .widgets import Board, Chat
+
+
+def __getattr__(name: str) -> Any:
+    # The server imports this package too; it should not pay for websockets
+    # clients or anywidget, so those load on first use.
+    if name == "connect":
+        from .client import connect
+
+        return connect
+    if name in ("Chat", "Board"):
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'partywidget' has no attribute {name!r}")
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .server.extension import PartyWidget
+
+    return [{"module": "partywidget", "app": PartyWidget}]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext partywidget``: register the magics."""
+    from .magics import register
+
+    register(ipython)

@@ -1,0 +1,88 @@
+"""The ``partywidget`` command: ``serve`` (standalone room host) and ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from .errors import PartyWidgetError
+from .server.config import RoomOptions
+
+__all__ = ["main"]
+
+
+def _party_spec(text: str) -> tuple[str, str]:
+    name, sep, spec = text.partition("=")
+    if not sep or not name or ":" not in spec:
+        raise argparse.ArgumentTypeError(f"expected NAME=package.module:Class, got {text!r}")
+    return name, spec
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partywidget",
+                                     description="PartyKit-style realtime rooms for Jupyter.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve", help="run a standalone room host (like `partykit dev`)",
+        description="Serve rooms at http://HOST:PORT/parties/{party}/{room}. On loopback no "
+                    "token is needed (dev mode); on any other address --token is required.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=1999, help="port (default 1999)")
+    serve.add_argument("--storage", default="",
+                       help="'memory:', 'sqlite:///path.db' or a .db path "
+                            "(default: partywidget.db in the current directory)")
+    serve.add_argument("--history", type=int, default=1000,
+                       help="messages each room keeps (default 1000)")
+    serve.add_argument("--party", action="append", type=_party_spec, default=[],
+                       metavar="NAME=module:Class", help="register a party (repeatable)")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                       help="browser origin allowed besides loopback pages (repeatable; '*' "
+                            "allows all)")
+    serve.add_argument("--token", default="",
+                       help="token clients must present (default: $PARTYWIDGET_TOKEN; required "
+                            "off loopback)")
+    serve.add_argument("--prefix", default="/",
+                       help="URL path prefix, e.g. a JupyterHub service prefix (default /)")
+    serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    demo = commands.add_parser(
+        "demo", help="open JupyterLab on the quickstart notebook with rooms enabled")
+    demo.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .server.standalone import run
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
+    options = RoomOptions(storage=args.storage, history=args.history,
+                          parties=dict(args.party), allowed_origins=args.allow_origin)
+    host = options.make_host(default_dir=".")
+    asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
+                    allowed_origins=args.allow_origin, prefix=args.prefix))
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(port=args.port, open_browser=not args.no_browser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return serve(args) if args.command == "serve" else demo(args)
+    except PartyWidgetError as exc:
+        print(f"partywidget: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""``LogParty``: the join-then-live machinery shared by the chat and the board.
+
+A log party keeps its durable state in the room's log. A joiner gets a
+``welcome``, then the retained log as one frame (or, when it resumes with
+``?since=<id>&epoch=<epoch>``, exactly the entries after ``since``), then live
+frames. Live frames published while the joiner's history is being read wait in
+a per-joiner backlog and are forwarded afterwards only if they are newer than
+what the history held: no gap, no duplicate, no reordering.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..rooms import Connection, ConnectionContext, Outgoing, Party
+from ..rooms.wire import encode_json
+from ..storage import LogEntry, LogState
+
+__all__ = ["LogParty", "int_or_none", "now_ms"]
+
+
+def int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class LogParty(Party):
+    """Base for parties whose state is the room log. Subclasses name the frames."""
+
+    #: ``type`` of the frame that carries the retained log on join.
+    history_type = "history"
+    #: Name of the list inside that frame.
+    history_key = "messages"
+
+    async def on_start(self) -> None:
+        self.log = self.room.storage.log
+        self.joining: dict[str, list[tuple[int, Outgoing]]] = {}
+
+    def entry_frame(self, offset: int, entry: str) -> str:
+        """One stored entry (a JSON object without ``id``) as a wire object with ``id``."""
+        return '{"id":%d,%s' % (offset, entry[1:])
+
+    def history_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
+        """The join frame, assembled from stored text without re-encoding it."""
+        items = ",".join(self.entry_frame(offset, entry) for offset, entry in entries)
+        return '{"type":%s,"%s":[%s],"epoch":%s,"recovered":%s}' % (
+            encode_json(self.history_type), self.history_key, items, encode_json(state.epoch),
+            "true" if recovered else "false")
+
+    async def read_since(self, query: dict[str, str]) -> tuple[LogState, list[LogEntry], bool]:
+        """The log for a (re)joining client: resumed if ``since``/``epoch`` allow it."""
+        since = int_or_none(query.get("since"))
+        state, entries = await self.log.read()
+        recovered = since is not None and state.can_resume(since, query.get("epoch"))
+        if recovered:
+            entries = [(offset, entry) for offset, entry in entries if offset > since]
+        return state, entries, recovered
+
+    def welcome(self, connection: Connection, state: LogState) -> dict[str, Any]:
+        """The first frame a joiner gets; subclasses add their own fields."""
+        return {"type": "welcome", "roomId": self.room.id, "party": self.room.name,
+                "id": connection.id, "user": connection.user, "epoch": state.epoch,
+                "users": [c.info() for c in self.room.get_connections()]}
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        self.joining[connection.id] = []
+        try:
+            state, entries, recovered = await self.read_since(ctx.query)
+            connection.send(self.welcome(connection, state))
+            connection.send(self.history_frame(state, entries, recovered))
+        finally:
+            backlog = self.joining.pop(connection.id, [])
+        for offset, out in backlog:
+            if offset == 0 or offset > state.top:
+                connection.deliver(out)
+        self.publish({"type": "userJoined", "id": connection.id, "user": connection.user},
+                     exclude=(connection.id,))
+
+    async def on_close(self, connection: Connection) -> None:
+        self.joining.pop(connection.id, None)
+        self.publish({"type": "userLeft", "id": connection.id, "user": connection.user})
+
+    def publish(self, message: Any, offset: int = 0, exclude: tuple[str, ...] = ()) -> None:
+        """Broadcast; joiners get it after their history, if it is newer than it.
+
+        ``offset`` is the log offset the frame announces (0 for frames that are
+        not log entries: presence, deletions, ephemeral drawing).
+        """
+        out = Outgoing.of(message)
+        if self.joining:
+            for backlog in self.joining.values():
+                backlog.append((offset, out))
+            self.room.broadcast(out, exclude=(*self.joining, *exclude))
+        else:
+            self.room.broadcast(out, exclude=exclude)
+
+    async def stored(self, offset: int) -> str | None:
+        """The stored entry at ``offset``, if it is still retained."""
+        _, entries = await self.log.read(after=offset - 1)
+        if entries and entries[0][0] == offset:
+            return entries[0][1]
+        return None

@@ -1,0 +1,157 @@
+"""A connection as a room sees it: an id, a verified user, and a way to send.
+
+The room core never touches a socket. An adapter hands each accepted socket to
+the core wrapped in a :class:`Transport`: "put these bytes on the wire without
+waiting" and "close". Back-pressure is the adapter's to measure
+(``buffered_amount``) and the connection's to enforce (close with 4008).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .limits import Limits, TokenBucket
+from .wire import CloseCode, Outgoing, encode_json
+
+if TYPE_CHECKING:
+    from .room import Room
+
+__all__ = ["Connection", "ConnectionContext", "Transport", "User"]
+
+log = logging.getLogger("partywidget")
+
+#: A user as the host authenticated it: ``username``, ``name``, ``display_name``,
+#: ``initials``, ``color`` and, for Python clients, ``kernel: True``. Plain JSON.
+User = Mapping[str, Any]
+
+
+class Transport(Protocol):
+    """What a room needs from a socket. Implemented by each adapter."""
+
+    def send(self, message: Outgoing) -> None:
+        """Queue ``message`` for the wire without blocking; never raises for a closed socket."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Start a close handshake (or drop the socket if it is already gone)."""
+
+    @property
+    def buffered_amount(self) -> int:
+        """Bytes queued for this socket and not yet written to the kernel."""
+
+
+class ConnectionContext:
+    """What the client's request said, for ``on_connect(conn, ctx)``.
+
+    ``query`` holds the first value of each query parameter (form-decoded, as
+    partysocket encodes them); ``headers`` the request headers. Neither carries
+    identity: that is ``conn.user``, set by the host.
+    """
+
+    __slots__ = ("url", "query", "headers")
+
+    def __init__(
+        self, url: str, query: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.url = url
+        self.query = dict(query)
+        self.headers = dict(headers or {})
+
+    def __repr__(self) -> str:
+        return f"<ConnectionContext {self.url!r}>"
+
+
+class Connection:
+    """One client in one room.
+
+    ``id`` is the client-chosen ``_pk`` (PartyKit semantics), ``user`` the
+    identity the host authenticated, ``state`` free per-connection state for the
+    party, ``tags`` set once by ``Party.get_connection_tags``.
+    """
+
+    __slots__ = ("id", "user", "state", "tags", "uri", "_transport", "_limits", "_bucket",
+                 "_refused", "_room", "open", "__weakref__")
+
+    def __init__(
+        self,
+        id: str,
+        user: User,
+        transport: Transport,
+        *,
+        uri: str = "",
+        limits: Limits | None = None,
+    ) -> None:
+        self.id = id
+        self.user = dict(user)
+        self.state: Any = None
+        self.tags: tuple[str, ...] = (id,)
+        self.uri = uri
+        self._transport = transport
+        self._limits = limits or Limits()
+        self._bucket = TokenBucket(self._limits.messages_per_second, self._limits.message_burst)
+        self._refused = 0
+        self._room: Room | None = None
+        self.open = True
+
+    @property
+    def room(self) -> Room | None:
+        """The room this connection joined, once it has."""
+        return self._room
+
+    def send(self, message: Any) -> None:
+        """Send to this client: ``str``/``bytes`` as they are, anything else as JSON."""
+        self.deliver(Outgoing.of(message))
+
+    def deliver(self, message: Outgoing) -> None:
+        """Hand an already encoded message to the transport, enforcing the queue bound."""
+        if not self.open:
+            return
+        if self._transport.buffered_amount + len(message.data) > self._limits.max_buffered_bytes:
+            # The client stopped reading (reliability case 26): bounded memory wins
+            # over delivery; the client can resume by offset after it reconnects.
+            log.info("closing connection %s: outgoing queue over %d bytes",
+                     self.id, self._limits.max_buffered_bytes)
+            self.close(CloseCode.SLOW_CONSUMER, "slow consumer")
+            return
+        self._transport.send(message)
+
+    def close(self, code: int = CloseCode.NORMAL, reason: str = "") -> None:
+        """Close the socket; the room sees the close through the adapter."""
+        if self.open:
+            self.open = False
+            self._transport.close(int(code), reason)
+
+    def admit(self) -> bool:
+        """Spend a rate-limit token for one incoming message; False means refuse it."""
+        if self._bucket.allow():
+            self._refused = 0
+            return True
+        self._refused += 1
+        if self._refused >= self._limits.max_refused_in_a_row:
+            self.close(CloseCode.FLOODING, "too many messages")
+        return False
+
+    def set_tags(self, tags: Any) -> None:
+        """Set the tags (the id is always the first), checked against the limits."""
+        extra = [t for t in (tags or ()) if t != self.id]
+        for tag in extra:
+            if not isinstance(tag, str) or not tag or len(tag) > self._limits.max_tag_length:
+                raise ValueError(
+                    f"expected tags of 1 to {self._limits.max_tag_length} characters, got {tag!r}")
+        if len(extra) + 1 > self._limits.max_tags:
+            raise ValueError(f"expected at most {self._limits.max_tags} tags, got {len(extra) + 1}")
+        self.tags = (self.id, *extra)
+
+    def info(self) -> dict[str, Any]:
+        """The public description of this connection used in presence lists."""
+        return {"id": self.id, "user": self.user}
+
+    def __repr__(self) -> str:
+        who = self.user.get("username", "?")
+        return f"<Connection {self.id} user={who!r}{'' if self.open else ' closed'}>"
+
+
+def error_message(code: str, message: str) -> str:
+    """The ``{"type": "error"}`` frame of the wire contract, as JSON text."""
+    return encode_json({"type": "error", "code": code, "message": message})

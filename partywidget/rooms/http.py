@@ -1,0 +1,60 @@
+"""Transport-free HTTP for ``Party.on_request`` (PartyKit's ``onRequest``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ProtocolError
+from .connection import User
+from .wire import decode_json, encode_json
+
+__all__ = ["Request", "Response"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request to a room: ``/parties/{party}/{room}[/{path}]``.
+
+    ``user`` is the authenticated identity, ``path`` the sub-path after the
+    room (``""`` for the room itself), ``query`` the first value of each
+    parameter.
+    """
+
+    method: str
+    url: str
+    user: User
+    path: str = ""
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def text(self) -> str:
+        """The body as UTF-8 text; invalid UTF-8 is a 400, not a 500."""
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError("bad_encoding", "expected a UTF-8 request body") from None
+
+    def json(self, max_depth: int = 32) -> Any:
+        """The body parsed as strict JSON (see :func:`decode_json`)."""
+        return decode_json(self.text(), max_depth=max_depth)
+
+
+@dataclass(frozen=True)
+class Response:
+    """What ``on_request`` returns; build with :meth:`json` or :meth:`text`."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, value: Any, status: int = 200) -> Response:
+        return cls(encode_json(value).encode("utf-8"), status,
+                   {"Content-Type": "application/json; charset=utf-8"})
+
+    @classmethod
+    def text(cls, text: str, status: int = 200) -> Response:
+        return cls(text.encode("utf-8"), status, {"Content-Type": "text/plain; charset=utf-8"})

@@ -1,0 +1,283 @@
+"""A room: its connections, its party instance, its storage, its alarm.
+
+Adapters drive a room with four calls: :meth:`Room.connect`,
+:meth:`Room.receive`, :meth:`Room.disconnect` and :meth:`Room.request`. The
+party talks back through :meth:`Room.broadcast`, :meth:`Connection.send` and
+:attr:`Room.storage`. Nothing here knows what a socket is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PartyWidgetError, ProtocolError
+from ..storage.base import RoomStorage
+from .connection import Connection, ConnectionContext, User, error_message
+from .http import Request, Response
+from .limits import Limits
+from .party import Party
+from .wire import CloseCode, Outgoing
+
+if TYPE_CHECKING:
+    from .host import RoomHost
+
+__all__ = ["IdConflict", "Room"]
+
+log = logging.getLogger("partywidget")
+
+_ALARM_KEY = "alarm"
+
+
+class IdConflict(PartyWidgetError):
+    """A live connection of *another* user already has this ``_pk`` (HTTP 409)."""
+
+
+class Room:
+    """One room of one party. Created by :class:`~partywidget.rooms.host.RoomHost`."""
+
+    def __init__(self, host: RoomHost, party_name: str, id: str, party_class: type[Party],
+                 storage: RoomStorage, meta: RoomStorage, limits: Limits) -> None:
+        self.id = id
+        self.name = party_name
+        self.storage = storage
+        self.limits = limits
+        self._meta = meta
+        self._host = host
+        self._party_class = party_class
+        self._party: Party | None = None
+        self._start_lock = asyncio.Lock()
+        self._connections: dict[str, Connection] = {}
+        self._requests = 0
+        self._alarm_at: float | None = None
+        self._alarm_handle: asyncio.TimerHandle | None = None
+
+    def __repr__(self) -> str:
+        return f"<Room {self.name}/{self.id} connections={len(self._connections)}>"
+
+    @property
+    def key(self) -> str:
+        """``party/room``: how storage and logs name this room."""
+        return f"{self.name}/{self.id}"
+
+    @property
+    def party(self) -> Party | None:
+        """The party instance, once ``on_start`` has succeeded."""
+        return self._party
+
+    # lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> Party:
+        """Create the party and await ``on_start`` once; a failure is retried next time."""
+        if self._party is not None:
+            return self._party
+        async with self._start_lock:
+            if self._party is None:
+                party = self._party_class(self)
+                await party.on_start()
+                self._party = party
+                alarm = await self._meta.get(_ALARM_KEY)
+                if isinstance(alarm, (int, float)):
+                    self._schedule_alarm(float(alarm))
+        return self._party
+
+    @property
+    def idle(self) -> bool:
+        """No connections, no request in flight and no alarm pending."""
+        return not self._connections and not self._requests and self._alarm_at is None
+
+    # connections -------------------------------------------------------------
+
+    @property
+    def connections(self) -> dict[str, Connection]:
+        """Open connections by id (a copy: iterate freely)."""
+        return dict(self._connections)
+
+    def get_connection(self, id: str) -> Connection | None:
+        return self._connections.get(id)
+
+    def get_connections(self, tag: str | None = None) -> Iterator[Connection]:
+        """Every connection, or those carrying ``tag``."""
+        for conn in list(self._connections.values()):
+            if tag is None or tag in conn.tags:
+                yield conn
+
+    def check_id(self, id: str, user: User) -> None:
+        """Refuse a ``_pk`` held by another user's live connection (no hijacking).
+
+        The same user presenting a live id (a reconnect racing its own
+        half-open socket) is allowed: :meth:`connect` replaces the old one.
+        """
+        current = self._connections.get(id)
+        if current is not None and current.user.get("username") != user.get("username"):
+            raise IdConflict(f"connection id {id[:40]!r} is in use by another user")
+
+    async def connect(self, conn: Connection, ctx: ConnectionContext) -> bool:
+        """Admit ``conn``: start the room if needed, then ``on_connect``.
+
+        Returns False (and closes ``conn`` with 1011) if the party failed.
+        """
+        try:
+            party = await self.start()
+        except Exception:
+            log.exception("room %s: on_start failed; connection %s refused", self.key, conn.id)
+            conn.close(CloseCode.INTERNAL_ERROR, "room failed to start")
+            self._host.release(self)
+            return False
+        try:
+            self.check_id(conn.id, conn.user)
+        except IdConflict as exc:
+            conn.close(CloseCode.POLICY_VIOLATION, str(exc))
+            self._host.release(self)
+            return False
+        old = self._connections.pop(conn.id, None)
+        if old is not None:
+            old._room = None
+            old.close(CloseCode.REPLACED, "replaced by a newer connection with the same id")
+            await self._call(party.on_close, old, None)
+        conn._room = self
+        self._connections[conn.id] = conn
+        try:
+            conn.set_tags(party.get_connection_tags(conn, ctx))
+            await party.on_connect(conn, ctx)
+        except Exception as exc:
+            await self._hook_failed(conn, exc, "on_connect")
+            return False
+        return True
+
+    async def receive(self, conn: Connection, message: str | bytes) -> None:
+        """A frame from ``conn``: rate-limit it, then ``on_message``."""
+        party = self._party
+        if party is None or conn._room is not self or not conn.open:
+            return
+        if not conn.admit():
+            if conn.open:
+                conn.send(error_message(
+                    "rate_limited",
+                    f"expected at most {self.limits.messages_per_second:g} messages per "
+                    "second; this one was dropped"))
+            return
+        if isinstance(message, bytes) and not party.accepts_binary:
+            conn.close(CloseCode.POLICY_VIOLATION, "this party accepts text frames only")
+            return
+        try:
+            await party.on_message(message, conn)
+        except ProtocolError as exc:
+            conn.send(error_message(exc.code, str(exc)))
+        except Exception as exc:
+            await self._hook_failed(conn, exc, "on_message")
+
+    async def disconnect(self, conn: Connection) -> None:
+        """``conn`` is gone (either side closed). Runs ``on_close`` once."""
+        conn.open = False
+        if conn._room is not self or self._connections.get(conn.id) is not conn:
+            return
+        del self._connections[conn.id]
+        conn._room = None
+        if self._party is not None:
+            await self._call(self._party.on_close, conn, None)
+        self._host.release(self)
+
+    def broadcast(self, message: Any, exclude: Iterable[str] = ()) -> None:
+        """Send to every connection but those in ``exclude``, encoded once.
+
+        Never waits on a socket: each connection's transport queues the same
+        bytes, and a client that stopped reading is cut off by its queue bound.
+        """
+        out = Outgoing.of(message)
+        if exclude:
+            skip = set(exclude)
+            for conn in list(self._connections.values()):
+                if conn.id not in skip:
+                    conn.deliver(out)
+        else:
+            for conn in list(self._connections.values()):
+                conn.deliver(out)
+
+    async def _hook_failed(self, conn: Connection, exc: BaseException, hook: str) -> None:
+        log.error("room %s: %s raised for connection %s", self.key, hook, conn.id,
+                  exc_info=exc)
+        if self._party is not None:
+            await self._call(self._party.on_error, conn, exc)
+        # 1011 without details: the reason is in the server log, not on the wire.
+        conn.close(CloseCode.INTERNAL_ERROR, "internal error")
+        await self.disconnect(conn)
+
+    async def _call(self, hook: Any, conn: Connection, arg: Any) -> None:
+        try:
+            await (hook(conn) if arg is None else hook(conn, arg))
+        except Exception:
+            log.exception("room %s: %s raised", self.key, getattr(hook, "__name__", hook))
+
+    # HTTP --------------------------------------------------------------------
+
+    async def request(self, request: Request) -> Response:
+        """Serve HTTP through ``on_request``; errors become 400/500 JSON, never tracebacks."""
+        self._requests += 1
+        try:
+            party = await self.start()
+            return await party.on_request(request)
+        except ProtocolError as exc:
+            return Response.json({"type": "error", "code": exc.code, "message": str(exc)}, 400)
+        except Exception:
+            log.exception("room %s: on_request failed", self.key)
+            return Response.json({"type": "error", "code": "internal",
+                                  "message": "internal error (see the server log)"}, 500)
+        finally:
+            self._requests -= 1
+            self._host.release(self)
+
+    # alarms ------------------------------------------------------------------
+
+    async def set_alarm(self, when: float) -> None:
+        """Call ``on_alarm`` at ``when`` (Unix seconds); replaces any earlier alarm.
+
+        The alarm is stored, keeps the room loaded, and is rescheduled when the
+        room loads again after a restart.
+        """
+        await self._meta.put(_ALARM_KEY, float(when))
+        self._schedule_alarm(float(when))
+
+    async def get_alarm(self) -> float | None:
+        return self._alarm_at
+
+    async def delete_alarm(self) -> None:
+        await self._meta.delete(_ALARM_KEY)
+        self._cancel_alarm()
+        self._host.release(self)
+
+    def _schedule_alarm(self, when: float) -> None:
+        self._cancel_alarm()
+        self._alarm_at = when
+        delay = max(0.0, when - time.time())
+        self._alarm_handle = asyncio.get_running_loop().call_later(
+            delay, lambda: asyncio.ensure_future(self._fire_alarm()))
+
+    def _cancel_alarm(self) -> None:
+        if self._alarm_handle is not None:
+            self._alarm_handle.cancel()
+        self._alarm_handle = None
+        self._alarm_at = None
+
+    async def _fire_alarm(self) -> None:
+        self._alarm_handle = None
+        self._alarm_at = None
+        try:
+            await self._meta.delete(_ALARM_KEY)
+            party = await self.start()
+            await party.on_alarm()
+        except Exception:
+            log.exception("room %s: on_alarm failed", self.key)
+        finally:
+            self._host.release(self)
+
+    async def unload(self, code: int = CloseCode.GOING_AWAY, reason: str = "room unloaded") -> None:
+        """Close every connection (clients reconnect and resume) and cancel the alarm."""
+        if self._alarm_handle is not None:
+            self._alarm_handle.cancel()
+        for conn in list(self._connections.values()):
+            conn.close(code, reason)
+            await self.disconnect(conn)

@@ -1,0 +1,129 @@
+"""The Jupyter server extension: rooms at ``{base_url}partywidget/parties/{party}/{room}``.
+
+Modelled on jupyter_server's own kernel socket: ``WebSocketMixin`` (pings,
+``allow_origin``-aware origin check), ``@ws_authenticated`` (403, no redirect),
+an explicit ``authorizer.is_authorized`` with our own ``auth_resource``, and no
+side effect before all of that has passed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.auth.decorator import ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
+from tornado.web import HTTPError
+from tornado.websocket import WebSocketHandler
+from traitlets import Unicode
+
+from .. import __version__
+from ..rooms import RoomHost
+from .config import RoomOptions
+from .handler import RoomHandlerMixin
+
+__all__ = ["JupyterRoomHandler", "PartyWidget"]
+
+AUTH_RESOURCE = "partywidget"
+
+
+def _initials(name: str) -> str:
+    words = [w for w in name.replace("-", " ").replace("_", " ").split() if w]
+    return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, JupyterHandler):
+    """WebSocket and HTTP for one room inside a Jupyter server."""
+
+    auth_resource = AUTH_RESOURCE
+
+    def initialize(self, room_host: RoomHost, rooms_prefix: str) -> None:
+        self.room_host = room_host
+        self.rooms_prefix = rooms_prefix
+
+    def refuse_unless_allowed(self) -> None:
+        # Authentication is the decorator's (403 before this runs); the origin
+        # of WebSocket upgrades is checked by Tornado through WebSocketMixin,
+        # and of POSTs by JupyterHandler's XSRF check.
+        action = "execute" if self.is_upgrade() else (
+            "read" if self.request.method == "GET" else "write")
+        if not self.authorizer.is_authorized(self, self.current_user, action, AUTH_RESOURCE):
+            raise HTTPError(403, reason=f"Not allowed to {action} rooms")
+
+    def room_user(self) -> dict[str, Any]:
+        user = self.current_user
+        info: dict[str, Any] = {
+            "username": user.username,
+            "name": user.name or user.username,
+            "display_name": user.display_name or user.name or user.username,
+            "initials": user.initials or _initials(user.display_name or user.username),
+            "color": user.color,
+            # Everyone this server authenticates may use it as its owner does.
+            "moderator": True,
+        }
+        if self.token_authenticated and type(self.identity_provider).__module__.startswith(
+                "jupyter_server."):
+            # jupyter_server gives token holders a random anonymous identity per
+            # request; on a personal server the token holder is its owner.
+            owner = getpass.getuser()
+            info.update(username=owner, name=owner, display_name=owner,
+                        initials=_initials(owner))
+        if self.query_args().get("client") == "kernel":
+            info["kernel"] = True
+        return info
+
+    get = ws_authenticated(RoomHandlerMixin.get)
+    post = ws_authenticated(RoomHandlerMixin.post)
+    put = ws_authenticated(RoomHandlerMixin.put)
+    delete = ws_authenticated(RoomHandlerMixin.delete)
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        result = super().prepare(*args, **kwargs)
+        if result is not None:
+            await result
+        await self.room_host.start()
+
+
+class PartyWidget(RoomOptions, ExtensionApp):
+    """partywidget's Jupyter server extension (configure as ``c.PartyWidget.*``)."""
+
+    name = "partywidget"
+    description = "PartyKit-style realtime rooms for notebooks"
+    load_other_extensions = True
+
+    url_prefix = Unicode("partywidget", help="Path under base_url where rooms are served.")
+
+    room_host: RoomHost
+
+    def initialize_settings(self) -> None:
+        default_dir = jupyter_data_dir()
+        self.room_host = self.make_host(default_dir)
+        self.settings["partywidget_room_host"] = self.room_host
+        base = self.serverapp.base_url
+        self.rooms_prefix = url_path_join(base, self.url_prefix, "parties") + "/"
+        self.log.info("partywidget %s: rooms at %s{party}/{room}, parties %s, storage %s",
+                      __version__, self.rooms_prefix, ", ".join(sorted(self.room_host.parties)),
+                      self.room_host.storage.description)
+        # Kernels started by this server inherit these, so partywidget.connect()
+        # in a notebook finds its own server without a URL or token.
+        os.environ["PARTYWIDGET_JUPYTER_URL"] = url_path_join(
+            self.serverapp.connection_url, self.url_prefix)
+        token = getattr(self.serverapp.identity_provider, "token", "") or ""
+        if token:
+            os.environ["PARTYWIDGET_JUPYTER_TOKEN"] = token
+
+    def initialize_handlers(self) -> None:
+        kwargs = {"room_host": self.room_host, "rooms_prefix": self.rooms_prefix}
+        self.handlers.append((rf"/{self.url_prefix}/parties/.*", JupyterRoomHandler, kwargs))
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        await super()._start_jupyter_server_extension(serverapp)
+        await self.room_host.start()
+
+    async def stop_extension(self) -> None:
+        await self.room_host.close()

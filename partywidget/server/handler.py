@@ -1,0 +1,239 @@
+"""The one handler shape both adapters share: Tornado socket <-> room core.
+
+``RoomHandlerMixin`` does everything but authentication and origin policy,
+which each adapter supplies (jupyter_server's own machinery in the extension,
+a token and an origin list in ``partywidget serve``). The order on every
+request is the one jupyter_server's kernel socket uses: authenticate, check
+the origin, authorize, and only then validate names and create the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from tornado.iostream import StreamBufferFullError, StreamClosedError
+from tornado.web import HTTPError
+
+from ..errors import InvalidName, UnknownParty
+from ..rooms import (CloseCode, Connection, ConnectionContext, IdConflict, Outgoing, Request,
+                     Room, RoomHost)
+
+__all__ = ["RoomHandlerMixin", "TornadoTransport", "parse_room_path"]
+
+log = logging.getLogger("partywidget")
+
+MAX_ID_LENGTH = 128
+
+
+def ws_frame(out: Outgoing) -> bytes:
+    """An unmasked server frame (RFC 6455 §5.2) for ``out``, built once per message."""
+    data = out.data
+    opcode = 0x81 if out.is_text else 0x82
+    n = len(data)
+    if n < 126:
+        header = struct.pack("!BB", opcode, n)
+    elif n <= 0xFFFF:
+        header = struct.pack("!BBH", opcode, 126, n)
+    else:
+        header = struct.pack("!BBQ", opcode, 127, n)
+    return header + data
+
+
+class TornadoTransport:
+    """Writes prebuilt frames straight to the upgraded stream.
+
+    Compression is never negotiated on these sockets, so every recipient gets
+    the same bytes: the frame is built once per broadcast (cached on the
+    :class:`Outgoing`) instead of once per connection as ``write_message``
+    would. The stream's ``max_write_buffer_size`` is the back-stop bound on
+    what a non-reading client can make us hold.
+    """
+
+    __slots__ = ("_handler", "_stream")
+
+    def __init__(self, handler: Any, max_buffered: int) -> None:
+        self._handler = handler
+        self._stream = handler.ws_connection.stream
+        self._stream.max_write_buffer_size = max_buffered
+
+    def send(self, message: Outgoing) -> None:
+        frame = message.frame
+        if frame is None:
+            frame = message.frame = ws_frame(message)
+        stream = self._stream
+        if stream.closed():
+            return
+        try:
+            stream.write(frame)
+        except StreamBufferFullError:
+            self.close(CloseCode.SLOW_CONSUMER, "slow consumer")
+        except StreamClosedError:
+            pass
+
+    def close(self, code: int, reason: str) -> None:
+        if self._handler.ws_connection is not None:
+            self._handler.close(code, reason[:120])
+
+    @property
+    def buffered_amount(self) -> int:
+        # IOStream keeps no public counter; `_write_buffer` has been its queue
+        # since Tornado 5. The max_write_buffer_size set above holds either way.
+        buffer = getattr(self._stream, "_write_buffer", None)
+        return len(buffer) if buffer is not None else 0
+
+
+def parse_room_path(path: str, prefix: str) -> tuple[str, str, str]:
+    """Split ``{prefix}{party}/{room}[/{sub}]`` into decoded names.
+
+    Segments are split *before* percent-decoding, so ``a%2Fb`` is one segment
+    that decodes to ``a/b`` and is then refused as a name (never re-split).
+    """
+    if not path.startswith(prefix):
+        raise InvalidName("expected a URL like .../parties/{party}/{room}")
+    parts = path[len(prefix):].split("/", 2)
+    if len(parts) < 2:
+        raise InvalidName("expected a URL like .../parties/{party}/{room}")
+    party, room = unquote(parts[0], errors="strict"), unquote(parts[1], errors="strict")
+    return party, room, parts[2] if len(parts) > 2 else ""
+
+
+class RoomHandlerMixin:
+    """Bridges one Tornado request or socket to a :class:`Room`.
+
+    Subclasses provide ``room_host`` (a :class:`RoomHost`), ``rooms_prefix``
+    (the path up to and including ``parties/``), :meth:`room_user` and
+    :meth:`refuse_unless_allowed` (authentication, origin, authorization).
+    """
+
+    room_host: RoomHost
+    rooms_prefix: str
+    _room: Room | None = None
+    _conn: Connection | None = None
+    _target: tuple[str, str, str] | None = None
+
+    # supplied by the adapter ----------------------------------------------------
+
+    def refuse_unless_allowed(self) -> None:
+        """Raise ``HTTPError(403)`` unless authenticated, origin-checked and authorized."""
+        raise NotImplementedError
+
+    def room_user(self) -> dict[str, Any]:
+        """The verified identity to attach to this request's connection/messages."""
+        raise NotImplementedError
+
+    # shared -------------------------------------------------------------------
+
+    @property
+    def max_message_size(self) -> int:  # Tornado's 10 MiB default must never apply
+        return self.room_host.limits.max_frame_size
+
+    def get_compression_options(self) -> None:
+        return None  # one frame for all recipients requires no per-socket compression
+
+    def query_args(self) -> dict[str, str]:
+        """First value of each query parameter, form-decoded as partysocket encodes."""
+        args: dict[str, str] = {}
+        for key, value in parse_qsl(self.request.query, keep_blank_values=True):
+            args.setdefault(key, value)
+        return args
+
+    def target(self) -> tuple[str, str, str]:
+        """(party, room, sub-path), validated: 400 for bad names, 404 for no party."""
+        if self._target is None:
+            try:
+                party, room, sub = parse_room_path(self.request.path, self.rooms_prefix)
+                self.room_host.check(party, room)
+            except InvalidName as exc:
+                raise HTTPError(400, reason="Invalid room or party name", log_message=str(exc))
+            except UnicodeDecodeError:
+                raise HTTPError(400, reason="Invalid room or party name")
+            except UnknownParty as exc:
+                raise HTTPError(404, reason="Unknown party", log_message=str(exc))
+            self._target = (party, room, sub)
+        return self._target
+
+    def is_upgrade(self) -> bool:
+        return self.request.headers.get("Upgrade", "").lower() == "websocket"
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        self.refuse_unless_allowed()
+        party, room_id, sub = self.target()
+        if not self.is_upgrade():
+            await self.serve_http()
+            return
+        if sub:
+            raise HTTPError(404, reason="Sockets connect to the room itself, not a sub-path")
+        conn_id = self.query_args().get("_pk") or str(uuid.uuid4())
+        if len(conn_id) > MAX_ID_LENGTH:
+            raise HTTPError(400, reason="Connection id too long",
+                            log_message=f"expected _pk of at most {MAX_ID_LENGTH} characters")
+        room = self.room_host.room(party, room_id)
+        user = self.room_user()
+        try:
+            room.check_id(conn_id, user)
+        except IdConflict as exc:
+            self.room_host.release(room)
+            raise HTTPError(409, reason="Connection id in use", log_message=str(exc))
+        self._room = room
+        self._conn_id = conn_id
+        self._user = user
+        await super().get(*args, **kwargs)  # type: ignore[misc]
+        if self.get_status() != 101:
+            self.room_host.release(room)
+
+    async def open(self, *args: Any, **kwargs: Any) -> None:
+        parent_open = getattr(super(), "open", None)
+        if parent_open is not None:
+            result = parent_open(*args, **kwargs)
+            if result is not None:
+                await result
+        self.set_nodelay(True)  # type: ignore[attr-defined]
+        room = self._room
+        assert room is not None
+        limits = self.room_host.limits
+        conn = Connection(self._conn_id, self._user,
+                          TornadoTransport(self, limits.max_buffered_bytes),
+                          uri=self.request.full_url(), limits=limits)
+        self._conn = conn
+        ctx = ConnectionContext(self.request.full_url(), self.query_args(),
+                                dict(self.request.headers))
+        await room.connect(conn, ctx)
+
+    def on_message(self, message: str | bytes) -> Any:
+        if self._conn is None or self._room is None:
+            return None
+        return self._room.receive(self._conn, message)
+
+    def on_close(self) -> None:
+        conn, room = self._conn, self._room
+        if conn is not None and room is not None:
+            conn.open = False
+            asyncio.ensure_future(room.disconnect(conn))
+
+    async def serve_http(self) -> None:
+        party, room_id, sub = self.target()
+        room = self.room_host.room(party, room_id)
+        headers = {k: v for k, v in self.request.headers.items()}
+        request = Request(self.request.method or "GET", self.request.full_url(), self.room_user(),
+                          path=sub, query=self.query_args(), headers=headers,
+                          body=self.request.body or b"")
+        response = await room.request(request)
+        self.set_status(response.status)
+        for key, value in response.headers.items():
+            self.set_header(key, value)
+        self.finish(response.body)
+
+    async def post(self, *args: Any, **kwargs: Any) -> None:
+        self.refuse_unless_allowed()
+        self.target()
+        if len(self.request.body or b"") > self.room_host.limits.max_frame_size:
+            raise HTTPError(413, reason="Request body too large")
+        await self.serve_http()
+
+    put = post
+    delete = post

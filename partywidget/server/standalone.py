@@ -1,0 +1,166 @@
+"""``partywidget serve``: rooms without Jupyter, at ``/parties/{party}/{room}`` (port 1999).
+
+Like ``partykit dev``: on loopback it needs no token (dev mode) and accepts
+browser origins on loopback only (plus ``--allow-origin``). Bound to any other
+address it refuses to start without a token, which clients present as
+``?token=`` or ``Authorization: token|bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import logging
+import os
+import signal
+from typing import Any
+from urllib.parse import urlparse
+
+from tornado.httpserver import HTTPServer
+from tornado.web import Application, HTTPError, RequestHandler
+from tornado.websocket import WebSocketHandler
+
+from ..errors import ConfigurationError
+from ..rooms import RoomHost
+from .handler import RoomHandlerMixin
+
+__all__ = ["ServeOptions", "StandaloneRoomHandler", "make_app", "run"]
+
+log = logging.getLogger("partywidget")
+
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ServeOptions:
+    """What ``make_app`` needs besides the room host."""
+
+    def __init__(self, *, token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
+                 dev_mode: bool = True, prefix: str = "/") -> None:
+        self.token = token
+        self.allowed_origins = {o.rstrip("/").lower() for o in allowed_origins}
+        self.dev_mode = dev_mode
+        self.prefix = prefix if prefix.endswith("/") else prefix + "/"
+
+
+class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
+    """WebSocket and HTTP for one room in ``partywidget serve``."""
+
+    def initialize(self, room_host: RoomHost, options: ServeOptions) -> None:
+        self.room_host = room_host
+        self.options = options
+        self.rooms_prefix = options.prefix + "parties/"
+
+    async def prepare(self) -> None:
+        await self.room_host.start()
+
+    # authentication and origin ---------------------------------------------
+
+    def presented_token(self) -> str:
+        auth = self.request.headers.get("Authorization", "")
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() in ("token", "bearer") and value:
+            return value.strip()
+        return self.query_args().get("token", "")
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        if origin is None:  # not a browser: no cross-site risk, the token decides
+            return True
+        origin = origin.rstrip("/").lower()
+        if "*" in self.options.allowed_origins or origin in self.options.allowed_origins:
+            return True
+        host = urlparse(origin).hostname or ""
+        return self.options.dev_mode and is_loopback(host)
+
+    def check_origin(self, origin: str) -> bool:  # Tornado's CSWSH defence, our policy
+        return self.origin_allowed(origin)
+
+    def refuse_unless_allowed(self) -> None:
+        if self.options.token and not hmac.compare_digest(
+                self.presented_token().encode(), self.options.token.encode()):
+            log.warning("refused %s %s: missing or wrong token", self.request.method,
+                        self.request.path[:200])
+            raise HTTPError(403, reason="Missing or wrong token")
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.origin_allowed(origin):
+            log.warning("refused %s from origin %s", self.request.path[:200], origin[:100])
+            raise HTTPError(403, reason="Origin not allowed")
+
+    def set_default_headers(self) -> None:
+        origin = self.request.headers.get("Origin")
+        if origin and self.origin_allowed(origin):
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Vary", "Origin")
+            self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+            self.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+
+    def options(self, *args: Any) -> None:  # CORS pre-flight for PartySocket.fetch
+        self.set_status(204)
+        self.finish()
+
+    def room_user(self) -> dict[str, Any]:
+        # No identity provider here: a connection is a guest named after its id;
+        # `name` in the query is a self-chosen display name, marked unverified.
+        query = self.query_args()
+        tag = (query.get("_pk") or "anon").replace("-", "")[:4] or "anon"
+        name = query.get("name", "").strip()[:40]
+        return {"username": f"guest-{tag}", "name": f"guest-{tag}",
+                "display_name": name or f"Guest {tag}", "initials": (name or "G")[:1].upper(),
+                "color": None, "verified": False, "moderator": True,
+                **({"kernel": True} if query.get("client") == "kernel" else {})}
+
+
+class _Root(RequestHandler):
+    def get(self) -> None:
+        self.write({"partywidget": True, "rooms": "/parties/{party}/{room}"})
+
+
+def make_app(room_host: RoomHost, options: ServeOptions) -> Application:
+    """The Tornado application of ``partywidget serve``."""
+    kwargs = {"room_host": room_host, "options": options}
+    return Application([
+        (options.prefix + "parties/.*", StandaloneRoomHandler, kwargs),
+        (options.prefix, _Root),
+    ], websocket_ping_interval=30, websocket_ping_timeout=30)
+
+
+async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
+              token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
+              prefix: str = "/", ready: Any = None) -> None:
+    """Serve until SIGINT/SIGTERM; close every room cleanly (1001) on the way out."""
+    token = token or os.environ.get("PARTYWIDGET_TOKEN", "")
+    loopback = is_loopback(host)
+    if not loopback and not token:
+        raise ConfigurationError(
+            f"refusing to serve on {host} without a token: pass --token or set "
+            "PARTYWIDGET_TOKEN (tokenless dev mode is for 127.0.0.1/localhost only)")
+    options = ServeOptions(token=token, allowed_origins=allowed_origins,
+                           dev_mode=loopback, prefix=prefix)
+    await room_host.start()
+    server = HTTPServer(make_app(room_host, options), max_body_size=room_host.limits.max_frame_size)
+    server.listen(port, address=host)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    mode = "token required" if token else "dev mode: no token, loopback origins"
+    log.info("partywidget serving rooms at http://%s:%d%sparties/{party}/{room} (%s); "
+             "parties: %s; storage: %s", host, port, prefix, mode,
+             ", ".join(sorted(room_host.parties)), room_host.storage.description)
+    if ready is not None:
+        ready()
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await room_host.close()
+        await server.close_all_connections()

@@ -1,0 +1,39 @@
+"""Storage backends: ``memory`` and ``sqlite`` (the embedded default).
+
+:func:`open_storage` turns a storage URL (the ``--storage`` option and
+``c.PartyWidget.storage``) into a backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ConfigurationError
+from .base import LogEntry, LogState, RoomLog, RoomStorage, Storage
+from .memory import MemoryStorage
+from .sqlite import SQLiteStorage
+
+__all__ = ["LogEntry", "LogState", "MemoryStorage", "RoomLog", "RoomStorage", "SQLiteStorage",
+           "Storage", "open_storage"]
+
+
+def open_storage(url: str, *, default_dir: str | Path = ".") -> Storage:
+    """Make a backend from a URL.
+
+    ``memory:`` keeps nothing across restarts; ``sqlite:///abs/path.db``,
+    ``sqlite:relative.db`` or a bare path ending in ``.db`` use SQLite;
+    an empty string means ``partywidget.db`` in ``default_dir``.
+    """
+    if url in ("", "sqlite:", "sqlite://"):
+        return SQLiteStorage(Path(default_dir) / "partywidget.db")
+    if url in ("memory", "memory:", "memory://"):
+        return MemoryStorage()
+    if url.startswith("sqlite://"):
+        return SQLiteStorage(Path(url[len("sqlite://"):]))
+    if url.startswith("sqlite:"):
+        return SQLiteStorage(Path(url[len("sqlite:"):]))
+    if "://" not in url and url.endswith((".db", ".sqlite", ".sqlite3")):
+        return SQLiteStorage(Path(url))
+    raise ConfigurationError(
+        f"expected a storage URL like 'memory:', 'sqlite:///path/to/rooms.db' or a .db path, "
+        f"got {url!r}")

@@ -1,0 +1,221 @@
+"""The Storage interface every backend implements, and the per-room view of it.
+
+A backend stores two things per room:
+
+* a key-value map (PartyKit's ``room.storage``: ``get/put/delete/list``);
+* an append-only **log** of text entries with per-room offsets, which is what
+  chat history and board strokes are made of. Appending is O(1) work, whatever
+  the log's length: the article's "get the whole list, push, slice, put it
+  back" is exactly what this replaces.
+
+Log contract (the delivery contract of docs/protocol.md):
+
+* ``append`` persists before it returns; the offset it returns is larger than
+  every offset this room's log ever returned, even after ``remove``/``reset``
+  (offsets are never reused);
+* ``epoch`` names the stored stream and changes only when history is lost or
+  reset, so a client can tell "I missed nothing" from "start over";
+* every offset ``<= floor`` is gone (trimmed by the length bound, or reset);
+  offsets above ``floor`` are retained unless ``remove``d one by one.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import LimitExceeded
+
+__all__ = ["LogEntry", "LogState", "RoomLog", "RoomStorage", "Storage", "new_epoch"]
+
+#: One stored log entry: (offset, text).
+LogEntry = tuple[int, str]
+
+
+def new_epoch() -> str:
+    """A fresh stream identity."""
+    return secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class LogState:
+    """Where a room's log stands: identity, newest offset, and what is gone."""
+
+    epoch: str
+    top: int = 0
+    floor: int = 0
+
+    def can_resume(self, since: int, epoch: str | None) -> bool:
+        """True when exactly the entries after ``since`` can be replayed.
+
+        The recovery table of the delivery contract: wrong epoch, a position
+        beyond the top, or one already trimmed cannot be resumed; the same
+        position as the top can (with nothing to replay).
+        """
+        return epoch == self.epoch and self.floor <= since <= self.top
+
+
+class Storage(abc.ABC):
+    """A backend shared by all rooms of one host. Keys are namespaced by room.
+
+    Every method is a coroutine that never blocks the event loop; values are
+    JSON-serialisable objects or ``bytes``.
+    """
+
+    async def start(self) -> None:
+        """Open files or connections; called once before first use."""
+
+    async def close(self) -> None:
+        """Flush and release everything; the storage is unusable afterwards."""
+
+    @property
+    def description(self) -> str:
+        """Where data lives, for the server log (``sqlite:///path``, ``memory:``)."""
+        return type(self).__name__
+
+    # key-value ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def get(self, room: str, key: str) -> Any | None: ...
+
+    @abc.abstractmethod
+    async def put(self, room: str, key: str, value: Any) -> None: ...
+
+    @abc.abstractmethod
+    async def delete(self, room: str, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def list(
+        self,
+        room: str,
+        *,
+        prefix: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    async def delete_all(self, room: str) -> None: ...
+
+    # log ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def append(self, room: str, entry: str, *, keep: int) -> int:
+        """Persist ``entry`` and return its offset; keep at most ``keep`` offsets."""
+
+    @abc.abstractmethod
+    async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
+        """The log state and every retained entry with an offset above ``after``."""
+
+    @abc.abstractmethod
+    async def state(self, room: str) -> LogState: ...
+
+    @abc.abstractmethod
+    async def remove(self, room: str, offset: int) -> bool:
+        """Delete one entry (moderation, undo); its offset is never reused."""
+
+    @abc.abstractmethod
+    async def reset(self, room: str) -> LogState:
+        """Drop the whole log and start a new epoch; offsets keep growing."""
+
+
+def encode_value(value: Any, max_bytes: int) -> str | bytes:
+    """Encode a storage value once, checking its size (PartyKit: 128 KiB)."""
+    encoded: str | bytes
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        encoded = bytes(value)
+        size = len(encoded)
+    else:
+        try:
+            encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False,
+                                 allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"expected a JSON-serialisable value or bytes: {exc}") from None
+        size = len(encoded.encode("utf-8"))
+    if size > max_bytes:
+        raise LimitExceeded(f"expected a value of at most {max_bytes} bytes, got {size}")
+    return encoded
+
+
+def check_key(key: str, max_bytes: int) -> None:
+    if not isinstance(key, str):
+        raise TypeError(f"expected a str key, got {type(key).__name__}")
+    size = len(key.encode("utf-8"))
+    if size > max_bytes:
+        raise LimitExceeded(f"expected a key of at most {max_bytes} bytes, got {size}")
+
+
+class RoomLog:
+    """One room's log: ``append`` returns the offset after the entry is durable."""
+
+    __slots__ = ("_storage", "_room", "keep")
+
+    def __init__(self, storage: Storage, room: str, keep: int) -> None:
+        self._storage = storage
+        self._room = room
+        self.keep = keep
+
+    async def append(self, entry: str) -> int:
+        return await self._storage.append(self._room, entry, keep=self.keep)
+
+    async def read(self, after: int = 0) -> tuple[LogState, list[LogEntry]]:
+        return await self._storage.read(self._room, after=after)
+
+    async def state(self) -> LogState:
+        return await self._storage.state(self._room)
+
+    async def remove(self, offset: int) -> bool:
+        return await self._storage.remove(self._room, offset)
+
+    async def reset(self) -> LogState:
+        return await self._storage.reset(self._room)
+
+
+class RoomStorage:
+    """``self.room.storage`` in a party: PartyKit's storage API for one room.
+
+    ``get/put/delete/list/delete_all`` with PartyKit's key (2 KiB) and value
+    (128 KiB) bounds, plus ``log``, the append-only history with offsets.
+    """
+
+    __slots__ = ("_storage", "_room", "_max_key", "_max_value", "log")
+
+    def __init__(self, storage: Storage, room: str, *, max_key_bytes: int = 2048,
+                 max_value_bytes: int = 128 * 1024, history: int = 1000) -> None:
+        self._storage = storage
+        self._room = room
+        self._max_key = max_key_bytes
+        self._max_value = max_value_bytes
+        self.log = RoomLog(storage, room, history)
+
+    async def get(self, key: str) -> Any | None:
+        check_key(key, self._max_key)
+        return await self._storage.get(self._room, key)
+
+    async def put(self, key: str, value: Any) -> None:
+        check_key(key, self._max_key)
+        encode_value(value, self._max_value)
+        await self._storage.put(self._room, key, value)
+
+    async def put_many(self, entries: Mapping[str, Any]) -> None:
+        for key, value in entries.items():
+            await self.put(key, value)
+
+    async def delete(self, key: str) -> bool:
+        check_key(key, self._max_key)
+        return await self._storage.delete(self._room, key)
+
+    async def list(self, *, prefix: str | None = None, start: str | None = None,
+                   end: str | None = None, limit: int | None = None,
+                   reverse: bool = False) -> dict[str, Any]:
+        return await self._storage.list(self._room, prefix=prefix, start=start, end=end,
+                                        limit=limit, reverse=reverse)
+
+    async def delete_all(self) -> None:
+        await self._storage.delete_all(self._room)

@@ -1,0 +1,99 @@
+"""In-process storage: fast, and gone when the process ends (a new epoch on restart)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .base import LogEntry, LogState, Storage, encode_value, new_epoch
+
+__all__ = ["MemoryStorage"]
+
+
+class _Log:
+    __slots__ = ("epoch", "top", "floor", "entries")
+
+    def __init__(self) -> None:
+        self.epoch = new_epoch()
+        self.top = 0
+        self.floor = 0
+        self.entries: dict[int, str] = {}
+
+    def state(self) -> LogState:
+        return LogState(self.epoch, self.top, self.floor)
+
+
+class MemoryStorage(Storage):
+    """Dicts in memory. Values are stored encoded, so callers never share objects."""
+
+    def __init__(self) -> None:
+        self._kv: dict[str, dict[str, str | bytes]] = {}
+        self._logs: dict[str, _Log] = {}
+
+    @property
+    def description(self) -> str:
+        return "memory: (nothing survives a restart)"
+
+    def _log(self, room: str) -> _Log:
+        log = self._logs.get(room)
+        if log is None:
+            log = self._logs[room] = _Log()
+        return log
+
+    async def get(self, room: str, key: str) -> Any | None:
+        raw = self._kv.get(room, {}).get(key)
+        if raw is None or isinstance(raw, bytes):
+            return raw
+        return json.loads(raw)
+
+    async def put(self, room: str, key: str, value: Any) -> None:
+        self._kv.setdefault(room, {})[key] = encode_value(value, max_bytes=1 << 62)
+
+    async def delete(self, room: str, key: str) -> bool:
+        return self._kv.get(room, {}).pop(key, None) is not None
+
+    async def list(self, room: str, *, prefix: str | None = None, start: str | None = None,
+                   end: str | None = None, limit: int | None = None,
+                   reverse: bool = False) -> dict[str, Any]:
+        keys = sorted(self._kv.get(room, {}), reverse=reverse)
+        out: dict[str, Any] = {}
+        for key in keys:
+            if prefix is not None and not key.startswith(prefix):
+                continue
+            if start is not None and key < start:
+                continue
+            if end is not None and key >= end:
+                continue
+            out[key] = await self.get(room, key)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    async def delete_all(self, room: str) -> None:
+        self._kv.pop(room, None)
+
+    async def append(self, room: str, entry: str, *, keep: int) -> int:
+        log = self._log(room)
+        log.top += 1
+        log.entries[log.top] = entry
+        while log.top - log.floor > keep:
+            log.floor += 1
+            log.entries.pop(log.floor, None)
+        return log.top
+
+    async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
+        log = self._log(room)
+        return log.state(), [(seq, text) for seq, text in log.entries.items() if seq > after]
+
+    async def state(self, room: str) -> LogState:
+        return self._log(room).state()
+
+    async def remove(self, room: str, offset: int) -> bool:
+        return self._log(room).entries.pop(offset, None) is not None
+
+    async def reset(self, room: str) -> LogState:
+        log = self._log(room)
+        log.entries.clear()
+        log.epoch = new_epoch()
+        log.floor = log.top
+        return log.state()

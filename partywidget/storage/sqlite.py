@@ -1,0 +1,324 @@
+"""SQLite storage, the embedded default: one file, WAL, group commit off the loop.
+
+Design (see the SQLite notes in docs/performance.md):
+
+* One **writer thread** owns the only write connection. Coroutines enqueue
+  operations; the thread drains whatever is queued and runs it as one
+  ``BEGIN IMMEDIATE ... COMMIT`` (group commit), each operation in its own
+  savepoint so one failing operation fails alone. Futures resolve only after
+  ``COMMIT`` returns, so "persist, then offset, then broadcast" holds.
+* One **reader thread** with its own connection serves reads concurrently
+  (WAL readers never wait for the writer).
+* ``synchronous=NORMAL`` in WAL mode: every committed transaction survives a
+  crash of the process (``kill -9``); the newest commits may be lost on power
+  loss. ``durability="full"`` trades throughput for power-loss safety.
+* Offsets come from a per-room ``top`` counter updated in the same transaction,
+  never from ``rowid``, so deleting the newest entry never makes its offset
+  reusable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import StorageError
+from .base import LogEntry, LogState, Storage, encode_value, new_epoch
+
+__all__ = ["SQLiteStorage"]
+
+log = logging.getLogger("partywidget")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    room TEXT NOT NULL, key TEXT NOT NULL, value BLOB,
+    PRIMARY KEY (room, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS streams (
+    room TEXT PRIMARY KEY, epoch TEXT NOT NULL,
+    top INTEGER NOT NULL DEFAULT 0, floor INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log (
+    room TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
+    PRIMARY KEY (room, seq)) WITHOUT ROWID;
+"""
+
+_Op = Callable[[sqlite3.Connection], Any]
+_STOP = object()
+
+
+def _connect(path: str, durability: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+    db.execute("PRAGMA busy_timeout=30000")
+    return db
+
+
+class _Worker(threading.Thread):
+    """A thread that runs queued operations on its own connection, in batches."""
+
+    def __init__(self, name: str, db: sqlite3.Connection, write: bool) -> None:
+        super().__init__(name=name, daemon=True)
+        self.db = db
+        self.write = write
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def submit(self, op: _Op) -> asyncio.Future[Any]:
+        future = asyncio.get_running_loop().create_future()
+        self.jobs.put((op, future))
+        return future
+
+    def stop(self) -> None:
+        self.jobs.put(_STOP)
+
+    def run(self) -> None:
+        while True:
+            batch = [self.jobs.get()]
+            while True:
+                try:
+                    batch.append(self.jobs.get_nowait())
+                except queue.Empty:
+                    break
+            stopping = any(job is _STOP for job in batch)
+            jobs = [job for job in batch if job is not _STOP]
+            if jobs:
+                results = self._run_batch(jobs) if self.write else self._run_each(jobs)
+                _resolve(results)
+            if stopping:
+                self.db.close()
+                return
+
+    def _run_each(self, jobs: list[Any]) -> list[tuple[asyncio.Future[Any], bool, Any]]:
+        results = []
+        for op, future in jobs:
+            try:
+                results.append((future, True, op(self.db)))
+            except Exception as exc:  # handed to the awaiting coroutine
+                results.append((future, False, exc))
+        return results
+
+    def _run_batch(self, jobs: list[Any]) -> list[tuple[asyncio.Future[Any], bool, Any]]:
+        db = self.db
+        results: list[tuple[asyncio.Future[Any], bool, Any]] = []
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for op, future in jobs:
+                db.execute("SAVEPOINT op")
+                try:
+                    value = op(db)
+                except Exception as exc:
+                    db.execute("ROLLBACK TO op")
+                    results.append((future, False, exc))
+                else:
+                    results.append((future, True, value))
+                db.execute("RELEASE op")
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # COMMIT (or BEGIN) failed: nothing in the batch is durable, so no
+            # operation may report success (no broadcast of unstored messages).
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            log.error("sqlite batch of %d operations failed: %s", len(jobs), exc)
+            error = StorageError(f"storage write failed: {exc}")
+            results = [(future, False, error) for _, future in jobs]
+        return results
+
+
+def _resolve(results: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for item in results:
+        by_loop.setdefault(item[0].get_loop(), []).append(item)
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, items)
+        except RuntimeError:  # the loop closed while we worked; nobody is waiting
+            pass
+
+
+def _settle(items: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in items:
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+def _decode(raw: Any) -> Any:
+    if raw is None or isinstance(raw, bytes):
+        return raw
+    return json.loads(raw)
+
+
+def _stream(db: sqlite3.Connection, room: str) -> LogState:
+    row = db.execute("SELECT epoch, top, floor FROM streams WHERE room = ?", (room,)).fetchone()
+    if row is None:
+        return LogState(new_epoch(), 0, 0)
+    return LogState(*row)
+
+
+def _ensure_stream(db: sqlite3.Connection, room: str) -> None:
+    db.execute("INSERT OR IGNORE INTO streams (room, epoch) VALUES (?, ?)", (room, new_epoch()))
+
+
+class SQLiteStorage(Storage):
+    """All rooms in one SQLite file (default: ``partywidget.db`` in the Jupyter data dir)."""
+
+    def __init__(self, path: str | Path, *, durability: str = "normal") -> None:
+        if durability not in ("normal", "full"):
+            raise ValueError(f"expected durability 'normal' or 'full', got {durability!r}")
+        self.path = Path(path)
+        self.durability = durability
+        self._writer: _Worker | None = None
+        self._reader: _Worker | None = None
+
+    @property
+    def description(self) -> str:
+        return f"sqlite:///{self.path} (WAL, synchronous={self.durability})"
+
+    async def start(self) -> None:
+        if self._writer is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        path = str(self.path)
+        writer_db = await asyncio.to_thread(_connect, path, self.durability)
+        await asyncio.to_thread(writer_db.executescript, SCHEMA)
+        reader_db = await asyncio.to_thread(_connect, path, self.durability)
+        self._writer = _Worker("partywidget-sqlite-writer", writer_db, write=True)
+        self._reader = _Worker("partywidget-sqlite-reader", reader_db, write=False)
+        self._writer.start()
+        self._reader.start()
+
+    async def close(self) -> None:
+        for worker in (self._writer, self._reader):
+            if worker is not None:
+                worker.stop()
+                await asyncio.to_thread(worker.join, 10)
+        self._writer = self._reader = None
+
+    def _write(self, op: _Op) -> asyncio.Future[Any]:
+        if self._writer is None:
+            raise StorageError("storage is not started (call start()) or already closed")
+        return self._writer.submit(op)
+
+    def _read(self, op: _Op) -> asyncio.Future[Any]:
+        if self._reader is None:
+            raise StorageError("storage is not started (call start()) or already closed")
+        return self._reader.submit(op)
+
+    # key-value ---------------------------------------------------------------
+
+    async def get(self, room: str, key: str) -> Any | None:
+        row = await self._read(lambda db: db.execute(
+            "SELECT value FROM kv WHERE room = ? AND key = ?", (room, key)).fetchone())
+        return None if row is None else _decode(row[0])
+
+    async def put(self, room: str, key: str, value: Any) -> None:
+        encoded = encode_value(value, max_bytes=1 << 62)
+        await self._write(lambda db: db.execute(
+            "INSERT OR REPLACE INTO kv (room, key, value) VALUES (?, ?, ?)", (room, key, encoded)))
+
+    async def delete(self, room: str, key: str) -> bool:
+        return await self._write(lambda db: db.execute(
+            "DELETE FROM kv WHERE room = ? AND key = ?", (room, key)).rowcount > 0)
+
+    async def list(self, room: str, *, prefix: str | None = None, start: str | None = None,
+                   end: str | None = None, limit: int | None = None,
+                   reverse: bool = False) -> dict[str, Any]:
+        sql = ["SELECT key, value FROM kv WHERE room = ?"]
+        args: list[Any] = [room]
+        if prefix:
+            # Range scan on the primary key; `substr` guards against LIKE wildcards.
+            sql.append("AND key >= ? AND substr(key, 1, ?) = ?")
+            args += [prefix, len(prefix), prefix]
+        if start is not None:
+            sql.append("AND key >= ?")
+            args.append(start)
+        if end is not None:
+            sql.append("AND key < ?")
+            args.append(end)
+        sql.append("ORDER BY key DESC" if reverse else "ORDER BY key")
+        if limit is not None:
+            sql.append("LIMIT ?")
+            args.append(max(0, int(limit)))
+        query = " ".join(sql)
+        rows = await self._read(lambda db: db.execute(query, args).fetchall())
+        return {key: _decode(value) for key, value in rows}
+
+    async def delete_all(self, room: str) -> None:
+        await self._write(lambda db: db.execute("DELETE FROM kv WHERE room = ?", (room,)))
+
+    # log ---------------------------------------------------------------------
+
+    async def append(self, room: str, entry: str, *, keep: int) -> int:
+        def op(db: sqlite3.Connection) -> int:
+            _ensure_stream(db, room)
+            top, floor = db.execute(
+                "UPDATE streams SET top = top + 1 WHERE room = ? RETURNING top, floor",
+                (room,)).fetchone()
+            db.execute("INSERT INTO log (room, seq, entry) VALUES (?, ?, ?)", (room, top, entry))
+            if top - floor > keep:
+                new_floor = top - keep
+                db.execute("DELETE FROM log WHERE room = ? AND seq <= ?", (room, new_floor))
+                db.execute("UPDATE streams SET floor = ? WHERE room = ?", (new_floor, room))
+            return int(top)
+
+        return await self._write(op)
+
+    async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
+        def op(db: sqlite3.Connection) -> tuple[LogState | None, list[LogEntry]]:
+            # One read transaction, so the state and the entries agree.
+            db.execute("BEGIN")
+            try:
+                row = db.execute("SELECT epoch, top, floor FROM streams WHERE room = ?",
+                                 (room,)).fetchone()
+                rows = db.execute(
+                    "SELECT seq, entry FROM log WHERE room = ? AND seq > ? ORDER BY seq",
+                    (room, after)).fetchall()
+            finally:
+                db.execute("COMMIT")
+            return (LogState(*row) if row else None), rows
+
+        state, rows = await self._read(op)
+        if state is not None:
+            return state, rows
+
+        # A room never written to: create its stream on the writer, where the
+        # read is ordered with appends, so the epoch a client sees on join is
+        # durable and no append can slip between the state and the entries.
+        def create(db: sqlite3.Connection) -> tuple[LogState, list[LogEntry]]:
+            _ensure_stream(db, room)
+            rows = db.execute(
+                "SELECT seq, entry FROM log WHERE room = ? AND seq > ? ORDER BY seq",
+                (room, after)).fetchall()
+            return _stream(db, room), rows
+
+        return await self._write(create)
+
+    async def state(self, room: str) -> LogState:
+        def op(db: sqlite3.Connection) -> LogState:
+            _ensure_stream(db, room)
+            return _stream(db, room)
+
+        return await self._write(op)
+
+    async def remove(self, room: str, offset: int) -> bool:
+        return await self._write(lambda db: db.execute(
+            "DELETE FROM log WHERE room = ? AND seq = ?", (room, offset)).rowcount > 0)
+
+    async def reset(self, room: str) -> LogState:
+        def op(db: sqlite3.Connection) -> LogState:
+            _ensure_stream(db, room)
+            db.execute("DELETE FROM log WHERE room = ?", (room,))
+            db.execute("UPDATE streams SET epoch = ?, floor = top WHERE room = ?",
+                       (new_epoch(), room))
+            return _stream(db, room)
+
+        return await self._write(op)
