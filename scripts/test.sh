@@ -17,5 +17,8 @@ python -m pip install -q --disable-pip-version-check -e ".[test,bench]"
 if [ -f tests/node/package-lock.json ]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
+if [ -f tests/hub/package-lock.json ]; then
+  (cd tests/hub && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 python -m pytest -p no:cacheprovider "$@"
