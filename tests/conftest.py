@@ -37,13 +37,17 @@ class ServerProcess:
     """A room host running in a child process, on 127.0.0.1."""
 
     def __init__(self, kind: str, workdir: Path, *, storage: str, token: str,
-                 extra_args: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+                 extra_args: list[str] | None = None, env: dict[str, str] | None = None,
+                 config: dict[str, dict[str, object]] | None = None) -> None:
+        """``config``: extra Jupyter config sections merged over the defaults
+        (e.g. ``{"PartyWidget": {"parties": {...}}}``); ignored by ``standalone``."""
         self.kind = kind
         self.workdir = workdir
         self.storage = storage
         self.token = token
         self.extra_args = list(extra_args or [])
         self.env = dict(env or {})
+        self.config = dict(config or {})
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / f"{kind}-{self.port}.log"
@@ -86,6 +90,8 @@ class ServerProcess:
                 "IdentityProvider": {"token": self.token},
                 "PartyWidget": {"storage": self.storage},
             }
+            for section, values in self.config.items():
+                config[section] = {**config.get(section, {}), **values}
             (self.workdir / "jupyter_server_config.json").write_text(json.dumps(config))
             return [sys.executable, "-m", "jupyter_server", "--ip=127.0.0.1",
                     f"--port={self.port}", "--allow-root", "--no-browser",

@@ -1,0 +1,101 @@
+"""Room hosts shared by the integration tests, and the ``room_server`` parameter.
+
+Starting a Jupyter server costs seconds, so tests that only use rooms (each
+test its own room names) share one server of each kind per session. Both are
+started with the parties of ``party_modules/sample_parties.py`` registered the
+way users do it: ``c.PartyWidget.parties`` for the extension, ``--party
+NAME=module:Class`` for ``partywidget serve``. Tests that restart or kill a
+server use the function-scoped ``jupyter_server``/``standalone_server``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ServerProcess
+from . import clients
+from .clients import RoomSocket
+
+PARTY_MODULES = Path(__file__).parent / "party_modules"
+
+#: Custom parties every shared server registers (name -> module:Class).
+SAMPLE_PARTIES = {
+    "poll": "sample_parties:Poll",
+    "faulty": "sample_parties:Faulty",
+    "blast": "sample_parties:Blast",
+}
+
+SERVER_KINDS = ["jupyter", "standalone"]
+
+
+def party_path_env() -> dict[str, str]:
+    """PYTHONPATH that lets a server import ``sample_parties`` like a user's module."""
+    paths = [str(PARTY_MODULES), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {"PYTHONPATH": os.pathsep.join(paths)}
+
+
+def start_server(kind: str, workdir: Path, *, token: str | None = None,
+                 extra_args: list[str] | None = None) -> ServerProcess:
+    """A started server of ``kind`` with the sample parties and SQLite storage."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if token is None:
+        token = secrets.token_hex(16) if kind == "jupyter" else ""
+    args = list(extra_args or [])
+    if kind == "standalone":
+        for name, spec in SAMPLE_PARTIES.items():
+            args += ["--party", f"{name}={spec}"]
+    server = ServerProcess(kind, workdir, storage=str(workdir / "rooms.db"), token=token,
+                           extra_args=args, env=party_path_env(),
+                           config={"PartyWidget": {"parties": SAMPLE_PARTIES}})
+    return server.start()
+
+
+@pytest.fixture(scope="session")
+def shared_jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = start_server("jupyter", tmp_path_factory.mktemp("shared-jupyter"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = start_server("standalone", tmp_path_factory.mktemp("shared-standalone"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=SERVER_KINDS)
+def room_server(request: pytest.FixtureRequest) -> ServerProcess:
+    """Each test runs against the Jupyter extension and against ``partywidget serve``."""
+    return request.getfixturevalue(f"shared_{request.param}")
+
+
+@pytest.fixture
+def room() -> str:
+    """A room name no other test uses."""
+    return f"r-{secrets.token_hex(6)}"
+
+
+@pytest.fixture
+async def join() -> AsyncIterator[Callable[..., Awaitable[RoomSocket]]]:
+    """:func:`clients.join`, with every socket it opened closed after the test."""
+    opened: list[RoomSocket] = []
+
+    async def join_room(*args: Any, **kwargs: Any) -> RoomSocket:
+        sock = await clients.join(*args, **kwargs)
+        opened.append(sock)
+        return sock
+
+    yield join_room
+    for sock in opened:
+        await sock.close()

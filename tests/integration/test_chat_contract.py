@@ -1,0 +1,174 @@
+"""The ``main`` party's wire contract (DESIGN.md), spoken by real ``websockets`` clients.
+
+Every test runs against the Jupyter extension and against ``partywidget serve``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .clients import fetch
+
+#: A message's timestamp is the server's clock in ms; allow for slow machines.
+CLOCK_SLACK_MS = 60_000
+
+
+def assert_user(user: dict) -> None:
+    """The identity the host attaches: names for display, never client-chosen."""
+    for key in ("username", "name", "display_name", "initials"):
+        assert isinstance(user[key], str) and user[key], (key, user)
+    assert "color" in user
+
+
+async def test_a_joiner_gets_welcome_then_history(room_server, room, join):
+    sock = await join(room_server, room)
+    welcome, history = await sock.joined()
+
+    assert welcome["roomId"] == room
+    assert welcome["party"] == "main"
+    assert welcome["id"] == sock.pk
+    assert_user(welcome["user"])
+    assert welcome["users"] == [{"id": sock.pk, "user": welcome["user"]}]
+    assert isinstance(welcome["epoch"], str) and welcome["epoch"]
+    assert welcome["locked"] is False
+    assert history == {"type": "history", "messages": [], "epoch": welcome["epoch"],
+                       "recovered": False}
+
+
+async def test_a_message_reaches_everyone_sender_included(room_server, room, join):
+    alice = await join(room_server, room)
+    alice_welcome, _ = await alice.joined()
+    bob = await join(room_server, room)
+    bob_welcome, _ = await bob.joined()
+    assert {u["id"] for u in bob_welcome["users"]} == {alice.pk, bob.pk}
+    assert await alice.expect("userJoined") == {"type": "userJoined", "id": bob.pk,
+                                                "user": bob_welcome["user"]}
+
+    before = int(time.time() * 1000)
+    await alice.send({"content": {"text": "hello", "n": [1, 2]}, "cid": "cid-1"})
+    echoed, received = await alice.expect("message"), await bob.expect("message")
+
+    assert echoed == received
+    assert echoed["id"] == 1
+    assert echoed["from"] == alice.pk
+    assert echoed["user"] == alice_welcome["user"]
+    assert echoed["content"] == {"text": "hello", "n": [1, 2]}
+    assert abs(echoed["timestamp"] - before) < CLOCK_SLACK_MS
+    assert echoed["cid"] == "cid-1"
+
+
+async def test_ids_grow_and_cid_is_only_echoed_when_sent(room_server, room, join):
+    sock = await join(room_server, room)
+    await sock.joined()
+    await sock.send({"content": "first"})
+    await sock.send({"type": "message", "content": "second"})
+    first, second = await sock.expect("message"), await sock.expect("message")
+
+    assert (first["content"], second["content"]) == ("first", "second")
+    assert second["id"] > first["id"]
+    assert "cid" not in first and "cid" not in second
+
+
+async def test_a_late_joiner_gets_the_history_oldest_first(room_server, room, join):
+    writer = await join(room_server, room)
+    welcome, _ = await writer.joined()
+    sent = []
+    for n in range(3):
+        await writer.send({"content": f"m{n}", "cid": f"c{n}"})
+        sent.append(await writer.expect("message"))
+
+    late = await join(room_server, room)
+    late_welcome, history = await late.joined()
+
+    assert late_welcome["epoch"] == welcome["epoch"]
+    assert history["messages"] == sent
+    assert [m["content"] for m in history["messages"]] == ["m0", "m1", "m2"]
+    assert history["recovered"] is False
+
+
+async def test_identity_comes_from_the_host_never_from_the_message(room_server, room, join):
+    sock = await join(room_server, room)
+    welcome, _ = await sock.joined()
+    await sock.send({"content": "hi", "user": {"username": "mallory"}, "from": "someone-else",
+                     "id": 999, "timestamp": 0})
+    message = await sock.expect("message")
+
+    assert message["user"] == welcome["user"]
+    assert message["from"] == sock.pk
+    assert message["id"] == 1
+    assert message["timestamp"] > 0
+
+
+async def test_a_retried_cid_is_stored_and_broadcast_once(room_server, room, join):
+    sock = await join(room_server, room)
+    await sock.joined()
+    await sock.send({"content": "once", "cid": "retry-me"})
+    first = await sock.expect("message")
+    await sock.send({"content": "once", "cid": "retry-me"})
+    repeat = await sock.expect("message")
+
+    assert repeat == first
+    stored = (await fetch("GET", room_server.room_url(room, ws=False),
+                          headers=room_server.auth_headers())).json()
+    assert [m["id"] for m in stored["messages"]] == [first["id"]]
+
+
+async def test_leaving_is_announced_to_the_others(room_server, room, join):
+    stays = await join(room_server, room)
+    await stays.joined()
+    leaves = await join(room_server, room)
+    leaves_welcome, _ = await leaves.joined()
+    await stays.expect("userJoined")
+
+    await leaves.close()
+
+    assert await stays.expect("userLeft") == {"type": "userLeft", "id": leaves.pk,
+                                              "user": leaves_welcome["user"]}
+
+
+BAD_FRAMES = {
+    "not JSON": ("hello there", "bad_json"),
+    "NaN": ('{"content": NaN}', "bad_json"),
+    "Infinity": ('{"content": Infinity}', "bad_json"),
+    "not an object": ("[1, 2, 3]", "bad_message"),
+    "a string": ('"content"', "bad_message"),
+    "too deep": ('{"content": ' + "[" * 200 + "]" * 200 + "}", "too_deep"),
+    "no content": ('{"text": "hi"}', "bad_message"),
+    "unknown type": ('{"type": "shout", "content": "hi"}', "bad_message"),
+    "bad cid": ('{"content": "hi", "cid": 42}', "bad_message"),
+}
+
+
+@pytest.mark.parametrize("frame,code", BAD_FRAMES.values(), ids=BAD_FRAMES.keys())
+async def test_a_bad_message_gets_an_error_and_stores_nothing(room_server, room, join, frame,
+                                                              code):
+    sock = await join(room_server, room)
+    await sock.joined()
+    await sock.send(frame)
+    error = await sock.expect("error")
+
+    assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    # The connection lives on, and the refused frame took no offset.
+    await sock.send({"content": "after"})
+    assert (await sock.expect("message"))["id"] == 1
+    stored = (await fetch("GET", room_server.room_url(room, ws=False),
+                          headers=room_server.auth_headers())).json()
+    assert [m["content"] for m in stored["messages"]] == ["after"]
+
+
+async def test_rooms_are_separate(room_server, room, join):
+    here = await join(room_server, room)
+    welcome, _ = await here.joined()
+    elsewhere = await join(room_server, room + "-other")
+    await elsewhere.joined()
+    await elsewhere.send({"content": "not for you"})
+    await elsewhere.expect("message")
+    await here.send({"content": "mine"})
+
+    # The first frame `here` sees after joining is its own message, id 1 of its room.
+    assert (await here.expect("message")) | {"timestamp": 0} == {
+        "type": "message", "id": 1, "from": here.pk, "user": welcome["user"],
+        "content": "mine", "timestamp": 0}
