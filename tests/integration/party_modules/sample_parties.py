@@ -7,27 +7,29 @@ user's own ``pkg.mod:Class`` would be imported; it is never collected by pytest.
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from partywidget import Party
 from partywidget.rooms import Connection, Request, Response
 
 
 class Poll(Party):
-    """A tiny poll: ``{"vote": option}`` counts, everyone sees the totals."""
+    """A tiny poll: ``{"vote": option}`` counts, everyone sees the totals.
 
-    async def totals(self) -> dict[str, Any]:
-        return dict(await self.room.storage.list(prefix="votes:"))
+    Totals live in memory and are stored before they are broadcast: a get-then-put
+    per vote would race with other connections' votes between the awaits.
+    """
+
+    async def on_start(self) -> None:
+        self.votes: dict[str, int] = await self.room.storage.list(prefix="votes:")
 
     async def on_message(self, message: str | bytes, sender: Connection) -> None:
-        option = json.loads(message)["vote"]
-        key = f"votes:{option}"
-        await self.room.storage.put(key, (await self.room.storage.get(key) or 0) + 1)
-        self.room.broadcast({"type": "votes", "votes": await self.totals()})
+        key = f"votes:{json.loads(message)['vote']}"
+        self.votes[key] = self.votes.get(key, 0) + 1
+        await self.room.storage.put(key, self.votes[key])
+        self.room.broadcast({"type": "votes", "votes": self.votes})
 
     async def on_request(self, request: Request) -> Response:
-        return Response.json({"type": "votes", "votes": await self.totals(),
-                              "user": request.user.get("username")})
+        return Response.json({"type": "votes", "votes": await self.room.storage.list(
+            prefix="votes:"), "user": request.user.get("username")})
 
 
 class Faulty(Party):
