@@ -58,6 +58,8 @@ class MemoryStorage(Storage):
         keys = sorted(self._kv.get(room, {}), reverse=reverse)
         out: dict[str, Any] = {}
         for key in keys:
+            if limit is not None and len(out) >= limit:  # checked first: limit=0 lists nothing
+                break
             if prefix is not None and not key.startswith(prefix):
                 continue
             if start is not None and key < start:
@@ -65,8 +67,6 @@ class MemoryStorage(Storage):
             if end is not None and key >= end:
                 continue
             out[key] = await self.get(room, key)
-            if limit is not None and len(out) >= limit:
-                break
         return out
 
     async def delete_all(self, room: str) -> None:

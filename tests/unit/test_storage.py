@@ -1,0 +1,401 @@
+"""The storage contract, once, for every backend; then what only SQLite promises."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+
+import pytest
+
+from partywidget.errors import ConfigurationError, LimitExceeded, StorageError
+from partywidget.storage import (LogState, MemoryStorage, RoomStorage, SQLiteStorage, Storage,
+                                 open_storage)
+
+ROOM = "main/r"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def storage(request, tmp_path) -> AsyncIterator[Storage]:
+    backend: Storage = MemoryStorage() if request.param == "memory" else SQLiteStorage(
+        tmp_path / "rooms.db")
+    await backend.start()
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture
+def sqlite_path(tmp_path) -> str:
+    return str(tmp_path / "rooms.db")
+
+
+async def started_sqlite(path) -> SQLiteStorage:
+    backend = SQLiteStorage(path)
+    await backend.start()
+    return backend
+
+
+# key-value -----------------------------------------------------------------------
+
+
+async def test_get_of_a_missing_key_is_none(storage):
+    assert await storage.get(ROOM, "nope") is None
+
+
+async def test_put_then_get_round_trips_json_values(storage):
+    value = {"text": "héllo ✓", "n": [1, 2.5, True, None], "nested": {"a": {}}}
+    await storage.put(ROOM, "k", value)
+    assert await storage.get(ROOM, "k") == value
+    await storage.put(ROOM, "k", 7)
+    assert await storage.get(ROOM, "k") == 7
+
+
+async def test_stored_values_are_copies(storage):
+    value = {"list": [1]}
+    await storage.put(ROOM, "k", value)
+    value["list"].append(2)
+    got = await storage.get(ROOM, "k")
+    got["list"].append(3)
+    assert await storage.get(ROOM, "k") == {"list": [1]}
+
+
+@pytest.mark.parametrize("value", [b"", b"\x00\xff binary", bytearray(b"\x01\x02")])
+async def test_bytes_values_round_trip_as_bytes(storage, value):
+    await storage.put(ROOM, "blob", value)
+    got = await storage.get(ROOM, "blob")
+    assert isinstance(got, bytes) and got == bytes(value)
+
+
+async def test_delete_says_whether_the_key_existed(storage):
+    await storage.put(ROOM, "k", 1)
+    assert await storage.delete(ROOM, "k") is True
+    assert await storage.delete(ROOM, "k") is False
+    assert await storage.get(ROOM, "k") is None
+
+
+async def put_keys(storage, *keys):
+    for key in keys:
+        await storage.put(ROOM, key, key.upper())
+
+
+async def test_list_returns_every_key_in_order(storage):
+    await put_keys(storage, "b", "a", "c")
+    assert await storage.list(ROOM) == {"a": "A", "b": "B", "c": "C"}
+    assert list(await storage.list(ROOM, reverse=True)) == ["c", "b", "a"]
+
+
+async def test_list_by_prefix_treats_sql_wildcards_literally(storage):
+    await put_keys(storage, "a%b", "a%c", "a_b", "axb", "ab", "b%")
+    assert list(await storage.list(ROOM, prefix="a%")) == ["a%b", "a%c"]
+    assert list(await storage.list(ROOM, prefix="a_")) == ["a_b"]
+    assert list(await storage.list(ROOM, prefix="a")) == ["a%b", "a%c", "a_b", "ab", "axb"]
+    assert await storage.list(ROOM, prefix="zz") == {}
+
+
+async def test_list_between_start_inclusive_and_end_exclusive(storage):
+    await put_keys(storage, "a", "b", "c", "d")
+    assert list(await storage.list(ROOM, start="b", end="d")) == ["b", "c"]
+    assert list(await storage.list(ROOM, start="b")) == ["b", "c", "d"]
+    assert list(await storage.list(ROOM, end="b")) == ["a"]
+
+
+async def test_list_limit_counts_from_the_chosen_end(storage):
+    await put_keys(storage, "a", "b", "c", "d")
+    assert list(await storage.list(ROOM, limit=2)) == ["a", "b"]
+    assert list(await storage.list(ROOM, limit=2, reverse=True)) == ["d", "c"]
+    assert list(await storage.list(ROOM, prefix="c", limit=5)) == ["c"]
+    assert await storage.list(ROOM, limit=0) == {}
+
+
+async def test_delete_all_empties_one_room_only(storage):
+    await storage.put(ROOM, "k", 1)
+    await storage.put("main/other", "k", 2)
+    await storage.delete_all(ROOM)
+    assert await storage.list(ROOM) == {}
+    assert await storage.get("main/other", "k") == 2
+
+
+async def test_rooms_do_not_see_each_others_keys(storage):
+    await storage.put("main/a", "k", "a")
+    await storage.put("main/b", "k", "b")
+    await storage.put("main/ab", "x", 1)
+    assert await storage.get("main/a", "k") == "a"
+    assert await storage.list("main/a") == {"k": "a"}
+    assert await storage.delete("main/a", "x") is False
+
+
+# room storage limits -------------------------------------------------------------
+
+
+def room_storage(storage: Storage) -> RoomStorage:
+    return RoomStorage(storage, ROOM)  # PartyKit's defaults: 2 KiB keys, 128 KiB values
+
+
+async def test_keys_up_to_2_kib_are_accepted_and_longer_ones_refused(storage):
+    room = room_storage(storage)
+    await room.put("k" * 2048, 1)
+    assert await room.get("k" * 2048) == 1
+    for call in (room.put("k" * 2049, 1), room.get("é" * 1025), room.delete("k" * 2049)):
+        with pytest.raises(LimitExceeded, match="key of at most 2048 bytes"):
+            await call
+
+
+async def test_values_up_to_128_kib_are_accepted_and_larger_ones_refused(storage):
+    room = room_storage(storage)
+    await room.put("blob", b"x" * 128 * 1024)
+    await room.put("text", "x" * (128 * 1024 - 2))  # the JSON quotes count
+    with pytest.raises(LimitExceeded, match="value of at most 131072 bytes"):
+        await room.put("blob", b"x" * (128 * 1024 + 1))
+    with pytest.raises(LimitExceeded):
+        await room.put("text", "é" * (64 * 1024))  # 128 KiB of UTF-8, plus quotes
+    assert await room.get("blob") == b"x" * 128 * 1024
+
+
+@pytest.mark.parametrize("value", [math.nan, {1, 2}, object()])
+async def test_values_that_are_not_json_are_refused(storage, value):
+    with pytest.raises(ValueError):
+        await room_storage(storage).put("k", value)
+    assert await storage.get(ROOM, "k") is None
+
+
+async def test_room_storage_lists_and_clears_its_own_room(storage):
+    room = room_storage(storage)
+    await room.put_many({"a": 1, "b": 2})
+    await storage.put("main/other", "c", 3)
+    assert await room.list() == {"a": 1, "b": 2}
+    await room.delete_all()
+    assert await room.list() == {} and await storage.get("main/other", "c") == 3
+
+
+# log -----------------------------------------------------------------------------
+
+
+async def test_append_returns_growing_offsets_and_read_returns_entries_after(storage):
+    offsets = [await storage.append(ROOM, f"e{n}", keep=100) for n in range(3)]
+    assert offsets == [1, 2, 3]
+    state, entries = await storage.read(ROOM)
+    assert (state.top, state.floor) == (3, 0)
+    assert entries == [(1, "e0"), (2, "e1"), (3, "e2")]
+    assert (await storage.read(ROOM, after=2))[1] == [(3, "e2")]
+    assert (await storage.read(ROOM, after=3))[1] == []
+
+
+async def test_an_empty_log_has_a_stable_epoch(storage):
+    first = await storage.state(ROOM)
+    state, entries = await storage.read(ROOM)
+    assert entries == [] and state == first == LogState(first.epoch, 0, 0)
+    await storage.append(ROOM, "e", keep=10)
+    assert (await storage.state(ROOM)).epoch == first.epoch
+
+
+async def test_logs_of_different_rooms_are_independent(storage):
+    await storage.append("main/a", "a1", keep=10)
+    assert await storage.append("main/b", "b1", keep=10) == 1
+    assert (await storage.read("main/a"))[1] == [(1, "a1")]
+    assert (await storage.state("main/a")).epoch != (await storage.state("main/b")).epoch
+
+
+async def test_trimming_to_keep_moves_the_floor(storage):
+    for n in range(5):
+        await storage.append(ROOM, f"e{n + 1}", keep=3)
+    state, entries = await storage.read(ROOM)
+    assert (state.top, state.floor) == (5, 2)
+    assert entries == [(3, "e3"), (4, "e4"), (5, "e5")]
+
+
+async def test_removing_the_newest_entry_never_makes_its_offset_reusable(storage):
+    for n in range(3):
+        await storage.append(ROOM, f"e{n + 1}", keep=10)
+    assert await storage.remove(ROOM, 3) is True
+    assert await storage.remove(ROOM, 3) is False
+    assert await storage.append(ROOM, "e4", keep=10) == 4
+    state, entries = await storage.read(ROOM)
+    assert entries == [(1, "e1"), (2, "e2"), (4, "e4")] and state.top == 4
+
+
+async def test_reset_starts_a_new_epoch_and_offsets_keep_growing(storage):
+    await storage.append(ROOM, "old1", keep=10)
+    await storage.append(ROOM, "old2", keep=10)
+    before = await storage.state(ROOM)
+    after = await storage.reset(ROOM)
+    assert after.epoch != before.epoch and (after.top, after.floor) == (2, 2)
+    assert (await storage.read(ROOM))[1] == []
+    assert await storage.append(ROOM, "new", keep=10) == 3
+    state, entries = await storage.read(ROOM)
+    assert entries == [(3, "new")] and state.epoch == after.epoch
+
+
+async def test_concurrent_appends_get_unique_offsets_in_submission_order(storage):
+    offsets = await asyncio.gather(*(storage.append(ROOM, f"e{n}", keep=1000)
+                                     for n in range(500)))
+    assert offsets == list(range(1, 501))
+    _, entries = await storage.read(ROOM)
+    assert entries == [(n + 1, f"e{n}") for n in range(500)]
+
+
+# recovery table (the delivery contract) ------------------------------------------
+
+WINDOW = LogState("E", top=10, floor=4)
+
+
+@pytest.mark.parametrize(("since", "epoch", "resumable"), [
+    (7, "E", True),     # inside the retained window: replay 8..10
+    (4, "E", True),     # exactly at the floor: everything after it is still there
+    (10, "E", True),    # same position as the top: nothing to replay
+    (3, "E", False),    # trimmed: 4 is gone, a replay would be partial
+    (0, "E", False),
+    (11, "E", False),   # beyond the top: the client saw a stream we never had
+    (7, "F", False),    # another epoch: history was lost or reset
+    (7, None, False),
+])
+def test_can_resume_follows_the_recovery_table(since, epoch, resumable):
+    assert WINDOW.can_resume(since, epoch) is resumable
+
+
+# SQLite only ---------------------------------------------------------------------
+
+
+async def test_sqlite_keeps_everything_across_close_and_reopen(sqlite_path):
+    first = await started_sqlite(sqlite_path)
+    await first.put(ROOM, "k", {"v": 1})
+    for n in range(4):
+        await first.append(ROOM, f"e{n + 1}", keep=3)
+    await first.remove(ROOM, 4)
+    before = await first.state(ROOM)
+    await first.close()
+
+    second = await started_sqlite(sqlite_path)
+    try:
+        state, entries = await second.read(ROOM)
+        assert state == before == LogState(before.epoch, 4, 1)
+        assert entries == [(2, "e2"), (3, "e3")]
+        assert await second.get(ROOM, "k") == {"v": 1}
+        assert await second.append(ROOM, "e5", keep=3) == 5
+    finally:
+        await second.close()
+
+
+async def test_sqlite_epoch_of_a_reset_survives_reopen(sqlite_path):
+    first = await started_sqlite(sqlite_path)
+    await first.append(ROOM, "e", keep=3)
+    reset = await first.reset(ROOM)
+    await first.close()
+    second = await started_sqlite(sqlite_path)
+    try:
+        assert await second.state(ROOM) == reset
+    finally:
+        await second.close()
+
+
+class WriterGate:
+    """Holds the SQLite writer thread inside one operation until released.
+
+    Everything submitted meanwhile queues up, so the writer drains it as one
+    batch: the group commit becomes observable without timing anything.
+    """
+
+    def __init__(self, storage: SQLiteStorage) -> None:
+        self.storage = storage
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.statements: list[str] = []
+
+    def _hold(self, db: sqlite3.Connection) -> None:
+        db.set_trace_callback(self.statements.append)
+        self.entered.set()
+        self.release.wait(10)
+
+    async def hold(self) -> asyncio.Future[None]:
+        """Return once the writer is held; await the result after ``release``."""
+        held = self.storage._write(self._hold)
+        await asyncio.to_thread(self.entered.wait, 10)
+        return held
+
+    @property
+    def commits(self) -> int:
+        """Transactions committed since the writer was held (its own included)."""
+        return sum(1 for s in self.statements if s.strip().upper() == "COMMIT")
+
+
+async def test_sqlite_group_commit_writes_a_burst_in_one_transaction(sqlite_path):
+    storage = await started_sqlite(sqlite_path)
+    gate = WriterGate(storage)
+    try:
+        held = await gate.hold()
+        appends = [asyncio.ensure_future(storage.append(ROOM, f"e{n}", keep=2000))
+                   for n in range(1000)]
+        await asyncio.sleep(0)  # every append is queued behind the held operation
+        gate.release.set()
+        await held
+        assert await asyncio.gather(*appends) == list(range(1, 1001))
+        assert gate.commits == 2  # the held operation's batch, then all 1000 appends
+    finally:
+        gate.release.set()
+        await storage.close()
+
+
+async def test_sqlite_a_failing_operation_fails_alone_in_its_batch(sqlite_path):
+    storage = await started_sqlite(sqlite_path)
+    gate = WriterGate(storage)
+    try:
+        held = await gate.hold()
+        before = asyncio.ensure_future(storage.append(ROOM, "before", keep=10))
+        bad = asyncio.ensure_future(storage._write(
+            lambda db: (db.execute("INSERT INTO log (room, seq, entry) VALUES ('x', 1, 'a')"),
+                        db.execute("SELECT * FROM no_such_table"))))
+        after = asyncio.ensure_future(storage.put(ROOM, "k", "after"))
+        await asyncio.sleep(0)
+        gate.release.set()
+        await held
+        assert await before == 1
+        with pytest.raises(sqlite3.OperationalError):
+            await bad
+        await after
+        assert gate.commits == 2
+        assert (await storage.read("x"))[1] == []  # the failed operation left nothing
+        assert (await storage.read(ROOM))[1] == [(1, "before")]
+        assert await storage.get(ROOM, "k") == "after"
+    finally:
+        gate.release.set()
+        await storage.close()
+
+
+async def test_sqlite_refuses_use_before_start_and_after_close(sqlite_path):
+    storage = SQLiteStorage(sqlite_path)
+    with pytest.raises(StorageError, match="not started"):
+        await storage.get(ROOM, "k")
+    await storage.start()
+    await storage.close()
+    with pytest.raises(StorageError, match="not started"):
+        await storage.append(ROOM, "e", keep=1)
+
+
+def test_sqlite_refuses_an_unknown_durability(sqlite_path):
+    with pytest.raises(ValueError, match="durability"):
+        SQLiteStorage(sqlite_path, durability="sometimes")
+
+
+# storage URLs --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "kind", "path"), [
+    ("memory:", MemoryStorage, None),
+    ("memory", MemoryStorage, None),
+    ("", SQLiteStorage, "/data/partywidget.db"),
+    ("sqlite:///abs/rooms.db", SQLiteStorage, "/abs/rooms.db"),
+    ("sqlite:rel.db", SQLiteStorage, "rel.db"),
+    ("rooms.sqlite3", SQLiteStorage, "rooms.sqlite3"),
+])
+def test_open_storage_understands_storage_urls(url, kind, path):
+    backend = open_storage(url, default_dir="/data")
+    assert type(backend) is kind
+    if path is not None:
+        assert str(backend.path) == path
+
+
+@pytest.mark.parametrize("url", ["redis-ish://x", "rooms.txt", "postgres://db"])
+def test_open_storage_refuses_unknown_urls(url):
+    with pytest.raises(ConfigurationError, match="expected a storage URL"):
+        open_storage(url)
