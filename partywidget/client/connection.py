@@ -1,0 +1,297 @@
+"""One room membership on the client loop: connect, read, write, reconnect, resume.
+
+Lifecycle (``status``)::
+
+    connecting --join--> open --socket lost--> reconnecting --join--> open ...
+        any state --close() / refusal / attempts exhausted--> closed
+
+*Joined* means the party's join frames have arrived: ``welcome`` then
+``history`` for the chat party, ``welcome`` then ``state`` for the board;
+other parties are joined as soon as the handshake succeeds. Only then is the
+send buffer flushed, so frames re-sent after a reconnect follow the resumed
+history that may already acknowledge them.
+
+What ends a membership for good instead of a retry (no silent endless loop):
+HTTP 401/403 on the handshake (:class:`AuthError`), 400/404 (a bad name or no
+such party or host path), the close codes the room host marks as final
+(4001 replaced, 4003 removed, 1008 policy), and running out of attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from ..errors import AuthError, ClientError, InvalidName, NotConnectedError, UnknownParty
+from ..rooms.wire import CloseCode
+from .backoff import Backoff
+from .discovery import HostAddress
+from .outbox import Outbox, Pending
+from .state import RoomView
+
+__all__ = ["MAX_FRAME_BYTES", "RoomConnection"]
+
+#: The room host's default ``Limits.max_frame_size``: larger frames close the socket (1009).
+MAX_FRAME_BYTES = 1024 * 1024
+#: Frames that complete a join, per party; other parties join on the handshake.
+JOIN_FRAMES = {"main": "history", "board": "state"}
+#: Close codes after which reconnecting would repeat the refusal (see CloseCode).
+FINAL_CLOSE_CODES = {CloseCode.REPLACED: "another connection took over this connection id",
+                     CloseCode.REMOVED: "a moderator removed this client from the room",
+                     CloseCode.POLICY_VIOLATION: "the room host refused what this client sent"}
+
+Dispatch = Callable[[Any, list[dict[str, Any]]], None]
+
+
+class RoomConnection:
+    """The socket side of a :class:`~partywidget.client.room.RoomClient`.
+
+    Everything here runs on the client loop, except :meth:`enqueue` (any thread).
+    """
+
+    def __init__(self, address: HostAddress, party: str, room: str, *, name: str | None,
+                 backoff: Backoff, buffer_limit: int, dispatch: Dispatch) -> None:
+        self.address = address
+        self.party = party
+        self.room = room
+        self.name = name
+        self.backoff = backoff
+        self.dispatch = dispatch
+        #: Our ``_pk``: chosen once and reused on every reconnect, as partysocket does.
+        self.id = str(uuid.uuid4())
+        self.status = "connecting"
+        #: Why the membership ended, when it ended on its own.
+        self.error: BaseException | None = None
+        self.last_problem = "no attempt yet"
+        self.view = RoomView()
+        self.outbox = Outbox(buffer_limit)
+        self._join_frame = JOIN_FRAMES.get(party)
+        self._ws: ClientConnection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stop: asyncio.Event | None = None
+        self._joined: asyncio.Future[None] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.party}/{self.room} at {self.address.url}"
+
+    # lifecycle -------------------------------------------------------------------
+
+    async def open(self, timeout: float) -> None:
+        """Start the membership; return once joined, else raise and stay closed."""
+        self._loop = loop = asyncio.get_running_loop()
+        self._wake, self._stop = asyncio.Event(), asyncio.Event()
+        self._joined = loop.create_future()
+        self._task = loop.create_task(self._run())
+        try:
+            await asyncio.wait_for(asyncio.shield(self._joined), timeout)
+        except TimeoutError:
+            await self.close()
+            raise NotConnectedError(
+                f"could not join room {self.where} within {timeout:g} s (last problem: "
+                f"{self.last_problem}); check that the room host is running and reachable, "
+                "or pass a larger timeout=") from None
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Close the socket normally (1000) and stop reconnecting."""
+        if self._stop is not None:
+            self._stop.set()
+        self.status = "closed"
+        ws = self._ws
+        if ws is not None:
+            await ws.close()
+        task = self._task
+        if task is not None and task is not asyncio.current_task():
+            try:
+                await asyncio.wait_for(task, 5)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
+        if self._joined is not None and not self._joined.done():
+            self._joined.set_exception(NotConnectedError(f"room {self.where} was closed"))
+            self._joined.exception()  # retrieved: nobody else may be waiting
+
+    def enqueue(self, item: Pending) -> None:
+        """Buffer a frame (any thread); the writer sends it once joined."""
+        if self.status == "closed":
+            raise NotConnectedError(self.closed_message())
+        self.outbox.put(item, self.status)
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def closed_message(self) -> str:
+        reason = f" ({self.error})" if self.error is not None else ""
+        return (f"room {self.where} is closed{reason}; connect again with "
+                f"partywidget.connect({self.room!r}, party={self.party!r})")
+
+    # the reconnect loop ---------------------------------------------------------
+
+    def url(self) -> str:
+        query = {"_pk": self.id, "client": "kernel"}
+        if self.name:
+            query["name"] = self.name
+        query.update(self.view.resume_query())  # delivery contract: resume by id + epoch
+        return f"{self.address.room_url(self.party, self.room)}?{urlencode(query)}"
+
+    async def _run(self) -> None:
+        assert self._stop is not None
+        failures = 0
+        loop = asyncio.get_running_loop()
+        while not self._stop.is_set():
+            delay = self.backoff.delay(failures)
+            if delay is None:
+                self._end(NotConnectedError(
+                    f"gave up on room {self.where} after {failures} attempts in a row (last "
+                    f"problem: {self.last_problem})"))
+                return
+            if delay and await self._stopped_within(delay):
+                return
+            failures += 1
+            try:
+                ws = await ws_connect(
+                    self.url(), additional_headers=self.address.headers(),
+                    proxy=None,  # a kernel talks to its host directly; env proxies never apply
+                    max_size=MAX_FRAME_BYTES, compression=None, open_timeout=10,
+                    ping_interval=20, ping_timeout=20, close_timeout=5)
+            except InvalidStatus as exc:
+                final = self._refusal(exc.response.status_code)
+                if final is not None:
+                    self._end(final)
+                    return
+                self.last_problem = f"HTTP {exc.response.status_code} on the handshake"
+                continue
+            except (OSError, TimeoutError, WebSocketException) as exc:
+                self.last_problem = f"{type(exc).__name__}: {exc}"
+                continue
+            opened = loop.time()
+            code = await self._serve(ws)
+            if loop.time() - opened >= self.backoff.min_uptime:
+                failures = 0  # partysocket's minUptime: a connection that lasted starts over
+            if code in FINAL_CLOSE_CODES:
+                self._end(NotConnectedError(
+                    f"room {self.where} closed the connection with code {code}: "
+                    f"{FINAL_CLOSE_CODES[CloseCode(code)]}"))
+                return
+            self.last_problem = f"connection closed with code {code}"
+            if not self._stop.is_set():
+                self.status = "reconnecting"
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        assert self._stop is not None
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def _refusal(self, status: int) -> ClientError | None:
+        """The final error for a refused handshake, or None when a retry may help."""
+        if status in (401, 403):
+            return AuthError(
+                f"room host {self.address.url} refused the credentials (HTTP {status}) from "
+                f"{self.address.source}: pass the right token= or set PARTYWIDGET_TOKEN")
+        if status == 400:
+            return InvalidName(f"room host {self.address.url} refused the room or party name "
+                               f"(HTTP 400): {self.party!r}/{self.room!r}")
+        if status == 404:
+            return UnknownParty(
+                f"no party {self.party!r} at {self.address.url} (HTTP 404): check the party "
+                "name and that this URL serves rooms (is the partywidget extension enabled?)")
+        return None
+
+    def _end(self, error: ClientError) -> None:
+        """The membership is over for good: tell the waiting connect(), or report."""
+        self.error = error
+        self.status = "closed"
+        assert self._stop is not None
+        self._stop.set()
+        if self._joined is not None and not self._joined.done():
+            self._joined.set_exception(error)
+        else:
+            print(f"partywidget: {error}", file=sys.stderr)
+
+    # one socket -------------------------------------------------------------------
+
+    async def _serve(self, ws: ClientConnection) -> int | None:
+        """Read frames until the socket closes; returns the close code."""
+        self._ws = ws
+        writer: asyncio.Task[None] | None = None
+        if self._join_frame is None:
+            writer = self._joined_now(ws)
+        try:
+            async for raw in ws:
+                frame = self._receive(raw)
+                if writer is None and isinstance(frame, dict) and (
+                        frame.get("type") == self._join_frame):
+                    writer = self._joined_now(ws)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._ws = None
+            if writer is not None:
+                writer.cancel()
+                await asyncio.gather(writer, return_exceptions=True)
+            self.outbox.socket_lost()
+        received = ws.protocol.close_rcvd
+        return received.code if received is not None else None
+
+    def _joined_now(self, ws: ClientConnection) -> asyncio.Task[None]:
+        if not (self._stop and self._stop.is_set()):
+            self.status = "open"
+        if self._joined is not None and not self._joined.done():
+            self._joined.set_result(None)
+        return asyncio.get_running_loop().create_task(self._write(ws))
+
+    async def _write(self, ws: ClientConnection) -> None:
+        assert self._wake is not None
+        while True:
+            item = self.outbox.take()
+            if item is None:
+                self._wake.clear()
+                item = self.outbox.take()  # a put may have landed before the clear
+                if item is None:
+                    await self._wake.wait()
+                    continue
+            try:
+                await ws.send(item.data)
+            except ConnectionClosed:
+                self.outbox.put_back(item)
+                return
+
+    def _receive(self, raw: str | bytes) -> Any:
+        """Decode one frame, update the view and the outbox, then hand it to callbacks."""
+        frame: Any = raw
+        if isinstance(raw, str):
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                pass  # a custom party may send plain text; callbacks get it as is
+        new = self.view.apply(frame)
+        if isinstance(frame, dict):
+            kind = frame.get("type")
+            if kind == "message" and frame.get("from") == self.id and "cid" in frame:
+                self.outbox.acknowledge(frame["cid"])
+            elif kind == "history":
+                for message in frame.get("messages", []):
+                    if isinstance(message, dict) and message.get("from") == self.id and (
+                            "cid" in message):
+                        self.outbox.acknowledge(message["cid"])
+            elif kind == "error":
+                self.outbox.refuse_oldest()
+                print(f"partywidget: room {self.party}/{self.room} refused a message: "
+                      f"[{frame.get('code')}] {frame.get('message')}", file=sys.stderr)
+        self.dispatch(frame, new)
+        return frame

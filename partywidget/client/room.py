@@ -1,0 +1,314 @@
+"""``RoomClient``: a room membership with a sync and an async face.
+
+Every call works from any thread and from inside an asyncio program: sends
+only validate, encode and buffer (so they never wait and never deadlock, even
+inside a callback), the few calls that wait (``connect``, ``close``) run on the
+client loop (see :mod:`partywidget.client.loop`), and callbacks run on the
+client thread as frames arrive, so they fire while a kernel is idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import inspect
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+from ..errors import LimitExceeded, NotConnectedError
+from ..rooms.names import check_name
+from ..rooms.wire import encode_json
+from .backoff import Backoff
+from .connection import MAX_FRAME_BYTES, RoomConnection
+from .discovery import find_room_host
+from .loop import client_loop, on_client_thread, run_async, run_sync
+from .outbox import Pending
+
+__all__ = ["RoomClient", "aconnect", "connect", "open_clients"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Seconds a sync ``close()`` waits for the closing handshake.
+CLOSE_TIMEOUT = 10.0
+#: Frames buffered while offline before ``send`` refuses more.
+SEND_BUFFER_LIMIT = 1000
+
+_ENDED = object()  # tells `async for` iterators that the client closed
+_clients_lock = threading.Lock()
+_clients: list[RoomClient] = []
+
+
+def open_clients() -> list[RoomClient]:
+    """Clients of this process that are not closed (for ``%party``)."""
+    with _clients_lock:
+        return [c for c in _clients if c.status != "closed"]
+
+
+class RoomClient:
+    """One membership of one room; created by :func:`connect` / :func:`aconnect`."""
+
+    def __init__(self, room: str, party: str = "main", *, url: str | None = None,
+                 token: str | None = None, name: str | None = None,
+                 backoff: Backoff | None = None) -> None:
+        check_name("room", room)
+        check_name("party", party)
+        self._conn = RoomConnection(find_room_host(url, token), party, room, name=name,
+                                    backoff=backoff or Backoff(),
+                                    buffer_limit=SEND_BUFFER_LIMIT, dispatch=self._dispatch)
+        self._event_callbacks: list[Callable[[Any], Any]] = []
+        self._message_callbacks: list[Callable[[dict[str, Any]], Any]] = []
+        self._streams: list[Callable[[object], None]] = []
+
+    # identity and state ------------------------------------------------------------
+
+    @property
+    def room(self) -> str:
+        return self._conn.room
+
+    @property
+    def party(self) -> str:
+        return self._conn.party
+
+    @property
+    def url(self) -> str:
+        """Base URL of the room host (rooms at ``{url}/parties/{party}/{room}``)."""
+        return self._conn.address.url
+
+    @property
+    def id(self) -> str:
+        """This connection's id (``_pk``), the same across reconnects."""
+        return self._conn.id
+
+    @property
+    def user(self) -> dict[str, Any] | None:
+        """Who the room host says we are (from ``welcome``)."""
+        return self._conn.view.user
+
+    @property
+    def epoch(self) -> str | None:
+        return self._conn.view.epoch
+
+    @property
+    def status(self) -> str:
+        """``"connecting"``, ``"open"``, ``"reconnecting"`` or ``"closed"``."""
+        return self._conn.status
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the client closed by itself (refused, removed, gave up), else None."""
+        return self._conn.error
+
+    @property
+    def users(self) -> list[dict[str, Any]]:
+        """Who is in the room now: ``[{"id", "user"}]``, ourselves included."""
+        return self._conn.view.users
+
+    def history(self) -> list[dict[str, Any]]:
+        """Stored chat messages, oldest first, kept live (deletes and clears applied)."""
+        return self._conn.view.messages
+
+    def __repr__(self) -> str:
+        who = (self.user or {}).get("username", "?")
+        users, messages = len(self._conn.view.users), self._conn.view.message_count
+        return (f"<RoomClient {self.party}/{self.room} {self.status} as {who} "
+                f"({users} user{'s' if users != 1 else ''}, "
+                f"{messages} message{'s' if messages != 1 else ''})>")
+
+    # sending -----------------------------------------------------------------------
+
+    def send(self, content: Any, *, cid: str | None = None) -> None:
+        """Send a chat message ``{"content": content, "cid": cid}`` (any JSON value).
+
+        ``cid`` (default: a fresh one) makes the send idempotent: after a
+        reconnect the message goes out again unless the room already has it.
+        Returns at once; the server's echo (an ``on_message`` call) confirms it.
+        """
+        cid = cid or uuid.uuid4().hex
+        self._enqueue(Pending(self._encoded({"content": content, "cid": cid}), cid))
+
+    def send_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
+        """Send one frame as is (``str``/``bytes``) or JSON-encoded; sent at most once."""
+        if isinstance(message, (str, bytes)):
+            data: str | bytes = message
+            size = len(message.encode("utf-8")) if isinstance(message, str) else len(message)
+            self._check_size(size)
+        else:
+            data = self._encoded(message)
+        self._enqueue(Pending(data))
+
+    async def asend(self, content: Any, *, cid: str | None = None) -> None:
+        """``send`` for async code (buffering never waits, so this never blocks a loop)."""
+        self.send(content, cid=cid)
+
+    async def asend_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
+        self.send_raw(message)
+
+    def _encoded(self, value: Any) -> str:
+        text = encode_json(value)  # ValueError for NaN/Infinity: browsers cannot parse them
+        self._check_size(len(text.encode("utf-8")))
+        return text
+
+    def _check_size(self, size: int) -> None:
+        if size > MAX_FRAME_BYTES:
+            # The host would close the socket with 1009 and the message would be lost.
+            raise LimitExceeded(f"expected a message of at most {MAX_FRAME_BYTES} bytes once "
+                                f"encoded, got {size} bytes; nothing was sent")
+
+    def _enqueue(self, item: Pending) -> None:
+        self._conn.enqueue(item)
+
+    # callbacks ---------------------------------------------------------------------
+
+    def on_message(self, fn: F) -> F:
+        """Decorator: call ``fn(msg)`` for each new chat message (ours included).
+
+        Runs on the client thread as messages arrive (so while a kernel is
+        idle); may be ``async def``. Messages missed while reconnecting are
+        delivered too, once, in order.
+        """
+        self._message_callbacks.append(fn)
+        return fn
+
+    def on_event(self, fn: F) -> F:
+        """Decorator: call ``fn(frame)`` for every frame from the server.
+
+        ``frame`` is the decoded JSON (a dict for the built-in parties:
+        ``welcome``, ``history``, ``state``, ``message``, ``stroke``, ...), or
+        the raw ``str``/``bytes`` of a frame that is not JSON.
+        """
+        self._event_callbacks.append(fn)
+        return fn
+
+    def off(self, fn: Callable[..., Any]) -> None:
+        """Remove ``fn`` from the callbacks (no error if it is not one)."""
+        for callbacks in (self._event_callbacks, self._message_callbacks):
+            while fn in callbacks:
+                callbacks.remove(fn)
+
+    def _dispatch(self, frame: Any, new_messages: list[dict[str, Any]]) -> None:
+        """Client thread: run callbacks. A failing callback is reported, never fatal."""
+        for fn in list(self._event_callbacks):
+            self._call(fn, frame)
+        for message in new_messages:
+            for fn in list(self._message_callbacks):
+                self._call(fn, message)
+            for stream in list(self._streams):
+                stream(message)
+
+    def _call(self, fn: Callable[[Any], Any], arg: Any) -> None:
+        try:
+            result = fn(arg)
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(result).add_done_callback(
+                    lambda task: self._report_task(fn, task))
+        except Exception as exc:
+            self._report(fn, exc)
+
+    def _report_task(self, fn: Callable[..., Any], task: asyncio.Future[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._report(fn, task.exception())
+
+    def _report(self, fn: Callable[..., Any], exc: BaseException) -> None:
+        # In a kernel, stderr of this thread shows in the notebook (the current
+        # cell's output); the connection carries on either way.
+        name = getattr(fn, "__qualname__", repr(fn))
+        print(f"partywidget: callback {name} failed on room {self.party}/{self.room} "
+              "(the connection stays open):", file=sys.stderr)
+        traceback.print_exception(exc, file=sys.stderr)
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        """``async for msg in room``: new chat messages until the client closes."""
+        if self.status == "closed":
+            raise NotConnectedError(self._conn.closed_message())
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[object] = asyncio.Queue()
+
+        def stream(item: object) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the iterating loop is gone
+                self._streams.remove(stream)
+
+        self._streams.append(stream)
+        try:
+            while (item := await queue.get()) is not _ENDED:
+                yield item  # type: ignore[misc]
+        finally:
+            if stream in self._streams:
+                self._streams.remove(stream)
+
+    # opening and closing -------------------------------------------------------------
+
+    async def _open(self, timeout: float) -> RoomClient:
+        await self._conn.open(timeout)
+        with _clients_lock:
+            _clients.append(self)
+        return self
+
+    async def _close(self) -> None:
+        await self._conn.close()
+        with _clients_lock:
+            if self in _clients:
+                _clients.remove(self)
+        for stream in list(self._streams):
+            stream(_ENDED)
+
+    def close(self) -> None:
+        """Leave the room. Safe to call twice; later sends raise NotConnectedError."""
+        if on_client_thread():  # inside a callback: cannot wait for ourselves, so schedule
+            client_loop().create_task(self._close())
+            return
+        run_sync(self._close(), CLOSE_TIMEOUT, "RoomClient.close()")
+
+    async def aclose(self) -> None:
+        await run_async(self._close())
+
+    def __enter__(self) -> RoomClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> RoomClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+def connect(room: str, party: str = "main", *, url: str | None = None,
+            token: str | None = None, name: str | None = None, timeout: float = 10.0,
+            backoff: Backoff | None = None) -> RoomClient:
+    """Join ``room`` of ``party``; returns once the room's join frames have arrived.
+
+    ``url``/``token`` default to the discovered room host (see
+    :mod:`partywidget.client.discovery`); ``name`` is a display name for hosts
+    that let clients choose one; ``timeout`` bounds the whole first join
+    (retries included); ``backoff`` tunes reconnects. Raises
+    :class:`NotConnectedError` (no host found, unreachable within ``timeout``)
+    or :class:`AuthError` (credentials refused; never retried).
+    """
+    client = RoomClient(room, party, url=url, token=token, name=name, backoff=backoff)
+    return run_sync(client._open(timeout), timeout + CLOSE_TIMEOUT, "partywidget.connect()")
+
+
+async def aconnect(room: str, party: str = "main", *, url: str | None = None,
+                   token: str | None = None, name: str | None = None, timeout: float = 10.0,
+                   backoff: Backoff | None = None) -> RoomClient:
+    """:func:`connect` for async code: ``room = await aconnect("class-101")``."""
+    client = RoomClient(room, party, url=url, token=token, name=name, backoff=backoff)
+    return await run_async(client._open(timeout))
+
+
+@atexit.register
+def _close_all_at_exit() -> None:
+    """Say goodbye (close 1000) so others see ``userLeft`` now, not at a ping timeout."""
+    for client in open_clients():
+        try:
+            run_sync(client._close(), 2.0, "closing at exit")
+        except Exception:  # exiting anyway; a host that does not answer is not our problem
+            pass
