@@ -1,0 +1,438 @@
+/**
+ * The Board widget: a shared whiteboard, a room of the `board` party
+ * (docs/protocol.md). The server owns the stroke order; this view draws the
+ * strokes it announces, streams the stroke being drawn (`draw`, ephemeral) and
+ * sends the finished one (`stroke`, stored; its echo is the acknowledgement).
+ */
+
+import "./room.css";
+import "./board.css";
+import {
+  type Frame,
+  type Model,
+  type ResumePoint,
+  RoomLink,
+  type RoomTraits,
+  type User,
+  displayName,
+  distinctUsers,
+  element,
+  initials,
+  statusPill,
+  userColor,
+} from "./room";
+
+type BoardTraits = RoomTraits;
+type Point = [number, number];
+
+interface Stroke {
+  id: number;
+  from?: string;
+  user: User;
+  points: Point[];
+  color: string;
+  width: number;
+  sid?: string;
+}
+
+interface Ink {
+  points: Point[];
+  color: string;
+  width: number;
+}
+
+interface Cursor {
+  x: number;
+  y: number;
+  user: User;
+  seen: number;
+}
+
+/** partywidget.parties.board: the board's coordinate space and limits. */
+const BOARD_WIDTH = 1000;
+const BOARD_HEIGHT = 625;
+const MAX_POINTS = 5000;
+/** Throttles of the ephemeral frames (ms): `draw` while drawing, `cursor` while moving. */
+const DRAW_EVERY_MS = 40;
+const CURSOR_EVERY_MS = 50;
+/** A cursor that has not moved for this long is hidden (it is never stored). */
+const CURSOR_TTL_MS = 5000;
+const COLORS = ["#222222", "#e53935", "#fb8c00", "#fdd835", "#43a047", "#1e88e5", "#8e24aa", "#ffffff"];
+const WIDTHS = [2, 4, 8, 16];
+const PAPER = "#fdfdfb";
+
+/** Strokes as the server ordered them, strokes being drawn by others, cursors. */
+class BoardState {
+  strokes: Stroke[] = [];
+  epoch = "";
+  /** Others' strokes in progress, by `${from}/${sid}`. */
+  readonly inking = new Map<string, Ink>();
+  /** Our finished strokes not yet echoed back by the server, by sid. */
+  readonly pending = new Map<string, Ink>();
+  readonly cursors = new Map<string, Cursor>();
+  private ids = new Set<number>();
+  private listeners = new Set<() => void>();
+
+  resumePoint(): ResumePoint | null {
+    const newest = Math.max(0, ...this.ids);
+    return newest && this.epoch ? { since: newest, epoch: this.epoch } : null;
+  }
+
+  apply(frame: Frame): void {
+    switch (frame.type) {
+      case "state":
+        // Delivery contract: recovered=false is the whole state and replaces ours.
+        if (!frame.recovered) this.reset();
+        this.epoch = frame.epoch ?? this.epoch;
+        for (const stroke of frame.strokes ?? []) this.add(stroke);
+        break;
+      case "stroke":
+        this.add(frame.stroke);
+        break;
+      case "draw": {
+        const key = `${frame.from}/${frame.sid}`;
+        const ink = this.inking.get(key);
+        if (ink) ink.points.push(...frame.points);
+        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width });
+        break;
+      }
+      case "erased":
+        this.strokes = this.strokes.filter((s) => s.id !== frame.id);
+        break;
+      case "cleared":
+        this.reset();
+        this.epoch = frame.epoch ?? this.epoch;
+        break;
+      case "cursor":
+        this.cursors.set(frame.id, { x: frame.x, y: frame.y, user: frame.user, seen: Date.now() });
+        break;
+      case "userLeft":
+        this.cursors.delete(frame.id);
+        for (const key of this.inking.keys()) if (key.startsWith(`${frame.id}/`)) this.inking.delete(key);
+        break;
+      case "error":
+        // A refused stroke will never be echoed; do not leave it drawn as pending.
+        if (frame.code === "bad_stroke" || frame.code === "too_large") this.pending.clear();
+        break;
+      default:
+        return;
+    }
+    this.changed();
+  }
+
+  /** Dedupe by id: a stroke can arrive live and again in a resumed state. */
+  private add(stroke: Stroke): void {
+    if (!stroke || typeof stroke.id !== "number" || this.ids.has(stroke.id)) return;
+    this.ids.add(stroke.id);
+    this.strokes.push(stroke);
+    if (stroke.sid) {
+      this.inking.delete(`${stroke.from}/${stroke.sid}`);
+      this.pending.delete(stroke.sid);
+    }
+  }
+
+  private reset(): void {
+    this.strokes = [];
+    this.ids.clear();
+    this.inking.clear();
+  }
+
+  onChange(listener: () => void, signal: AbortSignal): void {
+    this.listeners.add(listener);
+    signal.addEventListener("abort", () => this.listeners.delete(listener));
+  }
+
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function newSid(): string {
+  return (crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).replace(/[^A-Za-z0-9_.:-]/g, "").slice(0, 32);
+}
+
+function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
+  const [first, ...rest] = ink.points;
+  if (!first) return;
+  ctx.strokeStyle = ink.color;
+  ctx.fillStyle = ink.color;
+  ctx.lineWidth = ink.width;
+  if (rest.length === 0) {
+    ctx.beginPath();
+    ctx.arc(first[0], first[1], ink.width / 2, 0, Math.PI * 2);
+    ctx.fill();
+    return;
+  }
+  ctx.beginPath();
+  ctx.moveTo(first[0], first[1]);
+  for (const [x, y] of rest) ctx.lineTo(x, y);
+  ctx.stroke();
+}
+
+/** Distance from p to segment ab, for erase hit-testing. */
+function segmentDistance(p: Point, a: Point, b: Point): number {
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const length2 = dx * dx + dy * dy;
+  const t = length2 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length2)) : 0;
+  return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+}
+
+function hits(stroke: Stroke, p: Point): boolean {
+  const slack = stroke.width / 2 + 6;
+  const points = stroke.points;
+  if (points.length === 1) return Math.hypot(p[0] - points[0][0], p[1] - points[0][1]) <= slack;
+  for (let i = 1; i < points.length; i++) if (segmentDistance(p, points[i - 1], points[i]) <= slack) return true;
+  return false;
+}
+
+function toolButton(label: string, title: string): HTMLButtonElement {
+  const button = element("button", "pw-tool", label);
+  button.type = "button";
+  button.title = title;
+  return button;
+}
+
+export default () => {
+  let link: RoomLink;
+  let board: BoardState;
+
+  return {
+    initialize({ model }: { model: Model<BoardTraits> }) {
+      board = new BoardState();
+      link = new RoomLink(model, () => board.resumePoint());
+      const controller = new AbortController();
+      link.onFrame((frame) => board.apply(frame), controller.signal);
+      // Forget cursors that stopped moving (they are ephemeral, never stored).
+      const sweep = setInterval(() => {
+        const now = Date.now();
+        let stale = false;
+        for (const [id, cursor] of board.cursors) {
+          if (now - cursor.seen > CURSOR_TTL_MS) stale = board.cursors.delete(id);
+        }
+        if (stale) board.changed();
+      }, 1000);
+      controller.signal.addEventListener("abort", () => clearInterval(sweep));
+      return () => {
+        controller.abort();
+        link.close();
+      };
+    },
+
+    render({ model, el }: { model: Model<BoardTraits>; el: HTMLElement }) {
+      const controller = new AbortController();
+      const { signal } = controller;
+      let color = COLORS[0];
+      let width = WIDTHS[1];
+      let erasing = false;
+
+      const root = element("div", "pw-root pw-board");
+      root.dataset.lmSuppressShortcuts = "true";
+      const header = element("div", "pw-head");
+      const online = element("div", "pw-online");
+      header.append(element("span", "pw-title", `✎ ${model.get("room")}`), online, statusPill(link, signal));
+
+      const toolbar = element("div", "pw-toolbar");
+      const swatches = COLORS.map((c) => {
+        const swatch = toolButton("", `colour ${c}`);
+        swatch.className = "pw-swatch";
+        swatch.style.background = c;
+        swatch.addEventListener("click", () => {
+          color = c;
+          erasing = false;
+          syncTools();
+        }, { signal });
+        return swatch;
+      });
+      const widths = WIDTHS.map((w) => {
+        const button = toolButton("", `width ${w}`);
+        button.className = "pw-width";
+        const dot = element("span", "pw-dot");
+        dot.style.width = dot.style.height = `${Math.max(3, w)}px`;
+        button.append(dot);
+        button.addEventListener("click", () => {
+          width = w;
+          erasing = false;
+          syncTools();
+        }, { signal });
+        return button;
+      });
+      const eraseButton = toolButton("Erase", "Erase mode: click one of your strokes");
+      const undoButton = toolButton("Undo", "Undo your last stroke");
+      const clearButton = toolButton("Clear", "Clear the board for everyone (moderators)");
+      const notice = element("span", "pw-notice");
+      toolbar.append(...swatches, element("span", "pw-sep"), ...widths, element("span", "pw-sep"),
+        eraseButton, undoButton, clearButton, notice);
+
+      const surface = element("div", "pw-surface");
+      const canvas = element("canvas", "pw-canvas");
+      canvas.setAttribute("role", "img");
+      surface.append(canvas);
+      root.append(header, toolbar, surface);
+      el.append(root);
+
+      function syncTools(): void {
+        swatches.forEach((s, i) => s.setAttribute("aria-pressed", String(!erasing && COLORS[i] === color)));
+        widths.forEach((b, i) => b.setAttribute("aria-pressed", String(!erasing && WIDTHS[i] === width)));
+        eraseButton.setAttribute("aria-pressed", String(erasing));
+        surface.classList.toggle("pw-erasing", erasing);
+      }
+      syncTools();
+
+      eraseButton.addEventListener("click", () => {
+        erasing = !erasing;
+        syncTools();
+      }, { signal });
+      undoButton.addEventListener("click", () => link.send({ type: "undo" }), { signal });
+      clearButton.addEventListener("click", () => link.send({ type: "clear" }), { signal });
+
+      // --- drawing ---------------------------------------------------------
+      const ctx = canvas.getContext("2d")!;
+      let scale = 1; // CSS pixels per board unit
+      let frameRequested = false;
+      let mine: { sid: string; ink: Ink; sent: number } | null = null;
+
+      const paint = () => {
+        frameRequested = false;
+        const dpr = window.devicePixelRatio || 1;
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.fillStyle = PAPER;
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
+        ctx.lineCap = "round";
+        ctx.lineJoin = "round";
+        for (const stroke of board.strokes) inkPath(ctx, stroke);
+        for (const ink of board.inking.values()) inkPath(ctx, ink);
+        for (const ink of board.pending.values()) inkPath(ctx, ink);
+        if (mine) inkPath(ctx, mine.ink);
+        for (const cursor of board.cursors.values()) {
+          ctx.fillStyle = userColor(cursor.user);
+          ctx.beginPath();
+          ctx.arc(cursor.x, cursor.y, 5 / scale, 0, Math.PI * 2);
+          ctx.fill();
+          ctx.font = `${12 / scale}px sans-serif`;
+          ctx.fillText(displayName(cursor.user), cursor.x + 8 / scale, cursor.y - 8 / scale);
+        }
+        const count = board.strokes.length;
+        canvas.dataset.strokes = String(count);
+        canvas.setAttribute("aria-label", `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}`);
+      };
+      const repaint = () => {
+        if (!frameRequested) {
+          frameRequested = true;
+          requestAnimationFrame(paint);
+        }
+      };
+
+      // HiDPI: the backing store has devicePixelRatio pixels per CSS pixel; the
+      // 1000 x 625 board space scales to the element's width.
+      const resize = () => {
+        const cssWidth = surface.clientWidth || BOARD_WIDTH;
+        const dpr = window.devicePixelRatio || 1;
+        scale = cssWidth / BOARD_WIDTH;
+        canvas.style.width = `${cssWidth}px`;
+        canvas.style.height = `${cssWidth * (BOARD_HEIGHT / BOARD_WIDTH)}px`;
+        canvas.width = Math.round(cssWidth * dpr);
+        canvas.height = Math.round(cssWidth * (BOARD_HEIGHT / BOARD_WIDTH) * dpr);
+        paint();
+      };
+      const observer = new ResizeObserver(resize);
+      observer.observe(surface);
+      signal.addEventListener("abort", () => observer.disconnect());
+      resize();
+
+      const renderPresence = () => {
+        online.replaceChildren(...distinctUsers(link).map((user) => {
+          const node = element("span", "pw-avatar", initials(user));
+          node.style.background = userColor(user);
+          node.title = displayName(user);
+          return node;
+        }));
+        clearButton.disabled = link.self ? !link.self.user.moderator : false;
+        notice.textContent = link.problem;
+      };
+      link.onChange(renderPresence, signal);
+      board.onChange(repaint, signal);
+      renderPresence();
+
+      const boardPoint = (event: PointerEvent): Point => {
+        const box = canvas.getBoundingClientRect();
+        const x = ((event.clientX - box.left) / box.width) * BOARD_WIDTH;
+        const y = ((event.clientY - box.top) / box.height) * BOARD_HEIGHT;
+        return [
+          Math.round(Math.min(BOARD_WIDTH, Math.max(0, x)) * 10) / 10,
+          Math.round(Math.min(BOARD_HEIGHT, Math.max(0, y)) * 10) / 10,
+        ];
+      };
+
+      // Streaming: every DRAW_EVERY_MS the points added since the last `draw`
+      // frame go out, prefixed by the last point already sent so the pieces join.
+      const flushDraw = () => {
+        if (!mine || mine.sent >= mine.ink.points.length) return;
+        const from = Math.max(0, mine.sent - 1);
+        link.send({ type: "draw", sid: mine.sid, points: mine.ink.points.slice(from), color: mine.ink.color, width: mine.ink.width });
+        mine.sent = mine.ink.points.length;
+      };
+      const drawTimer = setInterval(flushDraw, DRAW_EVERY_MS);
+      signal.addEventListener("abort", () => clearInterval(drawTimer));
+
+      let lastCursor = 0;
+      const sendCursor = (p: Point) => {
+        const now = Date.now();
+        if (now - lastCursor < CURSOR_EVERY_MS || link.status !== "live") return;
+        lastCursor = now;
+        link.send({ type: "cursor", x: p[0], y: p[1] });
+      };
+
+      const mayErase = (stroke: Stroke) =>
+        !!link.self && (link.self.user.moderator || stroke.user?.username === link.self.user.username);
+
+      canvas.addEventListener("pointerdown", (event) => {
+        if (event.pointerType === "mouse" && event.button !== 0) return;
+        event.preventDefault();
+        const p = boardPoint(event);
+        if (erasing) {
+          const target = [...board.strokes].reverse().find((s) => mayErase(s) && hits(s, p));
+          if (target) link.send({ type: "erase", id: target.id });
+          return;
+        }
+        canvas.setPointerCapture(event.pointerId);
+        mine = { sid: newSid(), ink: { points: [p], color, width }, sent: 0 };
+        repaint();
+      }, { signal });
+
+      canvas.addEventListener("pointermove", (event) => {
+        const p = boardPoint(event);
+        sendCursor(p);
+        if (!mine || !canvas.hasPointerCapture(event.pointerId)) return;
+        // Coalesced events keep pen and fast mouse strokes smooth.
+        const events = event.getCoalescedEvents?.() ?? [event];
+        for (const e of events.length ? events : [event]) {
+          const q = boardPoint(e);
+          const last = mine.ink.points[mine.ink.points.length - 1];
+          if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= 1 && mine.ink.points.length < MAX_POINTS) {
+            mine.ink.points.push(q);
+          }
+        }
+        repaint();
+      }, { signal });
+
+      const finish = (event: PointerEvent) => {
+        if (!mine) return;
+        if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
+        flushDraw();
+        const { sid, ink } = mine;
+        mine = null;
+        board.pending.set(sid, ink);
+        link.send({ type: "stroke", sid, points: ink.points, color: ink.color, width: ink.width });
+        repaint();
+      };
+      canvas.addEventListener("pointerup", finish, { signal });
+      canvas.addEventListener("pointercancel", finish, { signal });
+
+      return () => {
+        controller.abort();
+        root.remove();
+      };
+    },
+  };
+};

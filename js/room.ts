@@ -1,0 +1,319 @@
+/**
+ * The room connection shared by every view of one widget model.
+ *
+ * A widget opens one {@link RoomLink} in anywidget's `initialize` (one socket per
+ * model) and closes it in that hook's cleanup; each `render` only subscribes.
+ * Two transports carry the same JSON frames (docs/protocol.md):
+ *
+ * - a `partysocket` WebSocket to the Jupyter server extension or a room host,
+ *   authenticated by the page's same-origin cookies (no token ever lives in
+ *   widget state);
+ * - the kernel relay, where the page has no room host to reach (VS Code, Colab,
+ *   Voila without the extension) or `endpoint="relay"` forces it: frames travel
+ *   as widget custom messages and the kernel's RoomClient holds the socket.
+ */
+
+import PartySocket from "partysocket";
+
+/** A JSON frame of the wire contract: `{"type": ..., ...}`. */
+export type Frame = { type: string; [key: string]: any };
+
+export type Status = "connecting" | "live" | "reconnecting" | "closed";
+
+/** The identity the room host attaches to a connection. */
+export interface User {
+  username?: string;
+  name?: string;
+  display_name?: string;
+  initials?: string;
+  color?: string | null;
+  kernel?: boolean;
+  moderator?: boolean;
+}
+
+/** Traits every room widget syncs (partywidget/widgets/room_widget.py). */
+export interface RoomTraits {
+  room: string;
+  party: string;
+  _endpoint: string;
+}
+
+/** The part of anywidget's model proxy the widgets use. */
+export interface Model<T> {
+  get<K extends keyof T>(key: K): T[K];
+  set<K extends keyof T>(key: K, value: T[K]): void;
+  save_changes(): void;
+  on(name: string, callback: (...args: any[]) => void): void;
+  off(name?: string | null, callback?: ((...args: any[]) => void) | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: unknown): void;
+}
+
+/** Where a reconnect resumes: the last stored id seen, in that stream's epoch. */
+export interface ResumePoint {
+  since: number;
+  epoch: string;
+}
+
+/**
+ * Close codes after which reconnecting cannot help (partywidget.rooms.wire.CloseCode):
+ * 4001 replaced by a newer connection with the same id, 4003 removed by a
+ * moderator, 1008 refused by policy (authentication, origin, authorization).
+ */
+const FINAL_CLOSE_CODES = new Set([4001, 4003, 1008]);
+
+type Where = { kind: "relay" } | { kind: "socket"; host: string; protocol: "ws" | "wss" };
+
+/** Page config of JupyterLab 4 / Notebook 7, if this page is one of them. */
+function jupyterBaseUrl(): string | null {
+  const element = document.getElementById("jupyter-config-data");
+  if (!element?.textContent) return null;
+  try {
+    const config = JSON.parse(element.textContent);
+    return typeof config.baseUrl === "string" ? config.baseUrl : "/";
+  } catch {
+    return null;
+  }
+}
+
+/** Resolve the `_endpoint` trait: "" auto, "relay", or a room host base URL/path. */
+export function resolveEndpoint(endpoint: string): Where {
+  const secure = location.protocol === "https:";
+  if (endpoint === "relay") return { kind: "relay" };
+  if (endpoint === "") {
+    const baseUrl = jupyterBaseUrl();
+    // No Jupyter page config: nobody serves rooms to this page, the kernel must relay.
+    if (baseUrl === null) return { kind: "relay" };
+    const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
+    return { kind: "socket", host: location.host + base + "partywidget", protocol: secure ? "wss" : "ws" };
+  }
+  // A room host at another base: rooms live at {endpoint}/parties/{party}/{room}.
+  const url = new URL(endpoint, location.href);
+  const path = url.pathname.replace(/\/+$/, "");
+  const protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss" : "ws";
+  return { kind: "socket", host: url.host + path, protocol };
+}
+
+interface Transport {
+  send(text: string): void;
+  close(): void;
+}
+
+interface TransportEvents {
+  frame(frame: Frame): void;
+  open(): void;
+  drop(final: boolean): void;
+}
+
+function parseFrame(text: unknown): Frame | null {
+  if (typeof text !== "string") return null; // the built-in parties send JSON text only
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === "object" && typeof value.type === "string" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function socketTransport(
+  where: { host: string; protocol: "ws" | "wss" },
+  room: string,
+  party: string,
+  resume: () => ResumePoint | null,
+  events: TransportEvents,
+): Transport {
+  const socket = new PartySocket({
+    host: where.host,
+    room,
+    party,
+    protocol: where.protocol,
+    // partysocket re-evaluates a query function on every (re)connect, so each
+    // attempt resumes from the newest id seen (delivery contract: since/epoch).
+    query: () => {
+      const point = resume();
+      return point ? { since: String(point.since), epoch: point.epoch } : {};
+    },
+    shouldReconnectOnClose: (event) => !FINAL_CLOSE_CODES.has(event.code),
+    // A frame sent while offline waits in partysocket's queue; bound it.
+    maxEnqueuedMessages: 200,
+  });
+  socket.addEventListener("open", () => events.open());
+  socket.addEventListener("message", (event) => {
+    const frame = parseFrame(event.data);
+    if (frame) events.frame(frame);
+  });
+  socket.addEventListener("close", (event) => events.drop(FINAL_CLOSE_CODES.has(event.code)));
+  return { send: (text) => socket.send(text), close: () => socket.close() };
+}
+
+/**
+ * Kernel relay: `{kind: "frame", data}` both ways; `{kind: "hello"}` asks the
+ * kernel for a fresh welcome + history/state, because custom messages sent
+ * before this model existed in the page were lost (anywidget docs).
+ */
+function relayTransport(model: Model<RoomTraits>, events: TransportEvents): Transport {
+  const onCustom = (message: any) => {
+    if (message?.kind === "frame") {
+      const frame = parseFrame(message.data);
+      if (frame) events.frame(frame);
+    } else if (message?.kind === "status") {
+      if (message.status === "open") events.open();
+      else events.drop(message.status === "closed");
+    }
+  };
+  model.on("msg:custom", onCustom);
+  model.send({ kind: "hello" });
+  return {
+    send: (text) => model.send({ kind: "frame", data: text }),
+    close: () => model.off("msg:custom", onCustom),
+  };
+}
+
+type Listener<T> = (value: T) => void;
+
+/** One model's connection to its room: frames in, frames out, a status. */
+export class RoomLink {
+  status: Status = "connecting";
+  /** `id` and `user` of this connection, from the last welcome. */
+  self: { id: string; user: User } | null = null;
+  /** Users online, keyed by connection id. */
+  readonly users = new Map<string, User>();
+  /** Last error frame or reason the link stopped. */
+  problem = "";
+  readonly mode: "relay" | "socket";
+  private transport: Transport;
+  private frameListeners = new Set<Listener<Frame>>();
+  private changeListeners = new Set<Listener<RoomLink>>();
+
+  constructor(model: Model<RoomTraits>, resume: () => ResumePoint | null) {
+    const where = resolveEndpoint(model.get("_endpoint") ?? "");
+    this.mode = where.kind;
+    const events: TransportEvents = {
+      frame: (frame) => this.receive(frame),
+      open: () => {}, // "live" only once the welcome arrived
+      drop: (final) => {
+        this.self = null;
+        this.users.clear();
+        this.setStatus(final ? "closed" : "reconnecting");
+      },
+    };
+    this.transport =
+      where.kind === "relay"
+        ? relayTransport(model, events)
+        : socketTransport(where, model.get("room"), model.get("party"), resume, events);
+  }
+
+  send(frame: object): void {
+    this.transport.send(JSON.stringify(frame));
+  }
+
+  close(): void {
+    this.transport.close();
+    this.setStatus("closed");
+    this.frameListeners.clear();
+    this.changeListeners.clear();
+  }
+
+  /** Call `listener` for every frame until `signal` aborts. */
+  onFrame(listener: Listener<Frame>, signal: AbortSignal): void {
+    this.frameListeners.add(listener);
+    signal.addEventListener("abort", () => this.frameListeners.delete(listener));
+  }
+
+  /** Call `listener` when status, presence or problem change, until `signal` aborts. */
+  onChange(listener: Listener<RoomLink>, signal: AbortSignal): void {
+    this.changeListeners.add(listener);
+    signal.addEventListener("abort", () => this.changeListeners.delete(listener));
+  }
+
+  private receive(frame: Frame): void {
+    switch (frame.type) {
+      case "welcome":
+        this.self = { id: frame.id, user: frame.user ?? {} };
+        this.users.clear();
+        for (const entry of frame.users ?? []) this.users.set(entry.id, entry.user ?? {});
+        this.users.set(frame.id, frame.user ?? {});
+        this.problem = "";
+        this.setStatus("live");
+        break;
+      case "userJoined":
+        this.users.set(frame.id, frame.user ?? {});
+        this.changed();
+        break;
+      case "userLeft":
+        this.users.delete(frame.id);
+        this.changed();
+        break;
+      case "error":
+        this.problem = String(frame.message ?? frame.code ?? "error");
+        this.changed();
+        break;
+    }
+    for (const listener of this.frameListeners) listener(frame);
+  }
+
+  private setStatus(status: Status): void {
+    if (this.status === "closed") return; // closing is final for this model
+    this.status = status;
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener(this);
+  }
+}
+
+/** Online users, one entry per person (several tabs/kernels of one user collapse). */
+export function distinctUsers(link: RoomLink): User[] {
+  const seen = new Map<string, User>();
+  for (const user of link.users.values()) {
+    const key = (user.username ?? user.name ?? "?") + (user.kernel ? "#kernel" : "");
+    if (!seen.has(key)) seen.set(key, user);
+  }
+  return [...seen.values()];
+}
+
+export function displayName(user: User | undefined): string {
+  const name = user?.display_name || user?.name || user?.username || "someone";
+  return user?.kernel ? `${name} (kernel)` : name;
+}
+
+/** A stable colour for users whose identity has none (hash of the username). */
+export function userColor(user: User | undefined): string {
+  if (user?.color) return user.color;
+  const key = user?.username ?? user?.name ?? "";
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) | 0;
+  return `hsl(${Math.abs(hash) % 360} 55% 45%)`;
+}
+
+export function initials(user: User | undefined): string {
+  if (user?.initials) return user.initials.slice(0, 2);
+  const name = user?.display_name || user?.name || user?.username || "?";
+  const parts = name.split(/[\s._-]+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? "?") + (parts[1]?.[0] ?? "")).toUpperCase();
+}
+
+/** Create an element with a class and, optionally, text (always textContent). */
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** The status pill both widgets show: connecting / live / reconnecting / closed. */
+export function statusPill(link: RoomLink, signal: AbortSignal): HTMLElement {
+  const pill = element("span", "pw-status");
+  const update = () => {
+    pill.dataset.status = link.status;
+    pill.textContent = link.status + (link.mode === "relay" ? " (via kernel)" : "");
+    pill.title = link.problem || `room ${link.status}`;
+  };
+  update();
+  link.onChange(update, signal);
+  return pill;
+}

@@ -1,0 +1,12 @@
+"""The notebook widgets: :class:`Chat` and :class:`Board` (anywidget).
+
+Their front ends are TypeScript in ``js/``, bundled by ``npm run build`` into
+``static/`` (which ``pip install`` builds through hatch-jupyter-builder).
+"""
+
+from __future__ import annotations
+
+from .board import Board
+from .chat import Chat
+
+__all__ = ["Board", "Chat"]

@@ -1,0 +1,59 @@
+"""``Chat``: a live chat room (the ``main`` party) in a notebook cell."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .room_widget import STATIC, RoomWidget
+
+if TYPE_CHECKING:
+    from ..client import RoomClient
+
+__all__ = ["Chat"]
+
+
+class Chat(RoomWidget):
+    """A chat room shown in the notebook, with its kernel side.
+
+    ``Chat("class-101")`` joins room ``class-101`` of the ``main`` party. The
+    view connects by itself; the kernel side reads and writes the same room:
+
+    >>> chat = Chat("class-101")          # doctest: +SKIP
+    >>> chat.send("hello from Python")    # doctest: +SKIP
+    >>> chat.messages[-1]["content"]      # doctest: +SKIP
+    'hello from Python'
+
+    ``endpoint``: ``None`` uses the page's Jupyter server (and the kernel as a
+    relay where the page has none), ``"relay"`` forces the relay, anything else
+    is the base URL or path of a room host.
+    """
+
+    _esm = STATIC / "chat.js"
+    _css = STATIC / "chat.css"
+
+    def __init__(self, room: str, *, party: str = "main", endpoint: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(room, party=party, endpoint=endpoint, **kwargs)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The room's stored messages, oldest first, kept live by the kernel's client."""
+        return self.client.history()
+
+    @property
+    def users(self) -> list[dict[str, Any]]:
+        """Who is online: ``[{"id": <connection id>, "user": {...}}, ...]``."""
+        return self.client.users
+
+    def send(self, content: Any, *, cid: str | None = None) -> None:  # type: ignore[override]
+        """Post ``content`` (any JSON value) to the room as this kernel.
+
+        ``cid`` makes a retried send idempotent (the server stores it once).
+        This shadows ``Widget.send`` (the widget's own custom messages use
+        ``RoomWidget._to_front_end``).
+        """
+        self.client.send(content, cid=cid)
+
+    def _join_frame(self, client: RoomClient) -> dict[str, Any]:
+        return {"type": "history", "messages": client.history(), "epoch": client.epoch,
+                "recovered": False}

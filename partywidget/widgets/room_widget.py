@@ -1,0 +1,149 @@
+"""What Chat and Board share: the room traits, the kernel's RoomClient, the relay.
+
+A room widget has two independent members of its room:
+
+* the front end (every view of the model shares one ``partysocket`` connection,
+  opened by the page with its own cookies), and
+* the kernel, through a :class:`partywidget.client.RoomClient`, which keeps the
+  kernel-side state live (``chat.messages``, ``board.strokes``) and carries
+  ``chat.send`` / ``board.draw``.
+
+Where the page cannot reach a room host (VS Code, Colab, Voila without the
+server extension) or ``endpoint="relay"`` forces it, the kernel's client also
+carries the front end's traffic: frames travel as widget custom messages
+``{"kind": "frame", "data": <JSON text>}`` both ways. Custom messages sent
+before a view loaded are lost (anywidget docs), so a front end starts with
+``{"kind": "hello"}`` and gets a fresh welcome plus join frame built from the
+client's state.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
+
+from ..errors import NotConnectedError, PartyWidgetError
+
+if TYPE_CHECKING:
+    from ..client import RoomClient
+
+__all__ = ["RELAY", "STATIC", "RoomWidget"]
+
+#: The built front-end bundles (``npm run build``; produced by ``pip install``).
+STATIC = Path(__file__).parent / "static"
+#: ``endpoint`` value that routes the front end's traffic through the kernel.
+RELAY = "relay"
+
+
+def _endpoint_url(endpoint: str) -> str | None:
+    """The ``url=`` for the kernel's client: only an absolute room host URL names one."""
+    return endpoint if endpoint.startswith(("http://", "https://")) else None
+
+
+def room_host_discoverable(endpoint: str) -> bool:
+    """Whether the kernel knows a room host (by ``endpoint`` or the environment)."""
+    from ..client.discovery import find_room_host
+
+    try:
+        find_room_host(_endpoint_url(endpoint))
+    except NotConnectedError:
+        return False
+    return True
+
+
+class RoomWidget(anywidget.AnyWidget):
+    """Base of the room widgets: traits, kernel-side client, kernel relay."""
+
+    room = traitlets.Unicode(help="Room name, shared by everyone who joins it.").tag(sync=True)
+    party = traitlets.Unicode(help="Party (server-side room logic) the room belongs to.").tag(sync=True)
+    #: "" = the page's own Jupyter server (relay if it has none), "relay" = through
+    #: the kernel, else the base URL or path of a room host. Never a token.
+    _endpoint = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, room: str, *, party: str, endpoint: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(room=room, party=party, _endpoint=endpoint or "", **kwargs)
+        self._client: RoomClient | None = None
+        self._client_lock = threading.Lock()
+        self.on_msg(self._on_front_end_message)
+        if self._endpoint == RELAY or room_host_discoverable(self._endpoint):
+            try:
+                self.client  # noqa: B018 - connect now so state is live before first use
+            except PartyWidgetError:
+                pass  # the widget still renders; the kernel side raises on use
+
+    # kernel-side client -------------------------------------------------------
+
+    @property
+    def client(self) -> RoomClient:
+        """The kernel's connection to the room, opened on first use.
+
+        Raises :class:`~partywidget.NotConnectedError` (saying what to set) when
+        no room host can be found or reached.
+        """
+        with self._client_lock:
+            if self._client is None:
+                from ..client import connect
+
+                client = connect(self.room, self.party, url=_endpoint_url(self._endpoint))
+                self._attach(client)
+                self._client = client
+            return self._client
+
+    def _attach(self, client: RoomClient) -> None:
+        """Start following ``client``'s frames (subclasses keep their state here)."""
+        client.on_event(self._on_server_frame)
+
+    def _on_server_frame(self, frame: dict[str, Any]) -> None:
+        # Runs on the client's thread; Widget.send goes through ipykernel's
+        # thread-safe iopub socket.
+        if self._endpoint == RELAY:
+            self._to_front_end({"kind": "frame", "data": json.dumps(frame)})
+
+    def close(self) -> None:
+        """Close the widget's views and the kernel's connection to the room."""
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.off(self._on_server_frame)
+            client.close()
+        super().close()
+
+    # relay ----------------------------------------------------------------------
+
+    def _join_frame(self, client: RoomClient) -> dict[str, Any]:
+        """The party's join frame (``history``/``state``) rebuilt from kernel state."""
+        raise NotImplementedError
+
+    def _welcome_frame(self, client: RoomClient) -> dict[str, Any]:
+        return {"type": "welcome", "roomId": self.room, "party": self.party, "id": client.id,
+                "user": client.user, "epoch": client.epoch, "users": client.users}
+
+    def _on_front_end_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("kind") not in ("hello", "frame"):
+            return  # not a relay message (or from a newer front end): nothing to do
+        try:
+            client = self.client
+        except PartyWidgetError as exc:
+            self._relay_problem(str(exc))
+            return
+        if content["kind"] == "hello":
+            for frame in (self._welcome_frame(client), self._join_frame(client)):
+                self._to_front_end({"kind": "frame", "data": json.dumps(frame)})
+        elif isinstance(content.get("data"), str):
+            client.send_raw(content["data"])
+
+    def _to_front_end(self, content: dict[str, Any]) -> None:
+        # Widget.send itself, which Chat.send shadows with the chat's own send.
+        anywidget.AnyWidget.send(self, content)
+
+    def _relay_problem(self, reason: str) -> None:
+        """Tell a relaying front end why it has no room (it shows "closed" and the reason)."""
+        error = {"type": "error", "code": "no_room_host", "message": reason}
+        self._to_front_end({"kind": "frame", "data": json.dumps(error)})
+        self._to_front_end({"kind": "status", "status": "closed"})
