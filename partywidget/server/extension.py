@@ -47,9 +47,13 @@ class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, Jup
         self.rooms_prefix = rooms_prefix
 
     def refuse_unless_allowed(self) -> None:
-        # Authentication is the decorator's (403 before this runs); the origin
-        # of WebSocket upgrades is checked by Tornado through WebSocketMixin,
-        # and of POSTs by JupyterHandler's XSRF check.
+        # Authentication is the decorator's (403 before this runs). The origin
+        # of a WebSocket upgrade is checked here with WebSocketMixin's
+        # allow_origin-aware rules, because Tornado's own check comes only
+        # after get() would have created the room; POSTs are origin-checked by
+        # JupyterHandler's XSRF check.
+        if self.is_upgrade() and not self.check_origin():
+            raise HTTPError(403, reason="Cross-origin websocket not allowed")
         action = "execute" if self.is_upgrade() else (
             "read" if self.request.method == "GET" else "write")
         if not self.authorizer.is_authorized(self, self.current_user, action, AUTH_RESOURCE):

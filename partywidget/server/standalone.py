@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import os
 import signal
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -55,10 +56,16 @@ class ServeOptions:
 class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
     """WebSocket and HTTP for one room in ``partywidget serve``."""
 
+    #: Not ``self.options``: that name is the handler's HTTP OPTIONS method.
+    serve_options: ServeOptions
+
     def initialize(self, room_host: RoomHost, options: ServeOptions) -> None:
         self.room_host = room_host
-        self.options = options
+        self.serve_options = options
         self.rooms_prefix = options.prefix + "parties/"
+        # Tornado calls set_default_headers() before initialize(); again now
+        # that the origin policy it applies is known.
+        self.set_default_headers()
 
     async def prepare(self) -> None:
         await self.room_host.start()
@@ -76,17 +83,18 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
         if origin is None:  # not a browser: no cross-site risk, the token decides
             return True
         origin = origin.rstrip("/").lower()
-        if "*" in self.options.allowed_origins or origin in self.options.allowed_origins:
+        allowed = self.serve_options.allowed_origins
+        if "*" in allowed or origin in allowed:
             return True
         host = urlparse(origin).hostname or ""
-        return self.options.dev_mode and is_loopback(host)
+        return self.serve_options.dev_mode and is_loopback(host)
 
     def check_origin(self, origin: str) -> bool:  # Tornado's CSWSH defence, our policy
         return self.origin_allowed(origin)
 
     def refuse_unless_allowed(self) -> None:
-        if self.options.token and not hmac.compare_digest(
-                self.presented_token().encode(), self.options.token.encode()):
+        if self.serve_options.token and not hmac.compare_digest(
+                self.presented_token().encode(), self.serve_options.token.encode()):
             log.warning("refused %s %s: missing or wrong token", self.request.method,
                         self.request.path[:200])
             raise HTTPError(403, reason="Missing or wrong token")
@@ -97,7 +105,8 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
 
     def set_default_headers(self) -> None:
         origin = self.request.headers.get("Origin")
-        if origin and self.origin_allowed(origin):
+        # Tornado calls this from __init__, before initialize() set the policy.
+        if hasattr(self, "serve_options") and origin and self.origin_allowed(origin):
             self.set_header("Access-Control-Allow-Origin", origin)
             self.set_header("Vary", "Origin")
             self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
@@ -135,24 +144,32 @@ def make_app(room_host: RoomHost, options: ServeOptions) -> Application:
 
 async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
               token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
-              prefix: str = "/", ready: Any = None) -> None:
-    """Serve until SIGINT/SIGTERM; close every room cleanly (1001) on the way out."""
+              prefix: str = "/", ready: Any = None,
+              app_factory: Callable[[RoomHost, ServeOptions], Application] | None = None) -> None:
+    """Serve until SIGINT/SIGTERM; close every room cleanly (1001) on the way out.
+
+    ``app_factory`` replaces :func:`make_app` by an application that
+    authenticates every request itself (the JupyterHub mode), so no token is
+    needed off loopback.
+    """
     token = token or os.environ.get("PARTYWIDGET_TOKEN", "")
     loopback = is_loopback(host)
-    if not loopback and not token:
+    if app_factory is None and not loopback and not token:
         raise ConfigurationError(
             f"refusing to serve on {host} without a token: pass --token or set "
             "PARTYWIDGET_TOKEN (tokenless dev mode is for 127.0.0.1/localhost only)")
     options = ServeOptions(token=token, allowed_origins=allowed_origins,
                            dev_mode=loopback, prefix=prefix)
     await room_host.start()
-    server = HTTPServer(make_app(room_host, options), max_body_size=room_host.limits.max_frame_size)
+    app = (app_factory or make_app)(room_host, options)
+    server = HTTPServer(app, max_body_size=room_host.limits.max_frame_size)
     server.listen(port, address=host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    mode = "token required" if token else "dev mode: no token, loopback origins"
+    mode = ("authenticated by the app" if app_factory else
+            "token required" if token else "dev mode: no token, loopback origins")
     log.info("partywidget serving rooms at http://%s:%d%sparties/{party}/{room} (%s); "
              "parties: %s; storage: %s", host, port, prefix, mode,
              ", ".join(sorted(room_host.parties)), room_host.storage.description)

@@ -1,0 +1,144 @@
+"""Inside Jupyter, rooms are guarded by the server's own mechanisms.
+
+Token (query or ``Authorization`` header) or the login cookie; the cookie only
+from the server's own origin (WebSocketMixin's rules); POSTs with a cookie need
+the XSRF token. Without credentials: 403 and nothing stored.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import urllib.request
+from dataclasses import dataclass
+
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from . import clients
+from .clients import fetch
+
+
+@dataclass
+class Login:
+    """What a browser holds after opening ``/?token=...``: cookies and the XSRF token."""
+
+    cookie: str
+    xsrf: str
+
+
+def browser_login(server) -> Login:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"http://127.0.0.1:{server.port}/?token={server.token}", timeout=15):
+        pass
+    cookies = {c.name: c.value for c in jar}
+    assert any(name.startswith("username-") for name in cookies), cookies
+    return Login("; ".join(f"{k}={v}" for k, v in cookies.items()), cookies["_xsrf"])
+
+
+@pytest.fixture(scope="module")
+def login(shared_jupyter) -> Login:
+    return browser_login(shared_jupyter)
+
+
+def own_origin(server) -> str:
+    return f"http://127.0.0.1:{server.port}"
+
+
+async def refused_status(server, room, **options) -> int:
+    with pytest.raises(InvalidStatus) as refused:
+        await clients.join(server, room, **options)
+    return refused.value.response.status_code
+
+
+async def stored_messages(server, room) -> list:
+    history = await fetch("GET", server.room_url(room, ws=False), headers=server.auth_headers())
+    return history.json()["messages"]
+
+
+async def test_without_credentials_sockets_and_http_are_refused(shared_jupyter, room):
+    server = shared_jupyter
+    socket_status = await refused_status(server, room, authenticated=False)
+    get = await fetch("GET", server.room_url(room, ws=False))
+    post = await fetch("POST", server.room_url(room, ws=False), body="sneaky",
+                       headers={"Content-Type": "text/plain"})
+
+    assert (socket_status, get.status, post.status) == (403, 403, 403)
+    assert await stored_messages(server, room) == []
+
+
+async def test_a_wrong_token_is_refused(shared_jupyter, room):
+    status = await refused_status(shared_jupyter, room, authenticated=False,
+                                  query={"token": "not-the-token"})
+    assert status == 403
+
+
+async def test_the_token_works_in_the_query_as_partysocket_sends_it(shared_jupyter, room, join):
+    sock = await join(shared_jupyter, room, authenticated=False,
+                      query={"token": shared_jupyter.token})
+    welcome, _ = await sock.joined()
+    response = await fetch("GET", f"{shared_jupyter.room_url(room, ws=False)}?"
+                                  f"token={shared_jupyter.token}")
+
+    assert welcome["type"] == "welcome"
+    assert response.status == 200
+
+
+async def test_the_login_cookie_works_from_the_servers_own_origin(shared_jupyter, room, join,
+                                                                  login):
+    sock = await join(shared_jupyter, room, authenticated=False,
+                      headers={"Cookie": login.cookie}, origin=own_origin(shared_jupyter))
+    welcome, _ = await sock.joined()
+    await sock.send({"content": "from the browser"})
+    message = await sock.expect("message")
+
+    # The cookie's identity (jupyter_server's anonymous user), not the token owner's.
+    assert message["user"] == welcome["user"]
+    assert welcome["user"]["username"] != (await token_user(shared_jupyter, room))
+
+
+async def token_user(server, room) -> str:
+    sock = await clients.join(server, room)
+    welcome, _ = await sock.joined()
+    await sock.close()
+    return welcome["user"]["username"]
+
+
+async def test_the_login_cookie_from_a_foreign_origin_is_refused(shared_jupyter, room, login):
+    status = await refused_status(shared_jupyter, room, authenticated=False,
+                                  headers={"Cookie": login.cookie},
+                                  origin="http://evil.example")
+    assert status == 403
+
+
+async def test_a_post_with_the_cookie_needs_the_xsrf_token(shared_jupyter, room, login):
+    url = shared_jupyter.room_url(room, ws=False)
+    headers = {"Cookie": login.cookie, "Content-Type": "text/plain"}
+    forged = await fetch("POST", url, body="forged", headers=headers)
+    genuine = await fetch("POST", url, body="genuine",
+                          headers={**headers, "X-XSRFToken": login.xsrf})
+
+    assert (forged.status, genuine.status) == (403, 201)
+    assert [m["content"] for m in await stored_messages(shared_jupyter, room)] == ["genuine"]
+
+
+async def test_another_users_live_connection_id_cannot_be_taken(shared_jupyter, room, join,
+                                                               login):
+    owner = await join(shared_jupyter, room)
+    await owner.joined()
+
+    status = await refused_status(shared_jupyter, room, pk=owner.pk, authenticated=False,
+                                  headers={"Cookie": login.cookie},
+                                  origin=own_origin(shared_jupyter))
+    await owner.send({"content": "still mine"})
+
+    assert status == 409
+    assert (await owner.expect("message"))["from"] == owner.pk
+
+
+async def test_the_token_is_never_echoed_into_the_room(shared_jupyter, room, join):
+    # partysocket keeps the token in the socket URL; nothing the room sends may repeat it.
+    sock = await join(shared_jupyter, room, authenticated=False,
+                      query={"token": shared_jupyter.token})
+    frames = await sock.joined()
+    assert all(shared_jupyter.token not in str(frame) for frame in frames)
