@@ -21,6 +21,14 @@ def _party_spec(text: str) -> tuple[str, str]:
     return name, spec
 
 
+def _room_groups_spec(text: str) -> tuple[str, list[str]]:
+    pattern, sep, groups = text.partition("=")
+    names = [g.strip() for g in groups.split(",") if g.strip()]
+    if not sep or not pattern or not names:
+        raise argparse.ArgumentTypeError(f"expected PATTERN=GROUP[,GROUP], got {text!r}")
+    return pattern, names
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="partywidget",
                                      description="PartyKit-style realtime rooms for Jupyter.")
@@ -47,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--prefix", default="/",
                        help="URL path prefix, e.g. a JupyterHub service prefix (default /)")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    hub = serve.add_argument_group(
+        "JupyterHub", "run as a hub-managed service: address and prefix come from the hub "
+                      "(JUPYTERHUB_SERVICE_URL/_PREFIX), users sign in through the hub")
+    hub.add_argument("--jupyterhub", action="store_true", help="JupyterHub service mode")
+    hub.add_argument("--teacher-group", default="teachers",
+                     help="hub group whose members moderate, besides admins (default teachers)")
+    hub.add_argument("--room-group", action="append", type=_room_groups_spec, default=[],
+                     metavar="PATTERN=GROUP[,GROUP]",
+                     help="restrict rooms matching PATTERN (fnmatch) to these hub groups "
+                          "(repeatable; the first matching pattern decides)")
     demo = commands.add_parser(
         "demo", help="open JupyterLab on the quickstart notebook with rooms enabled")
     demo.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
@@ -62,6 +80,12 @@ def serve(args: argparse.Namespace) -> int:
     options = RoomOptions(storage=args.storage, history=args.history,
                           parties=dict(args.party), allowed_origins=args.allow_origin)
     host = options.make_host(default_dir=".")
+    if args.jupyterhub:
+        from .server.hub import HubPolicy, run_hub
+
+        policy = HubPolicy(teacher_group=args.teacher_group, room_groups=dict(args.room_group))
+        asyncio.run(run_hub(host, policy=policy, allowed_origins=args.allow_origin))
+        return 0
     asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
                     allowed_origins=args.allow_origin, prefix=args.prefix))
     return 0

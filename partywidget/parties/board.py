@@ -90,6 +90,8 @@ class BoardParty(LogParty):
             await self.undo(sender.user)
         elif kind == "clear":
             await self.clear(sender.user)
+        elif kind == "remove":
+            await self.remove(data, sender.user)
         else:
             raise ProtocolError("bad_message", f"unknown message type {str(kind)[:40]!r}")
 

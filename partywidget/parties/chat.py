@@ -61,6 +61,8 @@ class ChatParty(LogParty):
             await self.post(sender.user, data, sender)
         elif kind in ("delete", "clear", "lock"):
             await self.moderate(kind, data, sender.user)
+        elif kind == "remove":
+            await self.remove(data, sender.user)
         else:
             raise ProtocolError("bad_message", f"unknown message type {str(kind)[:40]!r}")
 

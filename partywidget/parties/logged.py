@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..rooms import Connection, ConnectionContext, Outgoing, Party
+from ..errors import ProtocolError
+from ..rooms import CloseCode, Connection, ConnectionContext, Outgoing, Party
 from ..rooms.wire import encode_json
 from ..storage import LogEntry, LogState
 
@@ -42,6 +43,9 @@ class LogParty(Party):
     async def on_start(self) -> None:
         self.log = self.room.storage.log
         self.joining: dict[str, list[tuple[int, Outgoing]]] = {}
+        #: Usernames a moderator removed: turned away (4003) while the room stays loaded.
+        self.removed: set[str] = set()
+        self.turned_away: set[str] = set()
 
     def entry_frame(self, offset: int, entry: str) -> str:
         """One stored entry (a JSON object without ``id``) as a wire object with ``id``."""
@@ -70,6 +74,11 @@ class LogParty(Party):
                 "users": [c.info() for c in self.room.get_connections()]}
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        if connection.user.get("username") in self.removed and not connection.user.get(
+                "moderator"):
+            self.turned_away.add(connection.id)
+            connection.close(CloseCode.REMOVED, "removed from this room by a moderator")
+            return
         self.joining[connection.id] = []
         try:
             state, entries, recovered = await self.read_since(ctx.query)
@@ -84,8 +93,31 @@ class LogParty(Party):
                      exclude=(connection.id,))
 
     async def on_close(self, connection: Connection) -> None:
+        if connection.id in self.turned_away:  # never joined: nobody saw it arrive
+            self.turned_away.discard(connection.id)
+            return
         self.joining.pop(connection.id, None)
         self.publish({"type": "userLeft", "id": connection.id, "user": connection.user})
+
+    async def remove(self, data: dict[str, Any], user: dict[str, Any]) -> None:
+        """``{"type": "remove", "id": <connection id>}``: a moderator removes a participant.
+
+        Every connection of that user closes with 4003 (clients do not
+        reconnect after it) and later joins are turned away the same way while
+        the room stays loaded.
+        """
+        if not user.get("moderator"):
+            raise ProtocolError("forbidden", "only moderators can remove participants")
+        conn_id = data.get("id")
+        target = self.room.get_connection(conn_id) if isinstance(conn_id, str) else None
+        if target is None:
+            raise ProtocolError("not_found", "expected \"id\": <connection id> of someone in "
+                                             "this room")
+        username = target.user.get("username")
+        self.removed.add(username)
+        for conn in self.room.get_connections():
+            if conn.user.get("username") == username:
+                conn.close(CloseCode.REMOVED, "removed from this room by a moderator")
 
     def publish(self, message: Any, offset: int = 0, exclude: tuple[str, ...] = ()) -> None:
         """Broadcast; joiners get it after their history, if it is newer than it.
