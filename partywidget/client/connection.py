@@ -78,6 +78,7 @@ class RoomConnection:
         self._ws: ClientConnection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+        self._drained: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
         self._joined: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -91,7 +92,7 @@ class RoomConnection:
     async def open(self, timeout: float) -> None:
         """Start the membership; return once joined, else raise and stay closed."""
         self._loop = loop = asyncio.get_running_loop()
-        self._wake, self._stop = asyncio.Event(), asyncio.Event()
+        self._wake, self._stop, self._drained = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._joined = loop.create_future()
         self._task = loop.create_task(self._run())
         try:
@@ -106,10 +107,25 @@ class RoomConnection:
             await self.close()
             raise
 
-    async def close(self) -> None:
-        """Close the socket normally (1000) and stop reconnecting."""
+    async def close(self, drain_timeout: float = 5.0) -> None:
+        """Close normally (1000) and stop reconnecting.
+
+        An open client first waits up to ``drain_timeout`` for its buffered
+        frames to be written and its chat frames echoed, so ``send(); close()``
+        in a script delivers the message.
+        """
+        if self.status == "open" and self._drained is not None and len(self.outbox):
+            self._drained.clear()
+            self._note_progress()
+            try:
+                await asyncio.wait_for(self._drained.wait(), drain_timeout)
+            except TimeoutError:
+                pass  # closing anyway; what is left is reported lost by the count below
         if self._stop is not None:
             self._stop.set()
+        if len(self.outbox) and self.status != "closed":
+            print(f"partywidget: room {self.party}/{self.room} closed with {len(self.outbox)} "
+                  "message(s) not confirmed by the room host", file=sys.stderr)
         self.status = "closed"
         ws = self._ws
         if ws is not None:
@@ -270,6 +286,11 @@ class RoomConnection:
             except ConnectionClosed:
                 self.outbox.put_back(item)
                 return
+            self._note_progress()
+
+    def _note_progress(self) -> None:
+        if self._drained is not None and not len(self.outbox):
+            self._drained.set()
 
     def _receive(self, raw: str | bytes) -> Any:
         """Decode one frame, update the view and the outbox, then hand it to callbacks."""
@@ -293,5 +314,6 @@ class RoomConnection:
                 self.outbox.refuse_oldest()
                 print(f"partywidget: room {self.party}/{self.room} refused a message: "
                       f"[{frame.get('code')}] {frame.get('message')}", file=sys.stderr)
+            self._note_progress()
         self.dispatch(frame, new)
         return frame
