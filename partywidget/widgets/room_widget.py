@@ -22,15 +22,14 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anywidget
 import traitlets
 
-from ..errors import NotConnectedError, PartyWidgetError
-
-if TYPE_CHECKING:
-    from ..client import RoomClient
+from ..client import RoomClient
+from ..client.loop import run_sync
+from ..errors import PartyWidgetError
 
 __all__ = ["RELAY", "STATIC", "RoomWidget"]
 
@@ -38,22 +37,13 @@ __all__ = ["RELAY", "STATIC", "RoomWidget"]
 STATIC = Path(__file__).parent / "static"
 #: ``endpoint`` value that routes the front end's traffic through the kernel.
 RELAY = "relay"
+#: Seconds the kernel side waits for its first join (as ``partywidget.connect``).
+CONNECT_TIMEOUT = 10.0
 
 
 def _endpoint_url(endpoint: str) -> str | None:
     """The ``url=`` for the kernel's client: only an absolute room host URL names one."""
     return endpoint if endpoint.startswith(("http://", "https://")) else None
-
-
-def room_host_discoverable(endpoint: str) -> bool:
-    """Whether the kernel knows a room host (by ``endpoint`` or the environment)."""
-    from ..client.discovery import find_room_host
-
-    try:
-        find_room_host(_endpoint_url(endpoint))
-    except NotConnectedError:
-        return False
-    return True
 
 
 class RoomWidget(anywidget.AnyWidget):
@@ -71,11 +61,10 @@ class RoomWidget(anywidget.AnyWidget):
         self._client: RoomClient | None = None
         self._client_lock = threading.Lock()
         self.on_msg(self._on_front_end_message)
-        if self._endpoint == RELAY or room_host_discoverable(self._endpoint):
-            try:
-                self.client  # noqa: B018 - connect now so state is live before first use
-            except PartyWidgetError:
-                pass  # the widget still renders; the kernel side raises on use
+        try:
+            self.client  # noqa: B018 - join now, so kernel-side state is live before first use
+        except (PartyWidgetError, TimeoutError):
+            pass  # no room host found or reachable: the view still renders, the kernel side raises on use
 
     # kernel-side client -------------------------------------------------------
 
@@ -88,12 +77,22 @@ class RoomWidget(anywidget.AnyWidget):
         """
         with self._client_lock:
             if self._client is None:
-                from ..client import connect
-
-                client = connect(self.room, self.party, url=_endpoint_url(self._endpoint))
-                self._attach(client)
-                self._client = client
+                self._client = self._join()
             return self._client
+
+    def _join(self) -> RoomClient:
+        """Open the kernel's membership of the room, following its frames from the start."""
+        client = RoomClient(self.room, self.party, url=_endpoint_url(self._endpoint))
+        # Attach *before* joining: the join frames (welcome, history/state) arrive
+        # before connect() returns, and a Board builds its strokes from the state frame.
+        self._attach(client)
+        try:
+            run_sync(client._open(CONNECT_TIMEOUT), CONNECT_TIMEOUT + 5,
+                     f"{type(self).__name__}({self.room!r}) joining its room")
+        except BaseException:
+            client.close()
+            raise
+        return client
 
     def _attach(self, client: RoomClient) -> None:
         """Start following ``client``'s frames (subclasses keep their state here)."""
@@ -129,7 +128,7 @@ class RoomWidget(anywidget.AnyWidget):
             return  # not a relay message (or from a newer front end): nothing to do
         try:
             client = self.client
-        except PartyWidgetError as exc:
+        except (PartyWidgetError, TimeoutError) as exc:
             self._relay_problem(str(exc))
             return
         if content["kind"] == "hello":

@@ -1,0 +1,89 @@
+"""A fake RoomClient for unit tests of the widget classes (no server, no socket)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from partywidget.widgets.room_widget import RoomWidget
+
+USER = {"username": "ada", "name": "ada", "display_name": "Ada Lovelace", "initials": "AL",
+        "color": "#aa3355", "kernel": True}
+
+
+class FakeClient:
+    """Records what the widget sends; ``feed`` plays server frames to its callbacks."""
+
+    def __init__(self) -> None:
+        self.id = "k-1"
+        self.user = dict(USER)
+        self.epoch = "e1"
+        self.users = [{"id": "k-1", "user": dict(USER)}]
+        self.sent: list[Any] = []
+        self.raw: list[Any] = []
+        self.callbacks: list[Callable[[Any], Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.closed = False
+
+    def on_event(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        self.callbacks.append(fn)
+        return fn
+
+    def off(self, fn: Callable[..., Any]) -> None:
+        while fn in self.callbacks:
+            self.callbacks.remove(fn)
+
+    def feed(self, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "message":
+            self.messages.append(frame)
+        for fn in list(self.callbacks):
+            fn(frame)
+
+    def history(self) -> list[dict[str, Any]]:
+        return list(self.messages)
+
+    def send(self, content: Any, *, cid: str | None = None) -> None:
+        self.sent.append((content, cid))
+
+    def send_raw(self, message: Any) -> None:
+        self.raw.append(json.loads(message) if isinstance(message, str) else message)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def fake_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClient]:
+    """Every widget created in the test joins through this one fake client."""
+    client = FakeClient()
+
+    def join(widget: RoomWidget) -> FakeClient:
+        widget._attach(client)  # type: ignore[arg-type]
+        return client
+
+    monkeypatch.setattr(RoomWidget, "_join", join)
+    yield client
+
+
+class FrontEnd:
+    """What a widget sent to its views (custom messages), recorded at its comm."""
+
+    def __init__(self, widget: RoomWidget, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.messages: list[Any] = []
+        monkeypatch.setattr(widget.comm, "send", self._record)
+
+    def _record(self, data: Any = None, buffers: Any = None, **_: Any) -> None:
+        if data.get("method") == "custom":
+            self.messages.append(data["content"])
+
+    def frames(self) -> list[dict[str, Any]]:
+        """The relayed server frames, decoded."""
+        return [json.loads(m["data"]) for m in self.messages if m.get("kind") == "frame"]
+
+
+@pytest.fixture
+def front_end(monkeypatch: pytest.MonkeyPatch) -> Callable[[RoomWidget], FrontEnd]:
+    return lambda widget: FrontEnd(widget, monkeypatch)

@@ -1,0 +1,36 @@
+"""Chat: the kernel side of a chat room."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from partywidget import Chat
+
+
+def test_messages_and_users_come_live_from_the_client(fake_client: Any) -> None:
+    chat = Chat("class-101")
+    assert chat.messages == []
+    fake_client.feed({"type": "message", "id": 1, "from": "b", "user": {"name": "bo"},
+                      "content": "hello", "timestamp": 5})
+    assert [m["content"] for m in chat.messages] == ["hello"]
+    assert chat.users == fake_client.users
+
+
+def test_send_posts_through_the_client_with_an_optional_cid(fake_client: Any) -> None:
+    chat = Chat("class-101")
+    chat.send("hi")
+    chat.send({"poll": 1}, cid="c-9")
+    assert fake_client.sent == [("hi", None), ({"poll": 1}, "c-9")]
+
+
+def test_chat_send_does_not_reach_the_front_end_as_a_custom_message(
+        fake_client: Any, front_end: Any) -> None:
+    chat = Chat("class-101")
+    seen = front_end(chat)
+    chat.send("only for the room")
+    assert seen.messages == []
+
+
+def test_the_bundle_and_css_are_the_built_chat_files(fake_client: Any) -> None:
+    chat = Chat("class-101")
+    assert "export" in chat._esm and ".pw-chat" in chat._css
