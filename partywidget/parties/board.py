@@ -100,9 +100,9 @@ class BoardParty(LogParty):
         """Store a finished stroke, then broadcast it (sender included: its ack)."""
         stroke = {"from": sender_id, "user": user, **check_stroke(data), "timestamp": now_ms()}
         entry = encode_json(stroke)
-        if len(entry) > self.room.limits.max_value_bytes:
+        if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
             raise ProtocolError("too_large", "expected a smaller stroke")
-        offset = await self.log.append(entry)
+        offset = await self.append(entry)
         frame = '{"type":"stroke","stroke":%s}' % self.entry_frame(offset, entry)
         self.publish(frame, offset)
         return frame

@@ -88,12 +88,12 @@ class ChatParty(LogParty):
             stored["cid"] = cid
             self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
         entry = encode_json(stored)
-        if len(entry) > self.room.limits.max_value_bytes:
+        if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
             self.cids.pop((username, cid), None)
             raise ProtocolError("too_large", f"expected a message of at most "
                                              f"{self.room.limits.max_value_bytes} bytes")
         try:
-            offset = await self.log.append(entry)
+            offset = await self.append(entry)
         except BaseException:
             self.cids.pop((username, cid), None)
             raise

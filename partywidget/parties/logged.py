@@ -10,6 +10,7 @@ what the history held: no gap, no duplicate, no reordering.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -43,6 +44,12 @@ class LogParty(Party):
     async def on_start(self) -> None:
         self.log = self.room.storage.log
         self.joining: dict[str, list[tuple[int, Outgoing]]] = {}
+        #: Appends not yet returned, the newest offset published, and an event
+        #: set whenever an append returns: a joiner whose history holds entries
+        #: still on their way to the broadcast waits for them (see on_connect).
+        self.appending = 0
+        self.published = 0
+        self.appended = asyncio.Event()
         #: Usernames a moderator removed: turned away (4003) while the room stays loaded.
         self.removed: set[str] = set()
         self.turned_away: set[str] = set()
@@ -79,13 +86,22 @@ class LogParty(Party):
             self.turned_away.add(connection.id)
             connection.close(CloseCode.REMOVED, "removed from this room by a moderator")
             return
-        self.joining[connection.id] = []
+        backlog = self.joining[connection.id] = []
         try:
             state, entries, recovered = await self.read_since(ctx.query)
+            # The read can see an entry whose append has not returned yet (the
+            # storage acknowledges after the commit): its broadcast is still
+            # to come. Stay in the backlog until it is published, or the
+            # joiner would get it twice (delivery contract: no duplicate).
+            while self.appending and self.published < state.top:
+                await self.appended.wait()
             connection.send(self.welcome(connection, state))
             connection.send(self.history_frame(state, entries, recovered))
         finally:
-            backlog = self.joining.pop(connection.id, [])
+            # Only our own backlog: a newer connection with the same id may
+            # have started joining meanwhile.
+            if self.joining.get(connection.id) is backlog:
+                del self.joining[connection.id]
         for offset, out in backlog:
             if offset == 0 or offset > state.top:
                 connection.deliver(out)
@@ -119,6 +135,20 @@ class LogParty(Party):
             if conn.user.get("username") == username:
                 conn.close(CloseCode.REMOVED, "removed from this room by a moderator")
 
+    async def append(self, entry: str) -> int:
+        """Persist ``entry`` in the log and return its offset.
+
+        Publish its frame right after, with no ``await`` in between: joiners
+        count on every returned append being published in the same step.
+        """
+        self.appending += 1
+        try:
+            return await self.log.append(entry)
+        finally:
+            self.appending -= 1
+            self.appended.set()
+            self.appended = asyncio.Event()
+
     def publish(self, message: Any, offset: int = 0, exclude: tuple[str, ...] = ()) -> None:
         """Broadcast; joiners get it after their history, if it is newer than it.
 
@@ -126,9 +156,11 @@ class LogParty(Party):
         not log entries: presence, deletions, ephemeral drawing).
         """
         out = Outgoing.of(message)
+        self.published = max(self.published, offset)
         if self.joining:
-            for backlog in self.joining.values():
-                backlog.append((offset, out))
+            for conn_id, backlog in self.joining.items():
+                if conn_id not in exclude:
+                    backlog.append((offset, out))
             self.room.broadcast(out, exclude=(*self.joining, *exclude))
         else:
             self.room.broadcast(out, exclude=exclude)

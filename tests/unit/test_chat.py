@@ -1,0 +1,399 @@
+"""The ``main`` party (chat) through a real RoomHost and MemoryStorage, fake sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from partywidget.parties import ChatParty
+from partywidget.rooms import Request
+from partywidget.storage import MemoryStorage
+
+ALICE = {"username": "alice", "name": "Alice"}
+BOB = {"username": "bob", "name": "Bob"}
+TEACHER = {"username": "teacher", "moderator": True}
+
+
+@pytest.fixture
+async def room(make_host):
+    return (await make_host({"main": ChatParty})).room("main", "r")
+
+
+async def stored(room) -> list[dict]:
+    """What the room's log holds, decoded."""
+    _, entries = await room.storage.log.read()
+    return [json.loads(entry) for _, entry in entries]
+
+
+async def post(client, content, **fields) -> None:
+    await client.send({"content": content, **fields})
+
+
+# joining -------------------------------------------------------------------------
+
+
+async def test_a_joiner_gets_welcome_then_history_then_live_messages(room, join):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "first")
+    bob = await join(room, "b1", BOB)
+    await post(alice, "second")
+    welcome, history, live = bob.frames
+    assert welcome == {"type": "welcome", "roomId": "r", "party": "main", "id": "b1",
+                       "user": BOB, "epoch": history["epoch"], "locked": False,
+                       "users": [{"id": "a1", "user": ALICE}, {"id": "b1", "user": BOB}]}
+    assert history["type"] == "history" and history["recovered"] is False
+    assert [m["content"] for m in history["messages"]] == ["first"]
+    assert live["type"] == "message" and live["content"] == "second"
+
+
+async def test_others_see_joins_and_leaves(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await bob.leave()
+    assert alice.frames[2:] == [{"type": "userJoined", "id": "b1", "user": BOB},
+                                {"type": "userLeft", "id": "b1", "user": BOB}]
+    assert bob.of_type("userJoined") == []
+
+
+# the message contract ------------------------------------------------------------
+
+
+async def test_a_message_carries_offset_sender_host_identity_time_and_cid(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    before = int(time.time() * 1000)
+    await alice.send({"content": {"text": "hi", "n": [1]}, "cid": "c-1",
+                      "user": {"username": "mallory"}, "from": "zz", "id": 99, "timestamp": 0})
+    after = int(time.time() * 1000)
+    (message,) = alice.of_type("message")
+    assert bob.of_type("message") == [message]  # the sender's copy is its acknowledgement
+    assert set(message) == {"type", "id", "from", "user", "content", "timestamp", "cid"}
+    assert message["id"] == 1 and message["from"] == "a1" and message["user"] == ALICE
+    assert message["content"] == {"text": "hi", "n": [1]} and message["cid"] == "c-1"
+    assert before <= message["timestamp"] <= after
+
+
+async def test_offsets_grow_with_every_message(room, join):
+    alice = await join(room, "a1", ALICE)
+    for n in range(3):
+        await post(alice, n)
+    assert [m["id"] for m in alice.of_type("message")] == [1, 2, 3]
+
+
+async def test_a_message_without_cid_has_no_cid_field(room, join):
+    alice = await join(room, "a1", ALICE)
+    await alice.send({"type": "message", "content": "x"})
+    (message,) = alice.of_type("message")
+    assert "cid" not in message
+
+
+async def test_a_retried_cid_is_stored_once_and_repeated_to_the_sender_only(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await post(alice, "once", cid="c-1")
+    await post(alice, "once", cid="c-1")
+    first, again = alice.of_type("message")
+    assert again == first and first["id"] == 1
+    assert len(bob.of_type("message")) == 1
+    assert len(await stored(room)) == 1
+
+
+async def test_a_retry_from_a_new_connection_of_the_same_user_is_still_deduplicated(
+        room, join):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "once", cid="c-1")
+    await alice.leave()
+    again = await join(room, "a2", ALICE)
+    await post(again, "once", cid="c-1")
+    assert [m["id"] for m in again.of_type("message")] == [1]
+    assert len(await stored(room)) == 1
+
+
+async def test_the_same_cid_from_another_user_is_another_message(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await post(alice, "a", cid="c-1")
+    await post(bob, "b", cid="c-1")
+    assert [m["content"] for m in await stored(room)] == ["a", "b"]
+
+
+async def test_cids_survive_a_room_reload(make_host, join):
+    storage = MemoryStorage()
+    first = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
+    await post(await join(first, "a1", ALICE), "once", cid="c-1")
+    second = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
+    alice = await join(second, "a1", ALICE)
+    await post(alice, "once", cid="c-1")
+    assert [m["id"] for m in alice.of_type("message")] == [1]
+    assert len(await stored(second)) == 1
+
+
+# resume --------------------------------------------------------------------------
+
+
+async def three_messages(room, join) -> tuple[str, list[dict]]:
+    alice = await join(room, "a1", ALICE)
+    for text in ("one", "two", "three"):
+        await post(alice, text)
+    return alice.of_type("history")[0]["epoch"], alice.of_type("message")
+
+
+async def test_resume_with_since_and_epoch_gets_exactly_the_missed_messages(room, join):
+    epoch, messages = await three_messages(room, join)
+    bob = await join(room, "b1", BOB, query={"since": "1", "epoch": epoch})
+    (history,) = bob.of_type("history")
+    assert history["recovered"] is True and history["messages"] == messages[1:]
+
+
+async def test_resume_at_the_newest_message_replays_nothing(room, join):
+    epoch, _ = await three_messages(room, join)
+    bob = await join(room, "b1", BOB, query={"since": "3", "epoch": epoch})
+    assert bob.of_type("history")[0] | {"epoch": None} == {
+        "type": "history", "messages": [], "epoch": None, "recovered": True}
+
+
+@pytest.mark.parametrize("query", [
+    {"since": "1", "epoch": "another-epoch"},
+    {"since": "1"},
+    {"since": "9", "epoch": "EPOCH"},  # beyond the top: a stream this room never had
+    {"since": "nope", "epoch": "EPOCH"},
+    {"epoch": "EPOCH"},
+])
+async def test_a_resume_that_is_not_possible_gets_the_whole_history(room, join, query):
+    epoch, messages = await three_messages(room, join)
+    query = {k: epoch if v == "EPOCH" else v for k, v in query.items()}
+    bob = await join(room, "b1", BOB, query=query)
+    (history,) = bob.of_type("history")
+    assert history["recovered"] is False and history["messages"] == messages
+
+
+async def test_a_resume_from_a_trimmed_position_gets_the_retained_history(make_host, join):
+    room = (await make_host({"main": ChatParty}, history=2)).room("main", "r")
+    epoch, messages = await three_messages(room, join)
+    bob = await join(room, "b1", BOB, query={"since": "0", "epoch": epoch})
+    (history,) = bob.of_type("history")
+    assert history["recovered"] is False and history["messages"] == messages[1:]
+
+
+# joiner backlog ------------------------------------------------------------------
+
+
+class HeldStorage(MemoryStorage):
+    """MemoryStorage whose next log read or append can be held at a chosen point."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold: str | None = None  # "before read", "after read" or "after append"
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def _pause(self, point: str) -> None:
+        if self.hold == point:
+            self.hold = None
+            self.held.set()
+            await self.release.wait()
+
+    async def read(self, room, *, after=0):
+        await self._pause("before read")
+        result = await super().read(room, after=after)
+        await self._pause("after read")
+        return result
+
+    async def append(self, room, entry, *, keep):
+        offset = await super().append(room, entry, keep=keep)
+        await self._pause("after append")
+        return offset
+
+
+@pytest.mark.parametrize("point", ["before read", "after read"])
+async def test_a_message_sent_while_a_joiner_reads_history_arrives_once_after_it(
+        make_host, join, point):
+    storage = HeldStorage()
+    room = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "before")
+    storage.hold = point
+    joining = asyncio.ensure_future(join(room, "b1", BOB))
+    await asyncio.wait_for(storage.held.wait(), 5)
+    await post(alice, "during")
+    storage.release.set()
+    bob = await joining
+    await post(alice, "after")
+    kinds = [f["type"] for f in bob.frames]
+    assert kinds[:2] == ["welcome", "history"] and set(kinds[2:]) == {"message"}
+    seen = [m["content"] for m in bob.of_type("history")[0]["messages"]]
+    seen += [m["content"] for m in bob.of_type("message")]
+    assert seen == ["before", "during", "after"]
+
+
+async def test_a_message_stored_before_the_joiner_read_but_announced_after_arrives_once(
+        make_host, join):
+    storage = HeldStorage()
+    room = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
+    alice = await join(room, "a1", ALICE)
+    storage.hold = "after append"  # stored, its broadcast not yet sent (a slow commit ack)
+    sending = asyncio.ensure_future(post(alice, "racing"))
+    await asyncio.wait_for(storage.held.wait(), 5)
+    joining = asyncio.ensure_future(join(room, "b1", BOB))
+    await asyncio.wait({joining}, timeout=0.05)  # the joiner reads "racing" from storage
+    storage.release.set()
+    await sending
+    bob = await joining
+    seen = [m["content"] for m in bob.of_type("history")[0]["messages"]]
+    seen += [m["content"] for m in bob.of_type("message")]
+    assert seen == ["racing"]
+
+
+# bad messages --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("frame", "code"), [
+    pytest.param("[1, 2]", "bad_message", id="array"),
+    pytest.param('"just a string"', "bad_message", id="string"),
+    pytest.param("not json", "bad_json", id="not-json"),
+    pytest.param('{"content": NaN}', "bad_json", id="nan"),
+    pytest.param("[" * 100 + "]" * 100, "too_deep", id="too-deep"),
+    pytest.param('{"text": "no content field"}', "bad_message", id="no-content"),
+    pytest.param('{"content": "x", "cid": 5}', "bad_message", id="cid-not-a-string"),
+    pytest.param('{"content": "x", "cid": ""}', "bad_message", id="cid-empty"),
+    pytest.param('{"content": "x", "cid": "%s"}' % ("c" * 129), "bad_message", id="cid-too-long"),
+    pytest.param('{"type": "dance", "content": "x"}', "bad_message", id="unknown-type"),
+    pytest.param('{"type": "delete", "id": "1"}', "bad_message", id="delete-id-not-int"),
+    pytest.param('{"content": "%s"}' % ("x" * 140_000), "too_large", id="too-large"),
+    # 70 k characters but 140 kB of UTF-8: the limit is in bytes
+    pytest.param('{"content": "%s"}' % ("é" * 70_000), "too_large", id="too-large-utf8"),
+])
+async def test_a_bad_message_gets_an_error_and_nothing_is_stored(room, join, frame, code):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    bob.clear()
+    await alice.send(frame)
+    (error,) = alice.frames
+    assert error["type"] == "error" and error["code"] == code and error["message"]
+    assert bob.frames == [] and await stored(room) == [] and alice.close_code is None
+
+
+# moderation ----------------------------------------------------------------------
+
+
+async def test_a_participant_can_delete_their_own_message_only(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await post(alice, "alice's")
+    await post(bob, "bob's")
+    alice.clear()
+    await alice.send({"type": "delete", "id": 2})
+    assert alice.frames[0]["code"] == "forbidden"
+    await alice.send({"type": "delete", "id": 1})
+    assert alice.frames[1:] == [{"type": "deleted", "id": 1}]
+    assert bob.frames[-1] == {"type": "deleted", "id": 1}
+    assert [m["content"] for m in await stored(room)] == ["bob's"]
+
+
+async def test_a_moderator_can_delete_anyones_message(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await post(alice, "oops")
+    await teacher.send({"type": "delete", "id": 1})
+    assert alice.frames[-1] == {"type": "deleted", "id": 1} and await stored(room) == []
+
+
+@pytest.mark.parametrize("frame", [{"type": "clear"}, {"type": "lock", "locked": True}])
+async def test_only_moderators_can_clear_or_lock(room, join, frame):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "keep me")
+    alice.clear()
+    await alice.send(frame)
+    assert [f["code"] for f in alice.frames] == ["forbidden"]
+    assert len(await stored(room)) == 1 and room.party.locked is False
+
+
+async def test_a_moderator_clear_empties_history_under_a_new_epoch(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    old_epoch = alice.of_type("history")[0]["epoch"]
+    await post(alice, "gone")
+    await teacher.send({"type": "clear"})
+    (cleared,) = alice.of_type("cleared")
+    assert cleared["epoch"] != old_epoch and await stored(room) == []
+    await post(alice, "after")
+    assert alice.of_type("message")[-1]["id"] == 2  # offsets keep growing
+    late = await join(room, "l1", BOB, query={"since": "1", "epoch": old_epoch})
+    history = late.of_type("history")[0]
+    assert history["recovered"] is False and history["epoch"] == cleared["epoch"]
+    assert [m["content"] for m in history["messages"]] == ["after"]
+
+
+async def test_a_lock_makes_the_room_read_only_except_for_moderators(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await teacher.send({"type": "lock", "locked": True})
+    assert alice.of_type("locked") == [{"type": "locked", "locked": True}]
+    await post(alice, "blocked")
+    assert alice.of_type("error")[-1]["code"] == "locked"
+    await post(teacher, "announcement")
+    assert [m["content"] for m in await stored(room)] == ["announcement"]
+    latecomer = await join(room, "b1", BOB)
+    assert latecomer.of_type("welcome")[0]["locked"] is True
+    await teacher.send({"type": "lock", "locked": False})
+    await post(alice, "free again")
+    assert [m["content"] for m in await stored(room)] == ["announcement", "free again"]
+
+
+# HTTP ----------------------------------------------------------------------------
+
+
+def http(method: str, *, path: str = "", body: bytes = b"", content_type: str = "",
+         query: dict[str, str] | None = None) -> Request:
+    headers = {"Content-Type": content_type} if content_type else {}
+    return Request(method, "http://test/parties/main/r", ALICE, path=path, query=query or {},
+                   headers=headers, body=body)
+
+
+async def test_http_get_returns_the_history(room, join):
+    epoch, messages = await three_messages(room, join)
+    response = await room.request(http("GET"))
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert json.loads(response.body) == {"type": "history", "messages": messages,
+                                         "epoch": epoch, "recovered": False}
+    resumed = await room.request(http("GET", query={"since": "2", "epoch": epoch}))
+    assert json.loads(resumed.body)["messages"] == messages[2:]
+
+
+async def test_http_post_of_json_adds_a_message_everyone_sees(room, join):
+    bob = await join(room, "b1", BOB)
+    response = await room.request(http("POST", body=b'{"content": {"x": 1}, "cid": "h1"}',
+                                       content_type="application/json; charset=utf-8"))
+    assert response.status == 201
+    message = json.loads(response.body)
+    assert message["user"] == ALICE and message["content"] == {"x": 1} and message["from"] is None
+    assert bob.of_type("message") == [message]
+
+
+async def test_http_post_of_text_adds_the_text_as_content(room):
+    response = await room.request(http("POST", body="héllo".encode(), content_type="text/plain"))
+    assert response.status == 201 and json.loads(response.body)["content"] == "héllo"
+    assert [m["content"] for m in await stored(room)] == ["héllo"]
+
+
+@pytest.mark.parametrize(("body", "code"), [(b"[1]", "bad_message"), (b"{", "bad_json"),
+                                            (b'{"nope": 1}', "bad_message")])
+async def test_http_post_of_bad_json_is_a_400(room, body, code):
+    response = await room.request(http("POST", body=body, content_type="application/json"))
+    assert response.status == 400 and json.loads(response.body)["code"] == code
+    assert await stored(room) == []
+
+
+async def test_http_methods_other_than_get_and_post_are_405(room):
+    response = await room.request(http("DELETE"))
+    assert response.status == 405 and json.loads(response.body)["code"] == "method_not_allowed"
+
+
+async def test_http_sub_paths_are_404(room):
+    response = await room.request(http("GET", path="export"))
+    assert response.status == 404 and json.loads(response.body)["code"] == "not_found"
