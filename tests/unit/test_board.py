@@ -1,0 +1,236 @@
+"""The ``board`` party through a real RoomHost and MemoryStorage, fake sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from partywidget.parties import BoardParty
+from partywidget.parties.board import MAX_POINTS, MAX_WIDTH
+from partywidget.storage import MemoryStorage
+
+ALICE = {"username": "alice"}
+BOB = {"username": "bob"}
+TEACHER = {"username": "teacher", "moderator": True}
+LINE = {"points": [[10, 20], [30, 40]], "color": "#ff0000", "width": 4}
+
+
+@pytest.fixture
+async def room(make_host):
+    return (await make_host({"board": BoardParty})).room("board", "r")
+
+
+async def stored(room) -> list[dict]:
+    _, entries = await room.storage.log.read()
+    return [{"id": offset, **json.loads(entry)} for offset, entry in entries]
+
+
+async def stroke(client, **fields) -> None:
+    await client.send({"type": "stroke", **LINE, **fields})
+
+
+# joining -------------------------------------------------------------------------
+
+
+async def test_a_joiner_gets_welcome_then_the_board_state(room, join):
+    alice = await join(room, "a1", ALICE)
+    await stroke(alice, sid="s-1")
+    bob = await join(room, "b1", BOB)
+    welcome, state = bob.frames
+    assert welcome["type"] == "welcome" and welcome["party"] == "board"
+    assert welcome["epoch"] == state["epoch"] and "locked" not in welcome
+    assert state["type"] == "state" and state["recovered"] is False
+    (line,) = state["strokes"]
+    assert set(line) == {"id", "from", "user", "points", "color", "width", "sid", "timestamp"}
+    assert (line["id"], line["from"], line["user"], line["sid"]) == (1, "a1", ALICE, "s-1")
+    assert line["points"] == [[10, 20], [30, 40]] and line["color"] == "#ff0000"
+
+
+async def test_a_board_resume_replays_only_newer_strokes(room, join):
+    alice = await join(room, "a1", ALICE)
+    for _ in range(3):
+        await stroke(alice)
+    epoch = alice.of_type("state")[0]["epoch"]
+    bob = await join(room, "b1", BOB, query={"since": "2", "epoch": epoch})
+    state = bob.of_type("state")[0]
+    assert state["recovered"] is True and [s["id"] for s in state["strokes"]] == [3]
+
+
+# strokes -------------------------------------------------------------------------
+
+
+async def test_a_stroke_is_stored_then_sent_to_everyone_sender_included(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await stroke(alice, user={"username": "mallory"})
+    (ack,) = alice.of_type("stroke")
+    assert bob.of_type("stroke") == [ack]
+    assert ack["stroke"]["id"] == 1 and ack["stroke"]["user"] == ALICE
+    assert ack["stroke"]["from"] == "a1" and "sid" not in ack["stroke"]
+    assert await stored(room) == [ack["stroke"]]
+
+
+async def test_points_are_clamped_to_the_board_and_width_to_its_range(room, join):
+    alice = await join(room, "a1", ALICE)
+    await stroke(alice, points=[[-5, 700], [1000.04, 0.26]], width=1000)
+    await stroke(alice, width=0)
+    wide, thin = [s["stroke"] for s in alice.of_type("stroke")]
+    assert wide["points"] == [[0, 625], [1000, 0.3]] and wide["width"] == MAX_WIDTH
+    assert thin["width"] == 0.5
+
+
+@pytest.mark.parametrize("fields", [
+    pytest.param({"points": []}, id="no-points"),
+    pytest.param({"points": "10,20"}, id="points-not-a-list"),
+    pytest.param({"points": [[1, 2]] * (MAX_POINTS + 1)}, id="too-many-points"),
+    pytest.param({"points": [[1, 2, 3]]}, id="point-not-a-pair"),
+    pytest.param({"points": [{"x": 1, "y": 2}]}, id="point-not-a-list"),
+    pytest.param({"points": [["1", 2]]}, id="coordinate-a-string"),
+    pytest.param({"points": [[True, 2]]}, id="coordinate-a-boolean"),
+    pytest.param({"points": [[None, 2]]}, id="coordinate-null"),
+    pytest.param({"color": "red"}, id="color-a-name"),
+    pytest.param({"color": "#12345"}, id="color-five-digits"),
+    pytest.param({"color": "#fff;background:url(x)"}, id="color-injection"),
+    pytest.param({"width": "3"}, id="width-a-string"),
+    pytest.param({"sid": "has space"}, id="sid-bad-characters"),
+    pytest.param({"sid": "s" * 65}, id="sid-too-long"),
+])
+async def test_an_invalid_stroke_is_refused_and_nothing_is_stored(room, join, fields):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    bob.clear()
+    await stroke(alice, **fields)
+    assert [(f["type"], f["code"]) for f in alice.frames] == [("error", "bad_stroke")]
+    assert bob.frames == [] and await stored(room) == []
+
+
+@pytest.mark.parametrize("frame", ["[]", '{"type": "paint"}', '{"points": [[1, 2]]}',
+                                   '{"type": "erase", "id": "1"}'])
+async def test_malformed_messages_get_bad_message(room, join, frame):
+    alice = await join(room, "a1", ALICE)
+    alice.clear()
+    await alice.send(frame)
+    assert [(f["type"], f["code"]) for f in alice.frames] == [("error", "bad_message")]
+
+
+# live only -----------------------------------------------------------------------
+
+
+async def test_a_stroke_being_drawn_is_relayed_to_others_only_and_not_stored(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    await alice.send({"type": "draw", "sid": "s-1", **LINE})
+    assert alice.frames == [] and await stored(room) == []
+    assert bob.of_type("draw") == [{"type": "draw", "from": "a1", "user": ALICE, "sid": "s-1",
+                                    "points": [[10, 20], [30, 40]], "color": "#ff0000",
+                                    "width": 4}]
+
+
+async def test_a_cursor_is_relayed_to_others_only_clamped_and_not_stored(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    await alice.send({"type": "cursor", "x": 2000, "y": 12.34})
+    assert alice.frames == [] and await stored(room) == []
+    assert bob.of_type("cursor") == [{"type": "cursor", "id": "a1", "user": ALICE,
+                                      "x": 1000, "y": 12.3}]
+
+
+class HeldReads(MemoryStorage):
+    """MemoryStorage whose next log read waits until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed = False
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def read(self, room, *, after=0):
+        if self.armed:
+            self.armed = False
+            self.held.set()
+            await self.release.wait()
+        return await super().read(room, after=after)
+
+
+async def test_a_joiner_does_not_get_its_own_cursor_back(make_host, join):
+    storage = HeldReads()
+    room = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    alice = await join(room, "a1", ALICE)
+    storage.armed = True
+    joining = asyncio.ensure_future(join(room, "b1", BOB))
+    await asyncio.wait_for(storage.held.wait(), 5)
+    bob = room.get_connection("b1")
+    await room.receive(bob, json.dumps({"type": "cursor", "x": 1, "y": 2}))
+    storage.release.set()
+    bob_client = await joining
+    assert bob_client.of_type("cursor") == []
+    assert [f["id"] for f in alice.of_type("cursor")] == ["b1"]
+
+
+# erase, undo, clear --------------------------------------------------------------
+
+
+async def test_a_participant_erases_their_own_stroke_but_not_others(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await stroke(alice)
+    await stroke(bob)
+    bob.clear()
+    await bob.send({"type": "erase", "id": 1})
+    assert [(f["type"], f.get("code")) for f in bob.frames] == [("error", "forbidden")]
+    await bob.send({"type": "erase", "id": 2})
+    assert alice.of_type("erased") == bob.of_type("erased") == [{"type": "erased", "id": 2}]
+    assert [s["id"] for s in await stored(room)] == [1]
+
+
+async def test_a_moderator_erases_anyones_stroke(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await stroke(alice)
+    await teacher.send({"type": "erase", "id": 1})
+    assert alice.of_type("erased") == [{"type": "erased", "id": 1}] and await stored(room) == []
+
+
+async def test_erasing_a_stroke_that_is_gone_does_nothing(room, join):
+    alice = await join(room, "a1", ALICE)
+    alice.clear()
+    await alice.send({"type": "erase", "id": 42})
+    assert alice.frames == []
+
+
+async def test_undo_erases_the_users_newest_stroke_only(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await stroke(alice)
+    await stroke(alice)
+    await stroke(bob)
+    await alice.send({"type": "undo"})
+    assert bob.of_type("erased") == [{"type": "erased", "id": 2}]
+    await alice.send({"type": "undo"})
+    await alice.send({"type": "undo"})  # nothing of alice's left: nothing happens
+    assert [f["id"] for f in bob.of_type("erased")] == [2, 1]
+    assert [s["user"] for s in await stored(room)] == [BOB]
+
+
+async def test_only_a_moderator_can_clear_and_clearing_starts_a_new_epoch(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await stroke(alice)
+    old_epoch = alice.of_type("state")[0]["epoch"]
+    alice.clear()
+    await alice.send({"type": "clear"})
+    assert [f["code"] for f in alice.frames] == ["forbidden"] and len(await stored(room)) == 1
+    await teacher.send({"type": "clear"})
+    (cleared,) = alice.of_type("cleared")
+    assert cleared["epoch"] != old_epoch and await stored(room) == []
+    late = await join(room, "l1", BOB, query={"since": "1", "epoch": old_epoch})
+    state = late.of_type("state")[0]
+    assert state == {"type": "state", "strokes": [], "epoch": cleared["epoch"],
+                     "recovered": False}
+    await stroke(alice)
+    assert alice.of_type("stroke")[-1]["stroke"]["id"] == 2  # offsets keep growing
