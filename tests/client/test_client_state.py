@@ -1,0 +1,133 @@
+"""The client's room view and send buffer, frame by frame, without sockets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from partywidget.client.outbox import Outbox, Pending
+from partywidget.client.state import RoomView
+from partywidget.errors import NotConnectedError
+
+
+def message(id: int, content: Any = None, cid: str | None = None) -> dict[str, Any]:
+    frame = {"type": "message", "id": id, "from": "c", "user": {"username": "u"},
+             "content": content if content is not None else f"m{id}", "timestamp": 0}
+    return {**frame, "cid": cid} if cid else frame
+
+
+def history(ids: list[int], epoch: str = "e1", recovered: bool = False) -> dict[str, Any]:
+    return {"type": "history", "messages": [message(i) for i in ids], "epoch": epoch,
+            "recovered": recovered}
+
+
+def joined(ids: list[int]) -> RoomView:
+    view = RoomView()
+    view.apply({"type": "welcome", "id": "c", "user": {"username": "u"}, "epoch": "e1",
+                "users": [{"id": "c", "user": {"username": "u"}}]})
+    assert view.apply(history(ids)) == []  # the first history is old news, not callbacks
+    return view
+
+
+def ids(view: RoomView) -> list[int]:
+    return [m["id"] for m in view.messages]
+
+
+def test_first_history_then_live_messages_and_resume_query() -> None:
+    view = joined([1, 2])
+    assert view.resume_query() == {"since": "2", "epoch": "e1"}
+    assert view.apply(message(3)) == [message(3)]
+    assert view.apply(message(3)) == []  # a duplicate is dropped
+    assert ids(view) == [1, 2, 3] and view.resume_query()["since"] == "3"
+
+
+def test_recovered_history_appends_only_what_was_missed() -> None:
+    view = joined([1, 2])
+    new = view.apply(history([2, 3, 4], recovered=True))
+    assert [m["id"] for m in new] == [3, 4] and ids(view) == [1, 2, 3, 4]
+
+
+def test_unrecovered_history_replaces_and_reports_news_of_the_same_stream() -> None:
+    view = joined([1, 2, 3])
+    new = view.apply(history([3, 4], recovered=False))  # 1 and 2 were trimmed
+    assert [m["id"] for m in new] == [4] and ids(view) == [3, 4]
+
+
+def test_a_new_epoch_is_a_new_stream() -> None:
+    view = joined([5, 6])
+    assert view.apply(history([1], epoch="e2")) == []
+    assert ids(view) == [1] and view.resume_query() == {"since": "1", "epoch": "e2"}
+    assert [m["id"] for m in view.apply(message(2))] == [2]
+
+
+def test_deleted_cleared_and_presence_keep_the_view_live() -> None:
+    view = joined([1, 2, 3])
+    view.apply({"type": "deleted", "id": 2})
+    assert ids(view) == [1, 3]
+    view.apply({"type": "userJoined", "id": "d", "user": {"username": "v"}})
+    assert [u["id"] for u in view.users] == ["c", "d"]
+    view.apply({"type": "userLeft", "id": "c", "user": {"username": "u"}})
+    assert [u["id"] for u in view.users] == ["d"]
+    view.apply({"type": "cleared", "epoch": "e2"})
+    assert view.messages == [] and view.epoch == "e2"
+    assert view.apply(message(4)) == [message(4)]  # offsets keep growing after a clear
+
+
+def test_frames_that_are_not_objects_change_nothing() -> None:
+    view = joined([1])
+    assert view.apply("plain text") == [] and view.apply([1, 2]) == [] and ids(view) == [1]
+
+
+def test_outbox_is_bounded() -> None:
+    outbox = Outbox(limit=2)
+    outbox.put(Pending("a"), "open")
+    outbox.put(Pending("b", "cid-b"), "open")
+    with pytest.raises(NotConnectedError, match="send buffer is full: 2 messages.*reconnecting"):
+        outbox.put(Pending("c"), "reconnecting")
+    assert len(outbox) == 2
+
+
+def test_chat_frames_stay_in_flight_until_echoed_and_are_requeued_when_the_socket_dies() -> None:
+    outbox = Outbox()
+    for name in ("x", "y", "z"):
+        outbox.put(Pending(name, f"cid-{name}"), "open")
+    outbox.put(Pending("raw"), "open")
+    taken = [outbox.take() for _ in range(4)]
+    assert [p.data for p in taken if p] == ["x", "y", "z", "raw"]
+    outbox.acknowledge("cid-x")
+    outbox.socket_lost()  # y and z were written but never echoed; raw is at most once
+    assert [outbox.take().data for _ in range(2)] == ["y", "z"]  # type: ignore[union-attr]
+    assert outbox.take() is None
+
+
+def test_an_echo_settles_every_frame_sent_before_it_and_an_error_the_oldest() -> None:
+    outbox = Outbox()
+    for name in ("a", "b", "c", "d"):
+        outbox.put(Pending(name, name), "open")
+        outbox.take()
+    outbox.acknowledge("b")  # replies come in order: a was refused before b's echo
+    outbox.refuse_oldest()   # c was refused
+    outbox.socket_lost()
+    assert [outbox.take().data] == ["d"]  # type: ignore[union-attr]
+
+
+def test_a_resumed_history_settles_requeued_frames() -> None:
+    outbox = Outbox()
+    outbox.put(Pending("a", "a"), "open")
+    outbox.put(Pending("b", "b"), "open")
+    outbox.take()
+    outbox.take()
+    outbox.socket_lost()
+    outbox.acknowledge("a")  # found in the resumed history
+    assert outbox.take() == Pending("b", "b") and outbox.take() is None
+
+
+def test_a_frame_whose_socket_closed_before_writing_goes_first_again() -> None:
+    outbox = Outbox()
+    outbox.put(Pending("raw"), "open")
+    outbox.put(Pending("next"), "open")
+    item = outbox.take()
+    assert item is not None
+    outbox.put_back(item)
+    assert [outbox.take().data for _ in range(2)] == ["raw", "next"]  # type: ignore[union-attr]
