@@ -1,0 +1,37 @@
+"""``partywidget serve`` as the benchmarks run it: same app, flood limit raised.
+
+This is :func:`partywidget.cli.serve` with one difference: the per-connection
+rate limit (``messages_per_second``, 50 by default) is lifted, because the
+benchmark's senders flood on purpose and the limit would otherwise be what is
+measured. The ``relay`` party (:mod:`benchmarks.servers.relay_party`) is
+registered next to the built-in ``main`` chat.
+
+Run: ``python -m benchmarks.servers.standalone --port N --storage rooms.db``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from partywidget.server.config import RoomOptions
+from partywidget.server.standalone import run
+
+#: The lifted flood limit, shared with the Jupyter server's configuration.
+FLOOD_LIMIT = {"messages_per_second": 1e9, "message_burst": 1_000_000_000}
+PARTIES = {"relay": "benchmarks.servers.relay_party:RelayParty"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--storage", required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    options = RoomOptions(storage=args.storage, parties=PARTIES, **FLOOD_LIMIT)
+    asyncio.run(run(options.make_host(default_dir="."), host="127.0.0.1", port=args.port))
+
+
+if __name__ == "__main__":
+    main()

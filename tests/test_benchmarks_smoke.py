@@ -1,0 +1,34 @@
+"""The benchmarks still run: every target, every scenario, tiny loads.
+
+``python -m benchmarks.run --smoke`` starts each real server (the references,
+``jupyter server`` with the extension, ``partywidget serve``), drives every
+scenario once and prints the table. No figure is asserted: timing belongs to
+``python -m benchmarks.run``, not to tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.run import TARGETS
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_smoke_run_measures_every_target_and_prints_the_table(tmp_path: Path) -> None:
+    raw = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--smoke", "--json", str(raw)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == list(TARGETS)
+    results = json.loads(raw.read_text())["results"]
+    for name, target in TARGETS.items():
+        for metric in target.metrics:
+            assert "error" not in results[name][metric], (name, metric)
+    assert results["websockets"]["saturate"]["deliveries_per_s"] > 0
+    assert results["jupyter-main"]["join"]["history"] == 50
+    assert results["serve-main"]["persist"]["persisted_per_s"] > 0
