@@ -1,0 +1,61 @@
+"""The public API of ``partywidget``: small, pinned, and cheap to import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import partywidget
+from partywidget import errors
+
+REPO = Path(__file__).resolve().parent.parent
+
+PUBLIC_API = [
+    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
+    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
+    "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+]
+
+
+def test_the_public_api_is_exactly_the_pinned_names():
+    assert sorted(partywidget.__all__) == PUBLIC_API
+
+
+def test_every_public_name_resolves():
+    for name in PUBLIC_API:
+        assert getattr(partywidget, name) is not None, name
+
+
+def test_the_errors_at_top_level_are_the_error_tree():
+    for name in PUBLIC_API:
+        value = getattr(partywidget, name)
+        if isinstance(value, type) and issubclass(value, Exception):
+            assert value is getattr(errors, name)
+            assert issubclass(value, partywidget.PartyWidgetError)
+
+
+def test_party_is_the_room_core_class():
+    from partywidget.rooms import Party
+
+    assert partywidget.Party is Party
+
+
+def test_unknown_attributes_raise_attribute_error():
+    try:
+        partywidget.no_such_name  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_importing_partywidget_loads_neither_anywidget_nor_websockets():
+    # A fresh interpreter: this test process may have imported them already.
+    code = ("import json, sys, partywidget; "
+            "print(json.dumps(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('anywidget', 'websockets'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60, cwd=REPO)
+    assert json.loads(result.stdout) == []
