@@ -83,7 +83,7 @@ class BoardParty(LogParty):
             await self.add_stroke(sender.user, data, sender.id)
         elif kind == "erase":
             offset = data.get("id")
-            if not isinstance(offset, int):
+            if not isinstance(offset, int) or isinstance(offset, bool):
                 raise ProtocolError("bad_message", "expected \"id\": <stroke id> to erase")
             await self.erase(offset, sender.user)
         elif kind == "undo":

@@ -126,7 +126,7 @@ class ChatParty(LogParty):
         moderator = bool(user.get("moderator"))
         if kind == "delete":
             offset = data.get("id")
-            if not isinstance(offset, int):
+            if not isinstance(offset, int) or isinstance(offset, bool):
                 raise ProtocolError("bad_message", "expected \"id\": <message id> to delete")
             if not moderator and not await self._authored_by(offset, user):
                 raise ProtocolError("forbidden", "only moderators can delete others' messages")

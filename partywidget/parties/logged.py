@@ -102,6 +102,8 @@ class LogParty(Party):
             # have started joining meanwhile.
             if self.joining.get(connection.id) is backlog:
                 del self.joining[connection.id]
+        if not connection.open:  # left or was replaced while its history was read
+            return
         for offset, out in backlog:
             if offset == 0 or offset > state.top:
                 connection.deliver(out)

@@ -134,6 +134,8 @@ class Connection:
 
     def set_tags(self, tags: Any) -> None:
         """Set the tags (the id is always the first), checked against the limits."""
+        if isinstance(tags, str):  # one tag is not a sequence of one-character tags
+            raise ValueError(f"expected a sequence of tags, got the string {tags[:40]!r}")
         extra = [t for t in (tags or ()) if t != self.id]
         for tag in extra:
             if not isinstance(tag, str) or not tag or len(tag) > self._limits.max_tag_length:

@@ -108,7 +108,7 @@ async def test_an_invalid_stroke_is_refused_and_nothing_is_stored(room, join, fi
 
 
 @pytest.mark.parametrize("frame", ["[]", '{"type": "paint"}', '{"points": [[1, 2]]}',
-                                   '{"type": "erase", "id": "1"}'])
+                                   '{"type": "erase", "id": "1"}', '{"type": "erase", "id": true}'])
 async def test_malformed_messages_get_bad_message(room, join, frame):
     alice = await join(room, "a1", ALICE)
     alice.clear()

@@ -247,6 +247,21 @@ async def test_a_message_stored_before_the_joiner_read_but_announced_after_arriv
     assert seen == ["racing"]
 
 
+async def test_a_joiner_that_leaves_while_its_history_is_read_never_appears_to_others(
+        make_host, join):
+    storage = HeldStorage()
+    room = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
+    alice = await join(room, "a1", ALICE)
+    storage.hold = "before read"
+    joining = asyncio.ensure_future(join(room, "b1", BOB))
+    await asyncio.wait_for(storage.held.wait(), 5)
+    await room.disconnect(room.get_connection("b1"))  # the socket dropped mid-join
+    storage.release.set()
+    await joining
+    presence = [f["type"] for f in alice.frames if f["type"] in ("userJoined", "userLeft")]
+    assert presence in ([], ["userLeft"])  # never a join after the leave: no ghost
+
+
 # bad messages --------------------------------------------------------------------
 
 
@@ -262,6 +277,7 @@ async def test_a_message_stored_before_the_joiner_read_but_announced_after_arriv
     pytest.param('{"content": "x", "cid": "%s"}' % ("c" * 129), "bad_message", id="cid-too-long"),
     pytest.param('{"type": "dance", "content": "x"}', "bad_message", id="unknown-type"),
     pytest.param('{"type": "delete", "id": "1"}', "bad_message", id="delete-id-not-int"),
+    pytest.param('{"type": "delete", "id": true}', "bad_message", id="delete-id-boolean"),
     pytest.param('{"content": "%s"}' % ("x" * 140_000), "too_large", id="too-large"),
     # 70 k characters but 140 kB of UTF-8: the limit is in bytes
     pytest.param('{"content": "%s"}' % ("é" * 70_000), "too_large", id="too-large-utf8"),

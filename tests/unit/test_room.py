@@ -104,6 +104,18 @@ async def test_nine_tags_of_256_characters_are_within_the_limits(make_host, join
     assert client.joined and client.conn.tags == ("a", *tags)
 
 
+class OneStringTag(Party):
+    def get_connection_tags(self, connection, ctx):
+        return "red"  # a str, not a sequence of tags
+
+
+async def test_a_single_string_is_not_taken_for_a_list_of_tags(make_host, join):
+    room = (await make_host(OneStringTag)).room("p", "r")
+    client = await join(room)
+    assert not client.joined and client.close_code == CloseCode.INTERNAL_ERROR
+    assert list(room.get_connections("r")) == []
+
+
 # hook errors -------------------------------------------------------------------
 
 
