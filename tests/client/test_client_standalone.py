@@ -1,0 +1,204 @@
+"""The client against ``partywidget serve``: scripts, async code, restarts, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import partywidget
+from partywidget.client import Backoff, aconnect
+from partywidget.errors import ClientError, LimitExceeded, NotConnectedError
+
+
+def test_a_plain_script_sends_reads_history_and_gets_callbacks(standalone_server: Any) -> None:
+    url = standalone_server.http_url
+    with partywidget.connect("script", url=url) as here:
+        here.send({"text": "before the script"})
+        script = textwrap.dedent(f"""
+            import json, threading, partywidget
+            echoed = threading.Event()
+            seen = []
+            room = partywidget.connect("script", url={url!r}, name="Script")
+            @room.on_message
+            def on_message(msg):
+                seen.append(msg["content"])
+                if len(seen) == 3:
+                    echoed.set()
+            for n in range(3):
+                room.send(f"script {{n}}")
+            assert echoed.wait(10), seen
+            print(json.dumps({{"history": [m["content"] for m in room.history()],
+                              "seen": seen, "user": room.user, "repr": repr(room)}}))
+            room.close()
+        """)
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["history"] == [{"text": "before the script"}, "script 0", "script 1",
+                                     "script 2"]
+        assert result["seen"] == ["script 0", "script 1", "script 2"]
+        assert result["user"]["kernel"] is True and result["user"]["display_name"] == "Script"
+        assert result["repr"].startswith("<RoomClient main/script open as guest-")
+        assert [m["content"] for m in here.history()][1:] == ["script 0", "script 1",
+                                                              "script 2"]
+
+
+def test_a_restart_loses_nothing_and_duplicates_nothing(standalone_server: Any,
+                                                        wait_until: Any) -> None:
+    url = standalone_server.http_url
+    fast = Backoff(min_delay=0.1, max_delay=0.5)
+    sender = partywidget.connect("restart", url=url, backoff=fast)
+    reader = partywidget.connect("restart", url=url, backoff=fast)
+    seen: list[int] = []
+    reader.on_message(lambda msg: seen.append(msg["id"]))
+    try:
+        for n in range(3):
+            sender.send(f"before {n}")
+        wait_until(lambda: len(seen) == 3, what="three messages before the restart")
+        standalone_server.stop()
+        wait_until(lambda: sender.status == reader.status == "reconnecting",
+                   what="both clients to notice")
+        sender.send("while down")  # buffered: the send buffer holds it until the rejoin
+        standalone_server.start()
+        wait_until(lambda: sender.status == reader.status == "open", what="both to rejoin")
+        sender.send("after")
+        wait_until(lambda: len(seen) == 5, what="the two later messages")
+        ids = [m["id"] for m in reader.history()]
+        assert ids == seen == list(range(ids[0], ids[0] + 5))
+        assert [m["content"] for m in reader.history()] == [
+            "before 0", "before 1", "before 2", "while down", "after"]
+        assert [m["id"] for m in sender.history()] == ids
+        # partysocket semantics: the same _pk on every reconnect, so presence is unchanged.
+        wait_until(lambda: {u["id"] for u in reader.users} == {sender.id, reader.id},
+                   what="presence after the rejoin")
+    finally:
+        sender.close()
+        reader.close()
+
+
+async def test_async_forms_work_inside_an_asyncio_program(standalone_server: Any) -> None:
+    url = standalone_server.http_url
+    async with await aconnect("async", url=url) as reader:
+        async with await aconnect("async", url=url) as writer:
+            await writer.asend("one")
+            await writer.asend_raw({"content": "two"})
+            got = []
+            async for msg in reader:
+                got.append(msg["content"])
+                if len(got) == 2:
+                    break
+            assert got == ["one", "two"]
+    assert reader.status == writer.status == "closed"
+
+
+def test_unreachable_host_fails_clearly_within_the_timeout(free_url: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(NotConnectedError, match=r"could not join room main/x at .* within 2 s "
+                                                r"\(last problem: .*(Refused|Errno)"):
+        partywidget.connect("x", url=free_url, timeout=2)
+    assert time.monotonic() - started < 5
+
+
+def test_oversize_message_is_refused_before_sending(standalone_server: Any,
+                                                    wait_until: Any) -> None:
+    with partywidget.connect("big", url=standalone_server.http_url) as room:
+        with pytest.raises(LimitExceeded, match="at most 1048576 bytes once encoded"):
+            room.send("x" * (1024 * 1024))
+        with pytest.raises(LimitExceeded):
+            room.send_raw(b"\0" * (1024 * 1024 + 1))
+        with pytest.raises(ValueError):
+            room.send(float("nan"))  # not JSON a browser could parse
+        room.send("small")
+        wait_until(lambda: len(room.history()) == 1, what="the small message")
+        assert room.status == "open" and room.history()[0]["content"] == "small"
+
+
+def test_a_closed_client_says_so(standalone_server: Any) -> None:
+    room = partywidget.connect("closed", url=standalone_server.http_url)
+    room.close()
+    room.close()  # twice is fine
+    assert room.status == "closed" and "closed" in repr(room)
+    with pytest.raises(NotConnectedError, match="room main/closed at .* is closed; connect "
+                                                "again with partywidget.connect"):
+        room.send("late")
+    with pytest.raises(NotConnectedError):
+        room.send_raw({"content": "late"})
+
+
+def test_a_failing_callback_is_reported_and_the_connection_lives_on(
+        standalone_server: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    delivered = threading.Event()
+    with partywidget.connect("oops", url=standalone_server.http_url) as room:
+        @room.on_message
+        def broken(msg: dict[str, Any]) -> None:
+            raise RuntimeError(f"broken callback saw {msg['content']}")
+
+        @room.on_message
+        def waits_for_the_network(msg: dict[str, Any]) -> None:
+            partywidget.connect("other", url=standalone_server.http_url)
+
+        room.on_message(lambda msg: msg["content"] == "second" and delivered.set())
+        room.send("first")
+        room.send("second")
+        assert delivered.wait(10)
+        assert room.status == "open"
+    err = capfd.readouterr().err
+    assert "callback test_a_failing_callback_is_reported" in err
+    assert "RuntimeError: broken callback saw first" in err
+    assert "RuntimeError: broken callback saw second" in err
+    assert "cannot run inside a partywidget callback" in err
+    assert ClientError.__name__ in err
+
+
+def test_send_and_close_from_a_callback_do_not_deadlock(standalone_server: Any,
+                                                        wait_until: Any) -> None:
+    room = partywidget.connect("echo", url=standalone_server.http_url)
+
+    @room.on_message
+    def echo(msg: dict[str, Any]) -> None:
+        if msg["content"] == "ping":
+            room.send("pong")
+        elif msg["content"] == "pong":
+            room.close()
+
+    room.send("ping")
+    wait_until(lambda: room.status == "closed", what="the callback's close()")
+    assert [m["content"] for m in room.history()] == ["ping", "pong"]
+
+
+@pytest.fixture
+def free_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_async_calls_do_not_block_the_callers_loop(free_url: str) -> None:
+    async def main() -> int:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        task = asyncio.create_task(ticker())
+        with pytest.raises(NotConnectedError):
+            await aconnect("ticks", url=free_url, timeout=1)
+        task.cancel()
+        return ticks
+
+    assert asyncio.run(main()) >= 20  # the caller's loop ran on while the client waited
