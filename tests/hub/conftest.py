@@ -26,12 +26,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
+
+from tests.integration import clients
+from tests.integration.clients import RoomSocket
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -77,7 +80,8 @@ class Hub:
         self.api_token = secrets.token_hex(16)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "jupyterhub.log"
-        self.started: set[int] = set()
+        #: Every process the hub started; psutil refuses to signal a reused pid.
+        self.started: dict[int, psutil.Process] = {}
         #: Each spawned server's environment by user name (see :meth:`spawn`).
         self.envs: dict[str, dict[str, str]] = {}
 
@@ -159,37 +163,39 @@ c.JupyterHub.load_roles.append({{"name": "tester", "services": ["tester"],
             return
         try:
             for child in psutil.Process(self.proc.pid).children(recursive=True):
-                self.started.add(child.pid)
+                self.started.setdefault(child.pid, child)
         except psutil.NoSuchProcess:
             pass
 
     def stop(self) -> None:
+        """Stop servers and hub politely, then SIGKILL whatever is left, whatever happened."""
         if self.proc is None:
             return
-        self.remember_children()
-        for name in self.users_with_servers():
-            try:
-                self.api("DELETE", f"/users/{name}/server")
-            except (OSError, urllib.error.URLError, AssertionError):
-                pass
-        self.remember_children()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(SHUTDOWN_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait(10)
-        for pid in self.started:
+            self.remember_children()
+            for name in self.users_with_servers():
+                try:
+                    self.api("DELETE", f"/users/{name}/server")
+                except (OSError, urllib.error.URLError, AssertionError):
+                    pass
+            self.remember_children()
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(SHUTDOWN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pass  # hung "cleaning up services": the SIGKILLs below end it
+        finally:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.proc = None
+            self.proc.wait(10)
+            for process in self.started.values():
+                try:
+                    process.kill()
+                except psutil.NoSuchProcess:
+                    pass
+            self.proc = None
 
     def users_with_servers(self) -> list[str]:
         try:
@@ -239,6 +245,14 @@ c.JupyterHub.load_roles.append({{"name": "tester", "services": ["tester"],
 
     # users -------------------------------------------------------------------
 
+    def caller(self, token: str | None) -> Caller:
+        """Someone reaching the hub-wide rooms through the proxy with ``token``."""
+        return Caller(self.rooms_url, token)
+
+    def server_token(self, name: str) -> str:
+        """The token of ``name``'s server, which its kernels inherit."""
+        return self.envs[name]["JUPYTERHUB_API_TOKEN"]
+
     def add_user(self, name: str, *, groups: tuple[str, ...] = ()) -> None:
         self.api("POST", f"/users/{name}")
         for group in groups:
@@ -273,6 +287,26 @@ c.JupyterHub.load_roles.append({{"name": "tester", "services": ["tester"],
                 for name in names}
 
 
+class Caller:
+    """One hub user's credentials at the room service, shaped for ``clients.join``.
+
+    ``tests/integration/clients.py`` opens sockets to any server object with
+    ``room_url`` and ``auth_headers``; this one puts a hub token in the
+    ``Authorization`` header, as kernels do.
+    """
+
+    def __init__(self, rooms_url: str, token: str | None) -> None:
+        self.rooms_url = rooms_url
+        self.token = token
+
+    def room_url(self, room: str, party: str = "main", *, ws: bool = True) -> str:
+        base = "ws" + self.rooms_url[len("http"):] if ws else self.rooms_url
+        return f"{base}/parties/{party}/{room}"
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"} if self.token else {}
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -295,3 +329,18 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield hub
     finally:
         hub.stop()
+
+
+@pytest.fixture
+async def join() -> AsyncIterator[Callable[..., Awaitable[RoomSocket]]]:
+    """``await join(hub.caller(token), room, party, query=...)``: a socket closed after the test."""
+    opened: list[RoomSocket] = []
+
+    async def join_room(*args: Any, **kwargs: Any) -> RoomSocket:
+        sock = await clients.join(*args, **kwargs)
+        opened.append(sock)
+        return sock
+
+    yield join_room
+    for sock in opened:
+        await sock.close()
