@@ -189,6 +189,9 @@ class Room:
         """
         out = Outgoing.of(message)
         if exclude:
+            if isinstance(exclude, str):  # set("abc") would skip "a", "b" and "c"
+                raise TypeError(f"expected exclude as a list of connection ids, got the "
+                                f"string {exclude[:40]!r}")
             skip = set(exclude)
             for conn in list(self._connections.values()):
                 if conn.id not in skip:
@@ -219,7 +222,11 @@ class Room:
         self._requests += 1
         try:
             party = await self.start()
-            return await party.on_request(request)
+            response = await party.on_request(request)
+            if not isinstance(response, Response):
+                raise TypeError(f"expected on_request to return a Response, got "
+                                f"{type(response).__name__}")
+            return response
         except ProtocolError as exc:
             return Response.json({"type": "error", "code": exc.code, "message": str(exc)}, 400)
         except Exception:

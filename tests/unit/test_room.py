@@ -9,7 +9,7 @@ import time
 import pytest
 
 from partywidget.errors import ProtocolError
-from partywidget.rooms import CloseCode, IdConflict, Limits, Party, Request
+from partywidget.rooms import CloseCode, IdConflict, Limits, Party, Request, Response
 
 from .conftest import FakeTransport
 
@@ -63,6 +63,14 @@ async def test_str_and_bytes_are_broadcast_as_they_are(make_host, join):
     room.broadcast(b"\x00\x01")
     assert [(m.is_text, m.data) for m in a.transport.sent] == [(True, b"not json {"),
                                                                (False, b"\x00\x01")]
+
+
+async def test_broadcast_refuses_a_single_id_given_as_exclude(make_host, join):
+    room = (await make_host(Party)).room("p", "r")
+    a = await join(room, "abc")
+    with pytest.raises(TypeError, match="list of connection ids"):
+        room.broadcast("x", exclude="abc")
+    assert a.frames == []
 
 
 # tags ------------------------------------------------------------------------
@@ -183,6 +191,25 @@ async def test_a_protocol_error_answers_the_sender_only_with_an_error_frame(make
     assert room.party.errors == []
 
 
+class FailingHandlers(Party):
+    async def on_message(self, message, sender):
+        raise RuntimeError("boom")
+
+    async def on_error(self, connection, error):
+        raise RuntimeError("on_error failed too")
+
+    async def on_close(self, connection):
+        raise RuntimeError("on_close failed as well")
+
+
+async def test_failing_error_and_close_hooks_still_close_and_remove_the_connection(
+        make_host, join):
+    room = (await make_host(FailingHandlers)).room("p", "r")
+    a, b = await join(room, "a"), await join(room, "b")
+    await a.send("x")
+    assert a.close_code == CloseCode.INTERNAL_ERROR and list(room.connections) == ["b"]
+
+
 # limits ------------------------------------------------------------------------
 
 
@@ -201,13 +228,24 @@ async def test_messages_over_the_rate_are_refused_then_the_flooder_is_closed_wit
 
 
 async def test_an_admitted_message_resets_the_refusal_count(make_host, join):
-    limits = Limits(messages_per_second=1000, message_burst=1, max_refused_in_a_row=2)
+    limits = Limits(messages_per_second=0.001, message_burst=1, max_refused_in_a_row=2)
     room = (await make_host(Echo, limits=limits)).room("p", "r")
-    a = await join(room, "a")
-    for _ in range(20):
-        await a.send("x")  # some are refused, but never two in a row at this rate...
-        await asyncio.sleep(0.002)  # ...because the bucket refills between sends
+    a, b = await join(room, "a"), await join(room, "b")
+    await a.send("m0")
+    await a.send("refused")
+    a.conn._bucket.tokens = 1.0  # as if a second had passed at a sane rate
+    await a.send("m1")
+    await a.send("refused again")
+    assert [f.get("text") for f in b.frames] == ["m0", "m1"]
     assert a.close_code is None
+
+
+async def test_messages_from_a_connection_that_left_are_ignored(make_host, join):
+    room = (await make_host(Echo)).room("p", "r")
+    a, b = await join(room, "a"), await join(room, "b")
+    await a.leave()
+    await a.send("late")
+    assert b.frames == []
 
 
 async def test_a_client_that_stops_reading_is_closed_with_4008_and_others_still_receive(
@@ -344,6 +382,29 @@ async def test_an_alarm_is_stored_and_rescheduled_when_the_room_loads_again(make
     assert not first.party.fired.is_set()
 
 
+async def test_a_new_alarm_replaces_the_earlier_one(make_host):
+    room = (await make_host(Alarmed)).room("p", "r")
+    party = await room.start()
+    await room.set_alarm(time.time() + 3600)
+    await room.set_alarm(time.time() + 0.01)
+    await asyncio.wait_for(party.fired.wait(), 2)
+    assert await room.get_alarm() is None  # the first one is gone, not pending
+
+
+async def test_a_deleted_alarm_is_not_rescheduled_when_the_room_loads_again(make_host):
+    from partywidget.storage import MemoryStorage
+
+    storage = MemoryStorage()
+    first = (await make_host(Alarmed, storage=storage)).room("p", "r")
+    await first.start()
+    await first.set_alarm(time.time() + 3600)
+    await first.delete_alarm()
+    await first.unload()
+    again = (await make_host(Alarmed, storage=storage)).room("p", "r")
+    await again.start()
+    assert await again.get_alarm() is None
+
+
 async def test_an_alarm_hook_that_raises_is_logged_and_the_room_goes_on(make_host, join, caplog):
     class Broken(Party):
         async def on_alarm(self):
@@ -394,3 +455,24 @@ async def test_an_exception_in_on_request_is_a_500_without_the_traceback(make_ho
     body = response.body.decode()
     assert json.loads(body)["code"] == "internal"
     assert "hunter2" not in body and "Traceback" not in body and "RuntimeError" not in body
+
+
+async def test_on_request_returning_something_else_than_a_response_is_a_500_json(make_host):
+    class Sloppy(Party):
+        async def on_request(self, req):
+            return {"not": "a Response"}
+
+    room = (await make_host(Sloppy)).room("p", "r")
+    response = await room.request(request())
+    assert response.status == 500 and json.loads(response.body)["code"] == "internal"
+
+
+async def test_on_request_answers_with_the_response_the_party_returns(make_host):
+    class Answers(Party):
+        async def on_request(self, req):
+            return Response.json({"path": req.path, "method": req.method}, 201)
+
+    room = (await make_host(Answers)).room("p", "r")
+    response = await room.request(request("PUT", "sub/path"))
+    assert response.status == 201
+    assert json.loads(response.body) == {"path": "sub/path", "method": "PUT"}
