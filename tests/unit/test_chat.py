@@ -10,7 +10,7 @@ import pytest
 
 from partywidget.parties import ChatParty
 from partywidget.rooms import Request
-from partywidget.storage import MemoryStorage
+from partywidget.storage import MemoryStorage, SQLiteStorage
 
 ALICE = {"username": "alice", "name": "Alice"}
 BOB = {"username": "bob", "name": "Bob"}
@@ -176,6 +176,25 @@ async def test_a_resume_from_a_trimmed_position_gets_the_retained_history(make_h
     bob = await join(room, "b1", BOB, query={"since": "0", "epoch": epoch})
     (history,) = bob.of_type("history")
     assert history["recovered"] is False and history["messages"] == messages[1:]
+
+
+async def test_history_epoch_and_cids_survive_a_restart_on_sqlite(make_host, join, tmp_path):
+    path = tmp_path / "rooms.db"
+    before = await make_host({"main": ChatParty}, storage=SQLiteStorage(path))
+    alice = await join(before.room("main", "r"), "a1", ALICE)
+    await post(alice, "kept", cid="c-1")
+    epoch = alice.of_type("history")[0]["epoch"]
+    await before.close()
+
+    after = (await make_host({"main": ChatParty}, storage=SQLiteStorage(path))).room("main", "r")
+    bob = await join(after, "b1", BOB, query={"since": "0", "epoch": epoch})
+    history = bob.of_type("history")[0]
+    assert history["recovered"] is True and history["epoch"] == epoch
+    assert [(m["id"], m["content"]) for m in history["messages"]] == [(1, "kept")]
+    again = await join(after, "a2", ALICE)
+    await post(again, "kept", cid="c-1")  # the retry of a send acknowledged before the restart
+    await post(again, "new")
+    assert [m["id"] for m in again.of_type("message")] == [1, 2]
 
 
 # joiner backlog ------------------------------------------------------------------
