@@ -51,9 +51,11 @@ class Room:
         self._party: Party | None = None
         self._start_lock = asyncio.Lock()
         self._connections: dict[str, Connection] = {}
-        self._requests = 0
+        #: Requests being served and alarm hooks running: both keep the room loaded.
+        self._busy = 0
         self._alarm_at: float | None = None
         self._alarm_handle: asyncio.TimerHandle | None = None
+        self._alarm_task: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         return f"<Room {self.name}/{self.id} connections={len(self._connections)}>"
@@ -86,8 +88,8 @@ class Room:
 
     @property
     def idle(self) -> bool:
-        """No connections, no request in flight and no alarm pending."""
-        return not self._connections and not self._requests and self._alarm_at is None
+        """No connections, no request or alarm hook in flight, and no alarm pending."""
+        return not self._connections and not self._busy and self._alarm_at is None
 
     # connections -------------------------------------------------------------
 
@@ -219,7 +221,7 @@ class Room:
 
     async def request(self, request: Request) -> Response:
         """Serve HTTP through ``on_request``; errors become 400/500 JSON, never tracebacks."""
-        self._requests += 1
+        self._busy += 1
         try:
             party = await self.start()
             response = await party.on_request(request)
@@ -234,7 +236,7 @@ class Room:
             return Response.json({"type": "error", "code": "internal",
                                   "message": "internal error (see the server log)"}, 500)
         finally:
-            self._requests -= 1
+            self._busy -= 1
             self._host.release(self)
 
     # alarms ------------------------------------------------------------------
@@ -260,8 +262,11 @@ class Room:
         self._cancel_alarm()
         self._alarm_at = when
         delay = max(0.0, when - time.time())
-        self._alarm_handle = asyncio.get_running_loop().call_later(
-            delay, lambda: asyncio.ensure_future(self._fire_alarm()))
+        self._alarm_handle = asyncio.get_running_loop().call_later(delay, self._alarm_due)
+
+    def _alarm_due(self) -> None:
+        # Keep a reference: the event loop holds tasks only weakly (asyncio docs).
+        self._alarm_task = asyncio.ensure_future(self._fire_alarm())
 
     def _cancel_alarm(self) -> None:
         if self._alarm_handle is not None:
@@ -272,6 +277,7 @@ class Room:
     async def _fire_alarm(self) -> None:
         self._alarm_handle = None
         self._alarm_at = None
+        self._busy += 1
         try:
             await self._meta.delete(_ALARM_KEY)
             party = await self.start()
@@ -279,6 +285,7 @@ class Room:
         except Exception:
             log.exception("room %s: on_alarm failed", self.key)
         finally:
+            self._busy -= 1
             self._host.release(self)
 
     async def unload(self, code: int = CloseCode.GOING_AWAY, reason: str = "room unloaded") -> None:

@@ -205,6 +205,26 @@ async def test_a_room_is_not_unloaded_while_an_alarm_is_pending(make_host, join)
     assert await unloaded(host)
 
 
+async def test_a_room_is_not_unloaded_while_its_alarm_hook_runs(make_host, join):
+    running, finish = asyncio.Event(), asyncio.Event()
+
+    class SlowAlarm(Party):
+        async def on_alarm(self):
+            running.set()
+            await finish.wait()
+
+    host = await make_host(SlowAlarm, limits=IDLE)
+    room = host.room("p", "r")
+    client = await join(room)
+    await room.set_alarm(time.time())
+    await asyncio.wait_for(running.wait(), 5)
+    await client.leave()  # the last connection leaves while on_alarm is still running
+    await asyncio.sleep(WELL_AFTER_IDLE)
+    assert host.rooms == {("p", "r"): room}
+    finish.set()
+    assert await unloaded(host)
+
+
 async def test_a_room_whose_alarm_fired_is_unloaded_afterwards(make_host):
     fired = asyncio.Event()
 
