@@ -42,6 +42,10 @@ __all__ = ["MAX_FRAME_BYTES", "RoomConnection"]
 
 #: The room host's default ``Limits.max_frame_size``: larger frames close the socket (1009).
 MAX_FRAME_BYTES = 1024 * 1024
+#: Largest frame accepted from the host. Not 1 MiB: a join's ``history`` frame
+#: carries the whole retained log, up to 1000 entries of 128 KiB by default
+#: (``Limits.max_value_bytes``), and refusing it would fail every rejoin.
+MAX_INCOMING_BYTES = 256 * 1024 * 1024
 #: Frames that complete a join, per party; other parties join on the handshake.
 JOIN_FRAMES = {"main": "history", "board": "state"}
 #: Close codes after which reconnecting would repeat the refusal (see CloseCode).
@@ -127,15 +131,13 @@ class RoomConnection:
             print(f"partywidget: room {self.party}/{self.room} closed with {len(self.outbox)} "
                   "message(s) not confirmed by the room host", file=sys.stderr)
         self.status = "closed"
-        ws = self._ws
+        ws, task = self._ws, self._task
         if ws is not None:
-            await ws.close()
-        task = self._task
-        if task is not None and task is not asyncio.current_task():
-            try:
-                await asyncio.wait_for(task, 5)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
+            await ws.close()  # the reader sees the close and the run loop ends
+        elif task is not None:
+            task.cancel()  # connecting or waiting to retry: nothing to say goodbye to
+        if task is not None:
+            await asyncio.wait([task], timeout=5)
         if self._joined is not None and not self._joined.done():
             self._joined.set_exception(NotConnectedError(f"room {self.where} was closed"))
             self._joined.exception()  # retrieved: nobody else may be waiting
@@ -180,7 +182,7 @@ class RoomConnection:
                 ws = await ws_connect(
                     self.url(), additional_headers=self.address.headers(),
                     proxy=None,  # a kernel talks to its host directly; env proxies never apply
-                    max_size=MAX_FRAME_BYTES, compression=None, open_timeout=10,
+                    max_size=MAX_INCOMING_BYTES, compression=None, open_timeout=10,
                     ping_interval=20, ping_timeout=20, close_timeout=5)
             except InvalidStatus as exc:
                 final = self._refusal(exc.response.status_code)
@@ -192,6 +194,9 @@ class RoomConnection:
             except (OSError, TimeoutError, WebSocketException) as exc:
                 self.last_problem = f"{type(exc).__name__}: {exc}"
                 continue
+            if self._stop.is_set():  # close() came while the handshake was finishing
+                await ws.close()
+                return
             opened = loop.time()
             code = await self._serve(ws)
             if loop.time() - opened >= self.backoff.min_uptime:
@@ -201,7 +206,6 @@ class RoomConnection:
                     f"room {self.where} closed the connection with code {code}: "
                     f"{FINAL_CLOSE_CODES[CloseCode(code)]}"))
                 return
-            self.last_problem = f"connection closed with code {code}"
             if not self._stop.is_set():
                 self.status = "reconnecting"
 
@@ -247,14 +251,15 @@ class RoomConnection:
         writer: asyncio.Task[None] | None = None
         if self._join_frame is None:
             writer = self._joined_now(ws)
+        self.last_problem = "the connection closed normally"
         try:
             async for raw in ws:
                 frame = self._receive(raw)
                 if writer is None and isinstance(frame, dict) and (
                         frame.get("type") == self._join_frame):
                     writer = self._joined_now(ws)
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as exc:
+            self.last_problem = f"the connection closed: {exc}"
         finally:
             self._ws = None
             if writer is not None:

@@ -5,16 +5,18 @@
 1. the ``url=`` (and ``token=``) arguments;
 2. ``PARTYWIDGET_URL`` / ``PARTYWIDGET_TOKEN``: a host named by the user, e.g.
    ``partywidget serve`` on another machine;
-3. ``PARTYWIDGET_JUPYTER_URL`` / ``PARTYWIDGET_JUPYTER_TOKEN``: set by the
+3. on JupyterHub, the hub-wide room *service* when the admin configured one
+   (:mod:`.hubservice`; ``PARTYWIDGET_HOST=local`` skips it);
+4. ``PARTYWIDGET_JUPYTER_URL`` / ``PARTYWIDGET_JUPYTER_TOKEN``: set by the
    partywidget server extension for the kernels its Jupyter server starts
    (kernels inherit the server's environment);
-4. a JupyterHub single-user server's environment: ``JUPYTERHUB_SERVICE_URL``
+5. a JupyterHub single-user server's environment: ``JUPYTERHUB_SERVICE_URL``
    (the server's local URL, which ends in ``JUPYTERHUB_SERVICE_PREFIX``) plus
    ``partywidget``, authenticated with ``JUPYTERHUB_API_TOKEN``;
-5. the runtime file ``jpserver-<JPY_PARENT_PID>.json`` of the Jupyter server
+6. the runtime file ``jpserver-<JPY_PARENT_PID>.json`` of the Jupyter server
    that launched this kernel (its URL and token), plus ``partywidget``.
 
-Steps 2 to 5 are :data:`FINDERS`, a plain list of functions ``env -> HostAddress |
+Steps 2 to 6 are :data:`FINDERS`, a plain list of functions ``env -> HostAddress |
 None``: another kind of room host (e.g. a JupyterHub room *service* shared by
 every user's server) is one more function inserted where it belongs. Tokens
 always travel in the ``Authorization`` header: JupyterHub refuses ``?token=``
@@ -31,6 +33,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..errors import ConfigurationError, NotConnectedError
+from .hubservice import from_jupyterhub_service
 
 __all__ = ["FINDERS", "HostAddress", "find_room_host"]
 
@@ -136,8 +139,8 @@ def from_runtime_file(env: Mapping[str, str]) -> HostAddress | None:
 
 
 #: Consulted in order after the ``url=`` argument; the first host found wins.
-FINDERS: list[Finder] = [from_partywidget_env, from_jupyter_extension_env, from_jupyterhub_env,
-                         from_runtime_file]
+FINDERS: list[Finder] = [from_partywidget_env, from_jupyterhub_service,
+                         from_jupyter_extension_env, from_jupyterhub_env, from_runtime_file]
 
 
 def find_room_host(url: str | None = None, token: str | None = None,

@@ -122,6 +122,17 @@ def test_oversize_message_is_refused_before_sending(standalone_server: Any,
         assert room.status == "open" and room.history()[0]["content"] == "small"
 
 
+def test_a_history_larger_than_the_frame_limit_still_joins(standalone_server: Any,
+                                                           wait_until: Any) -> None:
+    url = standalone_server.http_url
+    with partywidget.connect("long", url=url) as writer:
+        for n in range(12):  # 12 x 100 KB: each under the host's limits, together 1.2 MB
+            writer.send(f"{n}:" + "y" * 100_000)
+        wait_until(lambda: len(writer.history()) == 12, what="twelve echoes")
+    with partywidget.connect("long", url=url) as late:
+        assert [m["content"].split(":")[0] for m in late.history()] == [str(n) for n in range(12)]
+
+
 def test_a_closed_client_says_so(standalone_server: Any) -> None:
     room = partywidget.connect("closed", url=standalone_server.http_url)
     room.close()
