@@ -45,12 +45,14 @@ class RoomSocket:
         assert frame.get("type") == kind, f"expected a {kind!r} frame, got {frame!r}"
         return frame
 
-    async def skip_to(self, kind: str, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
-        """The next frame of type ``kind``, skipping others (presence, other chatter)."""
+    async def skip_to(self, kind: str, timeout: float = FRAME_TIMEOUT,
+                      **fields: Any) -> dict[str, Any]:
+        """The next frame of type ``kind`` (with these ``fields``), skipping others."""
         async with asyncio.timeout(timeout):
             while True:
                 frame = await self.recv(timeout)
-                if frame.get("type") == kind:
+                if frame.get("type") == kind and all(
+                        frame.get(k) == v for k, v in fields.items()):
                     return frame
 
     async def joined(self) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -89,8 +91,10 @@ async def join(server: Any, room: str, party: str = "main", *, pk: str | None = 
     """Open a socket to ``room`` (token in the Authorization header when ``authenticated``)."""
     url, pk = room_ws_url(server, room, party, pk=pk, query=query)
     all_headers = {**(server.auth_headers() if authenticated else {}), **(headers or {})}
-    ws = await connect(url, additional_headers=all_headers, open_timeout=FRAME_TIMEOUT,
-                       max_size=None, **options)
+    # Unbounded client-side queue: a test that leaves frames unread must still
+    # be able to finish the close handshake promptly.
+    options = {"max_size": None, "max_queue": None, "open_timeout": FRAME_TIMEOUT, **options}
+    ws = await connect(url, additional_headers=all_headers, **options)
     return RoomSocket(ws, pk)
 
 
