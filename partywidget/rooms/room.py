@@ -247,15 +247,22 @@ class Room:
         The alarm is stored, keeps the room loaded, and is rescheduled when the
         room loads again after a restart.
         """
-        await self._meta.put(_ALARM_KEY, float(when))
+        # Reschedule before storing: the replaced alarm must not fire (and
+        # delete the stored key) while the new one is being written.
         self._schedule_alarm(float(when))
+        try:
+            await self._meta.put(_ALARM_KEY, float(when))
+        except BaseException:
+            self._cancel_alarm()
+            raise
 
     async def get_alarm(self) -> float | None:
         return self._alarm_at
 
     async def delete_alarm(self) -> None:
+        """Cancel the alarm, here and in storage."""
+        self._cancel_alarm()  # first, so it cannot fire while storage catches up
         await self._meta.delete(_ALARM_KEY)
-        self._cancel_alarm()
         self._host.release(self)
 
     def _schedule_alarm(self, when: float) -> None:

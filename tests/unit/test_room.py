@@ -10,6 +10,7 @@ import pytest
 
 from partywidget.errors import ProtocolError
 from partywidget.rooms import CloseCode, IdConflict, Limits, Party, Request, Response
+from partywidget.storage import MemoryStorage
 
 from .conftest import FakeTransport
 
@@ -367,8 +368,6 @@ async def test_delete_alarm_cancels_it(make_host):
 
 
 async def test_an_alarm_is_stored_and_rescheduled_when_the_room_loads_again(make_host):
-    from partywidget.storage import MemoryStorage
-
     storage = MemoryStorage()
     first = (await make_host(Alarmed, storage=storage)).room("p", "r")
     await first.start()
@@ -392,8 +391,6 @@ async def test_a_new_alarm_replaces_the_earlier_one(make_host):
 
 
 async def test_a_deleted_alarm_is_not_rescheduled_when_the_room_loads_again(make_host):
-    from partywidget.storage import MemoryStorage
-
     storage = MemoryStorage()
     first = (await make_host(Alarmed, storage=storage)).room("p", "r")
     await first.start()
@@ -403,6 +400,40 @@ async def test_a_deleted_alarm_is_not_rescheduled_when_the_room_loads_again(make
     again = (await make_host(Alarmed, storage=storage)).room("p", "r")
     await again.start()
     assert await again.get_alarm() is None
+
+
+class HeldPuts(MemoryStorage):
+    """MemoryStorage whose next put, once stored, waits before it returns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed = False
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def put(self, room, key, value):
+        await super().put(room, key, value)
+        if self.armed:
+            self.armed = False
+            self.held.set()
+            await self.release.wait()
+
+
+async def test_an_alarm_replaced_while_the_new_one_is_stored_neither_fires_nor_is_lost(
+        make_host):
+    storage = HeldPuts()
+    room = (await make_host(Alarmed, storage=storage)).room("p", "r")
+    party = await room.start()
+    await room.set_alarm(time.time() + 0.02)
+    storage.armed = True
+    later = time.time() + 3600
+    replacing = asyncio.ensure_future(room.set_alarm(later))
+    await asyncio.wait_for(storage.held.wait(), 2)
+    await asyncio.sleep(0.1)  # past the replaced alarm's time
+    storage.release.set()
+    await replacing
+    assert not party.fired.is_set()
+    assert await room.get_alarm() == later and await room._meta.get("alarm") == later
 
 
 async def test_an_alarm_hook_that_raises_is_logged_and_the_room_goes_on(make_host, join, caplog):
