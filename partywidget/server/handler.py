@@ -77,7 +77,14 @@ class TornadoTransport:
 
     def close(self, code: int, reason: str) -> None:
         if self._handler.ws_connection is not None:
-            self._handler.close(code, reason[:120])
+            try:
+                self._handler.close(code, reason[:120])
+            except StreamBufferFullError:
+                self._stream.close()  # no room even for the close frame: drop the socket
+        # The room sees a server-side close now. Tornado reports it only when
+        # the client answers the close frame (or 5 s later), and a client that
+        # stopped reading never answers: it must not linger in the room.
+        self._handler.on_close()
 
     @property
     def buffered_amount(self) -> int:
