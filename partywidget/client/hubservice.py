@@ -37,7 +37,7 @@ from ..errors import ConfigurationError
 if TYPE_CHECKING:
     from .discovery import HostAddress
 
-__all__ = ["browser_path", "from_jupyterhub_service", "hub_service_selected"]
+__all__ = ["browser_path", "from_jupyterhub_service", "hub_service_selected", "widget_endpoint"]
 
 log = logging.getLogger("partywidget")
 
@@ -90,6 +90,11 @@ def browser_path(env: Mapping[str, str]) -> str:
     """The service's path on the hub's origin, for widgets in the user's browser."""
     base = env.get("JUPYTERHUB_BASE_URL") or "/"
     return f"{base.rstrip('/')}/services/{_service(env)}"
+
+
+def widget_endpoint(env: Mapping[str, str]) -> str:
+    """The widgets' default ``_endpoint``: the service's path when it is selected, else ""."""
+    return browser_path(env) if hub_service_selected(env) else ""
 
 
 def _service_url(env: Mapping[str, str]) -> str | None:

@@ -77,7 +77,7 @@ def run_sync(coro: Coroutine[Any, Any, T], timeout: float, what: str) -> T:
         if future.done():  # the coroutine's own TimeoutError, not our wait's
             raise
         future.cancel()
-        raise TimeoutError(f"{what} did not finish within {timeout:g} s") from None
+        raise ClientError(f"{what} did not finish within {timeout:g} s") from None
 
 
 async def run_async(coro: Coroutine[Any, Any, T]) -> T:

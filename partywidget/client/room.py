@@ -32,8 +32,9 @@ __all__ = ["RoomClient", "aconnect", "connect", "open_clients"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Seconds a sync ``close()`` waits for the closing handshake.
-CLOSE_TIMEOUT = 10.0
+#: Seconds a sync ``close()`` may take: draining the send buffer (5 s), then the
+#: closing handshake; also the margin ``connect()`` allows past its own timeout.
+CLOSE_TIMEOUT = 20.0
 #: Frames buffered while offline before ``send`` refuses more.
 SEND_BUFFER_LIMIT = 1000
 

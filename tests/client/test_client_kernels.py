@@ -83,6 +83,20 @@ def test_two_kernels_share_a_room_through_a_server_restart(
         "hello from A", "before restart 0", "before restart 1", "while the server is down",
         "after restart"]
 
+    # A failing callback shows its traceback in B's notebook output, even while B is
+    # idle, and B stays in the room.
+    b.run("room.on_message(lambda msg: 1 / 0)")
+    a.run("room.send('boom')")
+    deadline = time.monotonic() + 20
+    stderr = ""
+    while "ZeroDivisionError" not in stderr:
+        msg = b.client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if msg["msg_type"] == "stream" and msg["content"]["name"] == "stderr":
+            stderr += msg["content"]["text"]
+    assert "partywidget: callback <lambda> failed on room main/kernels" in stderr
+    wait_until(lambda: len(marks(mark_file)) == 6, what="B's other callback")
+    assert b.run("print(room.status)").strip() == "open"
+
 
 def test_magics_in_a_kernel(standalone_server: Any, start_kernel: Any) -> None:
     kernel = start_kernel({"PARTYWIDGET_URL": standalone_server.http_url})

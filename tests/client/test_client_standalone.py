@@ -157,6 +157,11 @@ def test_a_failing_callback_is_reported_and_the_connection_lives_on(
         def waits_for_the_network(msg: dict[str, Any]) -> None:
             partywidget.connect("other", url=standalone_server.http_url)
 
+        @room.on_message
+        async def broken_later(msg: dict[str, Any]) -> None:
+            await asyncio.sleep(0)
+            raise KeyError(f"async callback saw {msg['content']}")
+
         room.on_message(lambda msg: msg["content"] == "second" and delivered.set())
         room.send("first")
         room.send("second")
@@ -167,6 +172,7 @@ def test_a_failing_callback_is_reported_and_the_connection_lives_on(
     assert "RuntimeError: broken callback saw first" in err
     assert "RuntimeError: broken callback saw second" in err
     assert "cannot run inside a partywidget callback" in err
+    assert "KeyError: 'async callback saw second'" in err
     assert ClientError.__name__ in err
 
 
