@@ -129,6 +129,11 @@ class Room:
             conn.close(CloseCode.INTERNAL_ERROR, "room failed to start")
             self._host.release(self)
             return False
+        if not conn.open:
+            # The socket closed while the room started: its disconnect found
+            # nothing to remove, so admitting it now would leave a ghost.
+            self._host.release(self)
+            return False
         try:
             self.check_id(conn.id, conn.user)
         except IdConflict as exc:

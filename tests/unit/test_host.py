@@ -8,7 +8,8 @@ import time
 import pytest
 
 from partywidget.errors import InvalidName, UnknownParty
-from partywidget.rooms import CloseCode, Limits, Party, Request, Response, RoomHost
+from partywidget.rooms import (CloseCode, Connection, ConnectionContext, Limits, Party, Request,
+                               Response, RoomHost)
 from partywidget.storage import MemoryStorage
 
 IDLE = Limits(idle_unload_seconds=0.01)
@@ -118,6 +119,22 @@ async def test_concurrent_joins_start_the_room_once(make_host, join):
     clients = await asyncio.gather(*joins)
     assert all(c.joined for c in clients) and party.starts == 1
     assert sorted(room.party.events[1:]) == ["connect a", "connect b", "connect c"]
+
+
+async def test_a_client_that_drops_while_the_room_starts_is_never_admitted(make_host, transport):
+    gate = asyncio.Event()
+    party = starting_party(gate)
+    host = await make_host(party, limits=IDLE)
+    room = host.room("p", "r")
+    conn = Connection("a", {"username": "alice"}, transport, limits=room.limits)
+    connecting = asyncio.ensure_future(
+        room.connect(conn, ConnectionContext("ws://test/parties/p/r", {})))
+    await asyncio.sleep(0)
+    await room.disconnect(conn)  # the adapter saw the socket close during on_start
+    gate.set()
+    assert await connecting is False
+    assert room.connections == {} and room.party.events == ["start"]
+    assert await unloaded(host)
 
 
 async def test_a_failed_on_start_refuses_that_join_and_is_retried_by_the_next(make_host, join):
