@@ -1,0 +1,73 @@
+"""Fixtures of the browser tests: a real Jupyter server and headless Chromium.
+
+The server is ``jupyter server`` with partywidget enabled (tests/conftest.py
+``ServerProcess``); jupyterlab and notebook are installed server extensions, so
+``/lab`` and ``/notebooks`` are served. Chromium is Debian's
+(``/usr/bin/chromium``); no browser is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.browser.pages import NotebookPage
+from tests.conftest import ServerProcess
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+#: JupyterLab user settings for quiet, deterministic pages: no autosave (two
+#: pages edit one notebook), no news toasts over the widgets.
+USER_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false", "checkForUpdates": False},
+}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One Jupyter server (Lab + Notebook 7 + partywidget) for a test module."""
+    workdir = tmp_path_factory.mktemp("lab")
+    settings = workdir / "config" / "lab" / "user-settings"
+    for name, values in USER_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    server = ServerProcess("jupyter", workdir, storage=str(workdir / "rooms.db"),
+                           token=secrets.token_hex(16),
+                           extra_args=["--LabApp.expose_app_in_browser=True",
+                                       "--JupyterNotebookApp.expose_app_in_browser=True"])
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def open_notebook(browser: Browser, lab: ServerProcess) -> Iterator[Callable[[str], NotebookPage]]:
+    pages: list[NotebookPage] = []
+
+    def open_(path: str) -> NotebookPage:
+        page = NotebookPage(browser, lab, path)
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()

@@ -1,0 +1,122 @@
+"""Chat and Board in real JupyterLab 4 / Notebook 7 pages, two users, one room.
+
+Each test writes a demo notebook into the server root, opens it in two
+separate browser contexts and runs it; the kernel reports its side of the
+widgets (``chat.messages``, ``board.strokes``) to a file next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.pages import (QUICK, NotebookPage, draw_stroke, kernel_state, screenshot,
+                                 write_demo_notebook)
+from tests.conftest import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=alert(1)>"
+OpenNotebook = Callable[[str], NotebookPage]
+
+
+def start(open_notebook: OpenNotebook, url_path: str) -> NotebookPage:
+    page = open_notebook(url_path)
+    page.run_all()
+    page.widget("chat")
+    page.widget("board")
+    return page
+
+
+def chat_says(page: NotebookPage, text: str) -> None:
+    chat = page.widget("chat")
+    chat.locator(".pw-input").fill(text)
+    chat.locator(".pw-input").press("Enter")
+
+
+def expect_message(page: NotebookPage, text: str) -> None:
+    log = page.widget("chat").locator(".pw-log")
+    expect(log.locator(".pw-text", has_text=text).first).to_be_visible(timeout=QUICK)
+
+
+def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
+                                               open_notebook: OpenNotebook) -> None:
+    root = Path(lab.workdir)
+    write_demo_notebook(root, "lab", "e2e-lab")
+    a = start(open_notebook, "lab/tree/lab.ipynb")
+    b = start(open_notebook, "lab/tree/lab.ipynb")
+
+    # A message typed in A reaches B and the kernel; the kernel's own message is marked.
+    chat_says(a, "hello from A")
+    expect_message(b, "hello from A")
+    kernel_state(root, "lab", lambda s: "hello from A" in s["messages"])
+    expect(b.widget("chat").locator(".pw-kernel .pw-name").first).to_contain_text("(kernel)")
+
+    # Chat text is text: the XSS payload shows literally, runs nothing, adds no <img>.
+    chat_says(a, XSS)
+    expect_message(b, XSS)
+    expect_message(a, XSS)
+    for page in (a, b):
+        assert page.widget("chat").locator(".pw-log img").count() == 0
+        assert page.dialogs == []
+
+    # A stroke drawn in A appears on B's board and in the kernel's board.strokes.
+    draw_stroke(a.widget("board").locator("canvas"), [(0.2, 0.3), (0.5, 0.6), (0.7, 0.35)])
+    expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
+    state = kernel_state(root, "lab", lambda s: len(s["strokes"]) == 1)
+    assert len(state["strokes"][0]["points"]) > 3
+
+    screenshot(a.widget("chat"), "chat-light.png")
+    screenshot(a.widget("board"), "board-light.png")
+
+    # A reload of B (and a re-run: new views, new sockets) shows the history.
+    b.page.reload()
+    b.run_all()
+    expect_message(b, "hello from A")
+    expect_message(b, XSS)
+    expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
+
+    b.theme("JupyterLab Dark")
+    screenshot(b.widget("chat"), "chat-dark.png")
+    screenshot(b.widget("board"), "board-dark.png")
+    assert a.dialogs == [] and b.dialogs == []
+
+
+def test_chat_and_board_in_notebook_7(lab: ServerProcess, open_notebook: OpenNotebook) -> None:
+    root = Path(lab.workdir)
+    write_demo_notebook(root, "nb7", "e2e-nb7")
+    a = start(open_notebook, "notebooks/nb7.ipynb")
+    b = start(open_notebook, "notebooks/nb7.ipynb")
+
+    chat_says(a, "hello from Notebook 7")
+    expect_message(b, "hello from Notebook 7")
+    draw_stroke(a.widget("board").locator("canvas"), [(0.1, 0.1), (0.4, 0.5)])
+    expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
+    kernel_state(root, "nb7", lambda s: "hello from Notebook 7" in s["messages"]
+                 and len(s["strokes"]) == 1)
+    screenshot(a.widget("chat"), "chat-notebook7.png")
+
+
+def test_forced_kernel_relay(lab: ServerProcess, open_notebook: OpenNotebook) -> None:
+    root = Path(lab.workdir)
+    write_demo_notebook(root, "relay", "e2e-relay", endpoint="relay")
+    a = start(open_notebook, "lab/tree/relay.ipynb")
+    b = start(open_notebook, "lab/tree/relay.ipynb")
+    for page in (a, b):
+        expect(page.widget("chat").locator(".pw-status")).to_contain_text("via kernel")
+
+    chat_says(a, "hello through the kernel")
+    expect_message(b, "hello through the kernel")
+    kernel_state(root, "relay", lambda s: "hello through the kernel" in s["messages"])
+    draw_stroke(a.widget("board").locator("canvas"), [(0.3, 0.3), (0.6, 0.2), (0.8, 0.8)])
+    expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
+    kernel_state(root, "relay", lambda s: len(s["strokes"]) == 1)
+
+    # A reloaded relay view asks the kernel for the history ({"kind": "hello"}).
+    b.page.reload()
+    b.run_all()
+    expect_message(b, "hello through the kernel")
+    expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
