@@ -1,0 +1,269 @@
+"""Binder's install steps, run in a fresh virtual environment, end in a server with rooms.
+
+repo2docker builds ``binder/environment.yml`` (conda: Python, nodejs and a ``pip:``
+list) and then runs ``binder/postBuild``. Conda is not available here, so the test
+does the same with the closest tools, to catch a broken Binder before mybinder.org
+does:
+
+1. copy the files a clone would have (tracked plus not-ignored) to a temporary
+   checkout, so the build cannot lean on anything left in this working tree;
+2. make a *fresh* virtual environment: no ``--system-site-packages``, so nothing
+   installed on this machine can hide a missing dependency (``node`` comes from
+   the machine, as conda's ``nodejs`` does on Binder);
+3. ``pip install`` the environment's ``pip:`` list, then run ``postBuild`` with the
+   venv first on ``PATH``;
+4. start ``jupyter lab`` from the venv with *no* partywidget configuration: the
+   extension must be enabled by what ``postBuild`` installed, and a room must
+   answer over HTTP and to the venv's own ``partywidget.connect``.
+
+Installing JupyterLab into a new venv takes about 20 s with a warm pip cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BINDER = REPO / "binder"
+#: Seconds for each install step; generous because a cold pip cache downloads JupyterLab.
+INSTALL_TIMEOUT = 600
+START_TIMEOUT = 90.0
+
+pytestmark = pytest.mark.timeout(1200)
+
+
+def environment_pip_requirements(text: str) -> list[str]:
+    """The ``pip:`` list of ``environment.yml``.
+
+    Read with a few lines of string handling rather than a YAML parser: the
+    file is ours, kept in the one shape conda documents (``- pip:`` followed by
+    deeper-indented ``- requirement`` items), and the test extras stay small.
+    """
+    requirements: list[str] = []
+    pip_indent: int | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        if stripped == "- pip:":
+            pip_indent = indent
+        elif pip_indent is not None and indent > pip_indent and stripped.startswith("- "):
+            requirements.append(stripped[2:].strip())
+        elif pip_indent is not None and indent <= pip_indent:
+            pip_indent = None
+    return requirements
+
+
+def copy_checkout(destination: Path) -> Path:
+    """Copy what a clone of the repository would contain (tracked + not ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():  # deleted-but-tracked files are listed too
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_step(args: list[str], cwd: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=INSTALL_TIMEOUT)
+    assert result.returncode == 0, (
+        f"expected {' '.join(args)} to succeed, got exit {result.returncode}:\n"
+        f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+
+
+def get(url: str, token: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+class BinderBuild:
+    """A checkout copy plus a venv built by Binder's steps."""
+
+    def __init__(self, root: Path) -> None:
+        self.checkout = copy_checkout(root / "checkout")
+        self.venv = root / "venv"
+        self.home = root / "home"
+        self.home.mkdir()
+        bin_dir = self.venv / "bin"
+        self.python = bin_dir / "python"
+        self.env = {
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "VIRTUAL_ENV": str(self.venv),
+            # Jupyter reads no user-level configuration of this machine.
+            "JUPYTER_CONFIG_DIR": str(self.home / "config"),
+            "JUPYTER_DATA_DIR": str(self.home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "PYTHONNOUSERSITE": "1",
+        }
+        for name in ("PYTHONPATH", "PARTYWIDGET_URL", "PARTYWIDGET_TOKEN",
+                     "PARTYWIDGET_JUPYTER_URL", "PARTYWIDGET_JUPYTER_TOKEN"):
+            self.env.pop(name, None)
+
+    def build(self) -> None:
+        run_step([sys.executable, "-m", "venv", str(self.venv)], self.checkout, self.env)
+        environment = (self.checkout / "binder" / "environment.yml").read_text()
+        requirements = environment_pip_requirements(environment)
+        assert requirements, "expected a pip: list in binder/environment.yml"
+        run_step([str(self.python), "-m", "pip", "install", "-q", *requirements],
+                 self.checkout, self.env)
+        run_step(["bash", str(self.checkout / "binder" / "postBuild")], self.checkout, self.env)
+
+    def site_packages(self) -> Path:
+        out = subprocess.run([str(self.python), "-c", "import sysconfig; "
+                              "print(sysconfig.get_paths()['purelib'])"],
+                             env=self.env, check=True, capture_output=True, text=True).stdout
+        return Path(out.strip())
+
+
+class LabProcess:
+    """``jupyter lab`` from the venv, as Binder starts it, on a loopback port."""
+
+    def __init__(self, build: BinderBuild) -> None:
+        self.build = build
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.log_path = build.home / "lab.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [str(self.build.venv / "bin" / "jupyter"), "lab", "--no-browser",
+                   "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
+                   f"--IdentityProvider.token={self.token}",
+                   f"--ServerApp.root_dir={self.build.checkout}", "--allow-root"]
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(command, cwd=self.build.home, env=self.build.env,
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"jupyter lab exited early:\n{self.log()}"
+            try:
+                status, _ = get(f"{self.url}/api/status", self.token)
+                if status == 200:
+                    return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"jupyter lab did not answer within {START_TIMEOUT} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+
+@pytest.fixture(scope="module")
+def binder_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabProcess]:
+    build = BinderBuild(tmp_path_factory.mktemp("binder"))
+    build.build()
+    lab = LabProcess(build)
+    lab.start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+def test_environment_brings_nodejs_for_the_widget_build() -> None:
+    environment = (BINDER / "environment.yml").read_text()
+    assert "- nodejs" in environment
+    assert environment_pip_requirements(environment) == ["jupyterlab>=4", "notebook>=7"]
+
+
+def test_post_build_stops_on_the_first_error_and_installs_this_repo() -> None:
+    script = (BINDER / "postBuild").read_text()
+    assert script.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in script
+    assert "python -m pip install ." in script
+    assert os.access(BINDER / "postBuild", os.X_OK), "repo2docker runs postBuild directly"
+
+
+def test_post_build_enables_the_extension_and_ships_the_widget_bundle(
+        binder_lab: LabProcess) -> None:
+    venv = binder_lab.build.venv
+    enabled = venv / "etc" / "jupyter" / "jupyter_server_config.d" / "partywidget.json"
+    assert json.loads(enabled.read_text())["ServerApp"]["jpserver_extensions"]["partywidget"]
+    static = binder_lab.build.site_packages() / "partywidget" / "widgets" / "static"
+    bundles = sorted(p.name for p in static.glob("*.js")) if static.is_dir() else []
+    assert bundles, f"expected the built widget bundle in {static}, found none"
+
+
+def test_lab_opens_the_quickstart_notebook(binder_lab: LabProcess) -> None:
+    status, body = get(f"{binder_lab.url}/api/contents/notebooks/01-quickstart.ipynb"
+                       "?content=0", binder_lab.token)
+    assert status == 200, body[:300]
+    status, _ = get(f"{binder_lab.url}/lab/tree/notebooks/01-quickstart.ipynb",
+                    binder_lab.token)
+    assert status == 200
+
+
+def test_a_room_answers_over_http(binder_lab: LabProcess) -> None:
+    status, body = get(f"{binder_lab.url}/partywidget/parties/main/binder-check",
+                       binder_lab.token)
+    assert status == 200, body[:300]
+    assert json.loads(body)["type"] == "history"
+
+
+def test_a_kernel_of_the_binder_environment_joins_a_room(binder_lab: LabProcess) -> None:
+    # The venv's own Python, as a Binder kernel: connect, send, read it back.
+    script = textwrap.dedent(f"""
+        import threading
+        import partywidget
+
+        with partywidget.connect("binder-check", url={binder_lab.url + '/partywidget'!r},
+                                 token={binder_lab.token!r}, timeout=20) as room:
+            echoed = threading.Event()
+            room.on_message(lambda msg: msg.get("cid") == "binder-1" and echoed.set())
+            room.send("hello from binder", cid="binder-1")
+            print("seen" if echoed.wait(20) else "not echoed within 20 s")
+    """)
+    result = subprocess.run([str(binder_lab.build.python), "-c", script],
+                            cwd=binder_lab.build.home, env=binder_lab.build.env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "seen", result.stderr[-3000:]

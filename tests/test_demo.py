@@ -1,0 +1,149 @@
+"""``partywidget demo``: JupyterLab on the quickstart notebook, rooms on the embedded defaults.
+
+The demo is started as the README's command ends (``python -m partywidget demo``),
+with the Jupyter directories in a temporary place, and driven through what it
+prints: the URL it announces must open the quickstart notebook, rooms must
+answer with that token and be stored in SQLite in the Jupyter data directory,
+and Ctrl+C (SIGINT) must stop JupyterLab too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from partywidget.demo import QUICKSTART, find_notebooks_root
+from partywidget.errors import ConfigurationError
+
+REPO = Path(__file__).resolve().parent.parent
+URL_LINE = re.compile(r"partywidget demo: open (http://127\.0\.0\.1:(\d+)/lab/tree/(\S+)"
+                      r"\?token=([0-9a-f]+))")
+START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def open_url(url: str, token: str = "", data: bytes | None = None) -> tuple[int, bytes]:
+    headers = {"Authorization": f"token {token}"} if token else {}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+class Demo:
+    """A running ``partywidget demo`` and the URL it printed."""
+
+    def __init__(self, proc: subprocess.Popen[str], data_dir: Path) -> None:
+        self.proc = proc
+        self.data_dir = data_dir
+        self.printed: list[str] = []
+        self.url = self.port = self.path = self.token = ""
+        # A reader thread feeds a queue: a buffered pipe and ``select`` do not
+        # mix (lines already in Python's buffer never wake ``select`` again).
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._pump, daemon=True)
+        self.reader.start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def wait_for_url(self) -> None:
+        """Read the demo's stdout until it announces its URL."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.printed.append(line)
+            found = URL_LINE.search(line)
+            if found:
+                self.url, self.port, self.path, self.token = found.groups()
+                return
+        raise AssertionError(f"expected the demo to print its URL, got:\n{''.join(self.printed)}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # what Ctrl+C sends
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.reader.join(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_PLATFORM_DIRS": "1",
+           "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "partywidget", "demo", "--no-browser", "--port", str(free_port())],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        start_new_session=True)
+    running = Demo(proc, tmp_path / "data")
+    try:
+        running.wait_for_url()
+        yield running
+    finally:
+        running.stop()
+
+
+def test_demo_prints_a_url_that_opens_the_quickstart_notebook(demo: Demo) -> None:
+    assert demo.path == QUICKSTART
+    status, _ = open_url(demo.url)
+    assert status == 200
+    status, body = open_url(f"http://127.0.0.1:{demo.port}/api/contents/{QUICKSTART}?content=0",
+                            demo.token)
+    assert status == 200 and json.loads(body)["type"] == "notebook"
+
+
+def test_demo_rooms_live_in_the_embedded_default_storage(demo: Demo) -> None:
+    room = f"http://127.0.0.1:{demo.port}/partywidget/parties/main/class-101"
+    status, body = open_url(room, demo.token, data=json.dumps({"content": "hi"}).encode())
+    assert status == 201, body[:300]
+    status, body = open_url(room, demo.token)
+    assert [m["content"] for m in json.loads(body)["messages"]] == ["hi"]
+    assert (demo.data_dir / "partywidget.db").is_file()
+
+
+def test_ctrl_c_stops_the_demo_and_jupyterlab(demo: Demo) -> None:
+    assert demo.stop() == 0
+    with socket.socket() as probe:  # JupyterLab released its port: it is gone too
+        probe.bind(("127.0.0.1", int(demo.port)))
+
+
+def test_the_demo_refuses_to_start_outside_a_checkout(tmp_path: Path) -> None:
+    assert find_notebooks_root(REPO / "docs") == REPO
+    with pytest.raises(ConfigurationError, match="notebooks/01-quickstart.ipynb"):
+        find_notebooks_root(tmp_path)
