@@ -9,6 +9,7 @@ framing, not N (the fan-out rule of docs/performance.md).
 from __future__ import annotations
 
 import json
+import re
 from enum import IntEnum
 from typing import Any
 
@@ -88,6 +89,10 @@ def encode_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+#: A ``\uXXXX`` escape of a UTF-16 surrogate (D800-DFFF). Legal JSON; alone, no character.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
 def _refuse_constant(name: str) -> Any:
     raise ProtocolError("bad_json", f"expected standard JSON, got the constant {name}")
 
@@ -95,11 +100,16 @@ def _refuse_constant(name: str) -> Any:
 def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
     """Parse client JSON strictly.
 
-    Refuses ``NaN``/``Infinity`` (reliability case 6) and nesting deeper than
+    Refuses ``NaN``/``Infinity`` (reliability case 6), nesting deeper than
     ``max_depth`` (case 5: Python's parser raises ``RecursionError`` on deep
-    input; we turn both into :class:`ProtocolError` instead of a crash).
+    input; we turn both into :class:`ProtocolError` instead of a crash) and
+    lone surrogate escapes such as ``"\\ud800"``, which decode to strings
+    that cannot be encoded as UTF-8 again: stored, one would break every
+    frame that carries it.
     """
     try:
+        if not isinstance(text, str):
+            text = bytes(text).decode("utf-8")  # JSON on the wire is UTF-8 (RFC 8259)
         value = json.loads(text, parse_constant=_refuse_constant)
     except ProtocolError:
         raise
@@ -109,7 +119,25 @@ def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
         raise ProtocolError("bad_json", f"expected JSON: {exc}") from None
     if _depth_exceeds(value, max_depth):
         raise ProtocolError("too_deep", f"expected JSON nested at most {max_depth} deep")
+    # Only text with a surrogate escape can hold one: the common case costs a search.
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise ProtocolError("bad_json", "expected JSON strings of Unicode characters, got a "
+                                        "lone surrogate escape (\\ud800 to \\udfff)")
     return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def _depth_exceeds(value: Any, budget: int) -> bool:

@@ -289,6 +289,7 @@ async def test_a_joiner_that_leaves_while_its_history_is_read_never_appears_to_o
     pytest.param('"just a string"', "bad_message", id="string"),
     pytest.param("not json", "bad_json", id="not-json"),
     pytest.param('{"content": NaN}', "bad_json", id="nan"),
+    pytest.param('{"content": "\\ud800"}', "bad_json", id="lone-surrogate"),
     pytest.param("[" * 100 + "]" * 100, "too_deep", id="too-deep"),
     pytest.param('{"text": "no content field"}', "bad_message", id="no-content"),
     pytest.param('{"content": "x", "cid": 5}', "bad_message", id="cid-not-a-string"),

@@ -47,6 +47,19 @@ def test_decode_json_refuses_invalid_json(text):
     assert info.value.code == "bad_json"
 
 
+@pytest.mark.parametrize("text", ['"\\ud800"', '{"a": "x\\udfffy"}', '{"\\udc00": 1}',
+                                  '[["\\ude00\\ud83d"]]', b'"\\uD800"'])
+def test_decode_json_refuses_lone_surrogates(text):
+    # Legal JSON escapes, but no character: they cannot be encoded as UTF-8 again.
+    with pytest.raises(ProtocolError) as info:
+        decode_json(text)
+    assert info.value.code == "bad_json"
+
+
+def test_decode_json_accepts_escaped_surrogate_pairs():
+    assert decode_json('{"e": "\\ud83d\\ude00"}') == {"e": "\U0001F600"}
+
+
 def test_decode_json_reads_bytes_as_utf8():
     assert decode_json('{"t": "é"}'.encode()) == {"t": "é"}
 
