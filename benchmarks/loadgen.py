@@ -150,7 +150,11 @@ async def measure_window(clients: Sequence[BenchClient], senders: Windowed, warm
             event.set()
         await asyncio.gather(*tasks, return_exceptions=True)
     fairness = min(relayed) / max(relayed) if max(relayed) else 0.0
+    # Deliveries per second of server CPU: the figure the machine's noise
+    # (other processes taking the server's core) moves least.
+    cpu_s = (meter.server_cpu or 0) / 100 * meter.seconds
     return {"deliveries_per_s": round((after - before) / meter.seconds),
+            "per_server_cpu_s": round((after - before) / cpu_s) if cpu_s else None,
             "messages_per_s": round(sum(relayed) / meter.seconds),
             "fairness": round(fairness, 3), **meter.report()}
 

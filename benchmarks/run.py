@@ -207,8 +207,8 @@ def table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
     lines = [
         "| target | (a) deliveries/s | (a) ratio | fairness | (b) p99 ms | (b) ratio "
         "| (c) KiB/conn | (c) ratio | (d) join p50 / p99 ms | (e) persisted msg/s "
-        "| server CPU % (a) | loadgen CPU % (a) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU % (a) | (a) per server CPU-s | loadgen CPU % (a) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, res in results.items():
         sat, lat = res.get("saturate", {}), res.get("latency", {})
@@ -220,7 +220,7 @@ def table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
             fmt(lat.get("p99_ms"), ".1f"), ratio(lat.get("p99_ms"), ref_p99),
             fmt(mem.get("kib_per_conn"), ".1f"), ratio(mem.get("kib_per_conn"), ref_mem),
             joined, fmt(per.get("persisted_per_s")), fmt(sat.get("server_cpu"), ".0f"),
-            fmt(sat.get("loadgen_cpu"), ".0f")]) + " |")
+            fmt(sat.get("per_server_cpu_s")), fmt(sat.get("loadgen_cpu"), ".0f")]) + " |")
     return "\n".join(lines)
 
 
