@@ -1,0 +1,69 @@
+"""The stock npm ``partysocket`` 1.3.0 client under Node 20 (``WebSocket: WS`` from ``ws``).
+
+``tests/node/chat.mjs`` connects two clients with nothing but partysocket's own
+options (``host`` with the ``/partywidget`` path inside Jupyter, ``query:
+{token}``), chats, and uses ``PartySocket.fetch``; here we check what it
+recorded against the ``main`` contract. ``scripts/test.sh`` runs ``npm ci`` in
+``tests/node`` first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+
+
+def run_node(script: str, *args: str, timeout: float = 60) -> dict:
+    assert (NODE_DIR / "node_modules" / "partysocket").is_dir(), \
+        "run `npm ci` in tests/node first (scripts/test.sh does)"
+    result = subprocess.run(["node", script, *args], cwd=NODE_DIR, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, f"node {script} failed:\n{result.stderr}"
+    return json.loads(result.stdout)
+
+
+def of_type(frames: list[dict], kind: str) -> list[dict]:
+    return [f for f in frames if f["type"] == kind]
+
+
+async def test_two_partysocket_clients_chat_per_the_contract(room_server, room):
+    args = [room_server.host, room] + ([room_server.token] if room_server.token else [])
+    run = await asyncio.to_thread(run_node, "chat.mjs", *args)
+    alice, bob = run["alice"], run["bob"]
+    a_frames, b_frames = alice["frames"], bob["frames"]
+
+    # partysocket's `id` option is the `_pk` the room calls the connection by.
+    assert (alice["id"], bob["id"]) == ("alice-tab", "bob-tab")
+    welcome, history = a_frames[0], a_frames[1]
+    assert welcome["type"] == "welcome" and welcome["id"] == "alice-tab"
+    assert welcome["roomId"] == room and welcome["users"] == [
+        {"id": "alice-tab", "user": welcome["user"]}]
+    assert history == {"type": "history", "messages": [], "epoch": welcome["epoch"],
+                       "recovered": False}
+    assert b_frames[0]["type"] == "welcome" and b_frames[1]["type"] == "history"
+    assert of_type(a_frames, "userJoined") == [
+        {"type": "userJoined", "id": "bob-tab", "user": b_frames[0]["user"]}]
+
+    hello = next(f for f in a_frames if f.get("cid") == "node-1")
+    assert hello in b_frames  # the same frame to everyone, sender included
+    assert hello["id"] == 1 and hello["from"] == "alice-tab"
+    assert hello["user"] == welcome["user"] and hello["content"] == "hello from node"
+    assert isinstance(hello["timestamp"], int)
+    reply = next(f for f in a_frames if f["type"] == "message" and f["from"] == "bob-tab")
+    assert reply["content"] == {"reply": True} and "cid" not in reply
+    assert of_type(a_frames, "error")[0]["code"] == "bad_json"
+    assert of_type(a_frames, "userLeft") == [
+        {"type": "userLeft", "id": "bob-tab", "user": b_frames[0]["user"]}]
+
+    assert run["get"]["status"] == 200
+    assert run["get"]["body"] == {"type": "history", "messages": [hello, reply],
+                                  "epoch": welcome["epoch"], "recovered": False}
+    assert run["post"]["status"] == 201
+    posted = run["post"]["body"]
+    assert posted["content"] == "via fetch" and posted["cid"] == "node-fetch"
+    assert posted["id"] == reply["id"] + 1
+    assert posted in a_frames
