@@ -31,7 +31,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from ..errors import AuthError, ClientError, InvalidName, NotConnectedError, UnknownParty
+from ..errors import AuthError, InvalidName, NotConnectedError, PartyWidgetError, UnknownParty
 from ..rooms.wire import CloseCode
 from .backoff import Backoff
 from .discovery import HostAddress
@@ -53,6 +53,7 @@ FINAL_CLOSE_CODES = {CloseCode.REPLACED: "another connection took over this conn
                      CloseCode.REMOVED: "a moderator removed this client from the room",
                      CloseCode.POLICY_VIOLATION: "the room host refused what this client sent"}
 
+#: Receives each decoded frame and the chat messages it made new.
 Dispatch = Callable[[Any, list[dict[str, Any]]], None]
 
 
@@ -63,13 +64,16 @@ class RoomConnection:
     """
 
     def __init__(self, address: HostAddress, party: str, room: str, *, name: str | None,
-                 backoff: Backoff, buffer_limit: int, dispatch: Dispatch) -> None:
+                 backoff: Backoff, buffer_limit: int, dispatch: Dispatch,
+                 ended: Callable[[], None]) -> None:
         self.address = address
         self.party = party
         self.room = room
         self.name = name
         self.backoff = backoff
         self.dispatch = dispatch
+        #: Called on the client loop once the membership is over, however it ended.
+        self.ended = ended
         #: Our ``_pk``: chosen once and reused on every reconnect, as partysocket does.
         self.id = str(uuid.uuid4())
         self.status = "connecting"
@@ -141,6 +145,7 @@ class RoomConnection:
         if self._joined is not None and not self._joined.done():
             self._joined.set_exception(NotConnectedError(f"room {self.where} was closed"))
             self._joined.exception()  # retrieved: nobody else may be waiting
+        self.ended()
 
     def enqueue(self, item: Pending) -> None:
         """Buffer a frame (any thread); the writer sends it once joined."""
@@ -217,7 +222,7 @@ class RoomConnection:
             return False
         return True
 
-    def _refusal(self, status: int) -> ClientError | None:
+    def _refusal(self, status: int) -> PartyWidgetError | None:
         """The final error for a refused handshake, or None when a retry may help."""
         if status in (401, 403):
             return AuthError(
@@ -232,7 +237,7 @@ class RoomConnection:
                 "name and that this URL serves rooms (is the partywidget extension enabled?)")
         return None
 
-    def _end(self, error: ClientError) -> None:
+    def _end(self, error: PartyWidgetError) -> None:
         """The membership is over for good: tell the waiting connect(), or report."""
         self.error = error
         self.status = "closed"
@@ -242,6 +247,7 @@ class RoomConnection:
             self._joined.set_exception(error)
         else:
             print(f"partywidget: {error}", file=sys.stderr)
+        self.ended()
 
     # one socket -------------------------------------------------------------------
 

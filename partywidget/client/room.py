@@ -44,9 +44,9 @@ _clients: list[RoomClient] = []
 
 
 def open_clients() -> list[RoomClient]:
-    """Clients of this process that are not closed (for ``%party``)."""
+    """Clients of this process that are not closed (for ``%party``), oldest first."""
     with _clients_lock:
-        return [c for c in _clients if c.status != "closed"]
+        return list(_clients)
 
 
 class RoomClient:
@@ -59,7 +59,8 @@ class RoomClient:
         check_name("party", party)
         self._conn = RoomConnection(find_room_host(url, token), party, room, name=name,
                                     backoff=backoff or Backoff(),
-                                    buffer_limit=SEND_BUFFER_LIMIT, dispatch=self._dispatch)
+                                    buffer_limit=SEND_BUFFER_LIMIT, dispatch=self._dispatch,
+                                    ended=self._ended)
         self._event_callbacks: list[Callable[[Any], Any]] = []
         self._message_callbacks: list[Callable[[dict[str, Any]], Any]] = []
         self._streams: list[Callable[[object], None]] = []
@@ -250,8 +251,8 @@ class RoomClient:
             _clients.append(self)
         return self
 
-    async def _close(self) -> None:
-        await self._conn.close()
+    def _ended(self) -> None:
+        """Client thread, when the membership ends (idempotent): forget it, end ``async for``."""
         with _clients_lock:
             if self in _clients:
                 _clients.remove(self)
@@ -261,12 +262,12 @@ class RoomClient:
     def close(self) -> None:
         """Leave the room. Safe to call twice; later sends raise NotConnectedError."""
         if on_client_thread():  # inside a callback: cannot wait for ourselves, so schedule
-            client_loop().create_task(self._close())
+            client_loop().create_task(self._conn.close())
             return
-        run_sync(self._close(), CLOSE_TIMEOUT, "RoomClient.close()")
+        run_sync(self._conn.close(), CLOSE_TIMEOUT, "RoomClient.close()")
 
     async def aclose(self) -> None:
-        await run_async(self._close())
+        await run_async(self._conn.close())
 
     def __enter__(self) -> RoomClient:
         return self
@@ -310,6 +311,6 @@ def _close_all_at_exit() -> None:
     """Say goodbye (close 1000) so others see ``userLeft`` now, not at a ping timeout."""
     for client in open_clients():
         try:
-            run_sync(client._close(), 2.0, "closing at exit")
+            run_sync(client._conn.close(drain_timeout=1.0), 2.0, "closing at exit")
         except Exception:  # exiting anyway; a host that does not answer is not our problem
             pass

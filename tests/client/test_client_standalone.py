@@ -97,7 +97,36 @@ async def test_async_forms_work_inside_an_asyncio_program(standalone_server: Any
                 if len(got) == 2:
                     break
             assert got == ["one", "two"]
+
+            seen: list[Any] = []
+            arrived = asyncio.Event()
+
+            async def read_all() -> None:
+                async for msg in reader:
+                    seen.append(msg["content"])
+                    arrived.set()
+
+            reading = asyncio.create_task(read_all())
+            await asyncio.sleep(0)  # let the iteration start listening
+            await writer.asend("three")
+            await asyncio.wait_for(arrived.wait(), 10)
+            await reader.aclose()
+            await asyncio.wait_for(reading, 10)  # the iteration ends with the client
+            assert seen == ["three"]
     assert reader.status == writer.status == "closed"
+
+
+def test_a_host_gone_for_good_ends_the_client_after_bounded_attempts(
+        standalone_server: Any, wait_until: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    room = partywidget.connect("gone", url=standalone_server.http_url,
+                               backoff=Backoff(min_delay=0.05, max_delay=0.1, max_attempts=3))
+    standalone_server.stop()
+    wait_until(lambda: room.status == "closed", what="the client to give up")
+    assert isinstance(room.error, NotConnectedError)
+    assert "gave up on room main/gone" in str(room.error)
+    assert "gave up on room main/gone" in capfd.readouterr().err
+    with pytest.raises(NotConnectedError, match="is closed \\(gave up"):
+        room.send("anyone?")
 
 
 def test_unreachable_host_fails_clearly_within_the_timeout(free_url: str) -> None:
