@@ -107,9 +107,11 @@ class Connection:
         """Hand an already encoded message to the transport, enforcing the queue bound."""
         if not self.open:
             return
-        if self._transport.buffered_amount + len(message.data) > self._limits.max_buffered_bytes:
+        if self._transport.buffered_amount > self._limits.max_buffered_bytes:
             # The client stopped reading (reliability case 26): bounded memory wins
             # over delivery; the client can resume by offset after it reconnects.
+            # The bound is on what it left unread, not on one frame: a joiner's
+            # history may be larger, so memory stays under the bound plus a frame.
             log.info("closing connection %s: outgoing queue over %d bytes",
                      self.id, self._limits.max_buffered_bytes)
             self.close(CloseCode.SLOW_CONSUMER, "slow consumer")

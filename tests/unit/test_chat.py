@@ -9,7 +9,7 @@ import time
 import pytest
 
 from partywidget.parties import ChatParty
-from partywidget.rooms import Request
+from partywidget.rooms import Limits, Request
 from partywidget.storage import MemoryStorage, SQLiteStorage
 
 ALICE = {"username": "alice", "name": "Alice"}
@@ -195,6 +195,17 @@ async def test_history_epoch_and_cids_survive_a_restart_on_sqlite(make_host, joi
     await post(again, "kept", cid="c-1")  # the retry of a send acknowledged before the restart
     await post(again, "new")
     assert [m["id"] for m in again.of_type("message")] == [1, 2]
+
+
+async def test_a_history_larger_than_the_queue_bound_still_reaches_a_joiner(make_host, join):
+    limits = Limits(max_buffered_bytes=10_000)
+    room = (await make_host({"main": ChatParty}, limits=limits)).room("main", "r")
+    alice = await join(room, "a1", ALICE)
+    for n in range(20):
+        await post(alice, f"{n:02d}" + "x" * 1000)
+    bob = await join(room, "b1", BOB)
+    assert bob.close_code is None
+    assert len(bob.of_type("history")[0]["messages"]) == 20
 
 
 # joiner backlog ------------------------------------------------------------------

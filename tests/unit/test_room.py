@@ -254,7 +254,7 @@ async def test_a_client_that_stops_reading_is_closed_with_4008_and_others_still_
     limits = Limits(max_buffered_bytes=1000)
     room = (await make_host(Echo, limits=limits)).room("p", "r")
     a = await join(room, "a")
-    slow = await join(room, "slow", transport=FakeTransport(buffered_amount=990))
+    slow = await join(room, "slow", transport=FakeTransport(buffered_amount=1001))
     await a.send("x" * 20)
     assert slow.close_code == CloseCode.SLOW_CONSUMER
     assert slow.transport.sent == []
@@ -262,6 +262,16 @@ async def test_a_client_that_stops_reading_is_closed_with_4008_and_others_still_
     await slow.leave()
     await a.send("again")
     assert len(a.frames) == 2
+
+
+async def test_a_frame_larger_than_the_queue_bound_reaches_a_client_that_keeps_up(
+        make_host, join):
+    # The bound is on what a client leaves unread, not on the size of one frame:
+    # a joiner's history frame may be larger than the bound.
+    room = (await make_host(Echo, limits=Limits(max_buffered_bytes=1000))).room("p", "r")
+    a = await join(room, "a", transport=FakeTransport(buffered_amount=1000))
+    await a.send("x" * 5000)
+    assert a.close_code is None and a.frames == [{"from": "a", "text": "x" * 5000}]
 
 
 async def test_a_binary_frame_to_a_text_only_party_closes_with_1008(make_host, join):
