@@ -233,7 +233,8 @@ class RoomClient:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, item)
             except RuntimeError:  # the iterating loop is gone
-                self._streams.remove(stream)
+                if stream in self._streams:
+                    self._streams.remove(stream)
 
         self._streams.append(stream)
         try:

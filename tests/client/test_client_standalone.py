@@ -129,6 +129,22 @@ def test_a_host_gone_for_good_ends_the_client_after_bounded_attempts(
         room.send("anyone?")
 
 
+def test_the_send_buffer_is_bounded_while_offline(standalone_server: Any, wait_until: Any,
+                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    room = partywidget.connect("offline", url=standalone_server.http_url)
+    try:
+        standalone_server.stop()
+        wait_until(lambda: room.status == "reconnecting", what="the client to notice")
+        for n in range(1000):
+            room.send(n)
+        with pytest.raises(NotConnectedError, match="send buffer is full: 1000 messages are "
+                                                    "waiting while the client is reconnecting"):
+            room.send("one too many")
+    finally:
+        room.close()
+    assert "closed with 1000 message(s) not confirmed" in capfd.readouterr().err
+
+
 def test_unreachable_host_fails_clearly_within_the_timeout(free_url: str) -> None:
     started = time.monotonic()
     with pytest.raises(NotConnectedError, match=r"could not join room main/x at .* within 2 s "
