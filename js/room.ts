@@ -61,7 +61,9 @@ export interface ResumePoint {
  */
 const FINAL_CLOSE_CODES = new Set([4001, 4003, 1008]);
 
-type Where = { kind: "relay" } | { kind: "socket"; host: string; protocol: "ws" | "wss" };
+type Where =
+  | { kind: "relay" }
+  | { kind: "socket"; host: string; protocol: "ws" | "wss"; signIn?: string };
 
 /** Page config of JupyterLab 4 / Notebook 7, if this page is one of them. */
 function jupyterBaseUrl(): string | null {
@@ -90,7 +92,26 @@ export function resolveEndpoint(endpoint: string): Where {
   const url = new URL(endpoint, location.href);
   const path = url.pathname.replace(/\/+$/, "");
   const protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss" : "ws";
-  return { kind: "socket", host: url.host + path, protocol };
+  // Same-origin room hosts may be JupyterHub services, which need a sign-in visit.
+  const signIn = url.origin === location.origin ? path + "/" : undefined;
+  return { kind: "socket", host: url.host + path, protocol, signIn };
+}
+
+/**
+ * JupyterHub services authenticate browsers with an OAuth cookie that a
+ * WebSocket cannot obtain: it cannot follow the hub's redirects. A same-origin
+ * GET of the service's root follows them silently (the service is configured
+ * with `oauth_no_confirm`) and stores the cookie the socket then carries.
+ * `no-cors`: JupyterHub accepts a service cookie on a script's GET without an
+ * XSRF token only in that mode (same-origin `cors` GETs would loop through the
+ * OAuth redirects). Elsewhere it is a harmless GET. See docs/jupyterhub.md.
+ */
+async function visitRoomHost(url: string): Promise<void> {
+  try {
+    await fetch(url, { mode: "no-cors", credentials: "same-origin", cache: "no-store" });
+  } catch {
+    // Offline or refused: the socket attempt that follows reports it.
+  }
 }
 
 interface Transport {
@@ -115,7 +136,7 @@ function parseFrame(text: unknown): Frame | null {
 }
 
 function socketTransport(
-  where: { host: string; protocol: "ws" | "wss" },
+  where: { host: string; protocol: "ws" | "wss"; signIn?: string },
   room: string,
   party: string,
   resume: () => ResumePoint | null,
@@ -127,8 +148,10 @@ function socketTransport(
     party,
     protocol: where.protocol,
     // partysocket re-evaluates a query function on every (re)connect, so each
-    // attempt resumes from the newest id seen (delivery contract: since/epoch).
-    query: () => {
+    // attempt resumes from the newest id seen (delivery contract: since/epoch),
+    // and (re)obtains a hub service's cookie first, should it have expired.
+    query: async () => {
+      if (where.signIn) await visitRoomHost(where.signIn);
       const point = resume();
       return point ? { since: String(point.since), epoch: point.epoch } : {};
     },
@@ -184,7 +207,8 @@ export class RoomLink {
   private frameListeners = new Set<Listener<Frame>>();
   private changeListeners = new Set<Listener<RoomLink>>();
 
-  constructor(model: Model<RoomTraits>, resume: () => ResumePoint | null) {
+  /** `resume` says where a reconnect continues (`since`/`epoch`); none: from scratch. */
+  constructor(model: Model<RoomTraits>, resume: () => ResumePoint | null = () => null) {
     const where = resolveEndpoint(model.get("_endpoint") ?? "");
     this.mode = where.kind;
     const events: TransportEvents = {

@@ -20,6 +20,7 @@ client's state.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ import anywidget
 import traitlets
 
 from ..client import RoomClient
+from ..client.hubservice import widget_endpoint
 from ..client.loop import run_sync
 from ..errors import PartyWidgetError
 
@@ -57,7 +59,9 @@ class RoomWidget(anywidget.AnyWidget):
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
                  **kwargs: Any) -> None:
-        super().__init__(room=room, party=party, _endpoint=endpoint or "", **kwargs)
+        # On JupyterHub the hub-wide room service, if configured (docs/jupyterhub.md).
+        endpoint = endpoint or widget_endpoint(os.environ)
+        super().__init__(room=room, party=party, _endpoint=endpoint, **kwargs)
         self._client: RoomClient | None = None
         self._client_lock = threading.Lock()
         self.on_msg(self._on_front_end_message)

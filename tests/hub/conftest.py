@@ -103,7 +103,7 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {str(self.workdir / "home" / "{username}")!r}
 c.Spawner.cmd = [{sys.executable!r}, {str(self.workdir / "record_env.py")!r},
                  {str(self.workdir)!r}, "jupyterhub-singleuser"]
-c.Spawner.args = ["--allow-root"]
+c.Spawner.args = ["--allow-root", "--LabApp.expose_app_in_browser=True"]
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 90
 c.JupyterHub.bind_url = {self.url + "/"!r}

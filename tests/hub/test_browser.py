@@ -1,0 +1,128 @@
+"""Browsers on a real hub: headless Chromium signed in through the hub's login form.
+
+The widget's way in (docs/jupyterhub.md): a same-origin visit to the service's
+root gets the ``service-partywidget`` OAuth cookie silently, then the socket
+carries it. Checked first at page level, then with the Chat widget in each
+student's own JupyterLab.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import nbformat
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.timeout(240)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SLOW = 60_000
+
+#: In a page of the hub: the first frame of a socket to a room, or how it failed.
+FIRST_FRAME = """async (url) => await new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    const timer = setTimeout(() => resolve({error: "timeout"}), 15000);
+    ws.onmessage = (event) => { clearTimeout(timer); ws.close(); resolve(JSON.parse(event.data)); };
+    ws.onclose = (event) => { clearTimeout(timer); resolve({error: "closed", code: event.code}); };
+})"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def sign_in(browser: Browser, hub) -> Iterator:
+    """``sign_in("alice")``: a browser context logged in through the hub's login form."""
+    contexts: list[BrowserContext] = []
+
+    def sign_in(name: str) -> Page:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("input[name=username]", name)
+        page.fill("input[name=password]", "any password")
+        page.click("[type=submit]")
+        page.wait_for_url(lambda url: "/hub/login" not in url, timeout=SLOW)
+        page.goto(f"{hub.url}/hub/home")
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()
+
+
+def ws_url(hub, room: str) -> str:
+    return "ws" + hub.rooms_url[len("http"):] + f"/parties/main/{room}"
+
+
+def test_a_browser_gets_the_service_cookie_silently_then_its_socket_is_the_hub_user(hub, sign_in):
+    page = sign_in("alice")
+    room = f"class-101-{secrets.token_hex(4)}"
+    before = page.evaluate(FIRST_FRAME, ws_url(hub, room))
+    assert before.get("error") == "closed"  # 403 on the upgrade: no service cookie yet
+    # What the widget does before each (re)connect (js/room.ts visitRoomHost).
+    me = page.evaluate("async (url) => (await fetch(url, {mode: 'no-cors'})).json()",
+                       hub.rooms_url + "/")
+    assert me["user"]["username"] == "alice"
+    assert "service-partywidget" in {c["name"] for c in page.context.cookies()}
+    welcome = page.evaluate(FIRST_FRAME, ws_url(hub, room))
+    assert welcome["type"] == "welcome"
+    assert welcome["user"]["username"] == "alice" and welcome["user"]["moderator"] is False
+    assert "kernel" not in welcome["user"]
+    # The cookie does not let a page (or another site's form) write over plain HTTP.
+    status = page.evaluate("async (url) => (await fetch(url, {method: 'POST', body: 'x'})).status",
+                           hub.rooms_url + f"/parties/main/{room}")
+    assert status == 403
+
+
+def chat_notebook(hub, user: str, room: str) -> str:
+    """A notebook with a Chat in the user's home; its path under /user/<name>/lab/tree/."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"from partywidget import Chat\nchat = Chat({room!r})\nchat")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, hub.workdir / "home" / user / "hub-chat.ipynb")
+    return "hub-chat.ipynb"
+
+
+def open_chat(page: Page, hub, user: str, room: str):
+    page.goto(f"{hub.url}/user/{user}/lab/tree/{chat_notebook(hub, user, room)}")
+    page.wait_for_function(
+        "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel",
+        timeout=SLOW)
+    page.evaluate("""async () => {
+        const app = window.jupyterapp;
+        await app.shell.currentWidget.sessionContext.ready;
+        await app.commands.execute("notebook:run-all-cells");
+    }""")
+    chat = page.locator(".pw-chat").last
+    expect(chat.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
+    return chat
+
+
+def say(chat, text: str) -> None:
+    chat.locator(".pw-input").fill(text)
+    chat.locator(".pw-input").press("Enter")
+
+
+def test_two_students_see_each_others_messages_in_the_chat_widget(hub, sign_in):
+    room = f"class-101-{secrets.token_hex(4)}"
+    alice = open_chat(sign_in("alice"), hub, "alice", room)
+    bob = open_chat(sign_in("bob"), hub, "bob", room)
+    say(alice, "hello bob, from alice's browser")
+    expect(bob.locator(".pw-msg", has_text="hello bob, from alice's browser")
+           .locator(".pw-name")).to_contain_text("alice", timeout=SLOW)
+    say(bob, "hi alice")
+    expect(alice.locator(".pw-msg", has_text="hi alice").locator(".pw-name")
+           ).to_contain_text("bob", timeout=SLOW)
