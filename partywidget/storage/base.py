@@ -16,7 +16,10 @@ Log contract (the delivery contract of docs/protocol.md):
 * ``epoch`` names the stored stream and changes only when history is lost or
   reset, so a client can tell "I missed nothing" from "start over";
 * every offset ``<= floor`` is gone (trimmed by the length bound, or reset);
-  offsets above ``floor`` are retained unless ``remove``d one by one.
+  offsets above ``floor`` are retained unless ``remove``d one by one;
+* ``remove`` sets ``removal_mark`` to ``top + 1``: a client that has not seen
+  that offset may have missed the removal, so it cannot resume (a replay of
+  what follows would leave the removed entry on its screen).
 """
 
 from __future__ import annotations
@@ -48,15 +51,19 @@ class LogState:
     epoch: str
     top: int = 0
     floor: int = 0
+    #: ``top + 1`` when an entry was last removed (0: never in this epoch).
+    removal_mark: int = 0
 
     def can_resume(self, since: int, epoch: str | None) -> bool:
         """True when exactly the entries after ``since`` can be replayed.
 
         The recovery table of the delivery contract: wrong epoch, a position
-        beyond the top, or one already trimmed cannot be resumed; the same
-        position as the top can (with nothing to replay).
+        beyond the top, one already trimmed, or one from before a removal
+        cannot be resumed; the same position as the top can (with nothing to
+        replay).
         """
-        return epoch == self.epoch and self.floor <= since <= self.top
+        return (epoch == self.epoch and max(self.floor, self.removal_mark) <= since
+                and since <= self.top)
 
 
 class Storage(abc.ABC):
@@ -118,7 +125,10 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     async def remove(self, room: str, offset: int) -> bool:
-        """Delete one entry (moderation, undo); its offset is never reused."""
+        """Delete one entry (moderation, undo); its offset is never reused.
+
+        A removal that deleted something sets ``removal_mark`` to ``top + 1``.
+        """
 
     @abc.abstractmethod
     async def reset(self, room: str) -> LogState:

@@ -11,16 +11,17 @@ __all__ = ["MemoryStorage"]
 
 
 class _Log:
-    __slots__ = ("epoch", "top", "floor", "entries")
+    __slots__ = ("epoch", "top", "floor", "removal_mark", "entries")
 
     def __init__(self) -> None:
         self.epoch = new_epoch()
         self.top = 0
         self.floor = 0
+        self.removal_mark = 0
         self.entries: dict[int, str] = {}
 
     def state(self) -> LogState:
-        return LogState(self.epoch, self.top, self.floor)
+        return LogState(self.epoch, self.top, self.floor, self.removal_mark)
 
 
 class MemoryStorage(Storage):
@@ -89,11 +90,16 @@ class MemoryStorage(Storage):
         return self._log(room).state()
 
     async def remove(self, room: str, offset: int) -> bool:
-        return self._log(room).entries.pop(offset, None) is not None
+        log = self._log(room)
+        if log.entries.pop(offset, None) is None:
+            return False
+        log.removal_mark = log.top + 1
+        return True
 
     async def reset(self, room: str) -> LogState:
         log = self._log(room)
         log.entries.clear()
         log.epoch = new_epoch()
         log.floor = log.top
+        log.removal_mark = 0
         return log.state()

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS kv (
     PRIMARY KEY (room, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS streams (
     room TEXT PRIMARY KEY, epoch TEXT NOT NULL,
-    top INTEGER NOT NULL DEFAULT 0, floor INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+    top INTEGER NOT NULL DEFAULT 0, floor INTEGER NOT NULL DEFAULT 0,
+    removal_mark INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log (
     room TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
     PRIMARY KEY (room, seq)) WITHOUT ROWID;
@@ -157,8 +158,21 @@ def _decode(raw: Any) -> Any:
     return json.loads(raw)
 
 
+#: Reads one room's :class:`LogState` (the columns in its field order).
+_STATE = "SELECT epoch, top, floor, removal_mark FROM streams WHERE room = ?"
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+    # Files written before removal marks existed lack the column; 0 is right
+    # for them (no removal is known, as before).
+    columns = {row[1] for row in db.execute("PRAGMA table_info(streams)")}
+    if "removal_mark" not in columns:
+        db.execute("ALTER TABLE streams ADD COLUMN removal_mark INTEGER NOT NULL DEFAULT 0")
+
+
 def _stream(db: sqlite3.Connection, room: str) -> LogState:
-    row = db.execute("SELECT epoch, top, floor FROM streams WHERE room = ?", (room,)).fetchone()
+    row = db.execute(_STATE, (room,)).fetchone()
     if row is None:
         return LogState(new_epoch(), 0, 0)
     return LogState(*row)
@@ -189,7 +203,7 @@ class SQLiteStorage(Storage):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         path = str(self.path)
         writer_db = await asyncio.to_thread(_connect, path, self.durability)
-        await asyncio.to_thread(writer_db.executescript, SCHEMA)
+        await asyncio.to_thread(_create_schema, writer_db)
         reader_db = await asyncio.to_thread(_connect, path, self.durability)
         self._writer = _Worker("partywidget-sqlite-writer", writer_db, write=True)
         self._reader = _Worker("partywidget-sqlite-reader", reader_db, write=False)
@@ -277,8 +291,7 @@ class SQLiteStorage(Storage):
             # One read transaction, so the state and the entries agree.
             db.execute("BEGIN")
             try:
-                row = db.execute("SELECT epoch, top, floor FROM streams WHERE room = ?",
-                                 (room,)).fetchone()
+                row = db.execute(_STATE, (room,)).fetchone()
                 rows = db.execute(
                     "SELECT seq, entry FROM log WHERE room = ? AND seq > ? ORDER BY seq",
                     (room, after)).fetchall()
@@ -310,15 +323,21 @@ class SQLiteStorage(Storage):
         return await self._write(op)
 
     async def remove(self, room: str, offset: int) -> bool:
-        return await self._write(lambda db: db.execute(
-            "DELETE FROM log WHERE room = ? AND seq = ?", (room, offset)).rowcount > 0)
+        def op(db: sqlite3.Connection) -> bool:
+            if not db.execute("DELETE FROM log WHERE room = ? AND seq = ?",
+                              (room, offset)).rowcount:
+                return False
+            db.execute("UPDATE streams SET removal_mark = top + 1 WHERE room = ?", (room,))
+            return True
+
+        return await self._write(op)
 
     async def reset(self, room: str) -> LogState:
         def op(db: sqlite3.Connection) -> LogState:
             _ensure_stream(db, room)
             db.execute("DELETE FROM log WHERE room = ?", (room,))
-            db.execute("UPDATE streams SET epoch = ?, floor = top WHERE room = ?",
-                       (new_epoch(), room))
+            db.execute("UPDATE streams SET epoch = ?, floor = top, removal_mark = 0 "
+                       "WHERE room = ?", (new_epoch(), room))
             return _stream(db, room)
 
         return await self._write(op)

@@ -170,6 +170,19 @@ async def test_a_resume_that_is_not_possible_gets_the_whole_history(room, join, 
     assert history["recovered"] is False and history["messages"] == messages
 
 
+async def test_a_resume_across_a_deletion_it_did_not_see_gets_the_whole_history(room, join):
+    epoch, messages = await three_messages(room, join)
+    alice = room.get_connection("a1")
+    await room.receive(alice, json.dumps({"type": "delete", "id": 2}))
+    away = await join(room, "b1", BOB, query={"since": "3", "epoch": epoch})
+    history = away.of_type("history")[0]
+    assert history["recovered"] is False and [m["id"] for m in history["messages"]] == [1, 3]
+    await room.receive(alice, json.dumps({"content": "four"}))
+    back = await join(room, "b2", BOB, query={"since": "4", "epoch": epoch})
+    assert back.of_type("history")[0] | {"epoch": None} == {
+        "type": "history", "messages": [], "epoch": None, "recovered": True}
+
+
 async def test_a_resume_from_a_trimmed_position_gets_the_retained_history(make_host, join):
     room = (await make_host({"main": ChatParty}, history=2)).room("main", "r")
     epoch, messages = await three_messages(room, join)

@@ -215,6 +215,23 @@ async def test_removing_the_newest_entry_never_makes_its_offset_reusable(storage
     assert entries == [(1, "e1"), (2, "e2"), (4, "e4")] and state.top == 4
 
 
+async def test_a_removal_marks_every_earlier_position_as_not_resumable(storage):
+    for n in range(3):
+        await storage.append(ROOM, f"e{n + 1}", keep=10)
+    assert (await storage.state(ROOM)).removal_mark == 0
+    assert await storage.remove(ROOM, 2) is True
+    state = await storage.state(ROOM)
+    assert state.removal_mark == 4  # a client must have seen offset 4 to have seen it
+    assert not state.can_resume(3, state.epoch)
+    await storage.remove(ROOM, 99)  # removing nothing changes nothing
+    assert (await storage.state(ROOM)).removal_mark == 4
+    await storage.append(ROOM, "e4", keep=10)
+    state, _ = await storage.read(ROOM)
+    assert state.can_resume(4, state.epoch) and not state.can_resume(3, state.epoch)
+    after_reset = await storage.reset(ROOM)
+    assert after_reset.removal_mark == 0  # the new epoch has had no removal
+
+
 async def test_reset_starts_a_new_epoch_and_offsets_keep_growing(storage):
     await storage.append(ROOM, "old1", keep=10)
     await storage.append(ROOM, "old2", keep=10)
@@ -237,12 +254,13 @@ async def test_concurrent_appends_get_unique_offsets_in_submission_order(storage
 
 # recovery table (the delivery contract) ------------------------------------------
 
-WINDOW = LogState("E", top=10, floor=4)
+WINDOW = LogState("E", top=10, floor=4, removal_mark=6)
 
 
 @pytest.mark.parametrize(("since", "epoch", "resumable"), [
     (7, "E", True),     # inside the retained window: replay 8..10
-    (4, "E", True),     # exactly at the floor: everything after it is still there
+    (6, "E", True),     # the client saw offset 6, so it saw the removal made before it
+    (5, "E", False),    # an entry was removed after 5 was current: a replay would miss it
     (10, "E", True),    # same position as the top: nothing to replay
     (3, "E", False),    # trimmed: 4 is gone, a replay would be partial
     (0, "E", False),
@@ -252,6 +270,11 @@ WINDOW = LogState("E", top=10, floor=4)
 ])
 def test_can_resume_follows_the_recovery_table(since, epoch, resumable):
     assert WINDOW.can_resume(since, epoch) is resumable
+
+
+def test_a_log_without_removals_resumes_from_its_floor():
+    assert LogState("E", top=10, floor=4).can_resume(4, "E")
+    assert LogState("E", top=3).can_resume(0, "E")
 
 
 # SQLite only ---------------------------------------------------------------------
@@ -269,7 +292,7 @@ async def test_sqlite_keeps_everything_across_close_and_reopen(sqlite_path):
     second = await started_sqlite(sqlite_path)
     try:
         state, entries = await second.read(ROOM)
-        assert state == before == LogState(before.epoch, 4, 1)
+        assert state == before == LogState(before.epoch, 4, 1, removal_mark=5)
         assert entries == [(2, "e2"), (3, "e3")]
         assert await second.get(ROOM, "k") == {"v": 1}
         assert await second.append(ROOM, "e5", keep=3) == 5
@@ -370,6 +393,27 @@ async def test_sqlite_refuses_use_before_start_and_after_close(sqlite_path):
     await storage.close()
     with pytest.raises(StorageError, match="not started"):
         await storage.append(ROOM, "e", keep=1)
+
+
+async def test_sqlite_opens_a_file_written_before_removal_marks_existed(sqlite_path):
+    old = sqlite3.connect(sqlite_path)
+    old.executescript("""
+        CREATE TABLE streams (room TEXT PRIMARY KEY, epoch TEXT NOT NULL,
+            top INTEGER NOT NULL DEFAULT 0, floor INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+        CREATE TABLE log (room TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
+            PRIMARY KEY (room, seq)) WITHOUT ROWID;
+        INSERT INTO streams VALUES ('main/r', 'old-epoch', 2, 0);
+        INSERT INTO log VALUES ('main/r', 1, 'e1'), ('main/r', 2, 'e2');
+    """)
+    old.close()
+    storage = await started_sqlite(sqlite_path)
+    try:
+        state, entries = await storage.read(ROOM)
+        assert state == LogState("old-epoch", 2, 0, 0) and entries == [(1, "e1"), (2, "e2")]
+        await storage.remove(ROOM, 2)
+        assert (await storage.state(ROOM)).removal_mark == 3
+    finally:
+        await storage.close()
 
 
 def test_sqlite_refuses_an_unknown_durability(sqlite_path):
