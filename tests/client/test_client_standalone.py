@@ -85,6 +85,22 @@ def test_a_restart_loses_nothing_and_duplicates_nothing(standalone_server: Any,
         reader.close()
 
 
+def test_messages_in_flight_at_a_crash_arrive_exactly_once(standalone_server: Any,
+                                                           wait_until: Any) -> None:
+    url = standalone_server.http_url
+    fast = Backoff(min_delay=0.1, max_delay=0.5)
+    with partywidget.connect("crash", url=url, backoff=fast) as room:
+        for n in range(30):
+            room.send(n)
+        standalone_server.kill()  # SIGKILL: some were stored, some written, some still queued
+        standalone_server.start()
+        wait_until(lambda: len(room.history()) >= 30, what="all 30 messages after the crash")
+        wait_until(lambda: not len(room._conn.outbox), what="the send buffer to settle")
+        ids = [m["id"] for m in room.history()]
+        assert sorted(m["content"] for m in room.history()) == list(range(30))
+        assert ids == list(range(ids[0], ids[0] + 30))
+
+
 async def test_async_forms_work_inside_an_asyncio_program(standalone_server: Any) -> None:
     url = standalone_server.http_url
     async with await aconnect("async", url=url) as reader:
