@@ -18,7 +18,8 @@ from partywidget.client import Backoff, aconnect
 from partywidget.errors import ClientError, LimitExceeded, NotConnectedError
 
 
-def test_a_plain_script_sends_reads_history_and_gets_callbacks(standalone_server: Any) -> None:
+def test_a_plain_script_sends_reads_history_and_gets_callbacks(standalone_server: Any,
+                                                                wait_until: Any) -> None:
     url = standalone_server.http_url
     with partywidget.connect("script", url=url) as here:
         here.send({"text": "before the script"})
@@ -37,7 +38,7 @@ def test_a_plain_script_sends_reads_history_and_gets_callbacks(standalone_server
             assert echoed.wait(10), seen
             print(json.dumps({{"history": [m["content"] for m in room.history()],
                               "seen": seen, "user": room.user, "repr": repr(room)}}))
-            room.close()
+            room.send("last words")  # no close(): leaving at exit still delivers it
         """)
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               timeout=60)
@@ -48,8 +49,9 @@ def test_a_plain_script_sends_reads_history_and_gets_callbacks(standalone_server
         assert result["seen"] == ["script 0", "script 1", "script 2"]
         assert result["user"]["kernel"] is True and result["user"]["display_name"] == "Script"
         assert result["repr"].startswith("<RoomClient main/script open as guest-")
+        wait_until(lambda: len(here.history()) == 5, what="the script's last words")
         assert [m["content"] for m in here.history()][1:] == ["script 0", "script 1",
-                                                              "script 2"]
+                                                              "script 2", "last words"]
 
 
 def test_a_restart_loses_nothing_and_duplicates_nothing(standalone_server: Any,
