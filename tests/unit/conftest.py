@@ -8,6 +8,7 @@ a ``buffered_amount`` a test sets to play a client that stopped reading.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -90,6 +91,48 @@ class Client:
     async def leave(self) -> None:
         """The socket closed (either side): what the adapter's ``on_close`` does."""
         await self.room.disconnect(self.conn)
+
+
+class HeldStorage(MemoryStorage):
+    """MemoryStorage whose next call can be held at one chosen point.
+
+    Set ``hold`` to ``"before read"``, ``"after read"``, ``"after append"`` or
+    ``"after put"``: the next such call sets ``held`` and waits for
+    ``release``. Races that a slow disk or a slow acknowledgement open up
+    become one deterministic interleaving.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold: str | None = None
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def _pause(self, point: str) -> None:
+        if self.hold == point:
+            self.hold = None
+            self.held.set()
+            await self.release.wait()
+
+    async def read(self, room: str, *, after: int = 0) -> Any:
+        await self._pause("before read")
+        result = await super().read(room, after=after)
+        await self._pause("after read")
+        return result
+
+    async def append(self, room: str, entry: str, *, keep: int) -> int:
+        offset = await super().append(room, entry, keep=keep)
+        await self._pause("after append")
+        return offset
+
+    async def put(self, room: str, key: str, value: Any) -> None:
+        await super().put(room, key, value)
+        await self._pause("after put")
+
+
+@pytest.fixture
+def held_storage() -> HeldStorage:
+    return HeldStorage()
 
 
 Join = Callable[..., Awaitable[Client]]

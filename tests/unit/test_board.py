@@ -9,7 +9,6 @@ import pytest
 
 from partywidget.parties import BoardParty
 from partywidget.parties.board import MAX_POINTS, MAX_WIDTH
-from partywidget.storage import MemoryStorage
 
 ALICE = {"username": "alice"}
 BOB = {"username": "bob"}
@@ -140,28 +139,11 @@ async def test_a_cursor_is_relayed_to_others_only_clamped_and_not_stored(room, j
                                       "x": 1000, "y": 12.3}]
 
 
-class HeldReads(MemoryStorage):
-    """MemoryStorage whose next log read waits until released."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.armed = False
-        self.held = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def read(self, room, *, after=0):
-        if self.armed:
-            self.armed = False
-            self.held.set()
-            await self.release.wait()
-        return await super().read(room, after=after)
-
-
-async def test_a_joiner_does_not_get_its_own_cursor_back(make_host, join):
-    storage = HeldReads()
+async def test_a_joiner_does_not_get_its_own_cursor_back(make_host, join, held_storage):
+    storage = held_storage
     room = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
     alice = await join(room, "a1", ALICE)
-    storage.armed = True
+    storage.hold = "before read"
     joining = asyncio.ensure_future(join(room, "b1", BOB))
     await asyncio.wait_for(storage.held.wait(), 5)
     bob = room.get_connection("b1")

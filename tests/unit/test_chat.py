@@ -224,37 +224,10 @@ async def test_a_history_larger_than_the_queue_bound_still_reaches_a_joiner(make
 # joiner backlog ------------------------------------------------------------------
 
 
-class HeldStorage(MemoryStorage):
-    """MemoryStorage whose next log read or append can be held at a chosen point."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hold: str | None = None  # "before read", "after read" or "after append"
-        self.held = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def _pause(self, point: str) -> None:
-        if self.hold == point:
-            self.hold = None
-            self.held.set()
-            await self.release.wait()
-
-    async def read(self, room, *, after=0):
-        await self._pause("before read")
-        result = await super().read(room, after=after)
-        await self._pause("after read")
-        return result
-
-    async def append(self, room, entry, *, keep):
-        offset = await super().append(room, entry, keep=keep)
-        await self._pause("after append")
-        return offset
-
-
 @pytest.mark.parametrize("point", ["before read", "after read"])
 async def test_a_message_sent_while_a_joiner_reads_history_arrives_once_after_it(
-        make_host, join, point):
-    storage = HeldStorage()
+        make_host, join, point, held_storage):
+    storage = held_storage
     room = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
     alice = await join(room, "a1", ALICE)
     await post(alice, "before")
@@ -273,8 +246,8 @@ async def test_a_message_sent_while_a_joiner_reads_history_arrives_once_after_it
 
 
 async def test_a_message_stored_before_the_joiner_read_but_announced_after_arrives_once(
-        make_host, join):
-    storage = HeldStorage()
+        make_host, join, held_storage):
+    storage = held_storage
     room = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
     alice = await join(room, "a1", ALICE)
     storage.hold = "after append"  # stored, its broadcast not yet sent (a slow commit ack)
@@ -291,8 +264,8 @@ async def test_a_message_stored_before_the_joiner_read_but_announced_after_arriv
 
 
 async def test_a_joiner_that_leaves_while_its_history_is_read_never_appears_to_others(
-        make_host, join):
-    storage = HeldStorage()
+        make_host, join, held_storage):
+    storage = held_storage
     room = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
     alice = await join(room, "a1", ALICE)
     storage.hold = "before read"

@@ -412,30 +412,13 @@ async def test_a_deleted_alarm_is_not_rescheduled_when_the_room_loads_again(make
     assert await again.get_alarm() is None
 
 
-class HeldPuts(MemoryStorage):
-    """MemoryStorage whose next put, once stored, waits before it returns."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.armed = False
-        self.held = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def put(self, room, key, value):
-        await super().put(room, key, value)
-        if self.armed:
-            self.armed = False
-            self.held.set()
-            await self.release.wait()
-
-
 async def test_an_alarm_replaced_while_the_new_one_is_stored_neither_fires_nor_is_lost(
-        make_host):
-    storage = HeldPuts()
+        make_host, held_storage):
+    storage = held_storage
     room = (await make_host(Alarmed, storage=storage)).room("p", "r")
     party = await room.start()
     await room.set_alarm(time.time() + 0.02)
-    storage.armed = True
+    storage.hold = "after put"
     later = time.time() + 3600
     replacing = asyncio.ensure_future(room.set_alarm(later))
     await asyncio.wait_for(storage.held.wait(), 2)
