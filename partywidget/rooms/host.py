@@ -78,7 +78,8 @@ class RoomHost:
         check_name("party", party)
         check_name("room", room)
         if party not in self.parties:
-            raise UnknownParty(f"no party named {party!r}; known: {', '.join(sorted(self.parties))}")
+            raise UnknownParty(
+                f"no party named {party!r}; known: {', '.join(sorted(self.parties))}")
 
     @property
     def rooms(self) -> dict[tuple[str, str], Room]:
