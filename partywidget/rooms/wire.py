@@ -9,6 +9,7 @@ framing, not N (the fan-out rule of docs/performance.md).
 from __future__ import annotations
 
 import json
+import math
 import re
 from enum import IntEnum
 from typing import Any
@@ -91,6 +92,8 @@ def encode_json(value: Any) -> str:
 
 #: A ``\uXXXX`` escape of a UTF-16 surrogate (D800-DFFF). Legal JSON; alone, no character.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+#: A number that may be too large for a float: one with an exponent, or 309+ digits.
+_HUGE_NUMBER = re.compile(r"[0-9][eE]|[0-9]{309}")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -100,7 +103,8 @@ def _refuse_constant(name: str) -> Any:
 def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
     """Parse client JSON strictly.
 
-    Refuses ``NaN``/``Infinity`` (reliability case 6), nesting deeper than
+    Refuses ``NaN``/``Infinity`` and numbers that overflow to infinity such as
+    ``1e999`` (reliability case 6), nesting deeper than
     ``max_depth`` (case 5: Python's parser raises ``RecursionError`` on deep
     input; we turn both into :class:`ProtocolError` instead of a crash) and
     lone surrogate escapes such as ``"\\ud800"``, which decode to strings
@@ -123,7 +127,22 @@ def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
         raise ProtocolError("bad_json", "expected JSON strings of Unicode characters, got a "
                                         "lone surrogate escape (\\ud800 to \\udfff)")
+    # `1e999` parses to inf, which no frame can carry (encode_json refuses it,
+    # reliability case 6): refuse it here, as NaN/Infinity, before it is stored.
+    if _HUGE_NUMBER.search(text) and _has_infinity(value):
+        raise ProtocolError("bad_json", "expected numbers within the range of a double, got "
+                                        "one that overflows to infinity")
     return value
+
+
+def _has_infinity(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isinf(value)
+    if isinstance(value, dict):
+        return any(_has_infinity(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_infinity(v) for v in value)
+    return False
 
 
 def _has_lone_surrogate(value: Any) -> bool:

@@ -286,6 +286,7 @@ async def test_a_joiner_that_leaves_while_its_history_is_read_never_appears_to_o
     pytest.param('"just a string"', "bad_message", id="string"),
     pytest.param("not json", "bad_json", id="not-json"),
     pytest.param('{"content": NaN}', "bad_json", id="nan"),
+    pytest.param('{"content": 1e999}', "bad_json", id="overflows-to-infinity"),
     pytest.param('{"content": "\\ud800"}', "bad_json", id="lone-surrogate"),
     pytest.param("[" * 100 + "]" * 100, "too_deep", id="too-deep"),
     pytest.param('{"text": "no content field"}', "bad_message", id="no-content"),

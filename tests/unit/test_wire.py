@@ -11,7 +11,8 @@ from partywidget.errors import ProtocolError
 from partywidget.rooms.wire import CloseCode, Outgoing, decode_json, encode_json
 
 
-@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"x": -Infinity}'])
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"x": -Infinity}', "1e999",
+                                  '{"x": [-1E+400]}', "1" * 400 + ".5"])
 def test_decode_json_refuses_nan_and_infinity(text):
     with pytest.raises(ProtocolError) as info:
         decode_json(text)
@@ -58,6 +59,10 @@ def test_decode_json_refuses_lone_surrogates(text):
 
 def test_decode_json_accepts_escaped_surrogate_pairs():
     assert decode_json('{"e": "\\ud83d\\ude00"}') == {"e": "\U0001F600"}
+
+
+def test_decode_json_keeps_large_finite_numbers_and_exponents_in_text():
+    assert decode_json('[1e308, -2.5E-300, "9e999"]') == [1e308, -2.5e-300, "9e999"]
 
 
 def test_decode_json_reads_bytes_as_utf8():
