@@ -58,8 +58,13 @@ class ServerProcess:
     def http_url(self) -> str:
         """Base URL of rooms: append ``/parties/{party}/{room}``."""
         if self.kind == "jupyter":
-            return f"http://127.0.0.1:{self.port}/partywidget"
+            return f"http://127.0.0.1:{self.port}{self.base_url}partywidget"
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The Jupyter server's ``base_url`` (``/`` unless configured)."""
+        return str(self.config.get("ServerApp", {}).get("base_url", "/"))
 
     @property
     def ws_url(self) -> str:

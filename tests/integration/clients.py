@@ -5,7 +5,8 @@
 * :class:`RawWebSocket`: a hand-driven RFC 6455 client over a blocking socket,
   for what no real client library sends (invalid UTF-8, oversized frames) and
   for a client that stops reading;
-* :func:`fetch`: plain HTTP to a room, as curl or ``PartySocket.fetch`` would.
+* :func:`fetch`: plain HTTP to a room, as curl or ``PartySocket.fetch`` would;
+* :func:`run_node`: a script of ``tests/node`` (the npm ``partysocket`` client).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -26,6 +29,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 #: How long a test waits for one expected frame before failing.
 FRAME_TIMEOUT = 15.0
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 
 
 class RoomSocket:
@@ -213,3 +218,13 @@ class RawWebSocket:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def run_node(script: str, *args: str, timeout: float = 60) -> Any:
+    """Run ``node tests/node/<script> <args>`` and parse the JSON it prints."""
+    assert (NODE_DIR / "node_modules" / "partysocket").is_dir(), \
+        "run `npm ci` in tests/node first (scripts/test.sh does)"
+    result = subprocess.run(["node", script, *args], cwd=NODE_DIR, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, f"node {script} failed:\n{result.stderr}"
+    return json.loads(result.stdout)

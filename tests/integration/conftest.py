@@ -3,8 +3,10 @@
 Starting a Jupyter server costs seconds, so tests that only use rooms (each
 test its own room names) share one server of each kind per session. Both are
 started with the parties of ``party_modules/sample_parties.py`` registered the
-way users do it: ``c.PartyWidget.parties`` for the extension, ``--party
-NAME=module:Class`` for ``partywidget serve``. Tests that restart or kill a
+ways users do it: ``c.PartyWidget.parties`` for the extension, ``--party
+NAME=module:Class`` for ``partywidget serve``, and for both the entry point
+``quiz`` that ``party_modules/sample_parties-0.dist-info`` declares (a
+distribution on ``PYTHONPATH``, as ``pip install`` would leave it). Tests that restart or kill a
 server use the function-scoped ``jupyter_server``/``standalone_server``.
 """
 
@@ -41,8 +43,12 @@ def party_path_env() -> dict[str, str]:
 
 
 def start_server(kind: str, workdir: Path, *, token: str | None = None,
-                 extra_args: list[str] | None = None) -> ServerProcess:
-    """A started server of ``kind`` with the sample parties and SQLite storage."""
+                 extra_args: list[str] | None = None,
+                 jupyter_config: dict[str, dict[str, Any]] | None = None) -> ServerProcess:
+    """A started server of ``kind`` with the sample parties and SQLite storage.
+
+    ``jupyter_config``: more Jupyter config sections (e.g. ``ServerApp.base_url``).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     if token is None:
         token = secrets.token_hex(16) if kind == "jupyter" else ""
@@ -52,7 +58,8 @@ def start_server(kind: str, workdir: Path, *, token: str | None = None,
             args += ["--party", f"{name}={spec}"]
     server = ServerProcess(kind, workdir, storage=str(workdir / "rooms.db"), token=token,
                            extra_args=args, env=party_path_env(),
-                           config={"PartyWidget": {"parties": SAMPLE_PARTIES}})
+                           config={"PartyWidget": {"parties": SAMPLE_PARTIES},
+                                   **(jupyter_config or {})})
     return server.start()
 
 

@@ -15,12 +15,12 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+from .clients import NODE_DIR
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

@@ -1,6 +1,7 @@
 """Custom parties registered as users do: ``c.PartyWidget.parties`` in the Jupyter
-extension, ``partywidget serve --party NAME=module:Class`` standalone (see
-``conftest.py``), reached at ``/parties/<name>/<room>`` over WebSocket and HTTP.
+extension, ``partywidget serve --party NAME=module:Class`` standalone, and the
+``partywidget.parties`` entry-point group in both (see ``conftest.py``), reached
+at ``/parties/<name>/<room>`` over WebSocket and HTTP.
 """
 
 from __future__ import annotations
@@ -50,3 +51,10 @@ async def test_a_hook_that_raises_closes_that_connection_with_1011(room_server, 
     newcomer = await join(room_server, room, party="faulty")
     await newcomer.send("hello")
     assert (await newcomer.expect("echo"))["from"] == newcomer.pk
+
+
+async def test_an_entry_point_party_is_found_without_configuration(room_server, room, join):
+    quiz = await join(room_server, room, party="quiz")
+    await quiz.send({"vote": "b"})
+
+    assert (await quiz.expect("votes"))["votes"] == {"votes:b": 1}

@@ -124,7 +124,12 @@ async def test_kill_9_during_a_burst_loses_no_acknowledged_message(own_server, j
     by_cid = dict(zip(cids, ids))
     assert {cid: by_cid.get(cid) for cid in acked} == acked, "an acknowledged message was lost"
 
-    survivor = await join(own_server, room)
-    await survivor.joined()
+    # A client that saw up to some acknowledged id resumes with exactly the rest.
+    since = min(acked.values())
+    survivor = await join(own_server, room, query={"since": str(since),
+                                                   "epoch": welcome["epoch"]})
+    _, replay = await survivor.joined()
+    assert replay["recovered"] is True
+    assert replay["messages"] == [m for m in messages if m["id"] > since]
     await survivor.send({"content": "after the crash"})
     assert (await survivor.skip_to("message"))["id"] > max(ids)

@@ -10,29 +10,49 @@ recorded against the ``main`` contract. ``scripts/test.sh`` runs ``npm ci`` in
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-from pathlib import Path
 
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+import pytest
 
+from tests.conftest import ServerProcess
 
-def run_node(script: str, *args: str, timeout: float = 60) -> dict:
-    assert (NODE_DIR / "node_modules" / "partysocket").is_dir(), \
-        "run `npm ci` in tests/node first (scripts/test.sh does)"
-    result = subprocess.run(["node", script, *args], cwd=NODE_DIR, capture_output=True,
-                            text=True, timeout=timeout)
-    assert result.returncode == 0, f"node {script} failed:\n{result.stderr}"
-    return json.loads(result.stdout)
+from .clients import run_node
+from .conftest import start_server
 
 
 def of_type(frames: list[dict], kind: str) -> list[dict]:
     return [f for f in frames if f["type"] == kind]
 
 
+async def chat_with_partysocket(server: ServerProcess, room: str) -> dict:
+    """What ``chat.mjs`` recorded in ``room``, with ``server.host`` as partysocket's host."""
+    args = [server.host, room] + ([server.token] if server.token else [])
+    return await asyncio.to_thread(run_node, "chat.mjs", *args)
+
+
 async def test_two_partysocket_clients_chat_per_the_contract(room_server, room):
-    args = [room_server.host, room] + ([room_server.token] if room_server.token else [])
-    run = await asyncio.to_thread(run_node, "chat.mjs", *args)
+    check_recorded_chat(await chat_with_partysocket(room_server, room), room)
+
+
+@pytest.fixture
+def jupyter_under_a_base_url(tmp_path):
+    """Jupyter at ``/user/alice/``, as a JupyterHub single-user server is."""
+    server = start_server("jupyter", tmp_path / "base-url",
+                          jupyter_config={"ServerApp": {"base_url": "/user/alice/"}})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_partysocket_reaches_rooms_under_a_base_url(jupyter_under_a_base_url, room):
+    server = jupyter_under_a_base_url
+    assert server.host.endswith("/user/alice/partywidget")
+
+    check_recorded_chat(await chat_with_partysocket(server, room), room)
+
+
+def check_recorded_chat(run: dict, room: str) -> None:
+    """The ``main`` contract, as two partysocket clients and PartySocket.fetch saw it."""
     alice, bob = run["alice"], run["bob"]
     a_frames, b_frames = alice["frames"], bob["frames"]
 
