@@ -10,7 +10,6 @@ import "./board.css";
 import {
   type Frame,
   type Model,
-  type ResumePoint,
   RoomLink,
   type RoomTraits,
   type User,
@@ -64,7 +63,6 @@ const PAPER = "#fdfdfb";
 /** Strokes as the server ordered them, strokes being drawn by others, cursors. */
 class BoardState {
   strokes: Stroke[] = [];
-  epoch = "";
   /** Others' strokes in progress, by `${from}/${sid}`. */
   readonly inking = new Map<string, Ink>();
   /** Our finished strokes not yet echoed back by the server, by sid. */
@@ -73,17 +71,12 @@ class BoardState {
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
-  resumePoint(): ResumePoint | null {
-    const newest = Math.max(0, ...this.ids);
-    return newest && this.epoch ? { since: newest, epoch: this.epoch } : null;
-  }
-
   apply(frame: Frame): void {
     switch (frame.type) {
       case "state":
-        // Delivery contract: recovered=false is the whole state and replaces ours.
+        // Delivery contract: recovered=false is the whole state and replaces ours
+        // (always the case here; a recovered one would continue it).
         if (!frame.recovered) this.reset();
-        this.epoch = frame.epoch ?? this.epoch;
         for (const stroke of frame.strokes ?? []) this.add(stroke);
         break;
       case "stroke":
@@ -101,7 +94,6 @@ class BoardState {
         break;
       case "cleared":
         this.reset();
-        this.epoch = frame.epoch ?? this.epoch;
         break;
       case "cursor":
         this.cursors.set(frame.id, { x: frame.x, y: frame.y, user: frame.user, seen: Date.now() });
@@ -199,7 +191,10 @@ export default () => {
   return {
     initialize({ model }: { model: Model<BoardTraits> }) {
       board = new BoardState();
-      link = new RoomLink(model, () => board.resumePoint());
+      // No `since` on reconnect: a resumed log replays strokes added while we
+      // were away but not the erasures and undos, so a board always rejoins
+      // with the full state (recovered: false), which replaces ours.
+      link = new RoomLink(model);
       const controller = new AbortController();
       link.onFrame((frame) => board.apply(frame), controller.signal);
       // Forget cursors that stopped moving (they are ephemeral, never stored).

@@ -206,8 +206,8 @@ export default () => {
       root.append(header, scroller, hint, form);
       el.append(root);
 
-      const mine = (message: ChatMessage) =>
-        !!link.self && (message.from === link.self.id || (message.user?.username === link.self.user.username && !message.user?.kernel && !link.self.user.kernel));
+      // Our own messages come back from the server on our connection id.
+      const mine = (message: ChatMessage) => message.from === link.self?.id;
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
       const toBottom = () => {
         scroller.scrollTop = scroller.scrollHeight;

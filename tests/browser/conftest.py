@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -30,10 +31,8 @@ USER_SETTINGS = {
 }
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """One Jupyter server (Lab + Notebook 7 + partywidget) for a test module."""
-    workdir = tmp_path_factory.mktemp("lab")
+def lab_server(workdir: Path) -> ServerProcess:
+    """A started Jupyter server (Lab + Notebook 7 + partywidget) rooted at ``workdir``."""
     settings = workdir / "config" / "lab" / "user-settings"
     for name, values in USER_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +41,23 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
                            token=secrets.token_hex(16),
                            extra_args=["--LabApp.expose_app_in_browser=True",
                                        "--JupyterNotebookApp.expose_app_in_browser=True"])
-    server.start()
+    return server.start()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One Jupyter server shared by a test module."""
+    server = lab_server(tmp_path_factory.mktemp("lab"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_lab(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A Jupyter server of this test alone (for tests that restart it)."""
+    server = lab_server(tmp_path)
     try:
         yield server
     finally:
@@ -59,15 +74,27 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def open_notebook(browser: Browser, lab: ServerProcess) -> Iterator[Callable[[str], NotebookPage]]:
+def notebook_opener(browser: Browser, server: ServerProcess) -> Iterator[Callable[[str], NotebookPage]]:
     pages: list[NotebookPage] = []
 
     def open_(path: str) -> NotebookPage:
-        page = NotebookPage(browser, lab, path)
+        page = NotebookPage(browser, server, path)
         pages.append(page)
         return page
 
     yield open_
     for page in pages:
         page.close()
+
+
+@pytest.fixture
+def open_notebook(browser: Browser, lab: ServerProcess) -> Iterator[Callable[[str], NotebookPage]]:
+    """Open ``lab/tree/x.ipynb`` or ``notebooks/x.ipynb`` of ``lab`` in a new context."""
+    yield from notebook_opener(browser, lab)
+
+
+@pytest.fixture
+def open_own_notebook(browser: Browser, own_lab: ServerProcess
+                      ) -> Iterator[Callable[[str], NotebookPage]]:
+    """Same as ``open_notebook``, on ``own_lab``."""
+    yield from notebook_opener(browser, own_lab)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import (QUICK, NotebookPage, draw_stroke, kernel_state, screenshot,
+from tests.browser.pages import (QUICK, SLOW, NotebookPage, draw_stroke, kernel_state, screenshot,
                                  write_demo_notebook)
 from tests.conftest import ServerProcess
 
@@ -98,6 +98,46 @@ def test_chat_and_board_in_notebook_7(lab: ServerProcess, open_notebook: OpenNot
     kernel_state(root, "nb7", lambda s: "hello from Notebook 7" in s["messages"]
                  and len(s["strokes"]) == 1)
     screenshot(a.widget("chat"), "chat-notebook7.png")
+
+    # Undo takes A's stroke off every board; erase mode removes the one clicked.
+    a.widget("board").get_by_role("button", name="Undo").click()
+    expect(b.widget("board").locator('canvas[data-strokes="0"]')).to_be_attached(timeout=QUICK)
+    kernel_state(root, "nb7", lambda s: s["strokes"] == [])
+    canvas = a.widget("board").locator("canvas")
+    draw_stroke(canvas, [(0.2, 0.5), (0.8, 0.5)])
+    expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
+    a.widget("board").get_by_role("button", name="Erase").click()
+    box = canvas.bounding_box()
+    canvas.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
+    expect(b.widget("board").locator('canvas[data-strokes="0"]')).to_be_attached(timeout=QUICK)
+
+
+def test_views_come_back_after_a_server_restart(own_lab: ServerProcess,
+                                                open_own_notebook: OpenNotebook) -> None:
+    root = Path(own_lab.workdir)
+    write_demo_notebook(root, "restart", "e2e-restart")
+    a = start(open_own_notebook, "lab/tree/restart.ipynb")
+    chat_says(a, "before the restart")
+    expect_message(a, "before the restart")
+    draw_stroke(a.widget("board").locator("canvas"), [(0.2, 0.2), (0.6, 0.6)])
+    kernel_state(root, "restart", lambda s: len(s["strokes"]) == 1)
+
+    own_lab.restart()  # same port, same SQLite storage; the kernel does not survive
+
+    # The page keeps its views; partysocket reconnects, resumes, and the state
+    # (from storage) is whole: nothing lost, nothing doubled.
+    for kind in ("chat", "board"):
+        expect(a.page.locator(f'.pw-{kind} .pw-status[data-status="live"]').last).to_be_visible(
+            timeout=SLOW)
+    log = a.page.locator(".pw-chat").last.locator(".pw-log")
+    expect(log.locator(".pw-text", has_text="before the restart")).to_have_count(1)
+    expect(a.page.locator('.pw-board canvas[data-strokes="1"]').last).to_be_attached()
+    # JupyterLab announced the outage with a modal dialog that holds the focus.
+    dialogs = a.page.locator(".jp-Dialog")
+    if dialogs.count():
+        dialogs.get_by_role("button", name="Close").click()
+    chat_says(a, "after the restart")
+    expect(log.locator(".pw-text", has_text="after the restart")).to_have_count(1, timeout=QUICK)
 
 
 def test_forced_kernel_relay(lab: ServerProcess, open_notebook: OpenNotebook) -> None:
