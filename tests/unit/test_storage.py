@@ -336,6 +336,12 @@ class WriterGate:
         await asyncio.to_thread(self.entered.wait, 10)
         return held
 
+    @staticmethod
+    async def queued() -> None:
+        """Let tasks submit, and submissions reach the writer's queue (two loop turns)."""
+        for _ in range(2):
+            await asyncio.sleep(0)
+
     @property
     def commits(self) -> int:
         """Transactions committed since the writer was held (its own included)."""
@@ -349,7 +355,7 @@ async def test_sqlite_group_commit_writes_a_burst_in_one_transaction(sqlite_path
         held = await gate.hold()
         appends = [asyncio.ensure_future(storage.append(ROOM, f"e{n}", keep=2000))
                    for n in range(1000)]
-        await asyncio.sleep(0)  # every append is queued behind the held operation
+        await gate.queued()  # every append is queued behind the held operation
         gate.release.set()
         await held
         assert await asyncio.gather(*appends) == list(range(1, 1001))
@@ -369,7 +375,7 @@ async def test_sqlite_a_failing_operation_fails_alone_in_its_batch(sqlite_path):
             lambda db: (db.execute("INSERT INTO log (room, seq, entry) VALUES ('x', 1, 'a')"),
                         db.execute("SELECT * FROM no_such_table"))))
         after = asyncio.ensure_future(storage.put(ROOM, "k", "after"))
-        await asyncio.sleep(0)
+        await gate.queued()
         gate.release.set()
         await held
         assert await before == 1
