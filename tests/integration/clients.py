@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 #: How long a test waits for one expected frame before failing.
 FRAME_TIMEOUT = 15.0
@@ -73,7 +74,7 @@ class RoomSocket:
             try:
                 while True:
                     await self.ws.recv()
-            except Exception:  # ConnectionClosed of any kind ends the read
+            except ConnectionClosed:
                 pass
             await self.ws.wait_closed()
         return self.ws.close_code

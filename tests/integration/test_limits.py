@@ -12,7 +12,6 @@ import asyncio
 import json
 
 import psutil
-import pytest
 
 from partywidget.rooms import CloseCode, Limits
 
