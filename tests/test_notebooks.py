@@ -1,0 +1,122 @@
+"""Every notebook in ``notebooks/`` runs top to bottom against a real Jupyter server.
+
+nbclient executes each notebook in a fresh kernel, started with the environment the
+partywidget extension gives the kernels of its own server (``PARTYWIDGET_JUPYTER_URL``
+and ``PARTYWIDGET_JUPYTER_TOKEN`` of the ``jupyter_server`` fixture), in a temporary
+copy of ``notebooks/`` so that files a notebook writes stay out of the checkout.
+A cell that raises fails the test (nbclient's default); each notebook's key result is
+then checked in its outputs. Outputs are never committed, which is checked too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+EXPECTED = ["01-quickstart.ipynb", "02-kernel-bots.ipynb", "03-custom-party.ipynb",
+            "04-classroom.ipynb"]
+#: Seconds one cell may take; the slowest waits in the notebooks are bounded at 10-30 s.
+CELL_TIMEOUT = 120
+#: Variables that would point a kernel at another room host than the test's server.
+FOREIGN_HOST_VARIABLES = ("PARTYWIDGET_URL", "PARTYWIDGET_TOKEN", "PARTYWIDGET_HOST",
+                          "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_URL",
+                          "JUPYTERHUB_API_URL", "JPY_PARENT_PID")
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / name, as_version=4)
+
+
+def execute(name: str, server: Any, workdir: Path) -> nbformat.NotebookNode:
+    """Run notebook ``name`` from a copy of notebooks/ in ``workdir``; return it executed."""
+    shutil.copytree(NOTEBOOKS, workdir, ignore=shutil.ignore_patterns(
+        ".ipynb_checkpoints", "__pycache__", "*.py"))
+    notebook = nbformat.read(workdir / name, as_version=4)
+    env = {key: value for key, value in os.environ.items()
+           if key not in FOREIGN_HOST_VARIABLES}
+    env.update(PARTYWIDGET_JUPYTER_URL=server.http_url, PARTYWIDGET_JUPYTER_TOKEN=server.token)
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}})
+    client.execute(env=env)
+    return notebook
+
+
+def output_text(notebook: nbformat.NotebookNode) -> str:
+    """Everything the notebook printed or displayed as text, SVG and HTML."""
+    parts: list[str] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                parts.append(output.get("text", ""))
+            for mime in ("text/plain", "image/svg+xml", "text/html"):
+                value = output.get("data", {}).get(mime)
+                if value:
+                    parts.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(parts)
+
+
+def test_the_four_notebooks_are_there() -> None:
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_notebook_is_committed_without_outputs(name: str) -> None:
+    for index, cell in enumerate(read(name).cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{name} cell {index} has committed outputs"
+            assert cell.execution_count is None, f"{name} cell {index} has an execution count"
+
+
+def test_quickstart_runs_and_the_kernel_is_a_member_of_the_room(
+        jupyter_server: Any, tmp_path: Path) -> None:
+    notebook = execute("01-quickstart.ipynb", jupyter_server, tmp_path / "notebooks")
+    text = output_text(notebook)
+    assert "Hello from the kernel 👋" in text
+    assert text.count("<polyline") >= 1, "expected the exported board to hold the smile"
+    assert "'closed'" in text
+
+
+def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path: Path) -> None:
+    notebook = execute("02-kernel-bots.ipynb", jupyter_server, tmp_path / "notebooks")
+    text = output_text(notebook)
+    assert "2+2 = 4" in text
+    assert "refused:" in text  # the calculator never evaluates names or calls
+    assert re.search(r"<svg[^>]*>.*pizza", text, re.S), "expected a chart of the room's words"
+
+
+def test_custom_party_poll_counts_votes_and_draws_the_result(
+        jupyter_server: Any, tmp_path: Path) -> None:
+    notebook = execute("03-custom-party.ipynb", jupyter_server, tmp_path / "notebooks")
+    text = output_text(notebook)
+    assert "'counts': {'pizza': 2, 'pasta': 0, 'salad': 1}" in text
+    assert re.search(r"<svg[^>]*>.*Lunch today\?", text, re.S)
+    assert (tmp_path / "notebooks" / "poll_party.py").is_file()
+
+
+def test_classroom_runs_without_a_hub(jupyter_server: Any, tmp_path: Path) -> None:
+    notebook = execute("04-classroom.ipynb", jupyter_server, tmp_path / "notebooks")
+    text = output_text(notebook)
+    assert "partywidget rooms: " + jupyter_server.http_url in text
+    assert "locked: True" in text and "locked: False" in text
+
+
+def test_classroom_shows_the_hub_configuration_of_the_docs_verbatim() -> None:
+    # docs/jupyterhub.md holds the configuration the hub tests run; the notebook
+    # must show the same lines, not a copy that drifted.
+    docs = (REPO / "docs" / "jupyterhub.md").read_text()
+    block = re.search(r"<!-- hub-config[^>]*-->\s*```python\n(.*?)```", docs, re.S)
+    assert block, "expected the hub-config block in docs/jupyterhub.md"
+    markdown = "\n".join(c.source for c in read("04-classroom.ipynb").cells
+                         if c.cell_type == "markdown")
+    assert block.group(1) in markdown
