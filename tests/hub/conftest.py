@@ -12,7 +12,7 @@ from tests.integration import clients
 from tests.integration.clients import RoomSocket
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """One real JupyterHub for the suite: users alice and bob (students, group
     class-101) with running servers, tess (group teachers) and mallory (no group)."""

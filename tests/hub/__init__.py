@@ -1,0 +1,1 @@
+"""The JupyterHub suite: a real hub, its room service, kernels and browsers."""
