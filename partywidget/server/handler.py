@@ -13,6 +13,7 @@ import asyncio
 import logging
 import struct
 import uuid
+import weakref
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -44,22 +45,64 @@ def ws_frame(out: Outgoing) -> bytes:
     return header + data
 
 
+class _Flusher:
+    """Writes what each transport queued during one event-loop iteration, at its end.
+
+    Under load one iteration relays several messages (every sender whose
+    socket was readable); their frames then reach each recipient in one
+    ``send`` instead of one each, which is the difference between a syscall
+    per delivery and a syscall per recipient per iteration (the "cork" of
+    Node's ``ws``). When a single message arrives alone it costs one
+    ``call_soon`` more and the same single ``send``.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._dirty: list[TornadoTransport] = []
+
+    def add(self, transport: TornadoTransport) -> None:
+        if not self._dirty:
+            self._loop.call_soon(self._flush)
+        self._dirty.append(transport)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for transport in dirty:
+            try:
+                transport.flush()
+            except Exception:  # one broken socket must not keep the others' bytes
+                log.exception("flushing a socket failed")
+
+
+_flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = (
+    weakref.WeakKeyDictionary())
+
+
+def _flusher() -> _Flusher:
+    loop = asyncio.get_running_loop()
+    flusher = _flushers.get(loop)
+    if flusher is None:
+        flusher = _flushers[loop] = _Flusher(loop)
+    return flusher
+
+
 class TornadoTransport:
-    """Writes prebuilt frames to the upgraded socket, the kernel first.
+    """Writes prebuilt frames to the upgraded socket, coalesced, the kernel first.
 
     Compression is never negotiated on these sockets, so every recipient gets
     the same bytes: the frame is built once per broadcast (cached on the
     :class:`Outgoing`) instead of once per connection as ``write_message``
-    would. When nothing is queued on the stream the frame goes straight to
-    ``socket.send`` (what asyncio's transports do): ``IOStream.write`` would
-    also make a Future and schedule a callback per write, which measured as
-    most of the cost of a delivery (docs/performance.md). Whatever the kernel
-    does not take now is queued on the stream, behind which later frames
-    wait, so order holds; the stream's ``max_write_buffer_size`` is the
-    back-stop bound on what a non-reading client can make us hold.
+    would. Frames queued during one loop iteration leave together (see
+    :class:`_Flusher`). When nothing is queued on the stream they go straight
+    to ``socket.send`` (what asyncio's transports do): ``IOStream.write``
+    would also make a Future and schedule a callback per write, which
+    measured as most of the cost of a delivery (docs/performance.md).
+    Whatever the kernel does not take is queued on the stream, behind which
+    later frames wait, so order holds; the stream's ``max_write_buffer_size``
+    is the back-stop bound on what a non-reading client can make us hold.
     """
 
-    __slots__ = ("_handler", "_stream", "_socket")
+    __slots__ = ("_handler", "_stream", "_socket", "_flusher", "_queued", "_queued_bytes")
 
     def __init__(self, handler: Any, max_buffered: int) -> None:
         self._handler = handler
@@ -67,33 +110,49 @@ class TornadoTransport:
         self._stream.max_write_buffer_size = max_buffered
         # TLS streams must encrypt through the stream: no shortcut for them.
         self._socket = None if isinstance(self._stream, SSLIOStream) else self._stream.socket
+        self._flusher = _flusher()
+        self._queued: list[bytes] = []
+        self._queued_bytes = 0
 
     def send(self, message: Outgoing) -> None:
-        frame: bytes | memoryview | None = message.frame
+        frame = message.frame
         if frame is None:
             frame = message.frame = ws_frame(message)
+        if not self._queued:
+            self._flusher.add(self)
+        self._queued.append(frame)
+        self._queued_bytes += len(frame)
+
+    def flush(self) -> None:
+        """Write the queued frames, as one buffer, without waiting."""
+        frames, self._queued = self._queued, []
+        self._queued_bytes = 0
+        ws = self._handler.ws_connection
+        if not frames or ws is None or ws.is_closing():
+            return  # closed or closing: nothing may follow the close frame
+        data: bytes | memoryview = frames[0] if len(frames) == 1 else b"".join(frames)
         stream = self._stream
-        if stream.closed():
-            return
         if self._socket is not None and not stream.writing():
             try:
-                sent = self._socket.send(frame)
+                sent = self._socket.send(data)
             except BlockingIOError:
                 sent = 0
             except OSError:
                 stream.close(exc_info=True)  # reset by the peer: the handler's on_close runs
                 return
-            if sent == len(frame):
+            if sent == len(data):
                 return
-            frame = memoryview(frame)[sent:]
+            data = memoryview(data)[sent:]
         try:
-            stream.write(frame)
+            stream.write(data)
         except StreamBufferFullError:
             self.close(CloseCode.SLOW_CONSUMER, "slow consumer")
         except StreamClosedError:
             pass
 
     def close(self, code: int, reason: str) -> None:
+        if self._queued:
+            self.flush()  # what was sent before the close goes before the close frame
         if self._handler.ws_connection is not None:
             try:
                 self._handler.close(code, reason[:120])
@@ -109,7 +168,7 @@ class TornadoTransport:
         # IOStream keeps no public counter; `_write_buffer` has been its queue
         # since Tornado 5. The max_write_buffer_size set above holds either way.
         buffer = getattr(self._stream, "_write_buffer", None)
-        return len(buffer) if buffer is not None else 0
+        return self._queued_bytes + (len(buffer) if buffer is not None else 0)
 
 
 def parse_room_path(path: str, prefix: str) -> tuple[str, str, str]:
