@@ -16,6 +16,7 @@ from websockets.exceptions import InvalidStatus
 
 from . import clients
 from .clients import fetch
+from .conftest import start_server
 
 
 @dataclass
@@ -142,3 +143,23 @@ async def test_the_token_is_never_echoed_into_the_room(shared_jupyter, room, joi
                       query={"token": shared_jupyter.token})
     frames = await sock.joined()
     assert all(shared_jupyter.token not in str(frame) for frame in frames)
+
+
+async def test_server_allow_origin_admits_that_page_with_the_cookie(tmp_path, room, join):
+    # The extension follows ServerApp.allow_origin, as every Jupyter socket does.
+    allowed = "http://allowed.example"
+    server = start_server("jupyter", tmp_path / "allow-origin",
+                          jupyter_config={"ServerApp": {"allow_origin": allowed}})
+    try:
+        login = browser_login(server)
+        sock = await join(server, room, authenticated=False, headers={"Cookie": login.cookie},
+                          origin=allowed)
+        welcome, _ = await sock.joined()
+        refused = await refused_status(server, room, authenticated=False,
+                                       headers={"Cookie": login.cookie},
+                                       origin="http://other.example")
+    finally:
+        server.stop()
+
+    assert welcome["type"] == "welcome"
+    assert refused == 403

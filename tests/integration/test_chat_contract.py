@@ -115,14 +115,18 @@ async def test_a_retried_cid_is_stored_and_broadcast_once(room_server, room, joi
     assert [m["id"] for m in stored["messages"]] == [first["id"]]
 
 
-async def test_leaving_is_announced_to_the_others(room_server, room, join):
+@pytest.mark.parametrize("how", ["close handshake", "dropped TCP"])
+async def test_leaving_is_announced_to_the_others(room_server, room, join, how):
     stays = await join(room_server, room)
     await stays.joined()
     leaves = await join(room_server, room)
     leaves_welcome, _ = await leaves.joined()
     await stays.expect("userJoined")
 
-    await leaves.close()
+    if how == "close handshake":
+        await leaves.close()
+    else:
+        leaves.ws.transport.abort()  # a laptop lid closing: no close frame, a reset
 
     assert await stays.expect("userLeft") == {"type": "userLeft", "id": leaves.pk,
                                               "user": leaves_welcome["user"]}
