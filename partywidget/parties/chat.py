@@ -161,8 +161,7 @@ class ChatParty(LogParty):
             return Response(self.history_frame(state, entries, recovered).encode("utf-8"), 200,
                             {"Content-Type": "application/json; charset=utf-8"})
         if request.method == "POST":
-            content_type = request.headers.get("Content-Type", "")
-            if content_type.startswith("application/json"):
+            if request.media_type == "application/json":
                 data = request.json(self.room.limits.max_json_depth)
                 if not isinstance(data, dict):
                     raise ProtocolError("bad_message", "expected a JSON object like "

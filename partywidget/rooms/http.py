@@ -30,6 +30,18 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
+    @property
+    def media_type(self) -> str:
+        """``Content-Type`` without parameters, lower-cased; ``""`` when absent.
+
+        Header names and media types are case-insensitive (RFC 9110 §5.1, §8.3.1),
+        so ``Application/JSON; charset=UTF-8`` is ``application/json``.
+        """
+        for name, value in self.headers.items():
+            if name.lower() == "content-type":
+                return value.split(";", 1)[0].strip().lower()
+        return ""
+
     def text(self) -> str:
         """The body as UTF-8 text; invalid UTF-8 is a 400, not a 500."""
         try:

@@ -409,6 +409,20 @@ async def test_http_post_of_json_adds_a_message_everyone_sees(room, join):
     assert bob.of_type("message") == [message]
 
 
+@pytest.mark.parametrize("content_type", ["Application/JSON", "application/json ;charset=UTF-8"])
+async def test_http_post_reads_the_media_type_case_insensitively(room, content_type):
+    response = await room.request(http("POST", body=b'{"content": [1]}',
+                                       content_type=content_type))
+    assert response.status == 201 and json.loads(response.body)["content"] == [1]
+
+
+@pytest.mark.parametrize("content_type", ["", "text/plain", "application/jsonl"])
+async def test_http_post_of_anything_but_json_takes_the_body_as_text(room, content_type):
+    response = await room.request(http("POST", body=b'{"content": [1]}',
+                                       content_type=content_type))
+    assert response.status == 201 and json.loads(response.body)["content"] == '{"content": [1]}'
+
+
 async def test_http_post_of_text_adds_the_text_as_content(room):
     response = await room.request(http("POST", body="héllo".encode(), content_type="text/plain"))
     assert response.status == 201 and json.loads(response.body)["content"] == "héllo"
