@@ -59,7 +59,14 @@ class ServerProcess:
         """Base URL of rooms: append ``/parties/{party}/{room}``."""
         if self.kind == "jupyter":
             return f"http://127.0.0.1:{self.port}{self.base_url}partywidget"
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.port}{self.prefix.rstrip('/')}"
+
+    @property
+    def prefix(self) -> str:
+        """``partywidget serve --prefix`` (``/`` unless given in ``extra_args``)."""
+        if "--prefix" in self.extra_args:
+            return self.extra_args[self.extra_args.index("--prefix") + 1]
+        return "/"
 
     @property
     def base_url(self) -> str:

@@ -33,20 +33,25 @@ async def test_two_partysocket_clients_chat_per_the_contract(room_server, room):
     check_recorded_chat(await chat_with_partysocket(room_server, room), room)
 
 
-@pytest.fixture
-def jupyter_under_a_base_url(tmp_path):
-    """Jupyter at ``/user/alice/``, as a JupyterHub single-user server is."""
-    server = start_server("jupyter", tmp_path / "base-url",
-                          jupyter_config={"ServerApp": {"base_url": "/user/alice/"}})
+@pytest.fixture(params=["jupyter base_url", "serve --prefix"])
+def server_under_a_path(request, tmp_path):
+    """Rooms below a path: Jupyter at ``/user/alice/`` (as a JupyterHub single-user
+    server is) or ``partywidget serve --prefix`` (as a hub service is)."""
+    if request.param == "jupyter base_url":
+        server = start_server("jupyter", tmp_path / "base-url",
+                              jupyter_config={"ServerApp": {"base_url": "/user/alice/"}})
+    else:
+        server = start_server("standalone", tmp_path / "prefix",
+                              extra_args=["--prefix", "/services/rooms/"])
     try:
         yield server
     finally:
         server.stop()
 
 
-async def test_partysocket_reaches_rooms_under_a_base_url(jupyter_under_a_base_url, room):
-    server = jupyter_under_a_base_url
-    assert server.host.endswith("/user/alice/partywidget")
+async def test_partysocket_reaches_rooms_below_a_path(server_under_a_path, room):
+    server = server_under_a_path
+    assert server.host.endswith(("/user/alice/partywidget", "/services/rooms"))
 
     check_recorded_chat(await chat_with_partysocket(server, room), room)
 
