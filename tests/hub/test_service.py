@@ -166,3 +166,10 @@ async def test_a_teacher_deletes_locks_clears_and_removes(hub, join, room):
     assert (await alice.skip_to("userLeft"))["user"]["username"] == "bob"
     again = await join(bob_caller, room)
     assert await again.close_code() == CloseCode.REMOVED
+
+
+async def test_sockets_from_pages_of_other_sites_are_refused(hub, join, room):
+    alice = hub.caller(hub.server_token("alice"))
+    assert await refusal(join(alice, room, headers={"Origin": "http://evil.example"})) == 403
+    same_site = await join(alice, room, headers={"Origin": hub.url})
+    assert (await same_site.joined())[0]["user"]["username"] == "alice"
