@@ -161,8 +161,17 @@ def check_key(key: str, max_bytes: int) -> None:
         raise LimitExceeded(f"expected a key of at most {max_bytes} bytes, got {size}")
 
 
+#: The largest offset a log can hold: SQLite's INTEGER is a signed 64-bit number.
+MAX_OFFSET = 2**63 - 1
+
+
 class RoomLog:
-    """One room's log: ``append`` returns the offset after the entry is durable."""
+    """One room's log: ``append`` returns the offset after the entry is durable.
+
+    Offsets asked for here often come from clients (``since``, the ``id`` to
+    delete or erase), so any integer is answered: outside ``1..MAX_OFFSET``
+    there is simply no entry, on every backend.
+    """
 
     __slots__ = ("_storage", "_room", "keep")
 
@@ -175,12 +184,14 @@ class RoomLog:
         return await self._storage.append(self._room, entry, keep=self.keep)
 
     async def read(self, after: int = 0) -> tuple[LogState, list[LogEntry]]:
-        return await self._storage.read(self._room, after=after)
+        return await self._storage.read(self._room, after=min(max(after, 0), MAX_OFFSET))
 
     async def state(self) -> LogState:
         return await self._storage.state(self._room)
 
     async def remove(self, offset: int) -> bool:
+        if not 0 < offset <= MAX_OFFSET:
+            return False
         return await self._storage.remove(self._room, offset)
 
     async def reset(self) -> LogState:

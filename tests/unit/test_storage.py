@@ -172,6 +172,16 @@ async def test_room_storage_lists_and_clears_its_own_room(storage):
 # log -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("offset", [0, -1, 2**63, 2**70, -(2**70)])
+async def test_a_room_log_answers_offsets_out_of_range_as_missing(storage, offset):
+    # Clients name offsets (`since`, the id to delete): no number may break a backend.
+    log = room_storage(storage).log
+    await log.append("e")
+    assert await log.remove(offset) is False
+    _, entries = await log.read(after=offset)
+    assert entries == ([] if offset > 0 else [(1, "e")])
+
+
 async def test_append_returns_growing_offsets_and_read_returns_entries_after(storage):
     offsets = [await storage.append(ROOM, f"e{n}", keep=100) for n in range(3)]
     assert offsets == [1, 2, 3]
