@@ -63,28 +63,46 @@ def start_server(kind: str, workdir: Path, *, token: str | None = None,
     return server.start()
 
 
-@pytest.fixture(scope="session")
-def shared_jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    server = start_server("jupyter", tmp_path_factory.mktemp("shared-jupyter"))
-    try:
-        yield server
-    finally:
-        server.stop()
+class SharedServers:
+    """One server of each kind for the whole session, started on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.running: dict[str, ServerProcess] = {}
+
+    def get(self, kind: str) -> ServerProcess:
+        if kind not in self.running:
+            self.running[kind] = start_server(kind, self.root / f"shared-{kind}")
+        return self.running[kind]
+
+    def stop(self) -> None:
+        for server in self.running.values():
+            server.stop()
 
 
 @pytest.fixture(scope="session")
-def shared_standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    server = start_server("standalone", tmp_path_factory.mktemp("shared-standalone"))
+def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
+    servers = SharedServers(tmp_path_factory.mktemp("shared"))
     try:
-        yield server
+        yield servers
     finally:
-        server.stop()
+        servers.stop()
+
+
+@pytest.fixture
+def shared_jupyter(shared_servers: SharedServers) -> ServerProcess:
+    return shared_servers.get("jupyter")
+
+
+@pytest.fixture
+def shared_standalone(shared_servers: SharedServers) -> ServerProcess:
+    return shared_servers.get("standalone")
 
 
 @pytest.fixture(params=SERVER_KINDS)
-def room_server(request: pytest.FixtureRequest) -> ServerProcess:
+def room_server(request: pytest.FixtureRequest, shared_servers: SharedServers) -> ServerProcess:
     """Each test runs against the Jupyter extension and against ``partywidget serve``."""
-    return request.getfixturevalue(f"shared_{request.param}")
+    return shared_servers.get(request.param)
 
 
 @pytest.fixture

@@ -38,8 +38,9 @@ def browser_login(server) -> Login:
 
 
 @pytest.fixture(scope="module")
-def login(shared_jupyter) -> Login:
-    return browser_login(shared_jupyter)
+def login(shared_servers) -> Login:
+    """A browser's login to the shared Jupyter server."""
+    return browser_login(shared_servers.get("jupyter"))
 
 
 def own_origin(server) -> str:
