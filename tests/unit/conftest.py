@@ -19,6 +19,18 @@ from partywidget.rooms import Connection, ConnectionContext, Limits, Outgoing, P
 from partywidget.storage import MemoryStorage, Storage
 
 
+#: Identities as the host attaches them; ``moderator`` is what teachers get.
+ALICE: dict[str, Any] = {"username": "alice", "name": "Alice"}
+BOB: dict[str, Any] = {"username": "bob", "name": "Bob"}
+TEACHER: dict[str, Any] = {"username": "teacher", "moderator": True}
+
+
+async def stored(room: Room) -> list[dict[str, Any]]:
+    """What the room's log holds: each entry decoded, with its offset as ``id``."""
+    _, entries = await room.storage.log.read()
+    return [{"id": offset, **json.loads(entry)} for offset, entry in entries]
+
+
 class FakeTransport:
     """Records what the room sends and how it closes; never blocks, never raises."""
 

@@ -10,20 +10,14 @@ import pytest
 from partywidget.parties import BoardParty
 from partywidget.parties.board import MAX_POINTS, MAX_WIDTH
 
-ALICE = {"username": "alice"}
-BOB = {"username": "bob"}
-TEACHER = {"username": "teacher", "moderator": True}
+from .conftest import ALICE, BOB, TEACHER, stored
+
 LINE = {"points": [[10, 20], [30, 40]], "color": "#ff0000", "width": 4}
 
 
 @pytest.fixture
 async def room(make_host):
     return (await make_host({"board": BoardParty})).room("board", "r")
-
-
-async def stored(room) -> list[dict]:
-    _, entries = await room.storage.log.read()
-    return [{"id": offset, **json.loads(entry)} for offset, entry in entries]
 
 
 async def stroke(client, **fields) -> None:

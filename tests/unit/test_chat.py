@@ -12,20 +12,11 @@ from partywidget.parties import ChatParty
 from partywidget.rooms import Limits, Request
 from partywidget.storage import MemoryStorage, SQLiteStorage
 
-ALICE = {"username": "alice", "name": "Alice"}
-BOB = {"username": "bob", "name": "Bob"}
-TEACHER = {"username": "teacher", "moderator": True}
-
+from .conftest import ALICE, BOB, TEACHER, stored
 
 @pytest.fixture
 async def room(make_host):
     return (await make_host({"main": ChatParty})).room("main", "r")
-
-
-async def stored(room) -> list[dict]:
-    """What the room's log holds, decoded."""
-    _, entries = await room.storage.log.read()
-    return [json.loads(entry) for _, entry in entries]
 
 
 async def post(client, content, **fields) -> None:

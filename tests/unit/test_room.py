@@ -206,7 +206,8 @@ class FailingHandlers(Party):
 async def test_failing_error_and_close_hooks_still_close_and_remove_the_connection(
         make_host, join):
     room = (await make_host(FailingHandlers)).room("p", "r")
-    a, b = await join(room, "a"), await join(room, "b")
+    a = await join(room, "a")
+    await join(room, "b")
     await a.send("x")
     assert a.close_code == CloseCode.INTERNAL_ERROR and list(room.connections) == ["b"]
 
