@@ -12,6 +12,7 @@ import {
   type Model,
   RoomLink,
   type RoomTraits,
+  SharedLink,
   type User,
   displayName,
   distinctUsers,
@@ -185,7 +186,7 @@ function toolButton(label: string, title: string): HTMLButtonElement {
 }
 
 export default () => {
-  let link: RoomLink;
+  let shared: SharedLink;
   let board: BoardState;
 
   return {
@@ -194,9 +195,11 @@ export default () => {
       // No `since` on reconnect: a resumed log replays strokes added while we
       // were away but not the erasures and undos, so a board always rejoins
       // with the full state (recovered: false), which replaces ours.
-      link = new RoomLink(model);
-      const controller = new AbortController();
-      link.onFrame((frame) => board.apply(frame), controller.signal);
+      shared = new SharedLink(() => {
+        const link = new RoomLink(model);
+        link.onFrame((frame) => board.apply(frame));
+        return link;
+      });
       // Forget cursors that stopped moving (they are ephemeral, never stored).
       const sweep = setInterval(() => {
         const now = Date.now();
@@ -206,16 +209,16 @@ export default () => {
         }
         if (stale) board.changed();
       }, 1000);
-      controller.signal.addEventListener("abort", () => clearInterval(sweep));
       return () => {
-        controller.abort();
-        link.close();
+        clearInterval(sweep);
+        shared.close();
       };
     },
 
     render({ model, el }: { model: Model<BoardTraits>; el: HTMLElement }) {
       const controller = new AbortController();
       const { signal } = controller;
+      const link = shared.acquire();
       let color = COLORS[0];
       let width = WIDTHS[1];
       let erasing = false;
@@ -427,6 +430,7 @@ export default () => {
       return () => {
         controller.abort();
         root.remove();
+        shared.release();
       };
     },
   };

@@ -13,6 +13,7 @@ import {
   type ResumePoint,
   RoomLink,
   type RoomTraits,
+  SharedLink,
   type User,
   displayName,
   distinctUsers,
@@ -149,32 +150,28 @@ function pendingRow(content: unknown): HTMLElement {
 const STICKY_PX = 40;
 
 export default () => {
-  let link: RoomLink;
+  let shared: SharedLink;
   let log: ChatLog;
-
-  const sendPending = () => {
-    for (const [cid, content] of log.pending) link.send({ content, cid });
-  };
 
   return {
     initialize({ model }: { model: Model<ChatTraits> }) {
       log = new ChatLog();
-      link = new RoomLink(model, () => log.resumePoint());
-      const controller = new AbortController();
-      link.onFrame((frame) => {
-        // After (re)joining, retry what was not acknowledged: same cid, so the
-        // server stores it once even if the first attempt did arrive.
-        if (log.apply(frame)) sendPending();
-      }, controller.signal);
-      return () => {
-        controller.abort();
-        link.close();
-      };
+      shared = new SharedLink(() => {
+        const link = new RoomLink(model, () => log.resumePoint());
+        link.onFrame((frame) => {
+          // After (re)joining, retry what was not acknowledged: same cid, so the
+          // server stores it once even if the first attempt did arrive.
+          if (log.apply(frame)) for (const [cid, content] of log.pending) link.send({ content, cid });
+        });
+        return link;
+      });
+      return () => shared.close();
     },
 
     render({ model, el }: { model: Model<ChatTraits>; el: HTMLElement }) {
       const controller = new AbortController();
       const { signal } = controller;
+      const link = shared.acquire();
       const root = element("div", "pw-root pw-chat");
       // JupyterLab must not treat keys typed here as notebook shortcuts.
       root.dataset.lmSuppressShortcuts = "true";
@@ -278,6 +275,7 @@ export default () => {
       return () => {
         controller.abort();
         root.remove();
+        shared.release();
       };
     },
   };

@@ -1,8 +1,9 @@
 /**
  * The room connection shared by every view of one widget model.
  *
- * A widget opens one {@link RoomLink} in anywidget's `initialize` (one socket per
- * model) and closes it in that hook's cleanup; each `render` only subscribes.
+ * A widget model has one {@link RoomLink} (one socket per model, shared by its
+ * views, see {@link SharedLink}), closed at the latest in the cleanup of
+ * anywidget's `initialize`; each `render` subscribes to it.
  * Two transports carry the same JSON frames (docs/protocol.md):
  *
  * - a `partysocket` WebSocket to the Jupyter server extension or a room host,
@@ -237,10 +238,10 @@ export class RoomLink {
     this.changeListeners.clear();
   }
 
-  /** Call `listener` for every frame until `signal` aborts. */
-  onFrame(listener: Listener<Frame>, signal: AbortSignal): void {
+  /** Call `listener` for every frame until `signal` aborts (or the link closes). */
+  onFrame(listener: Listener<Frame>, signal?: AbortSignal): void {
     this.frameListeners.add(listener);
-    signal.addEventListener("abort", () => this.frameListeners.delete(listener));
+    signal?.addEventListener("abort", () => this.frameListeners.delete(listener));
   }
 
   /** Call `listener` when status, presence or problem change, until `signal` aborts. */
@@ -283,6 +284,43 @@ export class RoomLink {
 
   private changed(): void {
     for (const listener of this.changeListeners) listener(this);
+  }
+}
+
+/** How long a link outlives its last view, so re-rendering a cell does not rejoin. */
+const LINGER_MS = 2000;
+
+/**
+ * One model's link, open while at least one view shows the model.
+ *
+ * Every page attached to a kernel gets a model for each of its widgets, shown
+ * or not (another tab's widgets too), so connecting in `initialize` would
+ * make every page join every room. Views share the link; when the last one
+ * goes (cell cleared or closed, notebook closed) the socket closes. The
+ * widget's store outlives links, so the next link resumes where it stopped.
+ */
+export class SharedLink {
+  private link: RoomLink | null = null;
+  private views = 0;
+  private linger: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly open: () => RoomLink) {}
+
+  acquire(): RoomLink {
+    clearTimeout(this.linger);
+    this.views++;
+    this.link ??= this.open();
+    return this.link;
+  }
+
+  release(): void {
+    if (--this.views === 0) this.linger = setTimeout(() => this.close(), LINGER_MS);
+  }
+
+  close(): void {
+    clearTimeout(this.linger);
+    this.link?.close();
+    this.link = null;
   }
 }
 

@@ -83,18 +83,22 @@ class NotebookPage:
 
 
 def write_demo_notebook(root: Path, name: str, room: str, endpoint: str | None = None) -> Path:
-    """A notebook showing Chat and Board for ``room``; the kernel reports its
-    side (``chat.messages``, ``board.strokes``) to ``<name>.state.json``."""
+    """A notebook showing Chat (twice) and Board for ``room``; the kernel reports
+    its side (``chat.messages``, ``board.strokes``, the browser connections in
+    ``chat.users``) to ``<name>.state.json``."""
     arg = f", endpoint={endpoint!r}" if endpoint else ""
     state = f"{name}.state.json"
     cells = [
         f"from partywidget import Board, Chat\nchat = Chat({room!r}{arg})\nchat",
         f"board = Board({room!r}{arg})\nboard",
+        "chat  # a second view of the same widget: it shares the first one's connection",
         "import json, os\n"
         "def report(_frame=None):\n"
         f"    with open({state + '.tmp'!r}, 'w') as f:\n"
         "        json.dump({'messages': [m['content'] for m in chat.messages],\n"
-        "                   'strokes': board.strokes}, f)\n"
+        "                   'strokes': board.strokes,\n"
+        "                   'browsers': sorted(u['id'] for u in chat.users\n"
+        "                                      if not u['user'].get('kernel'))}, f)\n"
         f"    os.replace({state + '.tmp'!r}, {state!r})\n"
         "chat.client.on_event(report)\nboard.client.on_event(report)\nreport()",
         "if 'hello from the kernel' not in [m['content'] for m in chat.messages]:\n"
@@ -132,6 +136,7 @@ def screenshot(locator: Locator, name: str) -> Path:
 
 def draw_stroke(canvas: Locator, points: list[tuple[float, float]]) -> None:
     """Drag the mouse through ``points`` (fractions of the canvas size)."""
+    canvas.scroll_into_view_if_needed()  # mouse coordinates are the viewport's
     box = canvas.bounding_box()
     page = canvas.page
     x0, y0 = box["x"] + box["width"] * points[0][0], box["y"] + box["height"] * points[0][1]

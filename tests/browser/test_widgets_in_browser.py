@@ -49,6 +49,9 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     a = start(open_notebook, "lab/tree/lab.ipynb")
     b = start(open_notebook, "lab/tree/lab.ipynb")
 
+    # One socket per page: the two views of A's chat share one connection.
+    kernel_state(root, "lab", lambda s: len(s["browsers"]) == 2)
+
     # A message typed in A reaches B and the kernel; the kernel's own message is marked.
     chat_says(a, "hello from A")
     expect_message(b, "hello from A")
@@ -83,6 +86,11 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     screenshot(b.widget("chat"), "chat-dark.png")
     screenshot(b.widget("board"), "board-dark.png")
     assert a.dialogs == [] and b.dialogs == []
+
+    # Reloading replaced B's socket; closing B's page closes it (no leak).
+    kernel_state(root, "lab", lambda s: len(s["browsers"]) == 2)
+    b.close()
+    kernel_state(root, "lab", lambda s: len(s["browsers"]) == 1)
 
 
 def test_chat_and_board_in_notebook_7(lab: ServerProcess, open_notebook: OpenNotebook) -> None:
