@@ -38,7 +38,7 @@ def load_party(spec: str | type[Party]) -> type[Party]:
             obj = importlib.import_module(module_name)
             for part in attr.split("."):
                 obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
+        except Exception as exc:  # any import-time error of a user's module, named here
             raise ConfigurationError(f"cannot load party {spec!r}: {exc}") from exc
         cls = obj  # type: ignore[assignment]
     if not (isinstance(cls, type) and issubclass(cls, Party)):
