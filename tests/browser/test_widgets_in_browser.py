@@ -58,6 +58,13 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     kernel_state(root, "lab", lambda s: "hello from A" in s["messages"])
     expect(b.widget("chat").locator(".pw-kernel .pw-name").first).to_contain_text("(kernel)")
 
+    # Keys typed into the chat are text, not notebook shortcuts ("a", "b", "dd").
+    cells = a.page.locator(".jp-Notebook .jp-Cell").count()
+    a.widget("chat").locator(".pw-input").press_sequentially("a b dd")
+    a.widget("chat").locator(".pw-input").press("Enter")
+    expect_message(b, "a b dd")
+    assert a.page.locator(".jp-Notebook .jp-Cell").count() == cells
+
     # Chat text is text: the XSS payload shows literally, runs nothing, adds no <img>.
     chat_says(a, XSS)
     expect_message(b, XSS)
@@ -67,10 +74,12 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
         assert page.dialogs == []
 
     # A stroke drawn in A appears on B's board and in the kernel's board.strokes.
+    a.widget("board").get_by_title("colour #e53935").click()
+    a.widget("board").get_by_title("width 8").click()
     draw_stroke(a.widget("board").locator("canvas"), [(0.2, 0.3), (0.5, 0.6), (0.7, 0.35)])
     expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
-    state = kernel_state(root, "lab", lambda s: len(s["strokes"]) == 1)
-    assert len(state["strokes"][0]["points"]) > 3
+    stroke, = kernel_state(root, "lab", lambda s: len(s["strokes"]) == 1)["strokes"]
+    assert (stroke["color"], stroke["width"], len(stroke["points"]) > 3) == ("#e53935", 8, True)
 
     screenshot(a.widget("chat"), "chat-light.png")
     screenshot(a.widget("board"), "board-light.png")
