@@ -44,12 +44,12 @@ def test_a_full_bucket_allows_a_burst_then_refuses(clock):
 
 
 def test_the_bucket_refills_at_its_rate(clock):
-    bucket = TokenBucket(rate=10, capacity=3)
+    bucket = TokenBucket(rate=4, capacity=3)
     for _ in range(3):
         bucket.allow()
-    clock.now += 0.05  # half a token
+    clock.now += 0.125  # half a token (steps exact in binary floating point)
     assert not bucket.allow()
-    clock.now += 0.05  # the second half: one token
+    clock.now += 0.125  # the second half: one token
     assert bucket.allow() and not bucket.allow()
 
 
