@@ -1,0 +1,71 @@
+"""A connection on its own: sending, the queue bound, closing once, tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from partywidget.rooms import CloseCode, Connection, Limits, Outgoing
+
+from .conftest import FakeTransport
+
+
+def connection(transport: FakeTransport, **limits: int) -> Connection:
+    return Connection("c1", {"username": "alice"}, transport, limits=Limits(**limits))
+
+
+def test_send_encodes_values_as_json_and_passes_str_and_bytes_as_they_are(transport):
+    conn = connection(transport)
+    conn.send({"a": 1})
+    conn.send("text")
+    conn.send(b"\x00")
+    assert [(m.is_text, m.data) for m in transport.sent] == [
+        (True, b'{"a":1}'), (True, b"text"), (False, b"\x00")]
+
+
+def test_deliver_hands_over_the_very_same_outgoing_object(transport):
+    out = Outgoing.of("shared")
+    connection(transport).deliver(out)
+    assert transport.sent[0] is out
+
+
+def test_a_connection_closes_once_and_sends_nothing_afterwards(transport):
+    conn = connection(transport)
+    conn.close(CloseCode.GOING_AWAY, "bye")
+    conn.close(CloseCode.INTERNAL_ERROR, "again")
+    conn.send("too late")
+    assert transport.closes == [(1001, "bye")] and transport.sent == [] and not conn.open
+
+
+def test_a_client_is_closed_with_4008_once_its_unread_bytes_pass_the_bound():
+    transport = FakeTransport(buffered_amount=100)
+    conn = connection(transport, max_buffered_bytes=100)
+    conn.send("x" * 1000)  # at the bound: a large frame still goes (e.g. a joiner's history)
+    transport.buffered_amount = 101
+    conn.send("y")
+    assert [m.data[:1] for m in transport.sent] == [b"x"]
+    assert transport.close_code == CloseCode.SLOW_CONSUMER
+
+
+def test_the_id_is_always_the_first_tag(transport):
+    conn = connection(transport)
+    conn.set_tags(["red", "c1", "blue"])
+    assert conn.tags == ("c1", "red", "blue")
+    conn.set_tags(None)
+    assert conn.tags == ("c1",)
+
+
+@pytest.mark.parametrize("tags", ["red", ["ok", ""], ["ok", 7], [f"t{i}" for i in range(10)]])
+def test_tags_that_break_the_rules_are_refused(transport, tags):
+    with pytest.raises(ValueError):
+        connection(transport).set_tags(tags)
+
+
+def test_info_is_what_presence_lists_show(transport):
+    assert connection(transport).info() == {"id": "c1", "user": {"username": "alice"}}
+
+
+def test_the_user_is_a_copy_of_what_the_host_gave(transport):
+    user = {"username": "alice"}
+    conn = Connection("c1", user, transport)
+    user["username"] = "mallory"
+    assert conn.user == {"username": "alice"}
