@@ -176,3 +176,33 @@ async def test_rooms_are_separate(room_server, room, join):
     assert (await here.expect("message")) | {"timestamp": 0} == {
         "type": "message", "id": 1, "from": here.pk, "user": welcome["user"],
         "content": "mine", "timestamp": 0}
+
+
+async def test_moderation_deletes_clears_and_locks_for_everyone(room_server, room, join):
+    # Everyone a personal Jupyter server or dev-mode `serve` admits is a moderator.
+    mod = await join(room_server, room)
+    welcome, _ = await mod.joined()
+    other = await join(room_server, room)
+    await other.joined()
+    for n in range(2):
+        await mod.send({"content": f"m{n}"})
+    ids = [(await mod.skip_to("message"))["id"] for _ in range(2)]
+
+    await mod.send({"type": "delete", "id": ids[0]})
+    assert await other.skip_to("deleted") == {"type": "deleted", "id": ids[0]}
+    stored = (await fetch("GET", room_server.room_url(room, ws=False),
+                          headers=room_server.auth_headers())).json()
+    assert [m["id"] for m in stored["messages"]] == [ids[1]]
+
+    await mod.send({"type": "lock", "locked": True})
+    assert await other.skip_to("locked") == {"type": "locked", "locked": True}
+    await mod.send({"type": "clear"})
+    cleared = await other.skip_to("cleared")
+    assert cleared["epoch"] != welcome["epoch"]
+    await mod.send({"content": "after clear"})
+    assert (await other.skip_to("message"))["id"] > ids[1]  # offsets never reused
+
+    late = await join(room_server, room)
+    late_welcome, history = await late.joined()
+    assert late_welcome["locked"] is True
+    assert [m["content"] for m in history["messages"]] == ["after clear"]
