@@ -101,6 +101,24 @@ async def test_identity_comes_from_the_host_never_from_the_message(room_server, 
     assert message["timestamp"] > 0
 
 
+async def test_the_query_marks_kernels_but_never_changes_the_username(room_server, room, join):
+    plain = await join(room_server, room)
+    plain_user = (await plain.expect("welcome"))["user"]
+    kernel = await join(room_server, room, query={"client": "kernel", "name": "Ada",
+                                                  "username": "mallory"})
+    kernel_user = (await kernel.expect("welcome"))["user"]
+
+    assert kernel_user["kernel"] is True and "kernel" not in plain_user
+    assert kernel_user["username"] != "mallory"
+    if room_server.kind == "jupyter":
+        # The identity provider names the user; a query name is ignored.
+        assert kernel_user["username"] == plain_user["username"]
+        assert kernel_user["display_name"] == plain_user["display_name"]
+    else:
+        # Dev-mode guests may choose a display name, marked unverified.
+        assert kernel_user["display_name"] == "Ada" and kernel_user["verified"] is False
+
+
 async def test_a_retried_cid_is_stored_and_broadcast_once(room_server, room, join):
     sock = await join(room_server, room)
     await sock.joined()
