@@ -8,175 +8,37 @@
 import "./room.css";
 import "./board.css";
 import {
-  type Frame,
   type Model,
   RoomLink,
   type RoomTraits,
   SharedLink,
-  type User,
   displayName,
-  distinctUsers,
   element,
-  initials,
-  statusPill,
+  roomHeader,
   userColor,
 } from "./room";
+import {
+  BOARD_HEIGHT,
+  BOARD_WIDTH,
+  BoardState,
+  type Ink,
+  MAX_POINTS,
+  type Point,
+  type Stroke,
+  hits,
+  inkPath,
+  newSid,
+} from "./strokes";
 
 type BoardTraits = RoomTraits;
-type Point = [number, number];
 
-interface Stroke {
-  id: number;
-  from?: string;
-  user: User;
-  points: Point[];
-  color: string;
-  width: number;
-  sid?: string;
-}
-
-interface Ink {
-  points: Point[];
-  color: string;
-  width: number;
-}
-
-interface Cursor {
-  x: number;
-  y: number;
-  user: User;
-  seen: number;
-}
-
-/** partywidget.parties.board: the board's coordinate space and limits. */
-const BOARD_WIDTH = 1000;
-const BOARD_HEIGHT = 625;
-const MAX_POINTS = 5000;
 /** Throttles of the ephemeral frames (ms): `draw` while drawing, `cursor` while moving. */
 const DRAW_EVERY_MS = 40;
 const CURSOR_EVERY_MS = 50;
-/** A cursor that has not moved for this long is hidden (it is never stored). */
-const CURSOR_TTL_MS = 5000;
 const COLORS = ["#222222", "#e53935", "#fb8c00", "#fdd835", "#43a047", "#1e88e5", "#8e24aa", "#ffffff"];
 const WIDTHS = [2, 4, 8, 16];
+/** The board's background in every theme, so colours mean the same (as in to_svg). */
 const PAPER = "#fdfdfb";
-
-/** Strokes as the server ordered them, strokes being drawn by others, cursors. */
-class BoardState {
-  strokes: Stroke[] = [];
-  /** Others' strokes in progress, by `${from}/${sid}`. */
-  readonly inking = new Map<string, Ink>();
-  /** Our finished strokes not yet echoed back by the server, by sid. */
-  readonly pending = new Map<string, Ink>();
-  readonly cursors = new Map<string, Cursor>();
-  private ids = new Set<number>();
-  private listeners = new Set<() => void>();
-
-  apply(frame: Frame): void {
-    switch (frame.type) {
-      case "state":
-        // Delivery contract: recovered=false is the whole state and replaces ours
-        // (always the case here; a recovered one would continue it).
-        if (!frame.recovered) this.reset();
-        for (const stroke of frame.strokes ?? []) this.add(stroke);
-        break;
-      case "stroke":
-        this.add(frame.stroke);
-        break;
-      case "draw": {
-        const key = `${frame.from}/${frame.sid}`;
-        const ink = this.inking.get(key);
-        if (ink) ink.points.push(...frame.points);
-        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width });
-        break;
-      }
-      case "erased":
-        this.strokes = this.strokes.filter((s) => s.id !== frame.id);
-        break;
-      case "cleared":
-        this.reset();
-        break;
-      case "cursor":
-        this.cursors.set(frame.id, { x: frame.x, y: frame.y, user: frame.user, seen: Date.now() });
-        break;
-      case "userLeft":
-        this.cursors.delete(frame.id);
-        for (const key of this.inking.keys()) if (key.startsWith(`${frame.id}/`)) this.inking.delete(key);
-        break;
-      case "error":
-        // A refused stroke will never be echoed; do not leave it drawn as pending.
-        if (frame.code === "bad_stroke" || frame.code === "too_large") this.pending.clear();
-        break;
-      default:
-        return;
-    }
-    this.changed();
-  }
-
-  /** Dedupe by id: a stroke can arrive live and again in a resumed state. */
-  private add(stroke: Stroke): void {
-    if (!stroke || typeof stroke.id !== "number" || this.ids.has(stroke.id)) return;
-    this.ids.add(stroke.id);
-    this.strokes.push(stroke);
-    if (stroke.sid) {
-      this.inking.delete(`${stroke.from}/${stroke.sid}`);
-      this.pending.delete(stroke.sid);
-    }
-  }
-
-  private reset(): void {
-    this.strokes = [];
-    this.ids.clear();
-    this.inking.clear();
-  }
-
-  onChange(listener: () => void, signal: AbortSignal): void {
-    this.listeners.add(listener);
-    signal.addEventListener("abort", () => this.listeners.delete(listener));
-  }
-
-  changed(): void {
-    for (const listener of this.listeners) listener();
-  }
-}
-
-function newSid(): string {
-  return (crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).replace(/[^A-Za-z0-9_.:-]/g, "").slice(0, 32);
-}
-
-function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
-  const [first, ...rest] = ink.points;
-  if (!first) return;
-  ctx.strokeStyle = ink.color;
-  ctx.fillStyle = ink.color;
-  ctx.lineWidth = ink.width;
-  if (rest.length === 0) {
-    ctx.beginPath();
-    ctx.arc(first[0], first[1], ink.width / 2, 0, Math.PI * 2);
-    ctx.fill();
-    return;
-  }
-  ctx.beginPath();
-  ctx.moveTo(first[0], first[1]);
-  for (const [x, y] of rest) ctx.lineTo(x, y);
-  ctx.stroke();
-}
-
-/** Distance from p to segment ab, for erase hit-testing. */
-function segmentDistance(p: Point, a: Point, b: Point): number {
-  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const length2 = dx * dx + dy * dy;
-  const t = length2 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length2)) : 0;
-  return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
-}
-
-function hits(stroke: Stroke, p: Point): boolean {
-  const slack = stroke.width / 2 + 6;
-  const points = stroke.points;
-  if (points.length === 1) return Math.hypot(p[0] - points[0][0], p[1] - points[0][1]) <= slack;
-  for (let i = 1; i < points.length; i++) if (segmentDistance(p, points[i - 1], points[i]) <= slack) return true;
-  return false;
-}
 
 function toolButton(label: string, title: string): HTMLButtonElement {
   const button = element("button", "pw-tool", label);
@@ -200,15 +62,7 @@ export default () => {
         link.onFrame((frame) => board.apply(frame));
         return link;
       });
-      // Forget cursors that stopped moving (they are ephemeral, never stored).
-      const sweep = setInterval(() => {
-        const now = Date.now();
-        let stale = false;
-        for (const [id, cursor] of board.cursors) {
-          if (now - cursor.seen > CURSOR_TTL_MS) stale = board.cursors.delete(id);
-        }
-        if (stale) board.changed();
-      }, 1000);
+      const sweep = setInterval(() => board.forgetStaleCursors(Date.now()), 1000);
       return () => {
         clearInterval(sweep);
         shared.close();
@@ -225,9 +79,7 @@ export default () => {
 
       const root = element("div", "pw-root pw-board");
       root.dataset.lmSuppressShortcuts = "true";
-      const header = element("div", "pw-head");
-      const online = element("div", "pw-online");
-      header.append(element("span", "pw-title", `✎ ${model.get("room")}`), online, statusPill(link, signal));
+      const header = roomHeader(`✎ ${model.get("room")}`, link, signal);
 
       const toolbar = element("div", "pw-toolbar");
       const swatches = COLORS.map((c) => {
@@ -338,19 +190,13 @@ export default () => {
       signal.addEventListener("abort", () => observer.disconnect());
       resize();
 
-      const renderPresence = () => {
-        online.replaceChildren(...distinctUsers(link).map((user) => {
-          const node = element("span", "pw-avatar", initials(user));
-          node.style.background = userColor(user);
-          node.title = displayName(user);
-          return node;
-        }));
+      const renderStatus = () => {
         clearButton.disabled = link.self ? !link.self.user.moderator : false;
         notice.textContent = link.problem;
       };
-      link.onChange(renderPresence, signal);
+      link.onChange(renderStatus, signal);
       board.onChange(repaint, signal);
-      renderPresence();
+      renderStatus();
 
       const boardPoint = (event: PointerEvent): Point => {
         const box = canvas.getBoundingClientRect();

@@ -8,102 +8,19 @@
 import "./room.css";
 import "./chat.css";
 import {
-  type Frame,
   type Model,
-  type ResumePoint,
   RoomLink,
   type RoomTraits,
   SharedLink,
-  type User,
+  avatar,
   displayName,
-  distinctUsers,
   element,
-  initials,
-  statusPill,
+  roomHeader,
   userColor,
 } from "./room";
+import { type ChatMessage, ChatLog, newCid } from "./chat-log";
 
 type ChatTraits = RoomTraits;
-
-interface ChatMessage {
-  id: number;
-  from: string;
-  user: User;
-  content: unknown;
-  timestamp: number;
-  cid?: string;
-}
-
-type LogChange = "reset" | "pending" | { append: ChatMessage };
-
-/** Messages of one room as the server ordered them, plus our unacknowledged sends. */
-class ChatLog {
-  messages: ChatMessage[] = [];
-  epoch = "";
-  /** Sent but not yet echoed back, by cid: retried with the same cid (stored once). */
-  readonly pending = new Map<string, unknown>();
-  private ids = new Set<number>();
-  private listeners = new Set<(change: LogChange) => void>();
-
-  resumePoint(): ResumePoint | null {
-    const last = this.messages[this.messages.length - 1];
-    return last && this.epoch ? { since: last.id, epoch: this.epoch } : null;
-  }
-
-  /** Apply one server frame; returns whether our pending sends must be retried. */
-  apply(frame: Frame): boolean {
-    switch (frame.type) {
-      case "history": {
-        // Delivery contract: recovered=false means "this is the whole retained
-        // history", so it replaces ours; recovered=true continues it.
-        if (!frame.recovered) {
-          this.messages = [];
-          this.ids.clear();
-        }
-        this.epoch = frame.epoch ?? this.epoch;
-        for (const message of frame.messages ?? []) this.add(message, false);
-        this.emit("reset");
-        return true;
-      }
-      case "message":
-        this.add(frame as unknown as ChatMessage, true);
-        return false;
-      case "deleted":
-        this.messages = this.messages.filter((m) => m.id !== frame.id);
-        this.emit("reset");
-        return false;
-      case "cleared":
-        this.messages = [];
-        this.ids.clear();
-        this.epoch = frame.epoch ?? this.epoch;
-        this.emit("reset");
-        return false;
-    }
-    return false;
-  }
-
-  /** Dedupe by id: a message can arrive live and again in a resumed history. */
-  private add(message: ChatMessage, live: boolean): void {
-    if (typeof message.id !== "number" || this.ids.has(message.id)) return;
-    this.ids.add(message.id);
-    this.messages.push(message);
-    if (message.cid && this.pending.delete(message.cid)) this.emit("pending");
-    if (live) this.emit({ append: message });
-  }
-
-  onChange(listener: (change: LogChange) => void, signal: AbortSignal): void {
-    this.listeners.add(listener);
-    signal.addEventListener("abort", () => this.listeners.delete(listener));
-  }
-
-  emit(change: LogChange): void {
-    for (const listener of this.listeners) listener(change);
-  }
-}
-
-function newCid(): string {
-  return crypto.randomUUID?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
-}
 
 function contentText(content: unknown): string {
   return typeof content === "string" ? content : JSON.stringify(content);
@@ -112,13 +29,6 @@ function contentText(content: unknown): string {
 function timeLabel(timestamp: number): [string, string] {
   const date = new Date(timestamp);
   return [date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), date.toLocaleString()];
-}
-
-function avatar(user: User | undefined): HTMLElement {
-  const node = element("span", "pw-avatar", initials(user));
-  node.style.background = userColor(user);
-  node.title = displayName(user);
-  return node;
 }
 
 function messageRow(message: ChatMessage, mine: boolean): HTMLElement {
@@ -176,10 +86,7 @@ export default () => {
       // JupyterLab must not treat keys typed here as notebook shortcuts.
       root.dataset.lmSuppressShortcuts = "true";
 
-      const header = element("div", "pw-head");
-      const title = element("span", "pw-title", `# ${model.get("room")}`);
-      const online = element("div", "pw-online");
-      header.append(title, online, statusPill(link, signal));
+      const header = roomHeader(`# ${model.get("room")}`, link, signal);
 
       const scroller = element("div", "pw-log");
       scroller.setAttribute("role", "log");
@@ -220,11 +127,7 @@ export default () => {
         pendingList.replaceChildren(...[...log.pending.values()].map(pendingRow));
         empty.hidden = log.messages.length > 0 || log.pending.size > 0;
       };
-      const renderPresence = () => {
-        online.replaceChildren(...distinctUsers(link).map(avatar));
-        online.title = distinctUsers(link).map(displayName).join(", ") + " online";
-        form.classList.toggle("pw-offline", link.status !== "live");
-      };
+      const renderStatus = () => form.classList.toggle("pw-offline", link.status !== "live");
 
       log.onChange((change) => {
         if (change === "reset") renderAll();
@@ -238,10 +141,10 @@ export default () => {
           else hint.hidden = false;
         }
       }, signal);
-      link.onChange(renderPresence, signal);
+      link.onChange(renderStatus, signal);
       renderAll();
       renderPending();
-      renderPresence();
+      renderStatus();
       toBottom();
 
       const send = () => {

@@ -367,6 +367,29 @@ export function element<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** A round badge with the user's initials in their colour. */
+export function avatar(user: User | undefined): HTMLElement {
+  const node = element("span", "pw-avatar", initials(user));
+  node.style.background = userColor(user);
+  node.title = displayName(user);
+  return node;
+}
+
+/** The header both widgets show: title, who is online, connection status; kept live. */
+export function roomHeader(title: string, link: RoomLink, signal: AbortSignal): HTMLElement {
+  const header = element("div", "pw-head");
+  const online = element("div", "pw-online");
+  const update = () => {
+    const users = distinctUsers(link);
+    online.replaceChildren(...users.map(avatar));
+    online.title = users.map(displayName).join(", ") + " online";
+  };
+  update();
+  link.onChange(update, signal);
+  header.append(element("span", "pw-title", title), online, statusPill(link, signal));
+  return header;
+}
+
 /** The status pill both widgets show: connecting / live / reconnecting / closed. */
 export function statusPill(link: RoomLink, signal: AbortSignal): HTMLElement {
   const pill = element("span", "pw-status");

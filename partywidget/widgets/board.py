@@ -129,7 +129,8 @@ class Board(RoomWidget):
         self.client  # noqa: B018 - connect on first use; raises if no room host
         return self._state.strokes
 
-    def draw(self, points: Sequence[Sequence[float]], color: str = "#222", width: float = 3) -> None:
+    def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
+             width: float = 3) -> None:
         """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space)."""
         self.client.send_raw({"type": "stroke", "points": [[x, y] for x, y in points],
                               "color": color, "width": width})

@@ -52,7 +52,7 @@ class RoomWidget(anywidget.AnyWidget):
     """Base of the room widgets: traits, kernel-side client, kernel relay."""
 
     room = traitlets.Unicode(help="Room name, shared by everyone who joins it.").tag(sync=True)
-    party = traitlets.Unicode(help="Party (server-side room logic) the room belongs to.").tag(sync=True)
+    party = traitlets.Unicode(help="Party (server-side room logic) of the room.").tag(sync=True)
     #: "" = the page's own Jupyter server (relay if it has none), "relay" = through
     #: the kernel, else the base URL or path of a room host. Never a token.
     _endpoint = traitlets.Unicode("").tag(sync=True)
@@ -68,7 +68,7 @@ class RoomWidget(anywidget.AnyWidget):
         try:
             self.client  # noqa: B018 - join now, so kernel-side state is live before first use
         except (PartyWidgetError, TimeoutError):
-            pass  # no room host found or reachable: the view still renders, the kernel side raises on use
+            pass  # no room host found or reachable: the view still renders; use raises
 
     # kernel-side client -------------------------------------------------------
 

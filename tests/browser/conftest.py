@@ -74,7 +74,8 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-def notebook_opener(browser: Browser, server: ServerProcess) -> Iterator[Callable[[str], NotebookPage]]:
+def notebook_opener(browser: Browser, server: ServerProcess
+                    ) -> Iterator[Callable[[str], NotebookPage]]:
     pages: list[NotebookPage] = []
 
     def open_(path: str) -> NotebookPage:

@@ -1,0 +1,88 @@
+/**
+ * A chat room's messages as a view holds them: the server's order, deduped by
+ * id, replaced or continued per the delivery contract, plus our sends that
+ * await their echo (docs/protocol.md, main party).
+ */
+
+import type { Frame, ResumePoint, User } from "./room";
+
+export interface ChatMessage {
+  id: number;
+  from: string;
+  user: User;
+  content: unknown;
+  timestamp: number;
+  cid?: string;
+}
+
+export type LogChange = "reset" | "pending" | { append: ChatMessage };
+
+/** Messages of one room as the server ordered them, plus our unacknowledged sends. */
+export class ChatLog {
+  messages: ChatMessage[] = [];
+  epoch = "";
+  /** Sent but not yet echoed back, by cid: retried with the same cid (stored once). */
+  readonly pending = new Map<string, unknown>();
+  private ids = new Set<number>();
+  private listeners = new Set<(change: LogChange) => void>();
+
+  resumePoint(): ResumePoint | null {
+    const last = this.messages[this.messages.length - 1];
+    return last && this.epoch ? { since: last.id, epoch: this.epoch } : null;
+  }
+
+  /** Apply one server frame; returns whether our pending sends must be retried. */
+  apply(frame: Frame): boolean {
+    switch (frame.type) {
+      case "history": {
+        // Delivery contract: recovered=false means "this is the whole retained
+        // history", so it replaces ours; recovered=true continues it.
+        if (!frame.recovered) {
+          this.messages = [];
+          this.ids.clear();
+        }
+        this.epoch = frame.epoch ?? this.epoch;
+        for (const message of frame.messages ?? []) this.add(message, false);
+        this.emit("reset");
+        return true;
+      }
+      case "message":
+        this.add(frame as unknown as ChatMessage, true);
+        return false;
+      case "deleted":
+        this.messages = this.messages.filter((m) => m.id !== frame.id);
+        this.emit("reset");
+        return false;
+      case "cleared":
+        this.messages = [];
+        this.ids.clear();
+        this.epoch = frame.epoch ?? this.epoch;
+        this.emit("reset");
+        return false;
+    }
+    return false;
+  }
+
+  /** Dedupe by id: a message can arrive live and again in a resumed history. */
+  private add(message: ChatMessage, live: boolean): void {
+    if (typeof message.id !== "number" || this.ids.has(message.id)) return;
+    this.ids.add(message.id);
+    this.messages.push(message);
+    if (message.cid && this.pending.delete(message.cid)) this.emit("pending");
+    if (live) this.emit({ append: message });
+  }
+
+  onChange(listener: (change: LogChange) => void, signal: AbortSignal): void {
+    this.listeners.add(listener);
+    signal.addEventListener("abort", () => this.listeners.delete(listener));
+  }
+
+  emit(change: LogChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+export function newCid(): string {
+  return crypto.randomUUID?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
