@@ -58,11 +58,16 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     kernel_state(root, "lab", lambda s: "hello from A" in s["messages"])
     expect(b.widget("chat").locator(".pw-kernel .pw-name").first).to_contain_text("(kernel)")
 
-    # Keys typed into the chat are text, not notebook shortcuts ("a", "b", "dd").
+    # Keys typed into the chat are text, not notebook shortcuts ("a", "b", "dd");
+    # Shift+Enter is a new line, Enter sends.
     cells = a.page.locator(".jp-Notebook .jp-Cell").count()
-    a.widget("chat").locator(".pw-input").press_sequentially("a b dd")
-    a.widget("chat").locator(".pw-input").press("Enter")
-    expect_message(b, "a b dd")
+    box = a.widget("chat").locator(".pw-input")
+    box.press_sequentially("a b")
+    box.press("Shift+Enter")
+    box.press_sequentially("dd")
+    box.press("Enter")
+    kernel_state(root, "lab", lambda s: "a b\ndd" in s["messages"])
+    expect_message(b, "dd")
     assert a.page.locator(".jp-Notebook .jp-Cell").count() == cells
 
     # Chat text is text: the XSS payload shows literally, runs nothing, adds no <img>.
