@@ -49,7 +49,8 @@ def test_decode_json_refuses_invalid_json(text):
 
 
 @pytest.mark.parametrize("text", ['"\\ud800"', '{"a": "x\\udfffy"}', '{"\\udc00": 1}',
-                                  '[["\\ude00\\ud83d"]]', b'"\\uD800"'])
+                                  '[["\\ude00\\ud83d"]]', b'"\\uD800"',
+                                  '"\\\\ud800\\udc00"'])  # escaped backslash, then a lone low
 def test_decode_json_refuses_lone_surrogates(text):
     # Legal JSON escapes, but no character: they cannot be encoded as UTF-8 again.
     with pytest.raises(ProtocolError) as info:
@@ -59,6 +60,10 @@ def test_decode_json_refuses_lone_surrogates(text):
 
 def test_decode_json_accepts_escaped_surrogate_pairs():
     assert decode_json('{"e": "\\ud83d\\ude00"}') == {"e": "\U0001F600"}
+
+
+def test_decode_json_accepts_the_text_of_an_escape_behind_an_escaped_backslash():
+    assert decode_json('"\\\\ud800"') == "\\ud800"
 
 
 def test_decode_json_keeps_large_finite_numbers_and_exponents_in_text():
