@@ -101,10 +101,13 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     screenshot(b.widget("board"), "board-dark.png")
     assert a.dialogs == [] and b.dialogs == []
 
-    # Reloading replaced B's socket; closing B's page closes it (no leak).
+    # Reloading replaced B's socket. Clearing A's outputs removes A's views, so
+    # its socket closes; closing B's page closes B's (no leaks).
     kernel_state(root, "lab", lambda s: len(s["browsers"]) == 2)
-    b.close()
+    a.page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     kernel_state(root, "lab", lambda s: len(s["browsers"]) == 1)
+    b.close()
+    kernel_state(root, "lab", lambda s: s["browsers"] == [])
 
 
 def test_chat_and_board_in_notebook_7(lab: ServerProcess, open_notebook: OpenNotebook) -> None:
@@ -115,6 +118,22 @@ def test_chat_and_board_in_notebook_7(lab: ServerProcess, open_notebook: OpenNot
 
     chat_says(a, "hello from Notebook 7")
     expect_message(b, "hello from Notebook 7")
+
+    # B follows the conversation at the bottom until it scrolls up; then new
+    # messages only raise a hint, which takes it back down.
+    for n in range(12):
+        chat_says(a, f"line {n}")
+    expect_message(b, "line 11")
+    log = b.widget("chat").locator(".pw-log")
+    assert log.evaluate("el => el.scrollHeight - el.scrollTop - el.clientHeight") < 40
+    log.evaluate("el => { el.scrollTop = 0; }")
+    chat_says(a, "while B reads above")
+    hint = b.widget("chat").locator(".pw-new")
+    expect(hint).to_be_visible(timeout=QUICK)
+    assert log.evaluate("el => el.scrollTop") == 0
+    hint.click()
+    expect(hint).to_be_hidden()
+    expect(log.locator(".pw-text", has_text="while B reads above")).to_be_in_viewport()
     draw_stroke(a.widget("board").locator("canvas"), [(0.1, 0.1), (0.4, 0.5)])
     expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
     kernel_state(root, "nb7", lambda s: "hello from Notebook 7" in s["messages"]
