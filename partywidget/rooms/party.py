@@ -35,6 +35,14 @@ class Party:
     #: binary frames close the connection with 1008.
     accepts_binary: bool = False
 
+    #: Frames of one connection that may be inside ``on_message`` at once. At 1
+    #: (the default) each call finishes before the next frame is read, so a
+    #: hook sees what its previous call changed. Above 1, frames still *start*
+    #: in arrival order but hooks that await overlap, so a burst from one
+    #: client shares one storage group commit. Safe when the hook's only awaits
+    #: are storage writes, which run in submission order (the chat's case).
+    max_concurrent_messages: int = 1
+
     def __init__(self, room: Room) -> None:
         self.room = room
 

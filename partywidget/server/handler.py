@@ -171,6 +171,12 @@ class TornadoTransport:
         return self._queued_bytes + (len(buffer) if buffer is not None else 0)
 
 
+def _report_failure(task: asyncio.Task[None]) -> None:
+    """Log what a pipelined message task raised (Tornado logs its own the same way)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("handling a message failed", exc_info=task.exception())
+
+
 def parse_room_path(path: str, prefix: str) -> tuple[str, str, str]:
     """Split ``{prefix}{party}/{room}[/{sub}]`` into decoded names.
 
@@ -198,6 +204,7 @@ class RoomHandlerMixin:
     rooms_prefix: str
     _room: Room | None = None
     _conn: Connection | None = None
+    _working: set[asyncio.Task[None]] | None = None
     _target: tuple[str, str, str] | None = None
 
     # supplied by the adapter ----------------------------------------------------
@@ -289,9 +296,26 @@ class RoomHandlerMixin:
         await room.connect(conn, ctx)
 
     def on_message(self, message: str | bytes) -> Any:
-        if self._conn is None or self._room is None:
+        conn, room = self._conn, self._room
+        if conn is None or room is None:
             return None
-        return self._room.receive(self._conn, message)
+        party = room.party
+        if party is None or party.max_concurrent_messages <= 1:
+            return room.receive(conn, message)  # Tornado awaits it before the next frame
+        # Pipelined (Party.max_concurrent_messages): the next frame is read
+        # while this one is, say, being stored. Tasks start in creation order,
+        # so frames start in arrival order; at the party's bound, reading this
+        # socket waits for one to finish (back-pressure, bounded memory).
+        task = asyncio.ensure_future(room.receive(conn, message))
+        working = self._working
+        if working is None:
+            working = self._working = set()
+        working.add(task)
+        task.add_done_callback(working.discard)
+        task.add_done_callback(_report_failure)
+        if len(working) >= party.max_concurrent_messages:
+            return asyncio.wait(working, return_when=asyncio.FIRST_COMPLETED)
+        return None
 
     def on_close(self) -> None:
         conn, room = self._conn, self._room
