@@ -92,6 +92,20 @@ async def test_a_retried_cid_is_stored_once_and_repeated_to_the_sender_only(room
     assert len(await stored(room)) == 1
 
 
+async def test_a_retry_racing_the_first_send_is_not_stored_twice(make_host, join, held_storage):
+    room = (await make_host({"main": ChatParty}, storage=held_storage)).room("main", "r")
+    alice = await join(room, "a1", ALICE)
+    held_storage.hold = "after append"  # the first send is stored, its ack not yet sent
+    first = asyncio.ensure_future(post(alice, "hi", cid="c-1"))
+    await asyncio.wait_for(held_storage.held.wait(), 5)
+    await post(alice, "hi", cid="c-1")  # the client retries meanwhile
+    held_storage.release.set()
+    await first
+    assert len(await stored(room)) == 1
+    assert [e["code"] for e in alice.of_type("error")] == ["duplicate"]
+    assert [m["cid"] for m in alice.of_type("message")] == ["c-1"]
+
+
 async def test_a_retry_from_a_new_connection_of_the_same_user_is_still_deduplicated(
         room, join):
     alice = await join(room, "a1", ALICE)

@@ -269,6 +269,19 @@ async def test_a_visit_during_the_idle_delay_keeps_the_room(make_host, join):
     assert host.rooms == {("p", "r"): room}
 
 
+async def test_a_room_given_an_alarm_during_its_idle_delay_is_kept(make_host, join):
+    # A party's own task may set an alarm after the last client left: the
+    # pending unload must look again when it fires, not trust its schedule.
+    host = await make_host(starting_party(), limits=IDLE)
+    room = host.room("p", "r")
+    await (await join(room, "a")).leave()
+    await room.set_alarm(time.time() + 3600)
+    await asyncio.sleep(WELL_AFTER_IDLE)
+    assert host.rooms == {("p", "r"): room}
+    await room.delete_alarm()
+    assert await unloaded(host)
+
+
 # shutdown ------------------------------------------------------------------------
 
 
