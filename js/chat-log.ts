@@ -15,12 +15,26 @@ export interface ChatMessage {
   cid?: string;
 }
 
-export type LogChange = "reset" | "pending" | { append: ChatMessage };
+export type LogChange =
+  | "reset"
+  | "pending"
+  | "locked"
+  | { append: ChatMessage }
+  | { refused: unknown; reason: string };
+
+/**
+ * Error codes by which the server refuses a message it was sent. The server
+ * handles one socket's frames in order and acknowledges each stored message,
+ * so a refusal is about our oldest unacknowledged send.
+ */
+const REFUSALS = new Set(["locked", "too_large", "bad_message", "duplicate"]);
 
 /** Messages of one room as the server ordered them, plus our unacknowledged sends. */
 export class ChatLog {
   messages: ChatMessage[] = [];
   epoch = "";
+  /** Read-only room (moderators may still post). */
+  locked = false;
   /** Sent but not yet echoed back, by cid: retried with the same cid (stored once). */
   readonly pending = new Map<string, unknown>();
   private ids = new Set<number>();
@@ -59,6 +73,14 @@ export class ChatLog {
         this.epoch = frame.epoch ?? this.epoch;
         this.emit("reset");
         return false;
+      case "welcome":
+      case "locked":
+        this.locked = !!frame.locked;
+        this.emit("locked");
+        return false;
+      case "error":
+        if (REFUSALS.has(frame.code)) this.refuseOldest(String(frame.message ?? frame.code));
+        return false;
     }
     return false;
   }
@@ -70,6 +92,15 @@ export class ChatLog {
     this.messages.push(message);
     if (message.cid && this.pending.delete(message.cid)) this.emit("pending");
     if (live) this.emit({ append: message });
+  }
+
+  private refuseOldest(reason: string): void {
+    const oldest = this.pending.keys().next();
+    if (oldest.done) return;
+    const content = this.pending.get(oldest.value);
+    this.pending.delete(oldest.value);
+    this.emit("pending");
+    this.emit({ refused: content, reason });
   }
 
   onChange(listener: (change: LogChange) => void, signal: AbortSignal): void {

@@ -56,6 +56,7 @@ function pendingRow(content: unknown): HTMLElement {
   return row;
 }
 
+const PLACEHOLDER = "Message (Enter to send, Shift+Enter for a new line)";
 /** How close to the bottom still counts as "following the conversation". */
 const STICKY_PX = 40;
 
@@ -102,12 +103,14 @@ export default () => {
       const form = element("form", "pw-compose");
       const input = element("textarea", "pw-input");
       input.rows = 1;
-      input.placeholder = "Message (Enter to send, Shift+Enter for a new line)";
+      input.placeholder = PLACEHOLDER;
       input.setAttribute("aria-label", "Message");
       const button = element("button", "pw-send", "Send");
       button.type = "submit";
       form.append(input, button);
-      root.append(header, scroller, hint, form);
+      const notice = element("div", "pw-notice");
+      notice.setAttribute("role", "status");
+      root.append(header, scroller, hint, form, notice);
       el.append(root);
 
       // Our own messages come back from the server on our connection id.
@@ -129,10 +132,21 @@ export default () => {
       };
       const renderStatus = () => form.classList.toggle("pw-offline", link.status !== "live");
 
+      const renderLocked = () => {
+        const moderator = !!link.self?.user.moderator;
+        input.disabled = log.locked && !moderator;
+        input.placeholder = input.disabled ? "This room is read-only for now" : PLACEHOLDER;
+      };
+
       log.onChange((change) => {
         if (change === "reset") renderAll();
         else if (change === "pending") renderPending();
-        else {
+        else if (change === "locked") renderLocked();
+        else if ("refused" in change) {
+          // Give the text back rather than lose it, and say why it was refused.
+          notice.textContent = `Not sent: ${change.reason}`;
+          if (!input.value) input.value = contentText(change.refused);
+        } else {
           // Stick to the bottom unless the reader scrolled up; then only hint.
           const follow = atBottom() || mine(change.append);
           list.append(messageRow(change.append, mine(change.append)));
@@ -145,6 +159,7 @@ export default () => {
       renderAll();
       renderPending();
       renderStatus();
+      renderLocked();
       toBottom();
 
       const send = () => {
@@ -156,6 +171,7 @@ export default () => {
         // history (see sendPending), so it is never queued twice.
         if (link.status === "live") link.send({ content, cid });
         input.value = "";
+        notice.textContent = "";
         renderPending();
         toBottom();
       };

@@ -140,6 +140,12 @@ def test_chat_and_board_in_notebook_7(lab: ServerProcess, open_notebook: OpenNot
                  and len(s["strokes"]) == 1)
     screenshot(a.widget("chat"), "chat-notebook7.png")
 
+    # A message the server refuses (over the 128 KiB stored-message limit) is
+    # not lost: its text comes back to the input with the reason.
+    chat_says(a, "x" * 150_000)
+    expect(a.widget("chat").locator(".pw-notice")).to_contain_text("Not sent", timeout=QUICK)
+    assert len(a.widget("chat").locator(".pw-input").input_value()) == 150_000
+
     # Undo takes A's stroke off every board; erase mode removes the one clicked.
     a.widget("board").get_by_role("button", name="Undo").click()
     expect(b.widget("board").locator('canvas[data-strokes="0"]')).to_be_attached(timeout=QUICK)
