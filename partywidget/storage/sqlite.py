@@ -162,6 +162,10 @@ def _decode(raw: Any) -> Any:
 _STATE = "SELECT epoch, top, floor, removal_mark FROM streams WHERE room = ?"
 
 
+#: Takes the next offset of one room's log; no row means no stream yet.
+_NEXT_OFFSET = "UPDATE streams SET top = top + 1 WHERE room = ? RETURNING top, floor"
+
+
 def _create_schema(db: sqlite3.Connection) -> None:
     db.executescript(SCHEMA)
     # Files written before removal marks existed lack the column; 0 is right
@@ -273,10 +277,11 @@ class SQLiteStorage(Storage):
 
     async def append(self, room: str, entry: str, *, keep: int) -> int:
         def op(db: sqlite3.Connection) -> int:
-            _ensure_stream(db, room)
-            top, floor = db.execute(
-                "UPDATE streams SET top = top + 1 WHERE room = ? RETURNING top, floor",
-                (room,)).fetchone()
+            row = db.execute(_NEXT_OFFSET, (room,)).fetchone()
+            if row is None:  # the room's first append: create its stream (and epoch) once
+                _ensure_stream(db, room)
+                row = db.execute(_NEXT_OFFSET, (room,)).fetchone()
+            top, floor = row
             db.execute("INSERT INTO log (room, seq, entry) VALUES (?, ?, ?)", (room, top, entry))
             if top - floor > keep:
                 new_floor = top - keep
