@@ -163,7 +163,11 @@ export default () => {
           ctx.fillText(displayName(cursor.user), cursor.x + 8 / scale, cursor.y - 8 / scale);
         }
         const count = board.strokes.length;
+        // What this view shows, for assistive tech and tests: finished strokes,
+        // others' strokes being drawn, others' cursors.
         canvas.dataset.strokes = String(count);
+        canvas.dataset.inking = String(board.inking.size);
+        canvas.dataset.cursors = String(board.cursors.size);
         canvas.setAttribute("aria-label", `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}`);
       };
       const repaint = () => {

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,14 +135,31 @@ def screenshot(locator: Locator, name: str) -> Path:
     return path
 
 
-def draw_stroke(canvas: Locator, points: list[tuple[float, float]]) -> None:
-    """Drag the mouse through ``points`` (fractions of the canvas size)."""
+@contextmanager
+def pressed_mouse(canvas: Locator, points: list[tuple[float, float]]
+                  ) -> Iterator[Callable[[tuple[float, float]], None]]:
+    """Press the mouse on ``canvas`` and drag through ``points`` (fractions of
+    its size); yields a function to drag further; releases on exit."""
     canvas.scroll_into_view_if_needed()  # mouse coordinates are the viewport's
     box = canvas.bounding_box()
-    page = canvas.page
-    x0, y0 = box["x"] + box["width"] * points[0][0], box["y"] + box["height"] * points[0][1]
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    for fx, fy in points[1:]:
-        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=8)
-    page.mouse.up()
+    assert box is not None, "the canvas is not displayed"
+    mouse = canvas.page.mouse
+
+    def move(point: tuple[float, float]) -> None:
+        mouse.move(box["x"] + box["width"] * point[0], box["y"] + box["height"] * point[1],
+                   steps=8)
+
+    mouse.move(box["x"] + box["width"] * points[0][0], box["y"] + box["height"] * points[0][1])
+    mouse.down()
+    try:
+        for point in points[1:]:
+            move(point)
+        yield move
+    finally:
+        mouse.up()
+
+
+def draw_stroke(canvas: Locator, points: list[tuple[float, float]]) -> None:
+    """Drag the mouse through ``points`` (fractions of the canvas size)."""
+    with pressed_mouse(canvas, points):
+        pass

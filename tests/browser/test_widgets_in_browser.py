@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import (QUICK, SLOW, NotebookPage, draw_stroke, kernel_state, screenshot,
-                                 write_demo_notebook)
+from tests.browser.pages import (QUICK, SLOW, NotebookPage, draw_stroke, kernel_state,
+                                 pressed_mouse, screenshot, write_demo_notebook)
 from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -81,8 +81,14 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     # A stroke drawn in A appears on B's board and in the kernel's board.strokes.
     a.widget("board").get_by_title("colour #e53935").click()
     a.widget("board").get_by_title("width 8").click()
-    draw_stroke(a.widget("board").locator("canvas"), [(0.2, 0.3), (0.5, 0.6), (0.7, 0.35)])
-    expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
+    # While A draws, B already sees the stroke being drawn and A's cursor.
+    b_canvas = b.widget("board").locator("canvas")
+    with pressed_mouse(a.widget("board").locator("canvas"), [(0.2, 0.3), (0.5, 0.6)]) as move:
+        expect(b_canvas).to_have_attribute("data-inking", "1", timeout=QUICK)
+        expect(b_canvas).to_have_attribute("data-cursors", "1", timeout=QUICK)
+        move((0.7, 0.35))
+    expect(b_canvas).to_have_attribute("data-strokes", "1", timeout=QUICK)
+    expect(b_canvas).to_have_attribute("data-inking", "0")
     stroke, = kernel_state(root, "lab", lambda s: len(s["strokes"]) == 1)["strokes"]
     assert (stroke["color"], stroke["width"], len(stroke["points"]) > 3) == ("#e53935", 8, True)
 
