@@ -98,7 +98,8 @@ class Windowed:
     A message is in flight from its send until ``observer`` (a client that
     receives every sender's messages) sees it, so queues stay bounded and the
     rate is the server's, whatever it is. ``relayed[s]`` counts what the
-    observer saw of sender ``s``: its spread is the fairness figure.
+    observer saw of sender ``s``: its spread is the fairness figure. With a
+    ``limit``, each sender stops after that many messages.
     """
 
     def __init__(self, senders: Sequence[BenchClient], window: int,
@@ -286,8 +287,9 @@ async def persist(spec: dict[str, Any]) -> dict[str, Any]:
                                       spec.get("server_pid"))
     finally:
         close_all(clients)
-    return {"persisted_per_s": result["messages_per_s"], **{
-        k: result[k] for k in ("fairness", "loadgen_cpu", "server_cpu")}}
+    return {"persisted_per_s": result["messages_per_s"],
+            "per_server_cpu_s": result["per_server_cpu_s"], **{
+                k: result[k] for k in ("fairness", "loadgen_cpu", "server_cpu")}}
 
 
 SCENARIOS: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = {
