@@ -141,8 +141,9 @@ class ChatParty(LogParty):
         if not moderator:
             raise ProtocolError("forbidden", f"only moderators can {kind} this room")
         if kind == "clear":
+            # The cids stay: a late retry of a cleared message is a duplicate,
+            # not a new message (stored once), exactly as after a delete.
             state = await self.log.reset()
-            self.cids.clear()
             self.publish({"type": "cleared", "epoch": state.epoch})
         else:
             self.locked = bool(data.get("locked", True))

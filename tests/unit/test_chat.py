@@ -367,6 +367,18 @@ async def test_a_moderator_clear_empties_history_under_a_new_epoch(room, join):
     assert [m["content"] for m in history["messages"]] == ["after"]
 
 
+@pytest.mark.parametrize("removal", [{"type": "clear"}, {"type": "delete", "id": 1}])
+async def test_a_late_retry_of_a_removed_message_is_not_stored_again(room, join, removal):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await post(alice, "sent once", cid="c-1")
+    await teacher.send(removal)
+    alice.clear()
+    await post(alice, "sent once", cid="c-1")  # its acknowledgement was lost: a retry
+    assert await stored(room) == []
+    assert [e["code"] for e in alice.of_type("error")] == ["duplicate"]
+
+
 async def test_a_lock_makes_the_room_read_only_except_for_moderators(room, join):
     alice = await join(room, "a1", ALICE)
     teacher = await join(room, "t1", TEACHER)
