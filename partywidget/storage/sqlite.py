@@ -105,11 +105,29 @@ class _Worker(threading.Thread):
         return results
 
     def _run_batch(self, jobs: list[Any]) -> list[tuple[asyncio.Future[Any], bool, Any]]:
+        # Optimistic first: one transaction without a savepoint per operation
+        # (two statements each, a fifth of an append's cost). Operations almost
+        # never fail; when one does, the whole transaction is rolled back and
+        # the batch runs again with savepoints, so the failing one fails alone.
+        try:
+            return self._transaction(jobs, isolated=False)
+        except _OperationFailed:
+            return self._transaction(jobs, isolated=True)
+
+    def _transaction(self, jobs: list[Any],
+                     isolated: bool) -> list[tuple[asyncio.Future[Any], bool, Any]]:
         db = self.db
         results: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             db.execute("BEGIN IMMEDIATE")
             for op, future in jobs:
+                if not isolated:
+                    try:
+                        results.append((future, True, op(db)))
+                    except Exception:
+                        db.execute("ROLLBACK")
+                        raise _OperationFailed from None
+                    continue
                 db.execute("SAVEPOINT op")
                 try:
                     value = op(db)
@@ -129,6 +147,10 @@ class _Worker(threading.Thread):
             error = StorageError(f"storage write failed: {exc}")
             results = [(future, False, error) for _, future in jobs]
         return results
+
+
+class _OperationFailed(Exception):
+    """An operation raised in an optimistic batch: run the batch again, isolated."""
 
 
 def _resolve(results: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
