@@ -17,7 +17,7 @@ import weakref
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from tornado.iostream import SSLIOStream, StreamBufferFullError, StreamClosedError
+from tornado.iostream import SSLIOStream, StreamClosedError
 from tornado.web import HTTPError
 
 from ..errors import InvalidName, UnknownParty
@@ -98,16 +98,19 @@ class TornadoTransport:
     would also make a Future and schedule a callback per write, which
     measured as most of the cost of a delivery (docs/performance.md).
     Whatever the kernel does not take is queued on the stream, behind which
-    later frames wait, so order holds; the stream's ``max_write_buffer_size``
-    is the back-stop bound on what a non-reading client can make us hold.
+    later frames wait, so order holds; :meth:`Connection.deliver` bounds what a
+    non-reading client can make us hold.
     """
 
     __slots__ = ("_handler", "_stream", "_socket", "_flusher", "_queued", "_queued_bytes")
 
-    def __init__(self, handler: Any, max_buffered: int) -> None:
+    def __init__(self, handler: Any) -> None:
         self._handler = handler
         self._stream = handler.ws_connection.stream
-        self._stream.max_write_buffer_size = max_buffered
+        # No stream-level cap: Connection.deliver bounds what a client leaves
+        # unread (Limits.max_buffered_bytes) before every frame, and a single frame may be
+        # larger than that bound (a joiner's history of up to `history` entries).
+        self._stream.max_write_buffer_size = None
         # TLS streams must encrypt through the stream: no shortcut for them.
         self._socket = None if isinstance(self._stream, SSLIOStream) else self._stream.socket
         self._flusher = _flusher()
@@ -145,8 +148,6 @@ class TornadoTransport:
             data = memoryview(data)[sent:]
         try:
             stream.write(data)
-        except StreamBufferFullError:
-            self.close(CloseCode.SLOW_CONSUMER, "slow consumer")
         except StreamClosedError:
             pass
 
@@ -154,10 +155,7 @@ class TornadoTransport:
         if self._queued:
             self.flush()  # what was sent before the close goes before the close frame
         if self._handler.ws_connection is not None:
-            try:
-                self._handler.close(code, reason[:120])
-            except StreamBufferFullError:
-                self._stream.close()  # no room even for the close frame: drop the socket
+            self._handler.close(code, reason[:120])
         # The room sees a server-side close now. Tornado reports it only when
         # the client answers the close frame (or 5 s later), and a client that
         # stopped reading never answers: it must not linger in the room.
@@ -288,7 +286,7 @@ class RoomHandlerMixin:
         assert room is not None
         limits = self.room_host.limits
         conn = Connection(self._conn_id, self._user,
-                          TornadoTransport(self, limits.max_buffered_bytes),
+                          TornadoTransport(self),
                           uri=self.request.full_url(), limits=limits)
         self._conn = conn
         ctx = ConnectionContext(self.request.full_url(), self.query_args(),
