@@ -158,15 +158,26 @@ class Bench:
         for name in names:
             by_server.setdefault(TARGETS[name].server, []).append(TARGETS[name])
         for kind, targets in by_server.items():
-            server = ServerProcess(kind, self.workdir, SERVER_CORE if self.pin else None)
+            server = self.start(kind)
+            if server is None:
+                continue
             try:
-                server.start()
                 for target in targets:
                     self.run_target(server, target)
-            except RuntimeError as exc:
-                self.errors.append(f"{kind} server: {exc}")
             finally:
                 server.stop()
+
+    def start(self, kind: str, attempts: int = 3) -> ServerProcess | None:
+        """A started server; a new free port on each attempt (another process may take one)."""
+        for attempt in range(attempts):
+            server = ServerProcess(kind, self.workdir, SERVER_CORE if self.pin else None)
+            try:
+                return server.start()
+            except RuntimeError as exc:
+                server.stop()
+                if attempt == attempts - 1:
+                    self.errors.append(f"{kind} server: {exc}")
+        return None
 
 
 def median_of(samples: list[dict[str, Any]]) -> dict[str, Any]:
