@@ -83,6 +83,12 @@ def test_every_option_is_documented_with_its_default(name: str) -> None:
     assert row in README, f"README.md lacks {row}"
 
 
+def test_the_docs_name_no_option_that_does_not_exist() -> None:
+    for name, text in (("README.md", README), ("docs/configuration.md", CONFIGURATION)):
+        named = set(re.findall(r"c\.PartyWidget\.(\w+)", text))
+        assert named <= set(OPTIONS), f"{name} names unknown options {named - set(OPTIONS)}"
+
+
 @pytest.mark.parametrize("command", ["serve", "demo"])
 def test_configuration_shows_the_current_command_help(command: str) -> None:
     result = subprocess.run([sys.executable, "-m", "partywidget", command, "--help"],
