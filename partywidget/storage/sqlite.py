@@ -4,8 +4,9 @@ Design (see the SQLite notes in docs/performance.md):
 
 * One **writer thread** owns the only write connection. Coroutines enqueue
   operations; the thread drains whatever is queued and runs it as one
-  ``BEGIN IMMEDIATE ... COMMIT`` (group commit), each operation in its own
-  savepoint so one failing operation fails alone. Futures resolve only after
+  ``BEGIN IMMEDIATE ... COMMIT`` (group commit); if an operation raises, the
+  batch runs again with a savepoint per operation, so it fails alone. Futures
+  resolve only after
   ``COMMIT`` returns, so "persist, then offset, then broadcast" holds.
 * One **reader thread** with its own connection serves reads concurrently
   (WAL readers never wait for the writer).
