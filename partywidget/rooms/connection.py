@@ -70,7 +70,7 @@ class Connection:
     party, ``tags`` set once by ``Party.get_connection_tags``.
     """
 
-    __slots__ = ("id", "user", "state", "tags", "uri", "_transport", "_limits", "_bucket",
+    __slots__ = ("id", "user", "state", "tags", "uri", "_transport", "_limits", "_bucket", "_byte_bucket",
                  "_refused", "_room", "open", "__weakref__")
 
     def __init__(
@@ -90,6 +90,10 @@ class Connection:
         self._transport = transport
         self._limits = limits or Limits()
         self._bucket = TokenBucket(self._limits.messages_per_second, self._limits.message_burst)
+        # A frame may never cost more than the bucket holds, or it could never pass.
+        self._byte_bucket = TokenBucket(
+            self._limits.bytes_per_second,
+            max(self._limits.byte_burst, self._limits.max_frame_size))
         self._refused = 0
         self._room: Room | None = None
         self.open = True
@@ -124,9 +128,12 @@ class Connection:
             self.open = False
             self._transport.close(int(code), reason)
 
-    def admit(self) -> bool:
-        """Spend a rate-limit token for one incoming message; False means refuse it."""
-        if self._bucket.allow():
+    def admit(self, size: int = 0) -> bool:
+        """Spend rate-limit tokens for one incoming message of ``size`` bytes.
+
+        False means refuse it: over the message rate or over the byte rate.
+        """
+        if self._bucket.allow() and (not size or self._byte_bucket.allow(size)):
             self._refused = 0
             return True
         self._refused += 1

@@ -24,6 +24,11 @@ class Limits:
     messages_per_second: float = 50.0
     #: Messages a connection may send in a burst above the rate.
     message_burst: int = 100
+    #: Sustained bytes per second a connection may send, and the burst above it.
+    #: Bounds the parsing work one client can demand (a 1 MiB frame of tiny JSON
+    #: containers costs ~0.2 s to validate), whatever its message rate.
+    bytes_per_second: int = 1024 * 1024
+    byte_burst: int = 4 * 1024 * 1024
     #: Refused messages in a row after which the connection is closed with 4029.
     max_refused_in_a_row: int = 200
     #: Bytes queued for a client that is not reading before it is closed with 4008.
@@ -41,7 +46,7 @@ class Limits:
 
 
 class TokenBucket:
-    """Classic token bucket: ``allow()`` spends one token if there is one.
+    """Classic token bucket: ``allow(cost)`` spends ``cost`` tokens if there are that many.
 
     Cheap enough to run on every incoming message: two float operations and a
     monotonic clock read.
@@ -55,12 +60,12 @@ class TokenBucket:
         self.tokens = capacity
         self.stamp = time.monotonic()
 
-    def allow(self) -> bool:
+    def allow(self, cost: float = 1.0) -> bool:
         now = time.monotonic()
         tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if tokens >= 1.0:
-            self.tokens = tokens - 1.0
+        if tokens >= cost:
+            self.tokens = tokens - cost
             return True
         self.tokens = tokens
         return False

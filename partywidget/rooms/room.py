@@ -160,12 +160,12 @@ class Room:
         party = self._party
         if party is None or conn._room is not self or not conn.open:
             return
-        if not conn.admit():
+        if not conn.admit(len(message)):
             if conn.open:
                 conn.send(error_message(
                     "rate_limited",
-                    f"expected at most {self.limits.messages_per_second:g} messages per "
-                    "second; this one was dropped"))
+                    f"expected at most {self.limits.messages_per_second:g} messages and "
+                    f"{self.limits.bytes_per_second} bytes per second; this one was dropped"))
             return
         if isinstance(message, bytes) and not party.accepts_binary:
             conn.close(CloseCode.POLICY_VIOLATION, "this party accepts text frames only")

@@ -36,6 +36,10 @@ class RoomOptions(HasTraits):
                                 help="Sustained messages per second per connection.")
     message_burst = Int(Limits.message_burst, config=True,
                         help="Messages a connection may send in a burst above the rate.")
+    bytes_per_second = Int(Limits.bytes_per_second, config=True,
+                           help="Sustained bytes per second per connection (bounds parsing work).")
+    byte_burst = Int(Limits.byte_burst, config=True,
+                     help="Bytes a connection may send in a burst above that rate.")
     max_buffered_bytes = Int(Limits.max_buffered_bytes, config=True,
                              help="Bytes queued for a non-reading client before it is closed "
                                   "with 4008.")
@@ -49,6 +53,7 @@ class RoomOptions(HasTraits):
         return Limits(max_frame_size=self.max_frame_size,
                       messages_per_second=self.messages_per_second,
                       message_burst=self.message_burst,
+                      bytes_per_second=self.bytes_per_second, byte_burst=self.byte_burst,
                       max_buffered_bytes=self.max_buffered_bytes,
                       idle_unload_seconds=self.idle_unload_seconds)
 

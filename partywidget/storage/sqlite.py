@@ -6,8 +6,8 @@ Design (see the SQLite notes in docs/performance.md):
   operations; the thread drains whatever is queued and runs it as one
   ``BEGIN IMMEDIATE ... COMMIT`` (group commit); if an operation raises, the
   batch runs again with a savepoint per operation, so it fails alone. Futures
-  resolve only after
-  ``COMMIT`` returns, so "persist, then offset, then broadcast" holds.
+  resolve only after ``COMMIT`` returns, so "persist, then offset, then
+  broadcast" holds.
 * One **reader thread** with its own connection serves reads concurrently
   (WAL readers never wait for the writer).
 * ``synchronous=NORMAL`` in WAL mode: every committed transaction survives a

@@ -69,3 +69,20 @@ def test_the_user_is_a_copy_of_what_the_host_gave(transport):
     conn = Connection("c1", user, transport)
     user["username"] = "mallory"
     assert conn.user == {"username": "alice"}
+
+
+def test_a_connection_over_its_byte_rate_is_refused_while_its_message_rate_is_fine():
+    limits = Limits(bytes_per_second=1000, byte_burst=4000, max_frame_size=2000)
+    conn = Connection("c", {"username": "u"}, FakeTransport(), limits=limits)
+
+    assert conn.admit(3000)
+    assert conn.admit(1000)
+    assert not conn.admit(1000)  # the 4,000-byte burst is spent
+    assert conn.admit(0)  # a message too small to count still passes the message rate
+
+
+def test_a_byte_burst_smaller_than_one_frame_still_lets_a_full_frame_through():
+    limits = Limits(bytes_per_second=10, byte_burst=100, max_frame_size=5000)
+    conn = Connection("c", {"username": "u"}, FakeTransport(), limits=limits)
+
+    assert conn.admit(5000)
