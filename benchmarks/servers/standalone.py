@@ -1,9 +1,9 @@
 """``partywidget serve`` as the benchmarks run it: same app, flood limit raised.
 
 This is :func:`partywidget.cli.serve` with one difference: the per-connection
-rate limit (``messages_per_second``, 50 by default) is lifted, because the
-benchmark's senders flood on purpose and the limit would otherwise be what is
-measured. The ``relay`` party (:mod:`benchmarks.servers.relay_party`) is
+rate limits (``messages_per_second``, 50 by default, and ``bytes_per_second``)
+are lifted, because the benchmark's senders flood on purpose and the limits
+would otherwise be what is measured. The ``relay`` party (:mod:`benchmarks.servers.relay_party`) is
 registered next to the built-in ``main`` chat.
 
 Run: ``python -m benchmarks.servers.standalone --port N --storage rooms.db``.
@@ -19,7 +19,8 @@ from partywidget.server.config import RoomOptions
 from partywidget.server.standalone import run
 
 #: The lifted flood limit, shared with the Jupyter server's configuration.
-FLOOD_LIMIT = {"messages_per_second": 1e9, "message_burst": 1_000_000_000}
+FLOOD_LIMIT = {"messages_per_second": 1e9, "message_burst": 1 << 30,
+               "bytes_per_second": 1 << 40, "byte_burst": 1 << 40}
 PARTIES = {"relay": "benchmarks.servers.relay_party:RelayParty"}
 
 
