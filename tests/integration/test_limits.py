@@ -169,9 +169,11 @@ async def test_a_chat_client_that_stops_reading_is_closed_with_4008(room_server,
 
 async def test_server_memory_stays_bounded_while_a_client_stops_reading(room_server, room,
                                                                         join):
+    trigger = await join(room_server, room, party="blast")
+    await trigger.expect("welcome")
     slow, slow_pk = await raw_socket(room_server, room, "blast", receive_buffer=4096)
     try:
-        trigger = await join(room_server, room, party="blast")
+        assert (await trigger.expect("joined"))["id"] == slow_pk
         before = rss(room_server)
         # 300 distinct 1 MB frames: a host that buffered without bound would hold 300 MB.
         await trigger.send({"count": 300, "size": MiB})

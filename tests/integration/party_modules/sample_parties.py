@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from partywidget import Party
-from partywidget.rooms import Connection, Request, Response
+from partywidget.rooms import Connection, ConnectionContext, Request, Response
 
 
 class Poll(Party):
@@ -44,14 +44,26 @@ class Faulty(Party):
 class Blast(Party):
     """``{"count": n, "size": s}`` broadcasts n distinct frames of s bytes to the others.
 
+    A joiner gets ``{"type": "welcome"}`` and the others ``{"type": "joined",
+    "id"}``: the handshake completes before a connection is in the room, so
+    a test waits for these before it blasts.
+
     Every frame is a new string, so a host that buffered without bound would
-    hold all of them (one shared bytes object would hide that).
+    hold all of them (one shared bytes object would hide that). It stops early
+    once no one else is left open: the host's close timer (5 s in Tornado) for
+    the cut-off client must not run out while it keeps the event loop busy.
     """
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        connection.send({"type": "welcome", "id": connection.id})
+        self.room.broadcast({"type": "joined", "id": connection.id}, exclude=[connection.id])
 
     async def on_message(self, message: str | bytes, sender: Connection) -> None:
         order = json.loads(message)
         filler = "x" * int(order["size"])
         for i in range(int(order["count"])):
+            if not any(c.open for c in self.room.get_connections() if c is not sender):
+                break
             self.room.broadcast(f"{i}:{filler}", exclude=[sender.id])
         still_open = [c.id for c in self.room.get_connections() if c.open]
         sender.send({"type": "blasted", "open": still_open})
