@@ -14,7 +14,8 @@ does:
    venv first on ``PATH``;
 4. start ``jupyter lab`` from the venv with *no* partywidget configuration: the
    extension must be enabled by what ``postBuild`` installed, and a room must
-   answer over HTTP and to the venv's own ``partywidget.connect``.
+   answer over HTTP and to the venv's own ``partywidget.connect``;
+5. run the README's demo command, ``bash scripts/demo.sh``, in the same venv.
 
 Installing JupyterLab into a new venv takes about 20 s with a warm pip cache.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -267,3 +269,36 @@ def test_a_kernel_of_the_binder_environment_joins_a_room(binder_lab: LabProcess)
                             cwd=binder_lab.build.home, env=binder_lab.build.env,
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "seen", result.stderr[-3000:]
+
+
+def test_the_readme_demo_command_runs_in_a_fresh_environment(binder_lab: LabProcess) -> None:
+    # `bash scripts/demo.sh` as the README says, with this fresh venv's python on PATH:
+    # it installs the checkout, starts JupyterLab and prints a URL that opens the notebook.
+    build = binder_lab.build
+    port = free_port()
+    printed = build.home / "demo.out"
+    with open(printed, "wb") as out:
+        demo = subprocess.Popen(
+            ["bash", str(build.checkout / "scripts" / "demo.sh"), "--no-browser",
+             "--port", str(port)],
+            cwd=build.checkout, env=build.env, stdout=out, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+    try:
+        deadline = time.monotonic() + INSTALL_TIMEOUT
+        url = None
+        while url is None and time.monotonic() < deadline and demo.poll() is None:
+            found = re.search(r"partywidget demo: open (\S+)", printed.read_text())
+            url = found.group(1) if found else None
+            time.sleep(0.2)
+        assert url, f"expected the demo to print its URL, got:\n{printed.read_text()[-3000:]}"
+        assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/notebooks/01-quickstart.ipynb")
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGINT)  # Ctrl+C in the terminal
+            try:
+                demo.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(demo.pid, signal.SIGKILL)
+                demo.wait(5)
