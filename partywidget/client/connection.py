@@ -35,7 +35,8 @@ from ..errors import AuthError, InvalidName, NotConnectedError, PartyWidgetError
 from ..rooms.wire import CloseCode
 from .backoff import Backoff
 from .discovery import HostAddress
-from .outbox import Outbox, Pending
+from .outbox import RETRIED_ERRORS, Outbox, Pending
+from .pacing import Pacer
 from .state import RoomView
 
 __all__ = ["MAX_FRAME_BYTES", "RoomConnection"]
@@ -55,6 +56,8 @@ FINAL_CLOSE_CODES = {CloseCode.REPLACED: "another connection took over this conn
 
 #: Receives each decoded frame and the chat messages it made new.
 Dispatch = Callable[[Any, list[dict[str, Any]]], None]
+#: Receives each new ``status``.
+StatusChanged = Callable[[str], None]
 
 
 class RoomConnection:
@@ -65,23 +68,25 @@ class RoomConnection:
 
     def __init__(self, address: HostAddress, party: str, room: str, *, name: str | None,
                  backoff: Backoff, buffer_limit: int, dispatch: Dispatch,
-                 ended: Callable[[], None]) -> None:
+                 status_changed: StatusChanged, ended: Callable[[], None]) -> None:
         self.address = address
         self.party = party
         self.room = room
         self.name = name
         self.backoff = backoff
         self.dispatch = dispatch
+        self.status_changed = status_changed
         #: Called on the client loop once the membership is over, however it ended.
         self.ended = ended
         #: Our ``_pk``: chosen once and reused on every reconnect, as partysocket does.
         self.id = str(uuid.uuid4())
-        self.status = "connecting"
+        self._status = "connecting"
         #: Why the membership ended, when it ended on its own.
         self.error: BaseException | None = None
         self.last_problem = "no attempt yet"
         self.view = RoomView()
         self.outbox = Outbox(buffer_limit)
+        self.pacer = Pacer()
         self._join_frame = JOIN_FRAMES.get(party)
         self._ws: ClientConnection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -90,6 +95,17 @@ class RoomConnection:
         self._stop: asyncio.Event | None = None
         self._joined: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @status.setter
+    def status(self, status: str) -> None:
+        """Set on the client loop only; callbacks hear of each change once."""
+        if status != self._status:
+            self._status = status
+            self.status_changed(status)
 
     @property
     def where(self) -> str:
@@ -203,6 +219,7 @@ class RoomConnection:
                 await ws.close()
                 return
             opened = loop.time()
+            self.pacer.new_socket()
             code = await self._serve(ws)
             if loop.time() - opened >= self.backoff.min_uptime:
                 failures = 0  # partysocket's minUptime: a connection that lasted starts over
@@ -293,6 +310,11 @@ class RoomConnection:
                     await self._wake.wait()
                     continue
             try:
+                await self.pacer.wait()
+            except asyncio.CancelledError:  # the socket died while we waited: never written
+                self.outbox.put_back(item)
+                raise
+            try:
                 await ws.send(item.data)
             except ConnectionClosed:
                 self.outbox.put_back(item)
@@ -322,9 +344,15 @@ class RoomConnection:
                             "cid" in message):
                         self.outbox.acknowledge(message["cid"])
             elif kind == "error":
-                self.outbox.refuse_oldest()
-                print(f"partywidget: room {self.party}/{self.room} refused a message: "
-                      f"[{frame.get('code')}] {frame.get('message')}", file=sys.stderr)
+                code = str(frame.get("code"))
+                self.outbox.refuse(code)
+                if code in RETRIED_ERRORS:
+                    self.pacer.slow_down()  # and the frame goes out again, paced
+                else:
+                    print(f"partywidget: room {self.party}/{self.room} refused a message: "
+                          f"[{code}] {frame.get('message')}", file=sys.stderr)
+            if self.outbox.retrying and self._wake is not None:
+                self._wake.set()
             self._note_progress()
         self.dispatch(frame, new)
         return frame

@@ -60,9 +60,10 @@ class RoomClient:
         self._conn = RoomConnection(find_room_host(url, token), party, room, name=name,
                                     backoff=backoff or Backoff(),
                                     buffer_limit=SEND_BUFFER_LIMIT, dispatch=self._dispatch,
-                                    ended=self._ended)
+                                    status_changed=self._status_changed, ended=self._ended)
         self._event_callbacks: list[Callable[[Any], Any]] = []
         self._message_callbacks: list[Callable[[dict[str, Any]], Any]] = []
+        self._status_callbacks: list[Callable[[str], Any]] = []
         self._streams: list[Callable[[object], None]] = []
 
     # identity and state ------------------------------------------------------------
@@ -103,6 +104,11 @@ class RoomClient:
     def error(self) -> BaseException | None:
         """Why the client closed by itself (refused, removed, gave up), else None."""
         return self._conn.error
+
+    @property
+    def locked(self) -> bool:
+        """Whether the room is read-only for non-moderators (``welcome``/``locked`` frames)."""
+        return self._conn.view.locked
 
     @property
     def users(self) -> list[dict[str, Any]]:
@@ -185,9 +191,20 @@ class RoomClient:
         self._event_callbacks.append(fn)
         return fn
 
+    def on_status(self, fn: F) -> F:
+        """Decorator: call ``fn(status)`` on every change of :attr:`status`.
+
+        ``status`` is ``"connecting"``, ``"open"``, ``"reconnecting"`` or
+        ``"closed"``; ``"open"`` comes once the join frames arrived (after
+        the ``on_event`` calls for them). Runs on the client thread.
+        """
+        self._status_callbacks.append(fn)
+        return fn
+
     def off(self, fn: Callable[..., Any]) -> None:
         """Remove ``fn`` from the callbacks (no error if it is not one)."""
-        for callbacks in (self._event_callbacks, self._message_callbacks):
+        for callbacks in (self._event_callbacks, self._message_callbacks,
+                          self._status_callbacks):
             while fn in callbacks:
                 callbacks.remove(fn)
 
@@ -200,6 +217,10 @@ class RoomClient:
                 self._call(fn, message)
             for stream in list(self._streams):
                 stream(message)
+
+    def _status_changed(self, status: str) -> None:
+        for fn in list(self._status_callbacks):
+            self._call(fn, status)
 
     def _call(self, fn: Callable[[Any], Any], arg: Any) -> None:
         try:
@@ -285,26 +306,44 @@ class RoomClient:
 
 def connect(room: str, party: str = "main", *, url: str | None = None,
             token: str | None = None, name: str | None = None, timeout: float = 10.0,
-            backoff: Backoff | None = None) -> RoomClient:
+            backoff: Backoff | None = None, on_event: Callable[[Any], Any] | None = None,
+            on_status: Callable[[str], Any] | None = None) -> RoomClient:
     """Join ``room`` of ``party``; returns once the room's join frames have arrived.
 
     ``url``/``token`` default to the discovered room host (see
     :mod:`partywidget.client.discovery`); ``name`` is a display name for hosts
     that let clients choose one; ``timeout`` bounds the whole first join
-    (retries included); ``backoff`` tunes reconnects. Raises
+    (retries included); ``backoff`` tunes reconnects. ``on_event`` and
+    ``on_status`` are attached as :meth:`RoomClient.on_event` and
+    :meth:`RoomClient.on_status` callbacks *before* the socket opens, so they
+    also see the join itself (``welcome``, then ``history`` or ``state``),
+    which has arrived by the time ``connect`` returns. Raises
     :class:`NotConnectedError` (no host found, unreachable within ``timeout``)
     or :class:`AuthError` (credentials refused; never retried).
     """
-    client = RoomClient(room, party, url=url, token=token, name=name, backoff=backoff)
+    client = _new_client(room, party, url, token, name, backoff, on_event, on_status)
     return run_sync(client._open(timeout), timeout + CLOSE_TIMEOUT, "partywidget.connect()")
 
 
 async def aconnect(room: str, party: str = "main", *, url: str | None = None,
                    token: str | None = None, name: str | None = None, timeout: float = 10.0,
-                   backoff: Backoff | None = None) -> RoomClient:
+                   backoff: Backoff | None = None,
+                   on_event: Callable[[Any], Any] | None = None,
+                   on_status: Callable[[str], Any] | None = None) -> RoomClient:
     """:func:`connect` for async code: ``room = await aconnect("class-101")``."""
-    client = RoomClient(room, party, url=url, token=token, name=name, backoff=backoff)
+    client = _new_client(room, party, url, token, name, backoff, on_event, on_status)
     return await run_async(client._open(timeout))
+
+
+def _new_client(room: str, party: str, url: str | None, token: str | None, name: str | None,
+                backoff: Backoff | None, on_event: Callable[[Any], Any] | None,
+                on_status: Callable[[str], Any] | None) -> RoomClient:
+    client = RoomClient(room, party, url=url, token=token, name=name, backoff=backoff)
+    if on_event is not None:
+        client.on_event(on_event)
+    if on_status is not None:
+        client.on_status(on_status)
+    return client
 
 
 @atexit.register

@@ -30,6 +30,8 @@ class RoomView:
         self.id: str | None = None
         self.user: dict[str, Any] | None = None
         self.epoch: str | None = None
+        #: Read-only for non-moderators (chat and board ``lock``).
+        self.locked = False
         self._users: list[dict[str, Any]] = []
         self._messages: list[dict[str, Any]] = []
         #: Epoch and last id of the messages held: what a resume asks for.
@@ -71,6 +73,7 @@ class RoomView:
                 self.id = frame.get("id", self.id)
                 self.user = frame.get("user", self.user)
                 self.epoch = frame.get("epoch", self.epoch)
+                self.locked = bool(frame.get("locked", False))
                 self._users = [u for u in frame.get("users", []) if isinstance(u, dict)]
             elif kind == "userJoined":
                 self._users = [u for u in self._users if u.get("id") != frame.get("id")]
@@ -86,6 +89,8 @@ class RoomView:
             elif kind == "cleared":
                 self._messages = []
                 self.epoch = self._history_epoch = frame.get("epoch", self.epoch)
+            elif kind == "locked":
+                self.locked = bool(frame.get("locked"))
             elif kind == "state":
                 self.epoch = frame.get("epoch", self.epoch)
         return []

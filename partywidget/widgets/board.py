@@ -113,15 +113,10 @@ class Board(RoomWidget):
         self._state = BoardStrokes()
         super().__init__(room, party=party, endpoint=endpoint, **kwargs)
 
-    def _attach(self, client: RoomClient) -> None:
-        client.on_event(self._state.apply)
-        super()._attach(client)
-
-    def close(self) -> None:
-        client = self._client
-        if client is not None:
-            client.off(self._state.apply)
-        super().close()
+    def _on_server_frame(self, frame: Any) -> None:
+        if isinstance(frame, dict):
+            self._state.apply(frame)
+        super()._on_server_frame(frame)
 
     @property
     def strokes(self) -> list[dict[str, Any]]:
@@ -134,10 +129,6 @@ class Board(RoomWidget):
         """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space)."""
         self.client.send_raw({"type": "stroke", "points": [[x, y] for x, y in points],
                               "color": color, "width": width})
-
-    def clear(self) -> None:
-        """Clear the board for everyone (the server allows moderators only)."""
-        self.client.send_raw({"type": "clear"})
 
     def to_svg(self) -> str:
         """The board as a standalone SVG document (see :func:`strokes_to_svg`)."""

@@ -40,11 +40,6 @@ class Chat(RoomWidget):
         """The room's stored messages, oldest first, kept live by the kernel's client."""
         return self.client.history()
 
-    @property
-    def users(self) -> list[dict[str, Any]]:
-        """Who is online: ``[{"id": <connection id>, "user": {...}}, ...]``."""
-        return self.client.users
-
     def send(self, content: Any, *, cid: str | None = None) -> None:  # type: ignore[override]
         """Post ``content`` (any JSON value) to the room as this kernel.
 
@@ -53,6 +48,13 @@ class Chat(RoomWidget):
         ``RoomWidget._to_front_end``).
         """
         self.client.send(content, cid=cid)
+
+    def delete(self, message_id: int) -> None:
+        """Delete the message with id ``message_id`` for everyone.
+
+        The server allows one's own messages, and any for moderators.
+        """
+        self.client.send_raw({"type": "delete", "id": message_id})
 
     def _join_frame(self, client: RoomClient) -> dict[str, Any]:
         return {"type": "history", "messages": client.history(), "epoch": client.epoch,

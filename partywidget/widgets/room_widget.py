@@ -11,7 +11,9 @@ A room widget has two independent members of its room:
 Where the page cannot reach a room host (VS Code, Colab, Voila without the
 server extension) or ``endpoint="relay"`` forces it, the kernel's client also
 carries the front end's traffic: frames travel as widget custom messages
-``{"kind": "frame", "data": <JSON text>}`` both ways. Custom messages sent
+``{"kind": "frame", "data": <JSON text>}`` both ways, and the kernel's
+connection state as ``{"kind": "status", "status": ...}`` (so the page shows
+"reconnecting" while the kernel's socket is down). Custom messages sent
 before a view loaded are lost (anywidget docs), so a front end starts with
 ``{"kind": "hello"}`` and gets a fresh welcome plus join frame built from the
 client's state.
@@ -28,9 +30,8 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..client import RoomClient
+from ..client import RoomClient, connect
 from ..client.hubservice import widget_endpoint
-from ..client.loop import run_sync
 from ..errors import PartyWidgetError
 
 __all__ = ["RELAY", "STATIC", "RoomWidget"]
@@ -85,28 +86,26 @@ class RoomWidget(anywidget.AnyWidget):
             return self._client
 
     def _join(self) -> RoomClient:
-        """Open the kernel's membership of the room, following its frames from the start."""
-        client = RoomClient(self.room, self.party, url=_endpoint_url(self._endpoint))
-        # Attach *before* joining: the join frames (welcome, history/state) arrive
-        # before connect() returns, and a Board builds its strokes from the state frame.
-        self._attach(client)
-        try:
-            run_sync(client._open(CONNECT_TIMEOUT), CONNECT_TIMEOUT + 5,
-                     f"{type(self).__name__}({self.room!r}) joining its room")
-        except BaseException:
-            client.close()
-            raise
-        return client
+        """Open the kernel's membership of the room, following its frames from the start.
 
-    def _attach(self, client: RoomClient) -> None:
-        """Start following ``client``'s frames (subclasses keep their state here)."""
-        client.on_event(self._on_server_frame)
+        ``on_event`` is attached before the socket opens: the join frames
+        (welcome, history/state) arrive before ``connect`` returns, and a Board
+        builds its strokes from the state frame.
+        """
+        return connect(self.room, self.party, url=_endpoint_url(self._endpoint),
+                       timeout=CONNECT_TIMEOUT, on_event=self._on_server_frame,
+                       on_status=self._on_status)
 
-    def _on_server_frame(self, frame: dict[str, Any]) -> None:
+    def _on_server_frame(self, frame: Any) -> None:
+        """Every frame of the kernel's client (subclasses keep their state first)."""
         # Runs on the client's thread; Widget.send goes through ipykernel's
         # thread-safe iopub socket.
         if self._endpoint == RELAY:
             self._to_front_end({"kind": "frame", "data": json.dumps(frame)})
+
+    def _on_status(self, status: str) -> None:
+        if self._endpoint == RELAY:
+            self._to_front_end({"kind": "status", "status": status})
 
     def close(self) -> None:
         """Close the widget's views and the kernel's connection to the room."""
@@ -114,8 +113,37 @@ class RoomWidget(anywidget.AnyWidget):
             client, self._client = self._client, None
         if client is not None:
             client.off(self._on_server_frame)
+            client.off(self._on_status)
             client.close()
         super().close()
+
+    # moderation ---------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        """Whether the room is read-only for non-moderators now."""
+        return self.client.locked
+
+    def lock(self, locked: bool = True) -> None:
+        """Make the room read-only for non-moderators (``False``: writable again).
+
+        The server allows moderators only and tells every member (``locked``).
+        """
+        self.client.send_raw({"type": "lock", "locked": bool(locked)})
+
+    def clear(self) -> None:
+        """Empty the room for everyone (the server allows moderators only)."""
+        self.client.send_raw({"type": "clear"})
+
+    def remove(self, connection_id: str) -> None:
+        """Remove the participant of connection ``connection_id`` (an ``id`` of
+        :attr:`users`) with all their connections (moderators only)."""
+        self.client.send_raw({"type": "remove", "id": connection_id})
+
+    @property
+    def users(self) -> list[dict[str, Any]]:
+        """Who is online: ``[{"id": <connection id>, "user": {...}}, ...]``."""
+        return self.client.users
 
     # relay ----------------------------------------------------------------------
 
@@ -125,7 +153,8 @@ class RoomWidget(anywidget.AnyWidget):
 
     def _welcome_frame(self, client: RoomClient) -> dict[str, Any]:
         return {"type": "welcome", "roomId": self.room, "party": self.party, "id": client.id,
-                "user": client.user, "epoch": client.epoch, "users": client.users}
+                "user": client.user, "epoch": client.epoch, "users": client.users,
+                "locked": client.locked}
 
     def _on_front_end_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("kind") not in ("hello", "frame"):

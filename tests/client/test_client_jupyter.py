@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import getpass
+import secrets
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import partywidget
 from partywidget.errors import AuthError, InvalidName, UnknownParty
+from tests.conftest import ServerProcess
 
 
 def test_refusals_are_clear_and_never_retried(jupyter_server: Any) -> None:
@@ -33,3 +37,35 @@ def test_the_token_holder_is_the_servers_owner_marked_as_a_kernel(jupyter_server
         assert room.user is not None
         assert room.user["username"] == getpass.getuser() and room.user["kernel"] is True
         assert room.users == [{"id": room.id, "user": room.user}]
+
+
+@pytest.fixture
+def strict_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A Jupyter server whose rate limit is far under the client's pace (40/s, burst 80)."""
+    workdir = tmp_path / "strict"
+    workdir.mkdir()
+    server = ServerProcess("jupyter", workdir, storage="memory:", token=secrets.token_hex(16),
+                           config={"PartyWidget": {"messages_per_second": 10,
+                                                   "message_burst": 5}})
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_rate_limited_messages_go_out_again_and_arrive_once(strict_server: ServerProcess,
+                                                            wait_until: Any) -> None:
+    errors: list[str] = []
+    with partywidget.connect("strict", url=strict_server.http_url, token=strict_server.token,
+                             on_event=lambda frame: errors.append(frame.get("code"))
+                             if frame.get("type") == "error" else None) as room:
+        for n in range(40):
+            room.send(n)
+        wait_until(lambda: len(room.history()) >= 40 and not len(room._conn.outbox),
+                   timeout=30, what="all 40 messages")
+        assert set(errors) == {"rate_limited"}  # the host did refuse some, for now
+        ids = [m["id"] for m in room.history()]
+        assert sorted(m["content"] for m in room.history()) == list(range(40))
+        assert ids == list(range(ids[0], ids[0] + 40))
+        assert room._conn.pacer.rate < 40  # and the client slowed down

@@ -103,6 +103,52 @@ def test_messages_in_flight_at_a_crash_arrive_exactly_once(standalone_server: An
         assert ids == list(range(ids[0], ids[0] + 30))
 
 
+def test_callbacks_given_to_connect_see_the_join_and_every_status(standalone_server: Any,
+                                                                  wait_until: Any) -> None:
+    url = standalone_server.http_url
+    fast = Backoff(min_delay=0.1, max_delay=0.5)
+    with partywidget.connect("join-seen", url=url) as other:
+        other.send("before")
+        wait_until(lambda: len(other.history()) == 1, what="the first message")
+        frames: list[Any] = []
+        statuses: list[str] = []
+        room = partywidget.connect("join-seen", url=url, backoff=fast, on_event=frames.append,
+                                   on_status=statuses.append)
+        try:
+            assert [f["type"] for f in frames] == ["welcome", "history"]
+            assert [m["content"] for m in frames[1]["messages"]] == ["before"]
+            assert statuses == ["open"]  # "connecting" is where a client starts
+            standalone_server.restart()
+            wait_until(lambda: statuses[-1:] == ["open"] and len(statuses) == 3,
+                       what="the rejoin")
+            assert statuses == ["open", "reconnecting", "open"]
+        finally:
+            room.close()
+        assert statuses[-1] == "closed" and room.status == "closed"
+
+
+def test_a_flush_after_a_reconnect_stays_under_the_rate_limit(standalone_server: Any,
+                                                               wait_until: Any) -> None:
+    # 300 frames are three times the host's burst (Limits: 50/s, burst 100):
+    # unpaced, two thirds would come back as rate_limited errors and be lost.
+    url = standalone_server.http_url
+    fast = Backoff(min_delay=0.1, max_delay=0.5)
+    errors: list[Any] = []
+    with partywidget.connect("flush", url=url, backoff=fast, on_event=lambda frame: errors.append(
+            frame) if frame.get("type") == "error" else None) as room:
+        standalone_server.stop()
+        wait_until(lambda: room.status == "reconnecting", what="the client to notice")
+        for n in range(300):
+            room.send(n)
+        standalone_server.start()
+        wait_until(lambda: len(room.history()) >= 300 and not len(room._conn.outbox),
+                   timeout=30, what="all 300 messages")
+        ids = [m["id"] for m in room.history()]
+        assert [m["content"] for m in room.history()] == list(range(300))
+        assert ids == list(range(ids[0], ids[0] + 300))
+        assert errors == []  # paced: no frame was refused, none had to go out again
+
+
 async def test_async_forms_work_inside_an_asyncio_program(standalone_server: Any) -> None:
     url = standalone_server.http_url
     async with await aconnect("async", url=url) as reader:

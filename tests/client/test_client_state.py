@@ -101,15 +101,70 @@ def test_chat_frames_stay_in_flight_until_echoed_and_are_requeued_when_the_socke
     assert outbox.take() is None
 
 
-def test_an_echo_settles_every_frame_sent_before_it_and_an_error_the_oldest() -> None:
-    outbox = Outbox()
-    for name in ("a", "b", "c", "d"):
+def sent(outbox: Outbox, *names: str) -> None:
+    """Queue chat frames named after their cids and write them all."""
+    for name in names:
         outbox.put(Pending(name, name), "open")
         outbox.take()
-    outbox.acknowledge("b")  # replies come in order: a was refused before b's echo
-    outbox.refuse_oldest()   # c was refused
-    outbox.socket_lost()
-    assert [outbox.take().data] == ["d"]  # type: ignore[union-attr]
+
+
+def drained(outbox: Outbox) -> list[str | bytes]:
+    return [item.data for item in iter(outbox.take, None)]
+
+
+def test_an_echo_settles_every_frame_sent_before_it_and_errors_match_in_order() -> None:
+    outbox = Outbox()
+    sent(outbox, "a", "b", "c", "d")
+    outbox.refuse("locked")   # a was refused before b's echo
+    outbox.acknowledge("b")
+    outbox.refuse("too_large")  # c's or d's (an error may overtake an older echo)
+    assert len(outbox) == 2
+    outbox.acknowledge("d")     # so it was c's
+    assert len(outbox) == 0 and not outbox.retrying
+
+
+def test_an_error_may_overtake_the_echo_of_an_older_frame() -> None:
+    # The chat stores frames while it reads the next ones: a refusal of c can
+    # arrive before a's and b's echoes, and must not settle a or b.
+    outbox = Outbox()
+    sent(outbox, "a", "b", "c")
+    outbox.refuse("locked")
+    assert len(outbox) == 3
+    outbox.acknowledge("a")
+    outbox.acknowledge("b")  # now c is the only frame in flight, with one error: settled
+    assert len(outbox) == 0
+
+
+def test_rate_limited_frames_go_out_again_before_the_queue_in_send_order() -> None:
+    outbox = Outbox()
+    sent(outbox, "a", "b", "c", "d")
+    outbox.put(Pending("later", "later"), "open")
+    outbox.refuse("rate_limited")
+    outbox.refuse("rate_limited")
+    assert not outbox.retrying     # which two frames is not known yet
+    outbox.acknowledge("c")        # a and b were sent before c and never echoed
+    assert outbox.retrying
+    assert drained(outbox) == ["a", "b", "later"]
+    outbox.acknowledge("later")    # d, a, b were stored meanwhile
+    assert len(outbox) == 0
+
+
+def test_frames_all_refused_for_now_all_go_out_again() -> None:
+    outbox = Outbox()
+    sent(outbox, "a", "b")
+    outbox.refuse("rate_limited")
+    outbox.refuse("rate_limited")
+    assert outbox.retrying and drained(outbox) == ["a", "b"]
+    outbox.acknowledge("b")  # the retries were stored: nothing is left
+    assert len(outbox) == 0
+
+
+def test_errors_with_no_chat_frame_in_flight_are_about_frames_sent_once() -> None:
+    outbox = Outbox()
+    outbox.refuse("forbidden")  # e.g. a refused {"type": "clear"}
+    sent(outbox, "a")
+    outbox.acknowledge("a")
+    assert len(outbox) == 0 and not outbox.retrying
 
 
 def test_a_resumed_history_settles_requeued_frames() -> None:
@@ -131,3 +186,13 @@ def test_a_frame_whose_socket_closed_before_writing_goes_first_again() -> None:
     assert item is not None
     outbox.put_back(item)
     assert [outbox.take().data for _ in range(2)] == ["raw", "next"]  # type: ignore[union-attr]
+
+
+def test_the_lock_follows_welcome_and_locked_frames() -> None:
+    view = RoomView()
+    assert view.locked is False
+    view.apply({"type": "welcome", "id": "c", "user": {}, "epoch": "e1", "users": [],
+                "locked": True})
+    assert view.locked is True
+    view.apply({"type": "locked", "locked": False})
+    assert view.locked is False

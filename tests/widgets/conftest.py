@@ -24,7 +24,9 @@ class FakeClient:
         self.users = [{"id": "k-1", "user": dict(USER)}]
         self.sent: list[Any] = []
         self.raw: list[Any] = []
+        self.locked = False
         self.callbacks: list[Callable[[Any], Any]] = []
+        self.status_callbacks: list[Callable[[str], Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.closed = False
 
@@ -32,9 +34,18 @@ class FakeClient:
         self.callbacks.append(fn)
         return fn
 
+    def on_status(self, fn: Callable[[str], Any]) -> Callable[[str], Any]:
+        self.status_callbacks.append(fn)
+        return fn
+
     def off(self, fn: Callable[..., Any]) -> None:
-        while fn in self.callbacks:
-            self.callbacks.remove(fn)
+        for callbacks in (self.callbacks, self.status_callbacks):
+            while fn in callbacks:
+                callbacks.remove(fn)
+
+    def set_status(self, status: str) -> None:
+        for fn in list(self.status_callbacks):
+            fn(status)
 
     def feed(self, frame: dict[str, Any]) -> None:
         if frame.get("type") == "message":
@@ -61,7 +72,9 @@ def fake_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClient]:
     client = FakeClient()
 
     def join(widget: RoomWidget) -> FakeClient:
-        widget._attach(client)  # type: ignore[arg-type]
+        # As RoomWidget._join passes them to connect(on_event=, on_status=).
+        client.on_event(widget._on_server_frame)
+        client.on_status(widget._on_status)
         return client
 
     monkeypatch.setattr(RoomWidget, "_join", join)

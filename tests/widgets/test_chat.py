@@ -34,3 +34,9 @@ def test_chat_send_does_not_reach_the_front_end_as_a_custom_message(
 def test_the_bundle_and_css_are_the_built_chat_files(fake_client: Any) -> None:
     chat = Chat("class-101")
     assert "export" in chat._esm and ".pw-chat" in chat._css
+
+
+def test_delete_sends_the_message_id(fake_client: Any) -> None:
+    chat = Chat("class-101")
+    chat.delete(12)
+    assert fake_client.raw == [{"type": "delete", "id": 12}]

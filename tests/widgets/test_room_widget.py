@@ -59,9 +59,9 @@ def test_relay_without_a_room_host_tells_the_front_end_why(no_room_host: None,
 def test_the_kernel_joins_once_and_close_leaves_the_room(fake_client: Any) -> None:
     board = Board("class-101")
     assert board.client is fake_client and board.client is fake_client
-    assert len(fake_client.callbacks) == 2  # strokes state + relay
+    assert len(fake_client.callbacks) == len(fake_client.status_callbacks) == 1
     board.close()
-    assert fake_client.closed and fake_client.callbacks == []
+    assert fake_client.closed and fake_client.callbacks == fake_client.status_callbacks == []
 
 
 def test_relay_forwards_front_end_frames_to_the_room(fake_client: Any) -> None:
@@ -79,11 +79,44 @@ def test_relay_forwards_server_frames_to_the_front_end(fake_client: Any, front_e
     assert seen.frames() == [frame]
 
 
+def test_relay_tells_the_front_end_the_kernels_connection_state(fake_client: Any,
+                                                                 front_end: Any) -> None:
+    chat = Chat("class-101", endpoint="relay")
+    seen = front_end(chat)
+    for status in ("reconnecting", "open", "closed"):
+        fake_client.set_status(status)
+    assert seen.messages == [{"kind": "status", "status": "reconnecting"},
+                             {"kind": "status", "status": "open"},
+                             {"kind": "status", "status": "closed"}]
+
+
 def test_without_relay_server_frames_stay_in_the_kernel(fake_client: Any, front_end: Any) -> None:
     chat = Chat("class-101")
     seen = front_end(chat)
     fake_client.feed({"type": "userJoined", "id": "b", "user": {}})
+    fake_client.set_status("reconnecting")
     assert seen.messages == []
+
+
+@pytest.mark.parametrize("widget_class", [Chat, Board])
+def test_moderation_calls_send_their_frames(fake_client: Any, widget_class: Any) -> None:
+    widget = widget_class("class-101")
+    widget.lock()
+    widget.lock(False)
+    widget.clear()
+    widget.remove("conn-7")
+    assert fake_client.raw == [{"type": "lock", "locked": True}, {"type": "lock", "locked": False},
+                               {"type": "clear"}, {"type": "remove", "id": "conn-7"}]
+    fake_client.locked = True
+    assert widget.locked is True
+
+
+def test_relay_welcome_says_whether_the_room_is_locked(fake_client: Any, front_end: Any) -> None:
+    chat = Chat("class-101", endpoint="relay")
+    fake_client.locked = True
+    seen = front_end(chat)
+    chat._handle_custom_msg({"kind": "hello"}, [])
+    assert seen.frames()[0]["locked"] is True
 
 
 def test_hello_gets_a_fresh_welcome_and_history(fake_client: Any, front_end: Any) -> None:
@@ -94,7 +127,8 @@ def test_hello_gets_a_fresh_welcome_and_history(fake_client: Any, front_end: Any
     chat._handle_custom_msg({"kind": "hello"}, [])
     welcome, history = seen.frames()
     assert welcome == {"type": "welcome", "roomId": "class-101", "party": "main", "id": "k-1",
-                       "user": fake_client.user, "epoch": "e1", "users": fake_client.users}
+                       "user": fake_client.user, "epoch": "e1", "users": fake_client.users,
+                       "locked": False}
     assert history["type"] == "history" and history["recovered"] is False
     assert [m["content"] for m in history["messages"]] == ["old"]
 
