@@ -98,6 +98,13 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
             log.warning("refused %s %s: missing or wrong token", self.request.method,
                         self.request.path[:200])
             raise HTTPError(403, reason="Missing or wrong token")
+        if not self.serve_options.token and not is_loopback(self.request.host_name):
+            # DNS rebinding: a page of evil.example re-resolved to 127.0.0.1 is
+            # same-origin with us and sends no Origin. Tokenless dev mode
+            # answers loopback names only (jupyter_server's host check, too).
+            log.warning("refused %s for host %s: dev mode serves loopback names only",
+                        self.request.path[:200], self.request.host[:100])
+            raise HTTPError(403, reason="Host not allowed (dev mode: use localhost or --token)")
         origin = self.request.headers.get("Origin")
         if origin is not None and not self.origin_allowed(origin):
             log.warning("refused %s from origin %s", self.request.path[:200], origin[:100])

@@ -109,6 +109,26 @@ async def test_allow_origin_admits_that_origin_only(token_server, room, join):
     assert await refused_status(token_server, room, origin=ALLOWED + ".evil.example") == 403
 
 
+async def test_dev_mode_refuses_other_host_names_against_dns_rebinding(shared_standalone,
+                                                                       token_server, room):
+    url = shared_standalone.room_url(room, ws=False)
+    rebound = await fetch("GET", url, headers={"Host": f"evil.example:{shared_standalone.port}"})
+    rebound_url, _ = clients.room_ws_url(shared_standalone, room)
+    with pytest.raises(InvalidStatus) as refused:
+        # The socket goes to 127.0.0.1 but asks for evil.example, as a rebound page's would.
+        await clients.connect(rebound_url.replace("127.0.0.1", "evil.example"),
+                              host="127.0.0.1", port=shared_standalone.port)
+    socket_status = refused.value.response.status_code
+    for name in ("localhost", "127.0.0.1", "[::1]"):
+        local = await fetch("GET", url, headers={"Host": f"{name}:{shared_standalone.port}"})
+        assert local.status == 200, name
+    # With a token, the token is the defence and any name may be used (proxies, LANs).
+    named = await fetch("GET", token_server.room_url(room, ws=False),
+                        headers={**token_server.auth_headers(), "Host": "rooms.example"})
+
+    assert (rebound.status, socket_status, named.status) == (403, 403, 200)
+
+
 def test_binding_off_loopback_without_a_token_refuses_to_start(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PARTYWIDGET_TOKEN"}
