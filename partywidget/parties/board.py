@@ -3,6 +3,8 @@
 State is the ordered list of finished strokes, kept in the room log (one
 append per stroke; erase/undo remove one entry; clear resets the log and its
 epoch). Strokes being drawn and cursors are relayed live and never stored.
+A moderator can lock the board read-only, as the chat (:class:`LockableParty`):
+then only moderators draw, erase and undo; cursors still move.
 Every message is listed in docs/protocol.md.
 """
 
@@ -16,7 +18,8 @@ from typing import Any
 from ..errors import ProtocolError
 from ..rooms import Connection
 from ..rooms.wire import decode_json, encode_json
-from .logged import LogParty, now_ms
+from .chat import LockableParty
+from .logged import now_ms
 
 __all__ = ["BOARD_HEIGHT", "BOARD_WIDTH", "BoardParty", "check_stroke"]
 
@@ -58,8 +61,12 @@ def check_stroke(data: dict[str, Any]) -> dict[str, Any]:
     return stroke
 
 
-class BoardParty(LogParty):
-    """Whiteboard: strokes (live while drawn), erase/undo own, clear, cursors."""
+#: Messages that change the board, refused for non-moderators while it is locked.
+WRITES = frozenset({"draw", "stroke", "erase", "undo"})
+
+
+class BoardParty(LockableParty):
+    """Whiteboard: strokes (live while drawn), erase/undo own, clear, cursors, lock."""
 
     history_type = "state"
     history_key = "strokes"
@@ -72,6 +79,8 @@ class BoardParty(LogParty):
         if not isinstance(data, dict):
             raise ProtocolError("bad_message", "expected a JSON object with a \"type\"")
         kind = data.get("type")
+        if kind in WRITES:
+            self.check_writable(sender.user)
         if kind == "cursor":
             self.publish({"type": "cursor", "id": sender.id, "user": sender.user,
                           "x": _number(data.get("x"), 0, BOARD_WIDTH),
@@ -90,6 +99,8 @@ class BoardParty(LogParty):
             await self.undo(sender.user)
         elif kind == "clear":
             await self.clear(sender.user)
+        elif kind == "lock":
+            await self.lock(data, sender.user)
         elif kind == "remove":
             await self.remove(data, sender.user)
         else:

@@ -24,14 +24,42 @@ from ..rooms.wire import decode_json, encode_json
 from ..storage import LogState
 from .logged import LogParty, now_ms
 
-__all__ = ["ChatParty"]
+__all__ = ["ChatParty", "LockableParty"]
 
 MAX_CID_LENGTH = 128
 #: How many (user, cid) pairs are remembered for de-duplication.
 CID_MEMORY = 10_000
 
 
-class ChatParty(LogParty):
+class LockableParty(LogParty):
+    """A log party a moderator can make read-only for everyone else.
+
+    ``{"type": "lock", "locked": bool}`` (moderators only) sets it; it is
+    stored under the storage key ``"locked"`` (so it survives restarts), sent
+    in every ``welcome`` and announced as ``{"type": "locked", "locked": bool}``.
+    Subclasses call :meth:`check_writable` before each change a user asks for.
+    """
+
+    async def on_start(self) -> None:
+        await super().on_start()
+        self.locked = bool(await self.room.storage.get("locked"))
+
+    def welcome(self, connection: Connection, state: LogState) -> dict[str, Any]:
+        return {**super().welcome(connection, state), "locked": self.locked}
+
+    def check_writable(self, user: dict[str, Any]) -> None:
+        if self.locked and not user.get("moderator"):
+            raise ProtocolError("locked", "this room is read-only for now")
+
+    async def lock(self, data: dict[str, Any], user: dict[str, Any]) -> None:
+        if not user.get("moderator"):
+            raise ProtocolError("forbidden", "only moderators can lock this room")
+        self.locked = bool(data.get("locked", True))
+        await self.room.storage.put("locked", self.locked)
+        self.publish({"type": "locked", "locked": self.locked})
+
+
+class ChatParty(LockableParty):
     """Chat with history, resume and idempotent sends."""
 
     # A post's one await is its log append, and storage runs appends in
@@ -41,7 +69,6 @@ class ChatParty(LogParty):
 
     async def on_start(self) -> None:
         await super().on_start()
-        self.locked = bool(await self.room.storage.get("locked"))
         self.cids: OrderedDict[tuple[str, str], int] = OrderedDict()
         _, entries = await self.log.read()
         for offset, entry in entries:
@@ -51,9 +78,6 @@ class ChatParty(LogParty):
 
     def entry_frame(self, offset: int, entry: str) -> str:
         return '{"type":"message","id":%d,%s' % (offset, entry[1:])
-
-    def welcome(self, connection: Connection, state: LogState) -> dict[str, Any]:
-        return {**super().welcome(connection, state), "locked": self.locked}
 
     # messages ----------------------------------------------------------------
 
@@ -76,8 +100,7 @@ class ChatParty(LogParty):
         """Store then broadcast one message; returns its wire text (the acknowledgement)."""
         if "content" not in data:
             raise ProtocolError("bad_message", "expected a \"content\" field")
-        if self.locked and not user.get("moderator"):
-            raise ProtocolError("locked", "this room is read-only for now")
+        self.check_writable(user)
         cid = data.get("cid")
         if cid is not None and (not isinstance(cid, str) or not 0 < len(cid) <= MAX_CID_LENGTH):
             raise ProtocolError("bad_message", f"expected cid as a string of 1 to "
@@ -146,9 +169,7 @@ class ChatParty(LogParty):
             state = await self.log.reset()
             self.publish({"type": "cleared", "epoch": state.epoch})
         else:
-            self.locked = bool(data.get("locked", True))
-            await self.room.storage.put("locked", self.locked)
-            self.publish({"type": "locked", "locked": self.locked})
+            await self.lock(data, user)
 
     async def _authored_by(self, offset: int, user: dict[str, Any]) -> bool:
         entry = await self.stored(offset)

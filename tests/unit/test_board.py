@@ -9,6 +9,7 @@ import pytest
 
 from partywidget.parties import BoardParty
 from partywidget.parties.board import MAX_POINTS, MAX_WIDTH
+from partywidget.storage import MemoryStorage
 
 from .conftest import ALICE, BOB, TEACHER, stored
 
@@ -33,7 +34,7 @@ async def test_a_joiner_gets_welcome_then_the_board_state(room, join):
     bob = await join(room, "b1", BOB)
     welcome, state = bob.frames
     assert welcome["type"] == "welcome" and welcome["party"] == "board"
-    assert welcome["epoch"] == state["epoch"] and "locked" not in welcome
+    assert welcome["epoch"] == state["epoch"] and welcome["locked"] is False
     assert state["type"] == "state" and state["recovered"] is False
     (line,) = state["strokes"]
     assert set(line) == {"id", "from", "user", "points", "color", "width", "sid", "timestamp"}
@@ -210,3 +211,59 @@ async def test_only_a_moderator_can_clear_and_clearing_starts_a_new_epoch(room, 
                      "recovered": False}
     await stroke(alice)
     assert alice.of_type("stroke")[-1]["stroke"]["id"] == 2  # offsets keep growing
+
+
+# lock ----------------------------------------------------------------------------
+
+WRITES = [{"type": "stroke", **LINE}, {"type": "draw", "sid": "s", **LINE},
+          {"type": "erase", "id": 1}, {"type": "undo"}]
+
+
+@pytest.mark.parametrize("frame", WRITES)
+async def test_a_locked_board_refuses_changes_from_non_moderators(room, join, frame):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    teacher = await join(room, "t1", TEACHER)
+    await stroke(alice)
+    await teacher.send({"type": "lock", "locked": True})
+    assert alice.of_type("locked") == bob.of_type("locked") == [{"type": "locked",
+                                                                "locked": True}]
+    alice.clear()
+    bob.clear()
+    await alice.send(frame)
+    assert [(f["type"], f["code"]) for f in alice.frames] == [("error", "locked")]
+    assert bob.frames == [] and len(await stored(room)) == 1
+    await alice.send({"type": "cursor", "x": 1, "y": 2})  # cursors still move
+    assert bob.of_type("cursor") != []
+
+
+async def test_moderators_draw_on_a_locked_board_and_unlock_it(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await teacher.send({"type": "lock"})  # "locked" defaults to true, as for the chat
+    await stroke(teacher)
+    assert [s["user"] for s in await stored(room)] == [TEACHER]
+    await teacher.send({"type": "lock", "locked": False})
+    await stroke(alice)
+    assert [s["user"] for s in await stored(room)] == [TEACHER, ALICE]
+    assert alice.of_type("locked") == [{"type": "locked", "locked": True},
+                                       {"type": "locked", "locked": False}]
+
+
+async def test_only_moderators_lock_the_board(room, join):
+    alice = await join(room, "a1", ALICE)
+    await alice.send({"type": "lock", "locked": True})
+    assert [f["code"] for f in alice.of_type("error")] == ["forbidden"]
+    assert room.party.locked is False and alice.of_type("locked") == []
+
+
+async def test_the_lock_is_stored_and_survives_a_room_reload(make_host, join):
+    storage = MemoryStorage()
+    first = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    teacher = await join(first, "t1", TEACHER)
+    await teacher.send({"type": "lock", "locked": True})
+    second = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    bob = await join(second, "b1", BOB)
+    assert bob.of_type("welcome")[0]["locked"] is True
+    await stroke(bob)
+    assert [f["code"] for f in bob.of_type("error")] == ["locked"]
