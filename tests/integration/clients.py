@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 #: How long a test waits for one expected frame before failing.
 FRAME_TIMEOUT = 15.0
@@ -102,6 +102,26 @@ async def join(server: Any, room: str, party: str = "main", *, pk: str | None = 
     options = {"max_size": None, "max_queue": None, "open_timeout": FRAME_TIMEOUT, **options}
     ws = await connect(url, additional_headers=all_headers, **options)
     return RoomSocket(ws, pk)
+
+
+async def refused_status(server: Any, room: str, party: str = "main", **options: Any) -> int:
+    """The HTTP status that refused a socket to ``room`` (options as :func:`join`)."""
+    try:
+        sock = await join(server, room, party, **options)
+    except InvalidStatus as refusal:
+        return refusal.response.status_code
+    await sock.close()
+    raise AssertionError(f"expected the socket to {room!r} to be refused, it was accepted")
+
+
+async def refused_url_status(url: str, **options: Any) -> int:
+    """The HTTP status that refused a socket to ``url`` (options as ``websockets.connect``)."""
+    try:
+        ws = await connect(url, open_timeout=FRAME_TIMEOUT, **options)
+    except InvalidStatus as refusal:
+        return refusal.response.status_code
+    await ws.close()
+    raise AssertionError(f"expected the socket to {url} to be refused, it was accepted")
 
 
 @dataclass

@@ -12,10 +12,9 @@ import urllib.request
 from dataclasses import dataclass
 
 import pytest
-from websockets.exceptions import InvalidStatus
 
 from . import clients
-from .clients import fetch
+from .clients import fetch, refused_status
 from .conftest import start_server
 
 
@@ -45,12 +44,6 @@ def login(shared_servers) -> Login:
 
 def own_origin(server) -> str:
     return f"http://127.0.0.1:{server.port}"
-
-
-async def refused_status(server, room, **options) -> int:
-    with pytest.raises(InvalidStatus) as refused:
-        await clients.join(server, room, **options)
-    return refused.value.response.status_code
 
 
 async def stored_messages(server, room) -> list:

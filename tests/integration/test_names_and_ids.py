@@ -8,10 +8,8 @@ user takes over and the old one is closed with 4001 (REPLACED).
 from __future__ import annotations
 
 import pytest
-from websockets.exceptions import InvalidStatus
 
-from . import clients
-from .clients import fetch
+from .clients import fetch, refused_url_status, room_ws_url
 
 BAD_PATHS = {
     "dot-dot room": "main/..",
@@ -31,9 +29,7 @@ def url_for(server, path: str, *, ws: bool) -> str:
 
 
 async def socket_status(server, url: str) -> int:
-    with pytest.raises(InvalidStatus) as refused:
-        await clients.connect(url, additional_headers=server.auth_headers())
-    return refused.value.response.status_code
+    return await refused_url_status(url, additional_headers=server.auth_headers())
 
 
 @pytest.mark.parametrize("path", BAD_PATHS.values(), ids=BAD_PATHS.keys())
@@ -57,7 +53,7 @@ async def test_an_unknown_party_is_a_404(room_server, room):
 
 
 async def test_a_connection_id_longer_than_128_characters_is_a_400(room_server, room):
-    url, _ = clients.room_ws_url(room_server, room, pk="p" * 129)
+    url, _ = room_ws_url(room_server, room, pk="p" * 129)
     assert await socket_status(room_server, url) == 400
 
 
