@@ -42,7 +42,11 @@ def execute(name: str, server: Any, workdir: Path) -> nbformat.NotebookNode:
     """Run notebook ``name`` from a copy of notebooks/ in ``workdir``; return it executed."""
     shutil.copytree(NOTEBOOKS, workdir, ignore=shutil.ignore_patterns(
         ".ipynb_checkpoints", "__pycache__", "*.py"))
-    notebook = nbformat.read(workdir / name, as_version=4)
+    return run(nbformat.read(workdir / name, as_version=4), server, workdir)
+
+
+def run(notebook: nbformat.NotebookNode, server: Any, workdir: Path) -> nbformat.NotebookNode:
+    """Execute ``notebook`` in ``workdir`` with a kernel of ``server``'s environment."""
     env = {key: value for key, value in os.environ.items()
            if key not in FOREIGN_HOST_VARIABLES}
     env.update(PARTYWIDGET_JUPYTER_URL=server.http_url, PARTYWIDGET_JUPYTER_TOKEN=server.token)
@@ -120,3 +124,15 @@ def test_classroom_shows_the_hub_configuration_of_the_docs_verbatim() -> None:
     markdown = "\n".join(c.source for c in read("04-classroom.ipynb").cells
                          if c.cell_type == "markdown")
     assert block.group(1) in markdown
+
+
+def test_the_readme_usage_runs_in_a_notebook(jupyter_server: Any, tmp_path: Path) -> None:
+    # The Python blocks of the README's "In a notebook" section, one cell each, in order.
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## In a notebook", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 3, "expected the magics, the widgets and the kernel client blocks"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(b) for b in blocks])
+    run(notebook, jupyter_server, tmp_path)  # a cell that raises fails the test
+    assert "<partywidget.widgets.chat.Chat" in output_text(notebook)
+    assert [cell.execution_count for cell in notebook.cells] == [1, 2, 3]
