@@ -103,6 +103,16 @@ def test_every_close_code_is_documented(code: CloseCode) -> None:
     assert re.search(rf"^\| {int(code)} \|", README, re.M), f"README.md lacks {int(code)}"
 
 
+def test_every_error_code_the_server_sends_is_documented() -> None:
+    sources = [path.read_text() for folder in ("rooms", "parties")
+               for path in (REPO / "partywidget" / folder).glob("*.py")]
+    codes = {code for text in sources for code in re.findall(
+        r'(?:ProtocolError|error_message)\(\s*"([a-z_]+)"', text)}
+    assert {"bad_json", "bad_message", "forbidden", "rate_limited"} <= codes
+    missing = {code for code in codes if f"| `{code}` |" not in PROTOCOL}
+    assert not missing, f"docs/protocol.md lacks error codes {sorted(missing)}"
+
+
 def test_readme_names_the_two_commands_and_they_exist() -> None:
     assert "bash scripts/demo.sh" in README and (REPO / "scripts" / "demo.sh").is_file()
     assert "bash scripts/test.sh" in README and (REPO / "scripts" / "test.sh").is_file()
