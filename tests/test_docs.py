@@ -113,6 +113,19 @@ def test_every_error_code_the_server_sends_is_documented() -> None:
     assert not missing, f"docs/protocol.md lacks error codes {sorted(missing)}"
 
 
+def test_every_message_type_of_the_built_in_parties_is_documented() -> None:
+    sources = [path.read_text() for path in (REPO / "partywidget" / "parties").glob("*.py")]
+    types = set()
+    for text in sources:
+        types |= set(re.findall(r'kind == "(\w+)"', text))  # what clients send
+        for group in re.findall(r"kind in \(([^)]*)\)", text):
+            types |= set(re.findall(r'"(\w+)"', group))
+        types |= set(re.findall(r'\{"type": ?"(\w+)"', text))  # what the server sends
+    assert {"message", "stroke", "welcome", "userJoined", "locked"} <= types
+    missing = {kind for kind in types if f'"type": "{kind}"' not in PROTOCOL}
+    assert not missing, f"docs/protocol.md lacks message types {sorted(missing)}"
+
+
 def test_readme_names_the_two_commands_and_they_exist() -> None:
     assert "bash scripts/demo.sh" in README and (REPO / "scripts" / "demo.sh").is_file()
     assert "bash scripts/test.sh" in README and (REPO / "scripts" / "test.sh").is_file()
