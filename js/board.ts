@@ -14,6 +14,9 @@ import {
   SharedLink,
   displayName,
   element,
+  lockBanner,
+  lockToggle,
+  moderatorButton,
   roomHeader,
   userColor,
 } from "./room";
@@ -108,16 +111,18 @@ export default () => {
       });
       const eraseButton = toolButton("Erase", "Erase mode: click one of your strokes");
       const undoButton = toolButton("Undo", "Undo your last stroke");
-      const clearButton = toolButton("Clear", "Clear the board for everyone (moderators)");
+      const clearButton = moderatorButton("Clear", "Clear the board for everyone", link, signal);
+      clearButton.classList.add("pw-tool");
       const notice = element("span", "pw-notice");
       toolbar.append(...swatches, element("span", "pw-sep"), ...widths, element("span", "pw-sep"),
-        eraseButton, undoButton, clearButton, notice);
+        eraseButton, undoButton, clearButton, lockToggle(link, signal), notice);
+      const banner = lockBanner(link, signal, "board");
 
       const surface = element("div", "pw-surface");
       const canvas = element("canvas", "pw-canvas");
       canvas.setAttribute("role", "img");
       surface.append(canvas);
-      root.append(header, toolbar, surface);
+      root.append(header, toolbar, banner, surface);
       el.append(root);
 
       function syncTools(): void {
@@ -194,8 +199,13 @@ export default () => {
       signal.addEventListener("abort", () => observer.disconnect());
       resize();
 
+      // A locked board is read-only for non-moderators (the room host refuses
+      // their draw/stroke/erase/undo with "locked"); cursors still move.
+      const readOnly = () => link.locked && !link.moderator;
       const renderStatus = () => {
-        clearButton.disabled = link.self ? !link.self.user.moderator : false;
+        const locked = readOnly();
+        for (const button of [...swatches, ...widths, eraseButton, undoButton]) button.disabled = locked;
+        surface.classList.toggle("pw-readonly", locked);
         notice.textContent = link.problem;
       };
       link.onChange(renderStatus, signal);
@@ -235,7 +245,7 @@ export default () => {
         !!link.self && (link.self.user.moderator || stroke.user?.username === link.self.user.username);
 
       canvas.addEventListener("pointerdown", (event) => {
-        if (event.pointerType === "mouse" && event.button !== 0) return;
+        if ((event.pointerType === "mouse" && event.button !== 0) || readOnly()) return;
         event.preventDefault();
         const p = boardPoint(event);
         if (erasing) {

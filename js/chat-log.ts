@@ -18,7 +18,6 @@ export interface ChatMessage {
 export type LogChange =
   | "reset"
   | "pending"
-  | "locked"
   | { append: ChatMessage }
   | { refused: unknown; reason: string };
 
@@ -33,8 +32,6 @@ const REFUSALS = new Set(["locked", "too_large", "bad_message", "duplicate"]);
 export class ChatLog {
   messages: ChatMessage[] = [];
   epoch = "";
-  /** Read-only room (moderators may still post). */
-  locked = false;
   /** Sent but not yet echoed back, by cid: retried with the same cid (stored once). */
   readonly pending = new Map<string, unknown>();
   private ids = new Set<number>();
@@ -72,11 +69,6 @@ export class ChatLog {
         this.ids.clear();
         this.epoch = frame.epoch ?? this.epoch;
         this.emit("reset");
-        return false;
-      case "welcome":
-      case "locked":
-        this.locked = !!frame.locked;
-        this.emit("locked");
         return false;
       case "error":
         if (REFUSALS.has(frame.code)) this.refuseOldest(String(frame.message ?? frame.code));

@@ -15,6 +15,9 @@ import {
   avatar,
   displayName,
   element,
+  lockBanner,
+  lockToggle,
+  moderatorButton,
   roomHeader,
   userColor,
 } from "./room";
@@ -31,7 +34,11 @@ function timeLabel(timestamp: number): [string, string] {
   return [date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), date.toLocaleString()];
 }
 
-function messageRow(message: ChatMessage, mine: boolean): HTMLElement {
+/**
+ * One message. `onDelete` (given when we may delete it: our own, or any for
+ * moderators; the room host checks again) adds a small delete control.
+ */
+function messageRow(message: ChatMessage, mine: boolean, onDelete?: () => void): HTMLElement {
   const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : ""));
   row.dataset.id = String(message.id);
   const body = element("div", "pw-msg-body");
@@ -43,6 +50,14 @@ function messageRow(message: ChatMessage, mine: boolean): HTMLElement {
   time.title = full;
   time.dateTime = new Date(message.timestamp).toISOString();
   head.append(name, time);
+  if (onDelete) {
+    const remove = element("button", "pw-delete", "×");
+    remove.type = "button";
+    remove.title = "Delete this message for everyone";
+    remove.setAttribute("aria-label", "Delete message");
+    remove.addEventListener("click", onDelete);
+    head.append(remove);
+  }
   body.append(head, element("div", "pw-text", contentText(message.content)));
   row.append(avatar(message.user), body);
   return row;
@@ -87,7 +102,10 @@ export default () => {
       // JupyterLab must not treat keys typed here as notebook shortcuts.
       root.dataset.lmSuppressShortcuts = "true";
 
-      const header = roomHeader(`# ${model.get("room")}`, link, signal);
+      const clearButton = moderatorButton("Clear", "Delete every message for everyone", link, signal);
+      clearButton.addEventListener("click", () => link.send({ type: "clear" }), { signal });
+      const header = roomHeader(`# ${model.get("room")}`, link, signal, [lockToggle(link, signal), clearButton]);
+      const banner = lockBanner(link, signal, "room");
 
       const scroller = element("div", "pw-log");
       scroller.setAttribute("role", "log");
@@ -110,11 +128,18 @@ export default () => {
       form.append(input, button);
       const notice = element("div", "pw-notice");
       notice.setAttribute("role", "status");
-      root.append(header, scroller, hint, form, notice);
+      root.append(header, banner, scroller, hint, form, notice);
       el.append(root);
 
       // Our own messages come back from the server on our connection id.
       const mine = (message: ChatMessage) => message.from === link.self?.id;
+      // The room host lets authors delete their messages (by username: this
+      // user's other tabs and kernels too) and moderators delete any.
+      const deletable = (message: ChatMessage) =>
+        link.moderator || (!!link.self && message.user?.username === link.self.user.username);
+      const row = (message: ChatMessage) =>
+        messageRow(message, mine(message),
+          deletable(message) ? () => link.send({ type: "delete", id: message.id }) : undefined);
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
       const toBottom = () => {
         scroller.scrollTop = scroller.scrollHeight;
@@ -122,7 +147,7 @@ export default () => {
       };
       const renderAll = () => {
         const follow = atBottom();
-        list.replaceChildren(...log.messages.map((m) => messageRow(m, mine(m))));
+        list.replaceChildren(...log.messages.map(row));
         empty.hidden = log.messages.length > 0 || log.pending.size > 0;
         if (follow) toBottom();
       };
@@ -130,18 +155,15 @@ export default () => {
         pendingList.replaceChildren(...[...log.pending.values()].map(pendingRow));
         empty.hidden = log.messages.length > 0 || log.pending.size > 0;
       };
-      const renderStatus = () => form.classList.toggle("pw-offline", link.status !== "live");
-
-      const renderLocked = () => {
-        const moderator = !!link.self?.user.moderator;
-        input.disabled = log.locked && !moderator;
+      const renderStatus = () => {
+        form.classList.toggle("pw-offline", link.status !== "live");
+        input.disabled = button.disabled = link.locked && !link.moderator;
         input.placeholder = input.disabled ? "This room is read-only for now" : PLACEHOLDER;
       };
 
       log.onChange((change) => {
         if (change === "reset") renderAll();
         else if (change === "pending") renderPending();
-        else if (change === "locked") renderLocked();
         else if ("refused" in change) {
           // Give the text back rather than lose it, and say why it was refused.
           notice.textContent = `Not sent: ${change.reason}`;
@@ -149,7 +171,7 @@ export default () => {
         } else {
           // Stick to the bottom unless the reader scrolled up; then only hint.
           const follow = atBottom() || mine(change.append);
-          list.append(messageRow(change.append, mine(change.append)));
+          list.append(row(change.append));
           empty.hidden = true;
           if (follow) toBottom();
           else hint.hidden = false;
@@ -159,7 +181,6 @@ export default () => {
       renderAll();
       renderPending();
       renderStatus();
-      renderLocked();
       toBottom();
 
       const send = () => {

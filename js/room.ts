@@ -201,6 +201,8 @@ export class RoomLink {
   self: { id: string; user: User } | null = null;
   /** Users online, keyed by connection id. */
   readonly users = new Map<string, User>();
+  /** Read-only for non-moderators (a moderator's `lock`; from welcome and `locked`). */
+  locked = false;
   /** Last error frame or reason the link stopped. */
   problem = "";
   readonly mode: "relay" | "socket";
@@ -257,8 +259,13 @@ export class RoomLink {
         this.users.clear();
         for (const entry of frame.users ?? []) this.users.set(entry.id, entry.user ?? {});
         this.users.set(frame.id, frame.user ?? {});
+        this.locked = !!frame.locked;
         this.problem = "";
         this.setStatus("live");
+        break;
+      case "locked":
+        this.locked = !!frame.locked;
+        this.changed();
         break;
       case "userJoined":
         this.users.set(frame.id, frame.user ?? {});
@@ -274,6 +281,11 @@ export class RoomLink {
         break;
     }
     for (const listener of this.frameListeners) listener(frame);
+  }
+
+  /** Whether this connection may moderate (the room host's `user.moderator`). */
+  get moderator(): boolean {
+    return !!this.self?.user.moderator;
   }
 
   private setStatus(status: Status): void {
@@ -324,12 +336,12 @@ export class SharedLink {
   }
 }
 
-/** Online users, one entry per person (several tabs/kernels of one user collapse). */
-export function distinctUsers(link: RoomLink): User[] {
-  const seen = new Map<string, User>();
-  for (const user of link.users.values()) {
+/** Online users, one entry per person (several tabs/kernels of one user collapse), with one of their connection ids. */
+export function distinctUsers(link: RoomLink): { id: string; user: User }[] {
+  const seen = new Map<string, { id: string; user: User }>();
+  for (const [id, user] of link.users) {
     const key = (user.username ?? user.name ?? "?") + (user.kernel ? "#kernel" : "");
-    if (!seen.has(key)) seen.set(key, user);
+    if (!seen.has(key)) seen.set(key, { id, user });
   }
   return [...seen.values()];
 }
@@ -375,19 +387,107 @@ export function avatar(user: User | undefined): HTMLElement {
   return node;
 }
 
-/** The header both widgets show: title, who is online, connection status; kept live. */
-export function roomHeader(title: string, link: RoomLink, signal: AbortSignal): HTMLElement {
+/** How long a "click again to remove" stays armed. */
+const CONFIRM_MS = 4000;
+
+/**
+ * An online user's badge. For moderators, others' badges are buttons that
+ * remove that participant (`{"type": "remove", "id"}`: all their connections,
+ * and they cannot rejoin while the room stays loaded). The first click only
+ * arms it ("click again"), so a stray click removes nobody; no `confirm()`
+ * dialog, which would block the whole notebook page.
+ */
+function onlineBadge(link: RoomLink, entry: { id: string; user: User }): HTMLElement {
+  // The room host removes a user with all their connections: never offer to remove ourselves.
+  if (!link.moderator || entry.user.username === link.self?.user.username) return avatar(entry.user);
+  const button = element("button", "pw-avatar pw-removable", initials(entry.user));
+  button.type = "button";
+  button.style.background = userColor(entry.user);
+  const name = displayName(entry.user);
+  button.title = `${name}: click to remove from the room`;
+  button.setAttribute("aria-label", `Remove ${name} from the room`);
+  let armed: ReturnType<typeof setTimeout> | undefined;
+  button.addEventListener("click", () => {
+    if (armed === undefined) {
+      button.classList.add("pw-armed");
+      button.title = `Click again to remove ${name}`;
+      armed = setTimeout(() => {
+        armed = undefined;
+        button.classList.remove("pw-armed");
+        button.title = `${name}: click to remove from the room`;
+      }, CONFIRM_MS);
+      return;
+    }
+    clearTimeout(armed);
+    link.send({ type: "remove", id: entry.id });
+  });
+  return button;
+}
+
+/**
+ * The header both widgets show: title, who is online, connection status; kept
+ * live. `controls` (moderator buttons) go before the status.
+ */
+export function roomHeader(title: string, link: RoomLink, signal: AbortSignal, controls: HTMLElement[] = []): HTMLElement {
   const header = element("div", "pw-head");
   const online = element("div", "pw-online");
+  let shown = "";
   const update = () => {
     const users = distinctUsers(link);
-    online.replaceChildren(...users.map(avatar));
-    online.title = users.map(displayName).join(", ") + " online";
+    // Rebuild only when who is online (or our rights) changed: an armed remove survives other updates.
+    const key = JSON.stringify([link.moderator, link.self?.id, users.map((u) => [u.id, u.user])]);
+    if (key === shown) return;
+    shown = key;
+    online.replaceChildren(...users.map((entry) => onlineBadge(link, entry)));
+    online.title = users.map((u) => displayName(u.user)).join(", ") + " online";
   };
   update();
   link.onChange(update, signal);
-  header.append(element("span", "pw-title", title), online, statusPill(link, signal));
+  header.append(element("span", "pw-title", title), online, ...controls, statusPill(link, signal));
   return header;
+}
+
+/** A header/toolbar button shown to moderators only (the room host refuses others anyway). */
+export function moderatorButton(label: string, title: string, link: RoomLink, signal: AbortSignal): HTMLButtonElement {
+  const button = element("button", "pw-mod", label);
+  button.type = "button";
+  button.title = title;
+  const update = () => {
+    button.hidden = !link.moderator;
+  };
+  update();
+  link.onChange(update, signal);
+  return button;
+}
+
+/** Moderators' lock toggle: read-only for everyone else (`{"type": "lock", "locked"}`). */
+export function lockToggle(link: RoomLink, signal: AbortSignal): HTMLButtonElement {
+  const button = moderatorButton("Lock", "", link, signal);
+  button.classList.add("pw-lock");
+  const update = () => {
+    button.textContent = link.locked ? "Unlock" : "Lock";
+    button.title = link.locked ? "Let everyone write again" : "Make the room read-only for non-moderators";
+    button.setAttribute("aria-pressed", String(link.locked));
+  };
+  update();
+  link.onChange(update, signal);
+  button.addEventListener("click", () => link.send({ type: "lock", locked: !link.locked }), { signal });
+  return button;
+}
+
+/** The read-only banner: shown while the room is locked, worded for who reads it. */
+export function lockBanner(link: RoomLink, signal: AbortSignal, what: string): HTMLElement {
+  const banner = element("div", "pw-banner");
+  banner.setAttribute("role", "status");
+  const update = () => {
+    banner.hidden = !link.locked;
+    banner.textContent = link.moderator
+      ? `Locked: this ${what} is read-only for participants (moderators can still write).`
+      : `Locked: a moderator made this ${what} read-only for now.`;
+  };
+  update();
+  link.onChange(update, signal);
+  return banner;
 }
 
 /** The status pill both widgets show: connecting / live / reconnecting / closed. */

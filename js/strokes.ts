@@ -82,7 +82,7 @@ export class BoardState {
         break;
       case "error":
         // A refused stroke will never be echoed; do not leave it drawn as pending.
-        if (frame.code === "bad_stroke" || frame.code === "too_large") this.pending.clear();
+        if (["bad_stroke", "too_large", "locked"].includes(frame.code)) this.pending.clear();
         break;
       default:
         return;

@@ -7,11 +7,13 @@ widgets (``chat.messages``, ``board.strokes``) to a file next to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import nbformat
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from tests.browser.pages import (QUICK, SLOW, NotebookPage, draw_stroke, kernel_state,
                                  pressed_mouse, screenshot, write_demo_notebook)
@@ -213,3 +215,102 @@ def test_forced_kernel_relay(lab: ServerProcess, open_notebook: OpenNotebook) ->
     b.run_all()
     expect_message(b, "hello through the kernel")
     expect(b.widget("board").locator('canvas[data-strokes="1"]')).to_be_attached(timeout=QUICK)
+
+
+def write_moderation_notebook(root: Path, name: str, room: str) -> None:
+    """Chat and Board as the server's user (a moderator on a personal server), then
+    relayed views whose welcome says "student" (not a moderator) and "teacher" (a
+    moderator under another name): what the page shows depends on that welcome only."""
+    cells = [
+        f"from partywidget import Board, Chat\nchat = Chat({room!r})\nchat",
+        f"board = Board({room!r})\nboard",
+        "def posing_as(cls, user):\n"
+        "    class Posing(cls):\n"
+        "        def _welcome_frame(self, client):\n"
+        "            return {**super()._welcome_frame(client), 'user': user}\n"
+        "    return Posing\n"
+        "student = {'username': 'student', 'name': 'Student'}\n"
+        f"student_chat = posing_as(Chat, student)({room!r}, endpoint='relay')\n"
+        f"student_board = posing_as(Board, student)({room!r}, endpoint='relay')\n"
+        "display(student_chat, student_board)",
+        "teacher = {'username': 'teacher', 'name': 'Teacher', 'moderator': True}\n"
+        f"posing_as(Chat, teacher)({room!r}, endpoint='relay')",
+        "import json, os\n"
+        "def report(_frame=None):\n"
+        f"    with open({name + '.state.json.tmp'!r}, 'w') as f:\n"
+        "        json.dump({'messages': [m['content'] for m in chat.messages],\n"
+        "                   'locked': [chat.locked, board.locked]}, f)\n"
+        f"    os.replace({name + '.state.json.tmp'!r}, {name + '.state.json'!r})\n"
+        "chat.client.on_event(report)\nboard.client.on_event(report)\nreport()",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / f"{name}.ipynb")
+
+
+def live(root: Locator) -> Locator:
+    expect(root.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
+    return root
+
+
+def test_moderation_in_the_widgets(lab: ServerProcess, open_notebook: OpenNotebook) -> None:
+    root = Path(lab.workdir)
+    write_moderation_notebook(root, "moderation", "e2e-moderation")
+    pages = []
+    for _ in range(2):
+        page = open_notebook("lab/tree/moderation.ipynb")
+        page.run_all()
+        pages.append(page)
+    a, b = pages
+    chat_a, chat_b = (live(p.page.locator(".pw-chat").first) for p in (a, b))
+    board_a = live(a.page.locator(".pw-board").first)
+    student_chat = live(b.page.locator(".pw-chat").nth(1))
+    student_board = live(b.page.locator(".pw-board").nth(1))
+    teacher_chat = live(b.page.locator(".pw-chat").nth(2))
+
+    # A moderator deletes a message in A: it disappears in B and in the kernel.
+    for text in ("keep me", "delete me"):
+        chat_a.locator(".pw-input").fill(text)
+        chat_a.locator(".pw-input").press("Enter")
+        expect(chat_b.locator(".pw-text", has_text=text)).to_be_visible(timeout=QUICK)
+    row = chat_a.locator(".pw-msg", has_text="delete me")
+    row.hover()
+    row.locator(".pw-delete").click()
+    expect(chat_b.locator(".pw-text", has_text="delete me")).to_have_count(0, timeout=QUICK)
+    expect(chat_b.locator(".pw-text", has_text="keep me")).to_be_visible()
+    kernel_state(root, "moderation", lambda s: s["messages"] == ["keep me"])
+
+    # A student sees no moderation controls, and no delete on others' messages.
+    for control in (".pw-mod:visible", ".pw-delete", ".pw-removable"):  # lock, clear; x; remove
+        expect(student_chat.locator(control)).to_have_count(0)
+    expect(student_board.locator(".pw-mod:visible")).to_have_count(0)  # clear, lock
+    expect(chat_a.locator(".pw-mod:visible")).to_have_count(2)
+
+    # A locks the chat: read-only for the student (input off, banner), not for moderators.
+    chat_a.locator(".pw-lock").click()
+    expect(student_chat.locator(".pw-input")).to_be_disabled(timeout=QUICK)
+    expect(student_chat.locator(".pw-banner")).to_contain_text("read-only for now")
+    expect(chat_b.locator(".pw-banner")).to_contain_text("moderators can still write")
+    expect(chat_b.locator(".pw-input")).to_be_enabled()
+    expect(chat_b.locator(".pw-lock")).to_have_text("Unlock")
+    # A locks the board: the student's drawing tools are off.
+    board_a.locator(".pw-lock").click()
+    expect(student_board.get_by_role("button", name="Undo")).to_be_disabled(timeout=QUICK)
+    expect(student_board.locator(".pw-surface.pw-readonly")).to_be_attached()
+    kernel_state(root, "moderation", lambda s: s["locked"] == [True, True])
+    chat_b.locator(".pw-lock").click()  # any moderator unlocks
+    expect(student_chat.locator(".pw-input")).to_be_enabled(timeout=QUICK)
+    expect(student_chat.locator(".pw-banner")).to_be_hidden()
+    kernel_state(root, "moderation", lambda s: s["locked"] == [False, True])
+
+    # A moderator removes a participant from the online list (two clicks): here
+    # the kernel, whose connection closes for good, so every relayed view closes.
+    badge = teacher_chat.locator(".pw-removable[title*='(kernel)']")
+    badge.click()
+    expect(badge).to_have_class(re.compile("pw-armed"))
+    badge.click()
+    for view in (teacher_chat, student_chat):
+        expect(view.locator('.pw-status[data-status="closed"]')).to_be_visible(timeout=QUICK)
+    expect(chat_b.locator('.pw-status[data-status="live"]')).to_be_visible()  # another user
+    assert a.dialogs == [] and b.dialogs == []
