@@ -15,7 +15,8 @@ to it and wait with a timeout; async calls bridge to the caller's loop; sends
 only buffer, so nothing can deadlock a kernel, and callbacks run on that thread
 as frames arrive. Each membership (:mod:`.connection`) reconnects with
 partysocket's backoff (:mod:`.backoff`), keeps its ``_pk``, buffers sends while
-offline (:mod:`.outbox`) and resumes by message id (:mod:`.state`). Where the
+offline (:mod:`.outbox`), writes them no faster than the host admits
+(:mod:`.pacing`) and resumes by message id (:mod:`.state`). Where the
 room host is comes from :mod:`.discovery`.
 """
 

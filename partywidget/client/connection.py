@@ -5,6 +5,9 @@ Lifecycle (``status``)::
     connecting --join--> open --socket lost--> reconnecting --join--> open ...
         any state --close() / refusal / attempts exhausted--> closed
 
+Writes are paced under the room host's rate limit (:mod:`.pacing`), so a
+send buffer flushed after a reconnect is not refused as a flood.
+
 *Joined* means the party's join frames have arrived: ``welcome`` then
 ``history`` for the chat party, ``welcome`` then ``state`` for the board;
 other parties are joined as soon as the handshake succeeds. Only then is the

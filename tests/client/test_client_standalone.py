@@ -151,8 +151,12 @@ def test_a_flush_after_a_reconnect_stays_under_the_rate_limit(standalone_server:
 
 async def test_async_forms_work_inside_an_asyncio_program(standalone_server: Any) -> None:
     url = standalone_server.http_url
+    joined: list[str] = []
+    statuses: list[str] = []
     async with await aconnect("async", url=url) as reader:
-        async with await aconnect("async", url=url) as writer:
+        async with await aconnect("async", url=url, on_event=lambda f: joined.append(f["type"]),
+                                  on_status=statuses.append) as writer:
+            assert joined == ["welcome", "history"] and statuses == ["open"]
             await writer.asend("one")
             await writer.asend_raw({"content": "two"})
             got = []
@@ -177,7 +181,7 @@ async def test_async_forms_work_inside_an_asyncio_program(standalone_server: Any
             await reader.aclose()
             await asyncio.wait_for(reading, 10)  # the iteration ends with the client
             assert seen == ["three"]
-    assert reader.status == writer.status == "closed"
+    assert reader.status == writer.status == "closed" and statuses == ["open", "closed"]
 
 
 def test_a_host_gone_for_good_ends_the_client_after_bounded_attempts(
