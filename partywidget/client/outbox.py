@@ -20,6 +20,11 @@ the echoes of frames sent before *k*, never those sent after it. Hence:
   errors, in order;
 * once as many errors wait as frames are in flight, all of those were refused.
 
+Errors name no frame, so an error about a frame without a ``cid`` (a relayed
+browser frame, a moderation frame) that arrives while chat frames are in
+flight counts as one of theirs: it can settle a chat frame before its echo,
+which then loses only its resend should the socket die before that echo.
+
 A refusal with code ``rate_limited`` is not the message's fault: the frame
 goes out again (the server stores a ``cid`` at most once, so that is safe)
 instead of being lost; other refusals drop it.
