@@ -235,6 +235,46 @@ def table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
+#: (label, metric, field, bound, targets): the issue's targets, as ratios or absolutes.
+GOALS = (
+    ("relay (a) ≥ 1.0× websockets", "saturate", "deliveries_per_s", (">=", 1.0, True),
+     ("jupyter-relay", "serve-relay")),
+    ("main chat (a) ≥ 0.5× websockets", "saturate", "deliveries_per_s", (">=", 0.5, True),
+     ("jupyter-main", "serve-main")),
+    ("p99 (b) ≤ 1.5× websockets", "latency", "p99_ms", ("<=", 1.5, True),
+     ("jupyter-relay", "serve-relay", "jupyter-main", "serve-main")),
+    ("memory (c) ≤ 1.5× websockets", "memory", "kib_per_conn", ("<=", 1.5, True),
+     ("jupyter-relay", "serve-relay")),
+    ("fairness (a) ≥ 0.9", "saturate", "fairness", (">=", 0.9, False),
+     ("jupyter-relay", "serve-relay", "jupyter-main", "serve-main")),
+    ("join p99 (d) ≤ 20 ms", "join", "p99_ms", ("<=", 20.0, False),
+     ("jupyter-main", "serve-main")),
+    ("persisted (e) ≥ 20,000 msg/s", "persist", "persisted_per_s", (">=", 20_000, False),
+     ("jupyter-main", "serve-main")),
+)
+
+
+def goals(results: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """One line per target of the issue: each target's figure, met or missed."""
+    lines = []
+    for label, metric, field, (op, bound, relative), names in GOALS:
+        cells = []
+        for name in names:
+            value = results.get(name, {}).get(metric, {}).get(field)
+            if relative:
+                ref = results.get(REFERENCE, {}).get(metric, {}).get(field)
+                value = value / ref if isinstance(value, (int, float)) and ref else None
+            if not isinstance(value, (int, float)):
+                continue
+            met = value >= bound if op == ">=" else value <= bound
+            shown = (f"{value:.2f}×" if relative else
+                     f"{value:,.0f}" if bound >= 100 else f"{value:.2f}")
+            cells.append(f"{name} {shown} {'met' if met else 'MISSED'}")
+        if cells:
+            lines.append(f"- {label}: " + ", ".join(cells))
+    return "\n".join(lines)
+
+
 def sweep_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
     rows = []
     for name, res in results.items():
@@ -284,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
           f"on core {LOADGEN_CORE}{'' if pin else ' (NOT pinned: fewer than 2 cores)'}; "
           f"ratios to `{REFERENCE}`; {machine()}\n")
     print(table(bench.results))
+    check = goals(bench.results)
+    if check:
+        print(f"\nTargets (not asserted; {mode_name} mode):\n\n{check}")
     sweep = sweep_table(bench.results)
     if sweep:
         print("\nCost vs room size (one room, senders = min(10, n - 1) flat out; "
