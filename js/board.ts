@@ -242,7 +242,7 @@ export default () => {
       };
 
       const mayErase = (stroke: Stroke) =>
-        !!link.self && (link.self.user.moderator || stroke.user?.username === link.self.user.username);
+        link.moderator || (!!link.self && stroke.user?.username === link.self.user.username);
 
       canvas.addEventListener("pointerdown", (event) => {
         if ((event.pointerType === "mouse" && event.button !== 0) || readOnly()) return;
