@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 
-from ..errors import UnknownParty
+from ..errors import PartyWidgetError, UnknownParty
 from ..storage.base import RoomStorage, Storage
 from .limits import Limits
 from .names import check_name
 from .party import Party
-from .room import Room
+from .room import ALARM_KEY, Room
 from .wire import CloseCode
 
 __all__ = ["RoomHost"]
@@ -52,6 +53,8 @@ class RoomHost:
         self._unload_timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._closed = False
         self._started: asyncio.Task[None] | None = None
+        self._wakeups: list[asyncio.TimerHandle] = []
+        self._waking: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         return f"<RoomHost parties={sorted(self.parties)} rooms={len(self._rooms)}>"
@@ -59,14 +62,48 @@ class RoomHost:
     async def start(self) -> None:
         """Open storage once; safe to await from every request (cheap after the first)."""
         if self._started is None:
-            self._started = asyncio.ensure_future(self.storage.start())
+            self._started = asyncio.ensure_future(self._open())
         await asyncio.shield(self._started)
+
+    async def _open(self) -> None:
+        await self.storage.start()
+        # PartyKit semantics: an alarm wakes its room even if nobody visits it.
+        # Rooms are not loaded at boot; each is loaded when its alarm is due
+        # (``Room.start`` then schedules the stored alarm, which fires at once).
+        alarms = await self.storage.find(ALARM_KEY, room_prefix=_META_PREFIX)
+        loop = asyncio.get_running_loop()
+        for meta_room, when in alarms.items():
+            party, _, room_id = meta_room[len(_META_PREFIX):].partition("/")
+            try:
+                self.check(party, room_id)  # a party no longer registered keeps its alarm
+            except PartyWidgetError:
+                continue
+            if isinstance(when, (int, float)):
+                self._wakeups.append(loop.call_later(
+                    max(0.0, when - time.time()), self._wake, party, room_id))
+
+    def _wake(self, party: str, room_id: str) -> None:
+        task = asyncio.ensure_future(self._load_for_alarm(party, room_id))
+        self._waking.add(task)  # the loop holds tasks only weakly
+        task.add_done_callback(self._waking.discard)
+
+    async def _load_for_alarm(self, party: str, room_id: str) -> None:
+        if self._closed:
+            return
+        room = self.room(party, room_id)
+        try:
+            await room.start()
+        except Exception:
+            log.exception("room %s: on_start failed when its alarm was due", room.key)
+        finally:
+            self.release(room)
 
     async def close(self) -> None:
         """Close every connection with 1001 (clients reconnect and resume), then storage."""
         self._closed = True
-        for timer in self._unload_timers.values():
+        for timer in [*self._unload_timers.values(), *self._wakeups]:
             timer.cancel()
+        self._wakeups.clear()
         self._unload_timers.clear()
         for room in list(self._rooms.values()):
             await room.unload(CloseCode.GOING_AWAY, "server shutting down")

@@ -29,7 +29,8 @@ __all__ = ["IdConflict", "Room"]
 
 log = logging.getLogger("partywidget")
 
-_ALARM_KEY = "alarm"
+#: Where a room keeps its alarm time, in its host-private (meta) storage.
+ALARM_KEY = "alarm"
 
 
 class IdConflict(PartyWidgetError):
@@ -81,7 +82,7 @@ class Room:
                 party = self._party_class(self)
                 await party.on_start()
                 self._party = party
-                alarm = await self._meta.get(_ALARM_KEY)
+                alarm = await self._meta.get(ALARM_KEY)
                 if isinstance(alarm, (int, float)):
                     self._schedule_alarm(float(alarm))
         return self._party
@@ -249,14 +250,14 @@ class Room:
     async def set_alarm(self, when: float) -> None:
         """Call ``on_alarm`` at ``when`` (Unix seconds); replaces any earlier alarm.
 
-        The alarm is stored, keeps the room loaded, and is rescheduled when the
-        room loads again after a restart.
+        The alarm is stored and keeps the room loaded; after a restart the host
+        loads the room when its alarm is due, as PartyKit wakes a sleeping room.
         """
         # Reschedule before storing: the replaced alarm must not fire (and
         # delete the stored key) while the new one is being written.
         self._schedule_alarm(float(when))
         try:
-            await self._meta.put(_ALARM_KEY, float(when))
+            await self._meta.put(ALARM_KEY, float(when))
         except BaseException:
             self._cancel_alarm()
             raise
@@ -267,7 +268,7 @@ class Room:
     async def delete_alarm(self) -> None:
         """Cancel the alarm, here and in storage."""
         self._cancel_alarm()  # first, so it cannot fire while storage catches up
-        await self._meta.delete(_ALARM_KEY)
+        await self._meta.delete(ALARM_KEY)
         self._host.release(self)
 
     def _schedule_alarm(self, when: float) -> None:
@@ -291,7 +292,7 @@ class Room:
         self._alarm_at = None
         self._busy += 1
         try:
-            await self._meta.delete(_ALARM_KEY)
+            await self._meta.delete(ALARM_KEY)
             party = await self.start()
             await party.on_alarm()
         except Exception:

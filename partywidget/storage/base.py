@@ -110,6 +110,13 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def delete_all(self, room: str) -> None: ...
 
+    @abc.abstractmethod
+    async def find(self, key: str, *, room_prefix: str = "") -> dict[str, Any]:
+        """``{room: value}`` for every room named ``room_prefix...`` that holds ``key``.
+
+        How a host finds work pending in rooms that are not loaded (stored alarms).
+        """
+
     # log ---------------------------------------------------------------------
 
     @abc.abstractmethod

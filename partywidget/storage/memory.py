@@ -73,6 +73,10 @@ class MemoryStorage(Storage):
     async def delete_all(self, room: str) -> None:
         self._kv.pop(room, None)
 
+    async def find(self, key: str, *, room_prefix: str = "") -> dict[str, Any]:
+        return {room: await self.get(room, key) for room, values in self._kv.items()
+                if room.startswith(room_prefix) and key in values}
+
     async def append(self, room: str, entry: str, *, keep: int) -> int:
         log = self._log(room)
         log.top += 1

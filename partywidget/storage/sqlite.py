@@ -296,6 +296,12 @@ class SQLiteStorage(Storage):
     async def delete_all(self, room: str) -> None:
         await self._write(lambda db: db.execute("DELETE FROM kv WHERE room = ?", (room,)))
 
+    async def find(self, key: str, *, room_prefix: str = "") -> dict[str, Any]:
+        rows = await self._read(lambda db: db.execute(
+            "SELECT room, value FROM kv WHERE key = ? AND substr(room, 1, ?) = ?",
+            (key, len(room_prefix), room_prefix)).fetchall())
+        return {room: _decode(value) for room, value in rows}
+
     # log ---------------------------------------------------------------------
 
     async def append(self, room: str, entry: str, *, keep: int) -> int:

@@ -297,3 +297,42 @@ async def test_closing_the_host_closes_every_connection_with_1001(make_host, joi
     await host.close()
     assert a.close_code == b.close_code == CloseCode.GOING_AWAY
     assert sorted(Closes.closed) == ["a", "b"] and host.rooms == {}
+
+
+async def test_a_stored_alarm_wakes_its_room_after_a_restart_without_any_visit(make_host):
+    storage = MemoryStorage()  # outlives the first host, as a file would
+    fired = asyncio.Event()
+
+    class Reminder(Party):
+        async def on_request(self, request):
+            await self.room.set_alarm(time.time() + 0.3)
+            return Response.text("set")
+
+        async def on_alarm(self):
+            fired.set()
+
+    first = await make_host(Reminder, storage=storage)
+    await first.room("p", "r").request(request())
+    await first.close()  # the server goes down before the alarm is due
+    assert not fired.is_set()
+
+    second = await make_host(Reminder, storage=storage)
+    await asyncio.wait_for(fired.wait(), 5)  # nobody connected or requested anything
+    assert ("p", "r") in second.rooms
+
+
+async def test_a_stored_alarm_of_a_party_no_longer_registered_is_left_alone(make_host):
+    storage = MemoryStorage()
+
+    class Reminder(Party):
+        async def on_request(self, request):
+            await self.room.set_alarm(time.time())
+            return Response.text("set")
+
+    first = await make_host({"gone": Reminder}, storage=storage)
+    await first.room("gone", "r").request(request())
+    await first.close()
+
+    second = await make_host({"p": Party}, storage=storage)
+    await asyncio.sleep(0.05)
+    assert second.rooms == {}

@@ -109,6 +109,16 @@ async def test_list_limit_counts_from_the_chosen_end(storage):
     assert await storage.list(ROOM, limit=0) == {}
 
 
+async def test_find_lists_the_rooms_under_a_prefix_that_hold_a_key(storage):
+    await storage.put("meta:p/a", "alarm", 12.5)
+    await storage.put("meta:p/b", "other", 1)
+    await storage.put("p/c", "alarm", 99)
+
+    assert await storage.find("alarm", room_prefix="meta:") == {"meta:p/a": 12.5}
+    assert await storage.find("alarm") == {"meta:p/a": 12.5, "p/c": 99}
+    assert await storage.find("missing") == {}
+
+
 async def test_delete_all_empties_one_room_only(storage):
     await storage.put(ROOM, "k", 1)
     await storage.put("main/other", "k", 2)
