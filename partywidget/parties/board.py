@@ -71,9 +71,6 @@ class BoardParty(LockableParty):
     history_type = "state"
     history_key = "strokes"
 
-    def entry_frame(self, offset: int, entry: str) -> str:
-        return '{"id":%d,%s' % (offset, entry[1:])
-
     async def on_message(self, message: str | bytes, sender: Connection) -> None:
         data = decode_json(message, max_depth=self.room.limits.max_json_depth)
         if not isinstance(data, dict):
