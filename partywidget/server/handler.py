@@ -163,8 +163,8 @@ class TornadoTransport:
 
     @property
     def buffered_amount(self) -> int:
-        # IOStream keeps no public counter; `_write_buffer` has been its queue
-        # since Tornado 5. The max_write_buffer_size set above holds either way.
+        # Frames not flushed yet, plus what the stream holds: IOStream keeps no
+        # public counter, and `_write_buffer` has been its queue since Tornado 5.
         buffer = getattr(self._stream, "_write_buffer", None)
         return self._queued_bytes + (len(buffer) if buffer is not None else 0)
 
