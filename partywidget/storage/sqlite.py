@@ -186,7 +186,8 @@ _STATE = "SELECT epoch, top, floor, removal_mark FROM streams WHERE room = ?"
 
 
 #: Takes the next offset of one room's log; no row means no stream yet.
-_NEXT_OFFSET = "UPDATE streams SET top = top + 1 WHERE room = ? RETURNING top, floor"
+_NEXT_OFFSET = ("UPDATE streams SET top = top + 1, floor = max(floor, top + 1 - ?) "
+                "WHERE room = ? RETURNING top, floor")
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
@@ -306,16 +307,14 @@ class SQLiteStorage(Storage):
 
     async def append(self, room: str, entry: str, *, keep: int) -> int:
         def op(db: sqlite3.Connection) -> int:
-            row = db.execute(_NEXT_OFFSET, (room,)).fetchone()
+            row = db.execute(_NEXT_OFFSET, (keep, room)).fetchone()
             if row is None:  # the room's first append: create its stream (and epoch) once
                 _ensure_stream(db, room)
-                row = db.execute(_NEXT_OFFSET, (room,)).fetchone()
+                row = db.execute(_NEXT_OFFSET, (keep, room)).fetchone()
             top, floor = row
             db.execute("INSERT INTO log (room, seq, entry) VALUES (?, ?, ?)", (room, top, entry))
-            if top - floor > keep:
-                new_floor = top - keep
-                db.execute("DELETE FROM log WHERE room = ? AND seq <= ?", (room, new_floor))
-                db.execute("UPDATE streams SET floor = ? WHERE room = ?", (new_floor, room))
+            if floor == top - keep:  # the floor moved up to the length bound: trim
+                db.execute("DELETE FROM log WHERE room = ? AND seq <= ?", (room, floor))
             return int(top)
 
         return await self._write(op)
