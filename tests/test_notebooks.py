@@ -97,6 +97,7 @@ def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path
     assert "2+2 = 4" in text
     assert "refused:" in text  # the calculator never evaluates names or calls
     assert re.search(r"<svg[^>]*>.*pizza", text, re.S), "expected a chart of the room's words"
+    assert 'stroke-width="48"' in text, "expected the chart's bars on the exported board"
 
 
 def test_custom_party_poll_counts_votes_and_draws_the_result(
