@@ -183,6 +183,9 @@ async def test_server_memory_stays_bounded_while_a_client_stops_reading(room_ser
     finally:
         slow.close()
 
-    assert slow_pk not in blasted["open"]
-    assert code == CloseCode.SLOW_CONSUMER
+    assert slow_pk not in blasted["open"]  # the server cut it off during the blast
+    # The close frame waits behind unread bytes; Tornado drops a socket whose
+    # close goes unanswered for 5 s, so a client that only reads after a long
+    # blast (a loaded machine) may find the TCP connection gone instead.
+    assert code in (CloseCode.SLOW_CONSUMER, None)
     assert grown < 150 * MiB, f"server RSS grew by {grown / MiB:.0f} MiB"
