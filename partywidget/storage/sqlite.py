@@ -4,7 +4,8 @@ Design (see the SQLite notes in docs/performance.md):
 
 * One **writer thread** owns the only write connection. Coroutines enqueue
   operations; the thread drains whatever is queued and runs it as one
-  ``BEGIN IMMEDIATE ... COMMIT`` (group commit); if an operation raises, the
+  ``BEGIN IMMEDIATE ... COMMIT`` (group commit), a room's queued appends as
+  one offset ``UPDATE``, one ``INSERT`` and one trim; if an operation raises, the
   batch runs again with a savepoint per operation, so it fails alone. Futures
   resolve only after ``COMMIT`` returns, so "persist, then offset, then
   broadcast" holds.
@@ -121,14 +122,14 @@ class _Worker(threading.Thread):
         results: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             db.execute("BEGIN IMMEDIATE")
+            if not isolated:
+                try:
+                    results = _run_grouped(db, jobs)
+                except Exception:
+                    db.execute("ROLLBACK")
+                    raise _OperationFailed from None
+                jobs = []
             for op, future in jobs:
-                if not isolated:
-                    try:
-                        results.append((future, True, op(db)))
-                    except Exception:
-                        db.execute("ROLLBACK")
-                        raise _OperationFailed from None
-                    continue
                 db.execute("SAVEPOINT op")
                 try:
                     value = op(db)
@@ -148,6 +149,77 @@ class _Worker(threading.Thread):
             error = StorageError(f"storage write failed: {exc}")
             results = [(future, False, error) for _, future in jobs]
         return results
+
+
+def _run_grouped(db: sqlite3.Connection,
+                 jobs: list[Any]) -> list[tuple[asyncio.Future[Any], bool, Any]]:
+    """Run ``jobs`` in order, each room's run of appends as one :func:`_append_all`.
+
+    Appends to different rooms touch different rows, so between two other
+    operations (which may touch anything, and stay where they were) the
+    appends can be grouped by room; within a room they keep submission order,
+    so offsets still increase in the order the appends were made.
+    """
+    results: list[tuple[asyncio.Future[Any], bool, Any]] = []
+    # Per room: (index in results, append); results keep job order, so the
+    # futures still resolve in submission order.
+    pending: dict[str, list[tuple[int, _Append]]] = {}
+
+    def flush() -> None:
+        for appends in pending.values():
+            offsets = _append_all(db, [op for _, op in appends])
+            for (index, _), offset in zip(appends, offsets):
+                results[index] = (results[index][0], True, offset)
+        pending.clear()
+
+    for op, future in jobs:
+        if isinstance(op, _Append):
+            pending.setdefault(op.room, []).append((len(results), op))
+            results.append((future, False, None))  # filled in by flush()
+            continue
+        flush()
+        results.append((future, True, op(db)))
+    flush()
+    return results
+
+
+def _append_all(db: sqlite3.Connection, appends: list[_Append]) -> list[int]:
+    """Append one room's entries in order: one offset ``UPDATE``, one ``INSERT``, one trim.
+
+    Same result as appending one by one: the i-th append (0-based) takes
+    offset ``top + i + 1`` and raises the floor to at least that offset minus
+    its ``keep``, so the floor ends at ``top + max(i + 1 - keep_i)``.
+    """
+    room = appends[0].room
+    count = len(appends)
+    rise = max(i + 1 - op.keep for i, op in enumerate(appends))
+    args = (count, rise, room)
+    row = db.execute(_NEXT_OFFSETS, args).fetchone()
+    if row is None:  # the room's first append: create its stream (and epoch) once
+        _ensure_stream(db, room)
+        row = db.execute(_NEXT_OFFSETS, args).fetchone()
+    top, floor = row
+    first = top - count + 1
+    offsets = list(range(first, top + 1))
+    db.executemany("INSERT INTO log (room, seq, entry) VALUES (?, ?, ?)",
+                   [(room, offset, op.entry) for offset, op in zip(offsets, appends)])
+    if floor == first - 1 + rise:  # the floor moved up to the length bound: trim
+        db.execute("DELETE FROM log WHERE room = ? AND seq <= ?", (room, floor))
+    return offsets
+
+
+class _Append:
+    """One log append, as data: the writer groups a room's queued appends (see _run_grouped)."""
+
+    __slots__ = ("room", "entry", "keep")
+
+    def __init__(self, room: str, entry: str, keep: int) -> None:
+        self.room = room
+        self.entry = entry
+        self.keep = keep
+
+    def __call__(self, db: sqlite3.Connection) -> int:
+        return _append_all(db, [self])[0]
 
 
 class _OperationFailed(Exception):
@@ -185,9 +257,10 @@ def _decode(raw: Any) -> Any:
 _STATE = "SELECT epoch, top, floor, removal_mark FROM streams WHERE room = ?"
 
 
-#: Takes the next offset of one room's log; no row means no stream yet.
-_NEXT_OFFSET = ("UPDATE streams SET top = top + 1, floor = max(floor, top + 1 - ?) "
-                "WHERE room = ? RETURNING top, floor")
+#: Takes the next ``count`` offsets of one room's log and raises its floor to
+#: at least ``top + rise`` (old ``top``); no row means no stream yet.
+_NEXT_OFFSETS = ("UPDATE streams SET top = top + ?, floor = max(floor, top + ?) "
+                 "WHERE room = ? RETURNING top, floor")
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
@@ -306,18 +379,7 @@ class SQLiteStorage(Storage):
     # log ---------------------------------------------------------------------
 
     async def append(self, room: str, entry: str, *, keep: int) -> int:
-        def op(db: sqlite3.Connection) -> int:
-            row = db.execute(_NEXT_OFFSET, (keep, room)).fetchone()
-            if row is None:  # the room's first append: create its stream (and epoch) once
-                _ensure_stream(db, room)
-                row = db.execute(_NEXT_OFFSET, (keep, room)).fetchone()
-            top, floor = row
-            db.execute("INSERT INTO log (room, seq, entry) VALUES (?, ?, ?)", (room, top, entry))
-            if floor == top - keep:  # the floor moved up to the length bound: trim
-                db.execute("DELETE FROM log WHERE room = ? AND seq <= ?", (room, floor))
-            return int(top)
-
-        return await self._write(op)
+        return await self._write(_Append(room, entry, keep))
 
     async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
         def op(db: sqlite3.Connection) -> tuple[LogState | None, list[LogEntry]]:

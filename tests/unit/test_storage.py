@@ -385,6 +385,49 @@ async def test_sqlite_group_commit_writes_a_burst_in_one_transaction(sqlite_path
         await storage.close()
 
 
+async def test_sqlite_appends_grouped_in_one_batch_match_one_by_one(sqlite_path):
+    # The writer stores a room's queued appends with one offset UPDATE, one
+    # INSERT and one trim; interleaved rooms, a reset and a remove between
+    # them, a length bound passed mid-burst and a differing keep must give
+    # exactly what appending one by one gives (the memory backend).
+    script = [("append", room, n, keep) for n, (room, keep) in enumerate(
+        [("a", 3), ("b", 100), ("a", 3), ("a", 3), ("b", 100), ("a", 1), ("a", 3)])]
+    script += [("reset", "b"), ("remove", "a", 6)]
+    script += [("append", room, n, keep) for n, (room, keep) in enumerate(
+        [("a", 3), ("b", 3), ("a", 3), ("b", 3), ("a", 1), ("a", 3)], start=7)]
+
+    def submit(backend: Storage) -> list[asyncio.Future]:
+        calls = {"append": lambda room, n, keep: backend.append(room, f"e{n}", keep=keep),
+                 "reset": backend.reset, "remove": backend.remove}
+        return [asyncio.ensure_future(calls[op](*args)) for op, *args in script]
+
+    async def outcome(backend: Storage, futures: list[asyncio.Future]) -> list:
+        results = [(r.top, r.floor) if isinstance(r, LogState) else r
+                   for r in await asyncio.gather(*futures)]
+        for room in "ab":
+            state, entries = await backend.read(room)
+            results.append((state.top, state.floor, state.removal_mark, entries))
+        return results
+
+    memory = MemoryStorage()
+    await memory.start()
+    expected = await outcome(memory, submit(memory))
+    await memory.close()
+    storage = await started_sqlite(sqlite_path)
+    gate = WriterGate(storage)
+    try:
+        held = await gate.hold()
+        futures = submit(storage)
+        await gate.queued()
+        gate.release.set()
+        await held
+        assert await outcome(storage, futures) == expected
+        assert gate.commits == 2  # the held operation's batch, then the whole script
+    finally:
+        gate.release.set()
+        await storage.close()
+
+
 async def test_sqlite_a_failing_operation_fails_alone_in_its_batch(sqlite_path):
     storage = await started_sqlite(sqlite_path)
     gate = WriterGate(storage)
