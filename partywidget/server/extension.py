@@ -19,7 +19,7 @@ from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
-from tornado.websocket import WebSocketHandler
+from tornado.websocket import WebSocketHandler, WebSocketProtocol
 from traitlets import Unicode
 
 from .. import __version__
@@ -80,6 +80,17 @@ class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, Jup
         if self.query_args().get("client") == "kernel":
             info["kernel"] = True
         return info
+
+    def get_websocket_protocol(self) -> WebSocketProtocol | None:
+        # One keep-alive per socket: WebSocketMixin's (a ping every
+        # ws_ping_interval ms, close after ws_ping_timeout ms without a pong,
+        # as for Jupyter's kernel sockets). Tornado's own ping task reads the
+        # same ping_interval property as seconds (30,000 s: never a ping, yet
+        # a task, a coroutine and a timer kept per socket), so it is turned off.
+        protocol = super().get_websocket_protocol()
+        if protocol is not None:
+            protocol.params.ping_interval = 0
+        return protocol
 
     get = ws_authenticated(RoomHandlerMixin.get)
     post = ws_authenticated(RoomHandlerMixin.post)
