@@ -84,9 +84,13 @@ class Outgoing:
         return f"<Outgoing {kind} {len(self.data)} bytes>"
 
 
+#: One encoder for every message: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(value: Any) -> str:
     """Compact JSON; refuses NaN/Infinity so browsers never receive invalid JSON."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 #: A ``\uXXXX`` escape of a UTF-16 surrogate (D800-DFFF). Legal JSON; alone, no character.
@@ -98,6 +102,10 @@ _HUGE_NUMBER = re.compile(r"[0-9][eE]|(?<![0-9])[0-9]{309}")
 
 def _refuse_constant(name: str) -> Any:
     raise ProtocolError("bad_json", f"expected standard JSON, got the constant {name}")
+
+
+#: One decoder for every message: ``json.loads`` with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
@@ -114,7 +122,7 @@ def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
     try:
         if not isinstance(text, str):
             text = bytes(text).decode("utf-8")  # JSON on the wire is UTF-8 (RFC 8259)
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = _DECODER.decode(text)
     except ProtocolError:
         raise
     except RecursionError:
