@@ -19,7 +19,7 @@ from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
-from tornado.websocket import WebSocketHandler, WebSocketProtocol
+from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 from traitlets import Unicode
 
 from .. import __version__
@@ -88,7 +88,7 @@ class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, Jup
         # same ping_interval property as seconds (30,000 s: never a ping, yet
         # a task, a coroutine and a timer kept per socket), so it is turned off.
         protocol = super().get_websocket_protocol()
-        if protocol is not None:
+        if isinstance(protocol, WebSocketProtocol13):  # the only version Tornado speaks
             protocol.params.ping_interval = 0
         return protocol
 
