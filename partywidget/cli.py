@@ -78,7 +78,7 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(),
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
     options = RoomOptions(storage=args.storage, history=args.history,
-                          parties=dict(args.party), allowed_origins=args.allow_origin)
+                          parties=dict(args.party))
     host = options.make_host(default_dir=".")
     if args.jupyterhub:
         from .server.hub import HubPolicy, run_hub

@@ -7,7 +7,7 @@ command line; ``partywidget serve`` maps its flags onto the same traits.
 
 from __future__ import annotations
 
-from traitlets import Bool, Dict, Float, HasTraits, Int, List, Unicode
+from traitlets import Bool, Dict, Float, HasTraits, Int, Unicode
 
 from ..parties import resolve_parties
 from ..rooms import Limits, RoomHost
@@ -45,9 +45,7 @@ class RoomOptions(HasTraits):
                                   "with 4008.")
     idle_unload_seconds = Float(Limits.idle_unload_seconds, config=True,
                                 help="Seconds an empty room stays in memory.")
-    allowed_origins = List(Unicode(), config=True,
-                           help="Browser origins allowed besides the server's own "
-                                "(partywidget serve; the extension uses ServerApp.allow_origin).")
+
 
     def limits(self) -> Limits:
         return Limits(max_frame_size=self.max_frame_size,

@@ -138,7 +138,11 @@ class PartyWidget(RoomOptions, ExtensionApp):
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         await super()._start_jupyter_server_extension(serverapp)
-        await self.room_host.start()
+        # No room host when initialize_settings failed (a bad party spec, say):
+        # Jupyter has logged why and runs on without rooms.
+        if getattr(self, "room_host", None) is not None:
+            await self.room_host.start()
 
     async def stop_extension(self) -> None:
-        await self.room_host.close()
+        if getattr(self, "room_host", None) is not None:
+            await self.room_host.close()
