@@ -19,12 +19,21 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.integration import clients
+from tests.integration.clients import RoomSocket
 
 REPO = Path(__file__).resolve().parent.parent
+
+#: Debian's Chromium, never a downloaded browser, with the flags this machine needs.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def free_port() -> int:
@@ -192,3 +201,29 @@ def standalone_server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium (Playwright, sync API) shared by a module's tests."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+async def join() -> AsyncIterator[Callable[..., Awaitable[RoomSocket]]]:
+    """:func:`clients.join`, with every socket it opened closed after the test."""
+    opened: list[RoomSocket] = []
+
+    async def join_room(*args: Any, **kwargs: Any) -> RoomSocket:
+        sock = await clients.join(*args, **kwargs)
+        opened.append(sock)
+        return sock
+
+    yield join_room
+    for sock in opened:
+        await sock.close()

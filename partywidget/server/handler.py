@@ -21,7 +21,7 @@ from tornado.iostream import SSLIOStream, StreamClosedError
 from tornado.web import HTTPError
 
 from ..errors import InvalidName, UnknownParty
-from ..rooms import (CloseCode, Connection, ConnectionContext, IdConflict, Outgoing, Request,
+from ..rooms import (Connection, ConnectionContext, IdConflict, Outgoing, Request,
                      Room, RoomHost)
 
 __all__ = ["RoomHandlerMixin", "TornadoTransport", "parse_room_path"]

@@ -14,13 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.browser.pages import NotebookPage
 from tests.conftest import ServerProcess
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 #: JupyterLab user settings for quiet, deterministic pages: no autosave (two
 #: pages edit one notebook), no news toasts over the widgets.
@@ -63,15 +60,6 @@ def own_lab(tmp_path: Path) -> Iterator[ServerProcess]:
     finally:
         server.stop()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def notebook_opener(browser: Browser, server: ServerProcess

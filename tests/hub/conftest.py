@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from tests.hub.realhub import Hub
-from tests.integration import clients
-from tests.integration.clients import RoomSocket
 
 
 @pytest.fixture(scope="package")
@@ -29,18 +26,3 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield hub
     finally:
         hub.stop()
-
-
-@pytest.fixture
-async def join() -> AsyncIterator[Callable[..., Awaitable[RoomSocket]]]:
-    """``await join(hub.caller(token), room, party, query=...)``: a socket closed after the test."""
-    opened: list[RoomSocket] = []
-
-    async def join_room(*args: Any, **kwargs: Any) -> RoomSocket:
-        sock = await clients.join(*args, **kwargs)
-        opened.append(sock)
-        return sock
-
-    yield join_room
-    for sock in opened:
-        await sock.close()

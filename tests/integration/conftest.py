@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ServerProcess
-from . import clients
-from .clients import RoomSocket
 
 PARTY_MODULES = Path(__file__).parent / "party_modules"
 
@@ -109,18 +107,3 @@ def room_server(request: pytest.FixtureRequest, shared_servers: SharedServers) -
 def room() -> str:
     """A room name no other test uses."""
     return f"r-{secrets.token_hex(6)}"
-
-
-@pytest.fixture
-async def join() -> AsyncIterator[Callable[..., Awaitable[RoomSocket]]]:
-    """:func:`clients.join`, with every socket it opened closed after the test."""
-    opened: list[RoomSocket] = []
-
-    async def join_room(*args: Any, **kwargs: Any) -> RoomSocket:
-        sock = await clients.join(*args, **kwargs)
-        opened.append(sock)
-        return sock
-
-    yield join_room
-    for sock in opened:
-        await sock.close()

@@ -19,10 +19,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from .clients import NODE_DIR
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from .clients import NODE_DIR
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
