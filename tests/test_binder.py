@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.clients import http_request
+
 REPO = Path(__file__).resolve().parent.parent
 BINDER = REPO / "binder"
 #: Seconds for each install step; generous because a cold pip cache downloads JupyterLab.
@@ -101,12 +103,8 @@ def run_step(args: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 def get(url: str, token: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+    result = http_request("GET", url, headers={"Authorization": f"token {token}"})
+    return result.status, result.body
 
 
 class BinderBuild:

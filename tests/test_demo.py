@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import pytest
 
 from partywidget.demo import QUICKSTART, find_notebooks_root
 from partywidget.errors import ConfigurationError
+from tests.integration.clients import http_request
 
 REPO = Path(__file__).resolve().parent.parent
 URL_LINE = re.compile(r"partywidget demo: open (http://127\.0\.0\.1:(\d+)/lab/tree/(\S+)"
@@ -45,12 +44,8 @@ def open_url(url: str, token: str = "", data: bytes | None = None) -> tuple[int,
     headers = {"Authorization": f"token {token}"} if token else {}
     if data is not None:
         headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(url, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+    result = http_request("POST" if data is not None else "GET", url, data, headers)
+    return result.status, result.body
 
 
 class Demo:

@@ -134,8 +134,10 @@ class HttpResult:
         return json.loads(self.body)
 
 
-def _fetch(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> HttpResult:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+def http_request(method: str, url: str, body: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> HttpResult:
+    """One blocking HTTP request; HTTP errors are results, not exceptions."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=FRAME_TIMEOUT) as response:
             return HttpResult(response.status, dict(response.headers), response.read())
@@ -148,7 +150,7 @@ async def fetch(method: str, url: str, *, body: bytes | str | None = None,
                 headers: dict[str, str] | None = None) -> HttpResult:
     """One HTTP request (in a thread, so the test's event loop keeps running)."""
     data = body.encode() if isinstance(body, str) else body
-    return await asyncio.to_thread(_fetch, method, url, data, dict(headers or {}))
+    return await asyncio.to_thread(http_request, method, url, data, dict(headers or {}))
 
 
 class RawWebSocket:
