@@ -108,14 +108,16 @@ class ChatParty(LockableParty):
         username = user.get("username", "")
         if cid is not None and (username, cid) in self.cids:
             return await self._repeat(self.cids[(username, cid)], sender)
-        stored: dict[str, Any] = {
-            "from": sender.id if sender else None, "user": user,
-            "content": data["content"], "timestamp": now_ms(),
-        }
+        # The stored entry, {"from", "user", "content", "timestamp"[, "cid"]}, with
+        # the sender's user encoded once per connection rather than per message.
+        entry = '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s}' % (
+            encode_json(sender.id) if sender else "null",
+            sender.user_json() if sender is not None and sender.user is user
+            else encode_json(user),
+            encode_json(data["content"]), now_ms(),
+            "" if cid is None else ',"cid":' + encode_json(cid))
         if cid is not None:
-            stored["cid"] = cid
             self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
-        entry = encode_json(stored)
         if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
             self.cids.pop((username, cid), None)
             raise ProtocolError("too_large", f"expected a message of at most "

@@ -71,7 +71,7 @@ class Connection:
     """
 
     __slots__ = ("id", "user", "state", "tags", "uri", "_transport", "_limits", "_bucket", "_byte_bucket",
-                 "_refused", "_room", "open", "__weakref__")
+                 "_refused", "_room", "open", "_user_json", "__weakref__")
 
     def __init__(
         self,
@@ -97,6 +97,7 @@ class Connection:
         self._refused = 0
         self._room: Room | None = None
         self.open = True
+        self._user_json: tuple[dict[str, Any], str] | None = None
 
     @property
     def room(self) -> Room | None:
@@ -153,6 +154,17 @@ class Connection:
         if len(extra) + 1 > self._limits.max_tags:
             raise ValueError(f"expected at most {self._limits.max_tags} tags, got {len(extra) + 1}")
         self.tags = (self.id, *extra)
+
+    def user_json(self) -> str:
+        """``user`` as JSON, encoded once while it stays equal.
+
+        Parties embed the sender's user in every message they store; its
+        values are scalars, so a shallow copy tells whether it changed.
+        """
+        cached = self._user_json
+        if cached is None or cached[0] != self.user:
+            cached = self._user_json = (dict(self.user), encode_json(self.user))
+        return cached[1]
 
     def info(self) -> dict[str, Any]:
         """The public description of this connection used in presence lists."""

@@ -95,17 +95,25 @@ def encode_json(value: Any) -> str:
 
 #: A ``\uXXXX`` escape of a UTF-16 surrogate (D800-DFFF). Legal JSON; alone, no character.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
-#: A number that may be too large for a float: one with an exponent, or 309+ digits.
-#: The lookbehind tries each run of digits once (linear, even on 1 MiB of digits).
-_HUGE_NUMBER = re.compile(r"[0-9][eE]|(?<![0-9])[0-9]{309}")
 
 
 def _refuse_constant(name: str) -> Any:
     raise ProtocolError("bad_json", f"expected standard JSON, got the constant {name}")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent; ``1e999`` overflows to inf: refused."""
+    value = float(text)
+    if value - value != 0.0:  # inf (NaN cannot come from a JSON number)
+        raise ProtocolError("bad_json", "expected numbers within the range of a double, got "
+                                        "one that overflows to infinity")
+    return value
+
+
 #: One decoder for every message: ``json.loads`` with options builds a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+#: Only numbers with a fraction or an exponent reach ``parse_float`` (integers stay
+#: exact ``int``s, always encodable), so the overflow check costs nothing on most messages.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
@@ -132,28 +140,24 @@ def decode_json(text: str | bytes, *, max_depth: int = 32) -> Any:
     # Nesting never exceeds the count of opening brackets: most messages skip the walk.
     if text.count("[") + text.count("{") > max_depth and _depth_exceeds(value, max_depth):
         raise ProtocolError("too_deep", f"expected JSON nested at most {max_depth} deep")
-    # Only text with a surrogate escape or a large number can hold what no
-    # frame can carry: the common case costs two searches.
-    if _SURROGATE_ESCAPE.search(text) or _HUGE_NUMBER.search(text):
-        _check_reencodable(value)
+    # Only text with a surrogate escape can hold a string no frame can carry:
+    # the common case costs one search.
+    if _SURROGATE_ESCAPE.search(text):
+        _check_encodable(value)
     return value
 
 
-def _check_reencodable(value: Any) -> None:
-    """Refuse values that ``encode_json`` could not send back, at the C encoder's speed.
+def _check_encodable(value: Any) -> None:
+    """Refuse a lone surrogate (``"\\ud800"``), at the C encoder's speed.
 
-    A lone surrogate (``"\\ud800"``) cannot be encoded as UTF-8 and ``1e999``
-    parses to inf, which JSON cannot express: stored, either would break every
-    frame that carries it (reliability case 6).
+    It cannot be encoded as UTF-8: stored, it would break every frame that
+    carries it (reliability case 6).
     """
     try:
-        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise ProtocolError("bad_json", "expected JSON strings of Unicode characters, got a "
                                         "lone surrogate escape (\\ud800 to \\udfff)") from None
-    except ValueError:
-        raise ProtocolError("bad_json", "expected numbers within the range of a double, got "
-                                        "one that overflows to infinity") from None
 
 
 def _depth_exceeds(value: Any, budget: int) -> bool:

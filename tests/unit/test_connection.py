@@ -71,6 +71,16 @@ def test_the_user_is_a_copy_of_what_the_host_gave(transport):
     assert conn.user == {"username": "alice"}
 
 
+def test_the_user_json_follows_the_user_when_a_party_changes_it(transport):
+    conn = Connection("c1", {"username": "alice"}, transport)
+    assert conn.user_json() == '{"username":"alice"}'
+    assert conn.user_json() is conn.user_json()  # encoded once while it stays equal
+    conn.user["name"] = "Alice"
+    assert conn.user_json() == '{"username":"alice","name":"Alice"}'
+    conn.user = {"username": "bob"}
+    assert conn.user_json() == '{"username":"bob"}'
+
+
 def test_a_connection_over_its_byte_rate_is_refused_while_its_message_rate_is_fine():
     limits = Limits(bytes_per_second=1000, byte_burst=4000, max_frame_size=2000)
     conn = Connection("c", {"username": "u"}, FakeTransport(), limits=limits)
