@@ -286,7 +286,20 @@ class RoomHandlerMixin:
         self._conn = conn
         ctx = ConnectionContext(self.request.full_url(), self.query_args(),
                                 dict(self.request.headers))
+        self._forget_the_handshake()
         await room.connect(conn, ctx)
+
+    def _forget_the_handshake(self) -> None:
+        """Drop what only the upgrade needed, now that its response is written.
+
+        A socket may stay open for hours, and whatever its handler keeps is
+        memory per connection (docs/performance.md, (c)): the 101 response's
+        headers and any cookie it set (Tornado refuses headers on a socket
+        after the upgrade), and the identity already copied into the
+        connection.
+        """
+        for name in ("_headers", "_new_cookie", "_user", "_conn_id"):
+            self.__dict__.pop(name, None)
 
     def on_message(self, message: str | bytes) -> Any:
         conn, room = self._conn, self._room
