@@ -73,7 +73,7 @@ class Mode:
 
 MODES = {
     "full": Mode(3, dict(clients=100, senders=10, warmup=1.0, duration=3.0),
-                 dict(clients=50, rate=2.0, warmup=1.0, duration=5.0),
+                 dict(clients=50, rate=2.0, warmup=1.0, duration=10.0),
                  dict(clients=2000), dict(stored=1000, joins=200),
                  dict(senders=10, warmup=1.0, duration=3.0), sweep=(10, 100, 1000)),
     "quick": Mode(1, dict(clients=100, senders=10, warmup=0.5, duration=2.0),
