@@ -20,18 +20,8 @@ import {
   roomHeader,
   userColor,
 } from "./room";
-import {
-  BOARD_HEIGHT,
-  BOARD_WIDTH,
-  BoardState,
-  type Ink,
-  MAX_POINTS,
-  type Point,
-  type Stroke,
-  hits,
-  inkPath,
-  newSid,
-} from "./strokes";
+import { BOARD_HEIGHT, BOARD_WIDTH, type Ink, MAX_POINTS, type Point, type Stroke, board as frames, moderation } from "./protocol";
+import { BoardState, hits, inkPath, newSid } from "./strokes";
 
 type BoardTraits = RoomTraits;
 
@@ -137,8 +127,8 @@ export default () => {
         erasing = !erasing;
         syncTools();
       }, { signal });
-      undoButton.addEventListener("click", () => link.send({ type: "undo" }), { signal });
-      clearButton.addEventListener("click", () => link.send({ type: "clear" }), { signal });
+      undoButton.addEventListener("click", () => link.send(frames.undo()), { signal });
+      clearButton.addEventListener("click", () => link.send(moderation.clear()), { signal });
 
       // --- drawing ---------------------------------------------------------
       const ctx = canvas.getContext("2d")!;
@@ -227,7 +217,7 @@ export default () => {
       const flushDraw = () => {
         if (!mine || mine.sent >= mine.ink.points.length) return;
         const from = Math.max(0, mine.sent - 1);
-        link.send({ type: "draw", sid: mine.sid, points: mine.ink.points.slice(from), color: mine.ink.color, width: mine.ink.width });
+        link.send(frames.draw(mine.sid, { ...mine.ink, points: mine.ink.points.slice(from) }));
         mine.sent = mine.ink.points.length;
       };
       const drawTimer = setInterval(flushDraw, DRAW_EVERY_MS);
@@ -238,7 +228,7 @@ export default () => {
         const now = Date.now();
         if (now - lastCursor < CURSOR_EVERY_MS || link.status !== "live") return;
         lastCursor = now;
-        link.send({ type: "cursor", x: p[0], y: p[1] });
+        link.send(frames.cursor(p[0], p[1]));
       };
 
       const mayErase = (stroke: Stroke) =>
@@ -250,7 +240,7 @@ export default () => {
         const p = boardPoint(event);
         if (erasing) {
           const target = [...board.strokes].reverse().find((s) => mayErase(s) && hits(s, p));
-          if (target) link.send({ type: "erase", id: target.id });
+          if (target) link.send(frames.erase(target.id));
           return;
         }
         canvas.setPointerCapture(event.pointerId);
@@ -281,7 +271,7 @@ export default () => {
         const { sid, ink } = mine;
         mine = null;
         board.pending.set(sid, ink);
-        link.send({ type: "stroke", sid, points: ink.points, color: ink.color, width: ink.width });
+        link.send(frames.stroke(sid, ink));
         repaint();
       };
       canvas.addEventListener("pointerup", finish, { signal });

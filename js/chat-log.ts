@@ -4,16 +4,10 @@
  * await their echo (docs/protocol.md, main party).
  */
 
-import type { Frame, ResumePoint, User } from "./room";
+import type { ChatMessage, Frame } from "./protocol";
+import type { ResumePoint } from "./room";
 
-export interface ChatMessage {
-  id: number;
-  from: string;
-  user: User;
-  content: unknown;
-  timestamp: number;
-  cid?: string;
-}
+export type { ChatMessage };
 
 export type LogChange =
   | "reset"

@@ -22,6 +22,7 @@ import {
   userColor,
 } from "./room";
 import { type ChatMessage, ChatLog, newCid } from "./chat-log";
+import { chat as frames, moderation } from "./protocol";
 
 type ChatTraits = RoomTraits;
 
@@ -87,7 +88,7 @@ export default () => {
         link.onFrame((frame) => {
           // After (re)joining, retry what was not acknowledged: same cid, so the
           // server stores it once even if the first attempt did arrive.
-          if (log.apply(frame)) for (const [cid, content] of log.pending) link.send({ content, cid });
+          if (log.apply(frame)) for (const [cid, content] of log.pending) link.send(frames.post(content, cid));
         });
         return link;
       });
@@ -103,7 +104,7 @@ export default () => {
       root.dataset.lmSuppressShortcuts = "true";
 
       const clearButton = moderatorButton("Clear", "Delete every message for everyone", link, signal);
-      clearButton.addEventListener("click", () => link.send({ type: "clear" }), { signal });
+      clearButton.addEventListener("click", () => link.send(moderation.clear()), { signal });
       const header = roomHeader(`# ${model.get("room")}`, link, signal, [lockToggle(link, signal), clearButton]);
       const banner = lockBanner(link, signal, "room");
 
@@ -139,7 +140,7 @@ export default () => {
         link.moderator || (!!link.self && message.user?.username === link.self.user.username);
       const row = (message: ChatMessage) =>
         messageRow(message, mine(message),
-          deletable(message) ? () => link.send({ type: "delete", id: message.id }) : undefined);
+          deletable(message) ? () => link.send(frames.delete(message.id)) : undefined);
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
       const toBottom = () => {
         scroller.scrollTop = scroller.scrollHeight;
@@ -190,7 +191,7 @@ export default () => {
         log.pending.set(cid, content);
         // While not live the send waits in `pending` and goes out after the next
         // history (see sendPending), so it is never queued twice.
-        if (link.status === "live") link.send({ content, cid });
+        if (link.status === "live") link.send(frames.post(content, cid));
         input.value = "";
         notice.textContent = "";
         renderPending();

@@ -15,28 +15,19 @@
  */
 
 import PartySocket from "partysocket";
+import { FINAL_CLOSE_CODES, type Frame, type User, moderation, parseFrame } from "./protocol";
 
-/** A JSON frame of the wire contract: `{"type": ..., ...}`. */
-export type Frame = { type: string; [key: string]: any };
+export type { Frame, User };
 
 export type Status = "connecting" | "live" | "reconnecting" | "closed";
-
-/** The identity the room host attaches to a connection. */
-export interface User {
-  username?: string;
-  name?: string;
-  display_name?: string;
-  initials?: string;
-  color?: string | null;
-  kernel?: boolean;
-  moderator?: boolean;
-}
 
 /** Traits every room widget syncs (partywidget/widgets/room_widget.py). */
 export interface RoomTraits {
   room: string;
   party: string;
   _endpoint: string;
+  /** Where the page's Jupyter server serves rooms (`c.PartyWidget.url_prefix`). */
+  _prefix: string;
 }
 
 /** The part of anywidget's model proxy the widgets use. */
@@ -55,13 +46,6 @@ export interface ResumePoint {
   epoch: string;
 }
 
-/**
- * Close codes after which reconnecting cannot help (partywidget.rooms.wire.CloseCode):
- * 4001 replaced by a newer connection with the same id, 4003 removed by a
- * moderator, 1008 refused by policy (authentication, origin, authorization).
- */
-const FINAL_CLOSE_CODES = new Set([4001, 4003, 1008]);
-
 type Where =
   | { kind: "relay" }
   | { kind: "socket"; host: string; protocol: "ws" | "wss"; signIn?: string };
@@ -78,8 +62,11 @@ function jupyterBaseUrl(): string | null {
   }
 }
 
-/** Resolve the `_endpoint` trait: "" auto, "relay", or a room host base URL/path. */
-export function resolveEndpoint(endpoint: string): Where {
+/**
+ * Resolve the `_endpoint` trait: "" auto (the page's Jupyter server, rooms under
+ * `prefix`), "relay", or a room host base URL/path.
+ */
+export function resolveEndpoint(endpoint: string, prefix = "partywidget"): Where {
   const secure = location.protocol === "https:";
   if (endpoint === "relay") return { kind: "relay" };
   if (endpoint === "") {
@@ -87,7 +74,7 @@ export function resolveEndpoint(endpoint: string): Where {
     // No Jupyter page config: nobody serves rooms to this page, the kernel must relay.
     if (baseUrl === null) return { kind: "relay" };
     const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
-    return { kind: "socket", host: location.host + base + "partywidget", protocol: secure ? "wss" : "ws" };
+    return { kind: "socket", host: location.host + base + prefix, protocol: secure ? "wss" : "ws" };
   }
   // A room host at another base: rooms live at {endpoint}/parties/{party}/{room}.
   const url = new URL(endpoint, location.href);
@@ -124,16 +111,6 @@ interface TransportEvents {
   frame(frame: Frame): void;
   open(): void;
   drop(final: boolean): void;
-}
-
-function parseFrame(text: unknown): Frame | null {
-  if (typeof text !== "string") return null; // the built-in parties send JSON text only
-  try {
-    const value = JSON.parse(text);
-    return value && typeof value === "object" && typeof value.type === "string" ? value : null;
-  } catch {
-    return null;
-  }
 }
 
 function socketTransport(
@@ -212,7 +189,7 @@ export class RoomLink {
 
   /** `resume` says where a reconnect continues (`since`/`epoch`); none: from scratch. */
   constructor(model: Model<RoomTraits>, resume: () => ResumePoint | null = () => null) {
-    const where = resolveEndpoint(model.get("_endpoint") ?? "");
+    const where = resolveEndpoint(model.get("_endpoint") ?? "", model.get("_prefix") || "partywidget");
     this.mode = where.kind;
     const events: TransportEvents = {
       frame: (frame) => this.receive(frame),
@@ -419,7 +396,7 @@ function onlineBadge(link: RoomLink, entry: { id: string; user: User }): HTMLEle
       return;
     }
     clearTimeout(armed);
-    link.send({ type: "remove", id: entry.id });
+    link.send(moderation.remove(entry.id));
   });
   return button;
 }
@@ -471,7 +448,7 @@ export function lockToggle(link: RoomLink, signal: AbortSignal): HTMLButtonEleme
   };
   update();
   link.onChange(update, signal);
-  button.addEventListener("click", () => link.send({ type: "lock", locked: !link.locked }), { signal });
+  button.addEventListener("click", () => link.send(moderation.lock(!link.locked)), { signal });
   return button;
 }
 

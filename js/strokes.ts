@@ -4,25 +4,7 @@
  * and hit-testing in board coordinates (docs/protocol.md, board party).
  */
 
-import type { Frame, User } from "./room";
-
-export type Point = [number, number];
-
-export interface Stroke {
-  id: number;
-  from?: string;
-  user: User;
-  points: Point[];
-  color: string;
-  width: number;
-  sid?: string;
-}
-
-export interface Ink {
-  points: Point[];
-  color: string;
-  width: number;
-}
+import type { Frame, Ink, Point, Stroke, User } from "./protocol";
 
 interface Cursor {
   x: number;
@@ -31,10 +13,6 @@ interface Cursor {
   seen: number;
 }
 
-/** partywidget.parties.board: the board's coordinate space and limits. */
-export const BOARD_WIDTH = 1000;
-export const BOARD_HEIGHT = 625;
-export const MAX_POINTS = 5000;
 /** A cursor that has not moved for this long is hidden (it is never stored). */
 export const CURSOR_TTL_MS = 5000;
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from .errors import (AuthError, ClientError, ConfigurationError, InvalidName, LimitExceeded,
                      NotConnectedError, PartyWidgetError, ProtocolError, StorageError,
                      UnknownParty)
-from .rooms import Party
 
 __version__ = "0.1.0"
 
@@ -29,16 +28,22 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .client import connect
+    from .rooms import Party
     from .widgets import Board, Chat
 
 
 def __getattr__(name: str) -> Any:
-    # The server imports this package too; it should not pay for websockets
-    # clients or anywidget, so those load on first use.
+    # Each side loads only what it uses, on first use: a kernel never loads
+    # the room host (rooms, storage, sqlite3, tornado) and a server never
+    # loads the websockets client or anywidget.
     if name == "connect":
         from .client import connect
 
         return connect
+    if name == "Party":
+        from .rooms import Party
+
+        return Party
     if name in ("Chat", "Board"):
         from . import widgets
 

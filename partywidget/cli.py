@@ -7,9 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .errors import PartyWidgetError
-from .server.config import RoomOptions
+from .rooms import Limits
+
+if TYPE_CHECKING:
+    from .server.config import ServeConfig
 
 __all__ = ["main"]
 
@@ -29,6 +33,24 @@ def _room_groups_spec(text: str) -> tuple[str, list[str]]:
     return pattern, names
 
 
+#: Flags of ``partywidget serve`` for the common options: (flag, type, default, help).
+_LIMIT_FLAGS = [
+    ("history", int, Limits.history, "messages (log offsets) each room keeps"),
+    ("max-frame-size", int, Limits.max_frame_size,
+     "largest incoming frame in bytes; larger ones close with 1009"),
+    ("messages-per-second", float, Limits.messages_per_second,
+     "sustained messages per second per connection"),
+    ("message-burst", int, Limits.message_burst, "messages allowed in a burst above the rate"),
+    ("bytes-per-second", int, Limits.bytes_per_second,
+     "sustained bytes per second per connection"),
+    ("byte-burst", int, Limits.byte_burst, "bytes allowed in a burst above that rate"),
+    ("max-buffered-bytes", int, Limits.max_buffered_bytes,
+     "bytes queued for a non-reading client before it is closed with 4008"),
+    ("idle-unload-seconds", float, Limits.idle_unload_seconds,
+     "seconds an empty room stays in memory"),
+]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="partywidget",
                                      description="PartyKit-style realtime rooms for Jupyter.")
@@ -39,13 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "token is needed (dev mode); on any other address --token is required.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=1999, help="port (default 1999)")
-    serve.add_argument("--storage", default="",
+    serve.add_argument("--config", metavar="FILE.py",
+                       help="a traitlets config file with c.PartyWidget.<option> settings, the "
+                            "same names as in jupyter_server_config.py; flags override it")
+    serve.add_argument("--storage", default=None,
                        help="'memory:', 'sqlite:///path.db' or a .db path "
                             "(default: partywidget.db in the current directory)")
-    serve.add_argument("--history", type=int, default=1000,
-                       help="messages each room keeps (default 1000)")
     serve.add_argument("--party", action="append", type=_party_spec, default=[],
                        metavar="NAME=module:Class", help="register a party (repeatable)")
+    limits = serve.add_argument_group(
+        "limits", "the common c.PartyWidget options (docs/configuration.md has them all)")
+    for flag, kind, default, what in _LIMIT_FLAGS:
+        limits.add_argument(f"--{flag}", type=kind, default=None, metavar="N",
+                            help=f"{what} (default {default:g})")
     serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                        help="browser origin allowed besides loopback pages (repeatable; '*' "
                             "allows all)")
@@ -72,14 +100,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def serve_options(args: argparse.Namespace) -> ServeConfig:
+    """The room host's options: ``--config`` first, then the flags given."""
+    from .server.config import ServeConfig, apply_overrides, load_config_file
+
+    options = ServeConfig(config=load_config_file(args.config) if args.config else None)
+    apply_overrides(options, {flag.replace("-", "_"): getattr(args, flag.replace("-", "_"))
+                              for flag, *_ in _LIMIT_FLAGS})
+    apply_overrides(options, {"storage": args.storage})
+    if args.party:
+        options.parties = {**options.parties, **dict(args.party)}
+    return options
+
+
 def serve(args: argparse.Namespace) -> int:
     from .server.standalone import run
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
-    options = RoomOptions(storage=args.storage, history=args.history,
-                          parties=dict(args.party))
-    host = options.make_host(default_dir=".")
+    host = serve_options(args).make_host(default_dir=".")
     if args.jupyterhub:
         from .server.hub import HubPolicy, run_hub
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from partywidget.rooms import CloseCode, Connection, ConnectionContext, Outgoing, Party, RoomHost
+from partywidget.rooms import (CloseCode, Connection, ConnectionContext, Outgoing, Party, Request,
+                               RoomHost)
 from partywidget.server.config import RoomOptions
 from partywidget.storage import MemoryStorage
 
@@ -72,7 +73,8 @@ async def join(host: RoomHost, party: str, username: str) -> tuple[Connection, l
     """Connect ``username`` to room ``demo`` of ``party``; return it and its (live) frames."""
     recorder = Recorder()
     connection = Connection(f"conn-{username}", {"username": username}, recorder)
-    await host.room(party, "demo").connect(connection, ConnectionContext("ws://test/", {}))
+    await host.room(party, "demo").connect(
+        connection, ConnectionContext(Request("GET", "ws://test/", connection.user)))
     return connection, recorder.frames
 
 
@@ -104,23 +106,24 @@ def test_every_close_code_is_documented(code: CloseCode) -> None:
 
 
 def test_every_error_code_the_server_sends_is_documented() -> None:
-    sources = [path.read_text() for folder in ("rooms", "parties")
+    sources = [path.read_text() for folder in ("protocol", "rooms", "parties")
                for path in (REPO / "partywidget" / folder).glob("*.py")]
     codes = {code for text in sources for code in re.findall(
-        r'(?:ProtocolError|error_message)\(\s*"([a-z_]+)"', text)}
+        r'(?:ProtocolError|error_frame|ErrorFrame|Response\.error)\(\s*"([a-z_]+)"', text)}
     assert {"bad_json", "bad_message", "forbidden", "rate_limited"} <= codes
     missing = {code for code in codes if f"| `{code}` |" not in PROTOCOL}
     assert not missing, f"docs/protocol.md lacks error codes {sorted(missing)}"
 
 
 def test_every_message_type_of_the_built_in_parties_is_documented() -> None:
-    sources = [path.read_text() for path in (REPO / "partywidget" / "parties").glob("*.py")]
+    # Every frame is spelled in partywidget/protocol/: envelope classes name
+    # their type, spliced frames start with it, join frames are JOIN_TYPE.
+    sources = [path.read_text() for path in (REPO / "partywidget" / "protocol").glob("*.py")]
     types = set()
     for text in sources:
-        types |= set(re.findall(r'kind == "(\w+)"', text))  # what clients send
-        for group in re.findall(r"kind in \(([^)]*)\)", text):
-            types |= set(re.findall(r'"(\w+)"', group))
-        types |= set(re.findall(r'\{"type": ?"(\w+)"', text))  # what the server sends
+        types |= set(re.findall(r'type: ClassVar\[str\] = "(\w+)"', text))
+        types |= set(re.findall(r'JOIN_TYPE = "(\w+)"', text))
+        types |= set(re.findall(r'\{"type": ?"(\w+)"', text))
     assert {"message", "stroke", "welcome", "userJoined", "locked"} <= types
     missing = {kind for kind in types if f'"type": "{kind}"' not in PROTOCOL}
     assert not missing, f"docs/protocol.md lacks message types {sorted(missing)}"

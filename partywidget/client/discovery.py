@@ -37,8 +37,14 @@ from .hubservice import from_jupyterhub_service
 
 __all__ = ["FINDERS", "HostAddress", "find_room_host"]
 
-#: Path under a Jupyter server's base URL where the extension serves rooms.
+#: Path under a Jupyter server's base URL where the extension serves rooms by
+#: default (``c.PartyWidget.url_prefix``).
 EXTENSION_PREFIX = "partywidget"
+
+
+def extension_prefix(env: Mapping[str, str]) -> str:
+    """The extension's ``url_prefix``: the server that started this kernel says it."""
+    return env.get("PARTYWIDGET_JUPYTER_PREFIX", "").strip("/") or EXTENSION_PREFIX
 
 NOTHING_FOUND = (
     "found no room host to connect to: pass url= (and token= if the host needs one) to "
@@ -114,7 +120,7 @@ def from_jupyterhub_env(env: Mapping[str, str]) -> HostAddress | None:
     prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "").rstrip("/")
     if prefix and not path.endswith(prefix):  # older spawners give the bare bind URL
         path += prefix
-    url = urlunsplit((parts.scheme, netloc, f"{path}/{EXTENSION_PREFIX}", "", ""))
+    url = urlunsplit((parts.scheme, netloc, f"{path}/{extension_prefix(env)}", "", ""))
     return HostAddress(url, token, "this JupyterHub single-user server (JUPYTERHUB_SERVICE_URL)")
 
 
@@ -134,7 +140,7 @@ def from_runtime_file(env: Mapping[str, str]) -> HostAddress | None:
     url = info.get("url")
     if not isinstance(url, str) or not url:
         return None
-    return HostAddress(f"{url.rstrip('/')}/{EXTENSION_PREFIX}", info.get("token") or None,
+    return HostAddress(f"{url.rstrip('/')}/{extension_prefix(env)}", info.get("token") or None,
                     f"the Jupyter server that launched this kernel ({path.name})")
 
 

@@ -1,7 +1,7 @@
 """Pacing of writes, so a flushed send buffer stays under the room host's rate limit.
 
 The room host admits each connection's frames through a token bucket
-(``partywidget.rooms.limits.Limits``: 50 frames/s, bursts of 100 by default)
+(:mod:`partywidget.protocol.defaults`: 50 frames/s, bursts of 100 by default)
 and answers the excess with ``rate_limited`` errors. After a reconnect the
 client may hold hundreds of buffered frames, so its writer spends from the
 same kind of bucket, set a little under the host's defaults. A host configured
@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ..rooms.limits import TokenBucket
+from ..protocol.defaults import MESSAGE_BURST, MESSAGES_PER_SECOND
+from ..protocol.ratelimit import TokenBucket
 
 __all__ = ["Pacer"]
 
-#: Frames per second and burst: 80 % of the host's default ``Limits``.
-RATE = 40.0
-BURST = 80
+#: Frames per second and burst: 80 % of the host's defaults.
+RATE = 0.8 * MESSAGES_PER_SECOND
+BURST = int(0.8 * MESSAGE_BURST)
 #: Slowest pace after repeated ``rate_limited`` errors, frames per second.
 MIN_RATE = 1.0
 #: Seconds between two slow-downs: the errors of one burst count once.
@@ -41,8 +42,7 @@ class Pacer:
 
     def new_socket(self) -> None:
         """The host gives each connection a full bucket, so ours starts full too."""
-        self._bucket.tokens = self._bucket.capacity
-        self._bucket.stamp = time.monotonic()
+        self._bucket.refill()
 
     async def wait(self) -> None:
         """Return once the next frame may be written, spending its token."""

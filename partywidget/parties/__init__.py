@@ -16,10 +16,11 @@ from ..errors import ConfigurationError
 from ..rooms import Party, check_name
 from .board import BoardParty
 from .chat import ChatParty
+from .lockable import LockableParty
 from .logged import LogParty
 
-__all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "LogParty", "load_party",
-           "resolve_parties"]
+__all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "LockableParty", "LogParty",
+           "load_party", "resolve_parties"]
 
 BUILTIN_PARTIES: dict[str, type[Party]] = {"main": ChatParty, "board": BoardParty}
 

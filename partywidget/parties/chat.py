@@ -1,6 +1,7 @@
 """The ``main`` party: the PartyKit article's chat server, with durable history.
 
-What it adds to the article (see docs/protocol.md for every message):
+What it adds to the article (see docs/protocol.md for every message, and
+:mod:`partywidget.protocol.chat` for their envelopes):
 
 * history lives in the room's log: one O(1) append per message, persisted
   *before* the broadcast that acknowledges it, with a growing ``id`` offset;
@@ -16,52 +17,32 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ProtocolError
+from ..protocol import chat
+from ..protocol.frames import Clear, Lock, Remove, parse_object
+from ..protocol.jsonrules import encode_json
 from ..rooms import Connection, Request, Response
-from ..rooms.wire import decode_json, encode_json
-from ..storage import LogState
-from .logged import LogParty, now_ms
+from ..storage import LogEntry, LogState
+from .lockable import LockableParty
+from .logged import now_ms
 
-__all__ = ["ChatParty", "LockableParty"]
+__all__ = ["ChatParty"]
 
-MAX_CID_LENGTH = 128
 #: How many (user, cid) pairs are remembered for de-duplication.
 CID_MEMORY = 10_000
 
 
-class LockableParty(LogParty):
-    """A log party a moderator can make read-only for everyone else.
+class ChatParty(LockableParty):
+    """Chat with history, resume and idempotent sends.
 
-    ``{"type": "lock", "locked": bool}`` (moderators only) sets it; it is
-    stored under the storage key ``"locked"`` (so it survives restarts), sent
-    in every ``welcome`` and announced as ``{"type": "locked", "locked": bool}``.
-    Subclasses call :meth:`check_writable` before each change a user asks for.
+    Deleting and clearing keep the remembered cids: a late retry of a removed
+    message is a ``duplicate``, never stored again.
     """
 
-    async def on_start(self) -> None:
-        await super().on_start()
-        self.locked = bool(await self.room.storage.get("locked"))
-
-    def welcome(self, connection: Connection, state: LogState) -> dict[str, Any]:
-        return {**super().welcome(connection, state), "locked": self.locked}
-
-    def check_writable(self, user: dict[str, Any]) -> None:
-        if self.locked and not user.get("moderator"):
-            raise ProtocolError("locked", "this room is read-only for now")
-
-    async def lock(self, data: dict[str, Any], user: dict[str, Any]) -> None:
-        if not user.get("moderator"):
-            raise ProtocolError("forbidden", "only moderators can lock this room")
-        self.locked = bool(data.get("locked", True))
-        await self.room.storage.put("locked", self.locked)
-        self.publish({"type": "locked", "locked": self.locked})
-
-
-class ChatParty(LockableParty):
-    """Chat with history, resume and idempotent sends."""
-
+    join_type = chat.JOIN_TYPE
     # A post's one await is its log append, and storage runs appends in
     # submission order: acknowledgements keep the send order while a burst
     # from one client is stored in one group commit (docs/performance.md).
@@ -76,52 +57,44 @@ class ChatParty(LockableParty):
             if "cid" in stored:
                 self._remember(stored["user"].get("username", ""), stored["cid"], offset)
 
-    def entry_frame(self, offset: int, entry: str) -> str:
-        return '{"type":"message","id":%d,%s' % (offset, entry[1:])
+    def join_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
+        return chat.history_frame(state.epoch, entries, recovered)
 
     # messages ----------------------------------------------------------------
 
     async def on_message(self, message: str | bytes, sender: Connection) -> None:
-        data = decode_json(message, max_depth=self.room.limits.max_json_depth)
-        if not isinstance(data, dict):
-            raise ProtocolError("bad_message", "expected a JSON object like {\"content\": ...}")
-        kind = data.get("type", "message")
-        if kind == "message":
-            await self.post(sender.user, data, sender)
-        elif kind in ("delete", "clear", "lock"):
-            await self.moderate(kind, data, sender.user)
-        elif kind == "remove":
-            await self.remove(data, sender.user)
-        else:
-            raise ProtocolError("bad_message", f"unknown message type {str(kind)[:40]!r}")
+        command = chat.parse_command(message, max_depth=self.room.limits.max_json_depth)
+        if isinstance(command, chat.Post):
+            await self.post(sender.user, command, sender)
+        elif isinstance(command, chat.Delete):
+            await self.delete(command, sender.user)
+        elif isinstance(command, Clear):
+            await self.clear(sender.user)
+        elif isinstance(command, Lock):
+            await self.lock(command, sender.user)
+        elif isinstance(command, Remove):
+            await self.remove(command, sender.user)
 
-    async def post(self, user: dict[str, Any], data: dict[str, Any],
+    async def post(self, user: Mapping[str, Any], command: chat.Post,
                    sender: Connection | None = None) -> str:
         """Store then broadcast one message; returns its wire text (the acknowledgement)."""
-        if "content" not in data:
-            raise ProtocolError("bad_message", "expected a \"content\" field")
         self.check_writable(user)
-        cid = data.get("cid")
-        if cid is not None and (not isinstance(cid, str) or not 0 < len(cid) <= MAX_CID_LENGTH):
-            raise ProtocolError("bad_message", f"expected cid as a string of 1 to "
-                                               f"{MAX_CID_LENGTH} characters")
+        cid = command.cid
         username = user.get("username", "")
         if cid is not None and (username, cid) in self.cids:
             return await self._repeat(self.cids[(username, cid)], sender)
-        # The stored entry, {"from", "user", "content", "timestamp"[, "cid"]}, with
-        # the sender's user encoded once per connection rather than per message.
-        entry = '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s}' % (
-            encode_json(sender.id) if sender else "null",
-            sender.user_json() if sender is not None and sender.user is user
-            else encode_json(user),
-            encode_json(data["content"]), now_ms(),
-            "" if cid is None else ',"cid":' + encode_json(cid))
-        if cid is not None:
-            self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
+        user_json = (sender.user_json() if sender is not None and sender.user is user
+                     else encode_json(user))
+        try:
+            entry = chat.stored_entry(sender.id if sender else None, user_json, command.content,
+                                      now_ms(), cid)
+        except ValueError as exc:  # content JSON cannot carry, from a kernel's HTTP POST
+            raise ProtocolError("bad_message", f"expected JSON content: {exc}") from None
         if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
-            self.cids.pop((username, cid), None)
             raise ProtocolError("too_large", f"expected a message of at most "
                                              f"{self.room.limits.max_value_bytes} bytes")
+        if cid is not None:
+            self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
         try:
             offset = await self.append(entry)
         except BaseException:
@@ -129,7 +102,7 @@ class ChatParty(LockableParty):
             raise
         if cid is not None:
             self.cids[(username, cid)] = offset
-        frame = self.entry_frame(offset, entry)
+        frame = chat.message_frame(offset, entry)
         self.publish(frame, offset)
         return frame
 
@@ -138,7 +111,7 @@ class ChatParty(LockableParty):
         if entry is None:
             raise ProtocolError("duplicate", "this cid was already sent and is no longer stored"
                                 if offset else "this cid is being stored; wait for its message")
-        frame = self.entry_frame(offset, entry)
+        frame = chat.message_frame(offset, entry)
         if sender is not None:
             sender.send(frame)
         return frame
@@ -151,29 +124,15 @@ class ChatParty(LockableParty):
 
     # moderation --------------------------------------------------------------
 
-    async def moderate(self, kind: str, data: dict[str, Any], user: dict[str, Any]) -> None:
-        """``delete`` (own message, or any for moderators), ``clear`` and ``lock``."""
-        moderator = bool(user.get("moderator"))
-        if kind == "delete":
-            offset = data.get("id")
-            if not isinstance(offset, int) or isinstance(offset, bool):
-                raise ProtocolError("bad_message", "expected \"id\": <message id> to delete")
-            if not moderator and not await self._authored_by(offset, user):
-                raise ProtocolError("forbidden", "only moderators can delete others' messages")
-            if await self.log.remove(offset):
-                self.publish({"type": "deleted", "id": offset})
-            return
-        if not moderator:
-            raise ProtocolError("forbidden", f"only moderators can {kind} this room")
-        if kind == "clear":
-            # The cids stay: a late retry of a cleared message is a duplicate,
-            # not a new message (stored once), exactly as after a delete.
-            state = await self.log.reset()
-            self.publish({"type": "cleared", "epoch": state.epoch})
-        else:
-            await self.lock(data, user)
+    async def delete(self, command: chat.Delete, user: Mapping[str, Any]) -> None:
+        """Delete a message: one's own, or any for moderators; never while locked."""
+        self.check_writable(user)
+        if not user.get("moderator") and not await self._authored_by(command.id, user):
+            raise ProtocolError("forbidden", "only moderators can delete others' messages")
+        if await self.log.remove(command.id):
+            self.publish(chat.Deleted(command.id))
 
-    async def _authored_by(self, offset: int, user: dict[str, Any]) -> bool:
+    async def _authored_by(self, offset: int, user: Mapping[str, Any]) -> bool:
         entry = await self.stored(offset)
         return entry is not None and json.loads(entry)["user"].get("username") == user.get(
             "username")
@@ -183,22 +142,15 @@ class ChatParty(LockableParty):
     async def on_request(self, request: Request) -> Response:
         """GET: the history (``?since=&epoch=`` resume too). POST: add a message."""
         if request.path:
-            return Response.json({"type": "error", "code": "not_found",
-                                  "message": f"no resource {request.path[:40]!r}"}, 404)
+            return Response.error("not_found", f"no resource {request.path[:40]!r}", 404)
         if request.method == "GET":
-            state, entries, recovered = await self.read_since(dict(request.query))
-            return Response(self.history_frame(state, entries, recovered).encode("utf-8"), 200,
-                            {"Content-Type": "application/json; charset=utf-8"})
+            state, entries, recovered = await self.read_since(request.query)
+            return Response.frame(self.join_frame(state, entries, recovered))
         if request.method == "POST":
             if request.media_type == "application/json":
-                data = request.json(self.room.limits.max_json_depth)
-                if not isinstance(data, dict):
-                    raise ProtocolError("bad_message", "expected a JSON object like "
-                                                       "{\"content\": ...}")
+                data = parse_object(request.text(), max_depth=self.room.limits.max_json_depth)
+                command = chat.Post.parse(data)
             else:
-                data = {"content": request.text()}
-            frame = await self.post(dict(request.user), data)
-            return Response(frame.encode("utf-8"), 201,
-                            {"Content-Type": "application/json; charset=utf-8"})
-        return Response.json({"type": "error", "code": "method_not_allowed",
-                              "message": "expected GET or POST"}, 405)
+                command = chat.Post(request.text())
+            return Response.frame(await self.post(request.user, command), 201)
+        return Response.error("method_not_allowed", "expected GET or POST", 405)

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from ..errors import ProtocolError
+from ..protocol.frames import (Envelope, Remove, UserJoined, UserLeft, Welcome, log_join_frame,
+                               with_offset)
 from ..rooms import CloseCode, Connection, ConnectionContext, Outgoing, Party
-from ..rooms.wire import encode_json
 from ..storage import LogEntry, LogState
 
-__all__ = ["LogParty", "int_or_none", "now_ms"]
+__all__ = ["LogParty"]
 
 
 def int_or_none(value: str | None) -> int | None:
@@ -34,12 +36,17 @@ def now_ms() -> int:
 
 
 class LogParty(Party):
-    """Base for parties whose state is the room log. Subclasses name the frames."""
+    """Base for parties whose state is the room log. Subclasses name the join frame."""
 
-    #: ``type`` of the frame that carries the retained log on join.
-    history_type = "history"
-    #: Name of the list inside that frame.
-    history_key = "messages"
+    #: ``type`` of the frame that completes a join, after ``welcome``: the
+    #: retained log. Adapters announce it on the upgrade (``Partywidget-Join``)
+    #: so a client knows when it has joined, whatever name the party has.
+    join_type: ClassVar[str | None] = "history"
+
+    #: The log's appends never lose each other and a removal is idempotent, so
+    #: log parties need no input gate, and the gate would serialise the
+    #: pipelined appends that share a group commit (docs/performance.md).
+    input_gate = False
 
     async def on_start(self) -> None:
         self.log = self.room.storage.log
@@ -54,18 +61,13 @@ class LogParty(Party):
         self.removed: set[str] = set()
         self.turned_away: set[str] = set()
 
-    def entry_frame(self, offset: int, entry: str) -> str:
-        """One stored entry (a JSON object without ``id``) as a wire object with ``id``."""
-        return '{"id":%d,%s' % (offset, entry[1:])
+    def join_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
+        """The frame that carries the retained log on join (the party's protocol module)."""
+        return log_join_frame(self.join_type or "history", "entries",
+                              (with_offset(offset, entry) for offset, entry in entries),
+                              state.epoch, recovered)
 
-    def history_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
-        """The join frame, assembled from stored text without re-encoding it."""
-        items = ",".join(self.entry_frame(offset, entry) for offset, entry in entries)
-        return '{"type":%s,"%s":[%s],"epoch":%s,"recovered":%s}' % (
-            encode_json(self.history_type), self.history_key, items, encode_json(state.epoch),
-            "true" if recovered else "false")
-
-    async def read_since(self, query: dict[str, str]) -> tuple[LogState, list[LogEntry], bool]:
+    async def read_since(self, query: Mapping[str, str]) -> tuple[LogState, list[LogEntry], bool]:
         """The log for a (re)joining client: resumed if ``since``/``epoch`` allow it."""
         since = int_or_none(query.get("since"))
         state, entries = await self.log.read()
@@ -74,11 +76,11 @@ class LogParty(Party):
             entries = [(offset, entry) for offset, entry in entries if offset > since]
         return state, entries, recovered
 
-    def welcome(self, connection: Connection, state: LogState) -> dict[str, Any]:
+    def welcome(self, connection: Connection, state: LogState) -> Welcome:
         """The first frame a joiner gets; subclasses add their own fields."""
-        return {"type": "welcome", "roomId": self.room.id, "party": self.room.name,
-                "id": connection.id, "user": connection.user, "epoch": state.epoch,
-                "users": [c.info() for c in self.room.get_connections()]}
+        return Welcome(self.room.id, self.room.name, connection.id, connection.user,
+                       state.epoch, [c.info() for c in self.room.get_connections()],
+                       history=self.room.limits.history)
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
         if connection.user.get("username") in self.removed and not connection.user.get(
@@ -95,8 +97,8 @@ class LogParty(Party):
             # joiner would get it twice (delivery contract: no duplicate).
             while self.appending and self.published < state.top:
                 await self.appended.wait()
-            connection.send(self.welcome(connection, state))
-            connection.send(self.history_frame(state, entries, recovered))
+            connection.send(self.welcome(connection, state).serialize())
+            connection.send(self.join_frame(state, entries, recovered))
         finally:
             # Only our own backlog: a newer connection with the same id may
             # have started joining meanwhile.
@@ -107,17 +109,16 @@ class LogParty(Party):
         for offset, out in backlog:
             if offset == 0 or offset > state.top:
                 connection.deliver(out)
-        self.publish({"type": "userJoined", "id": connection.id, "user": connection.user},
-                     exclude=(connection.id,))
+        self.publish(UserJoined(connection.id, connection.user), exclude=(connection.id,))
 
-    async def on_close(self, connection: Connection) -> None:
+    async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
         if connection.id in self.turned_away:  # never joined: nobody saw it arrive
             self.turned_away.discard(connection.id)
             return
         self.joining.pop(connection.id, None)
-        self.publish({"type": "userLeft", "id": connection.id, "user": connection.user})
+        self.publish(UserLeft(connection.id, connection.user))
 
-    async def remove(self, data: dict[str, Any], user: dict[str, Any]) -> None:
+    async def remove(self, command: Remove, user: Mapping[str, Any]) -> None:
         """``{"type": "remove", "id": <connection id>}``: a moderator removes a participant.
 
         Every connection of that user closes with 4003 (clients do not
@@ -126,8 +127,7 @@ class LogParty(Party):
         """
         if not user.get("moderator"):
             raise ProtocolError("forbidden", "only moderators can remove participants")
-        conn_id = data.get("id")
-        target = self.room.get_connection(conn_id) if isinstance(conn_id, str) else None
+        target = self.room.get_connection(command.id)
         if target is None:
             raise ProtocolError("not_found", "expected \"id\": <connection id> of someone in "
                                              "this room")
@@ -151,13 +151,15 @@ class LogParty(Party):
             self.appended.set()
             self.appended = asyncio.Event()
 
-    def publish(self, message: Any, offset: int = 0, exclude: tuple[str, ...] = ()) -> None:
-        """Broadcast; joiners get it after their history, if it is newer than it.
+    def publish(self, frame: Envelope | str, offset: int = 0,
+                exclude: tuple[str, ...] = ()) -> None:
+        """Broadcast a frame; joiners get it after their history, if it is newer than it.
 
-        ``offset`` is the log offset the frame announces (0 for frames that are
-        not log entries: presence, deletions, ephemeral drawing).
+        ``frame`` is an envelope or the text a protocol module built. ``offset``
+        is the log offset the frame announces (0 for frames that are not log
+        entries: presence, deletions, ephemeral drawing).
         """
-        out = Outgoing.of(message)
+        out = Outgoing.of(frame.serialize() if isinstance(frame, Envelope) else frame)
         self.published = max(self.published, offset)
         if self.joining:
             for conn_id, backlog in self.joining.items():

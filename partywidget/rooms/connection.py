@@ -12,8 +12,14 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .limits import Limits, TokenBucket
-from .wire import CloseCode, Outgoing, encode_json
+from ..protocol.close import CloseCode
+from ..protocol.frames import User
+from ..protocol.jsonrules import encode_json
+from ..protocol.outgoing import Outgoing
+from ..protocol.ratelimit import TokenBucket
+from .http import Request
+from .limits import Limits
+from .pipeline import Pipeline
 
 if TYPE_CHECKING:
     from .room import Room
@@ -21,10 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "ConnectionContext", "Transport", "User"]
 
 log = logging.getLogger("partywidget")
-
-#: A user as the host authenticated it: ``username``, ``name``, ``display_name``,
-#: ``initials``, ``color`` and, for Python clients, ``kernel: True``. Plain JSON.
-User = Mapping[str, Any]
 
 
 class Transport(Protocol):
@@ -44,19 +46,33 @@ class Transport(Protocol):
 class ConnectionContext:
     """What the client's request said, for ``on_connect(conn, ctx)``.
 
-    ``query`` holds the first value of each query parameter (form-decoded, as
-    partysocket encodes them); ``headers`` the request headers. Neither carries
-    identity: that is ``conn.user``, set by the host.
+    ``request`` is the upgrade request as the party's ``on_before_connect``
+    returned it; ``query`` holds the first value of each query parameter
+    (form-decoded, as partysocket encodes them), ``headers`` the request
+    headers, ``data`` what ``on_before_connect`` attached. Only ``data`` comes
+    from the server; identity is ``conn.user``, set by the host.
     """
 
-    __slots__ = ("url", "query", "headers")
+    __slots__ = ("request",)
 
-    def __init__(
-        self, url: str, query: Mapping[str, str], headers: Mapping[str, str] | None = None
-    ) -> None:
-        self.url = url
-        self.query = dict(query)
-        self.headers = dict(headers or {})
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    @property
+    def url(self) -> str:
+        return self.request.url
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        return self.request.query
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.request.headers
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.request.data
 
     def __repr__(self) -> str:
         return f"<ConnectionContext {self.url!r}>"
@@ -70,8 +86,9 @@ class Connection:
     party, ``tags`` set once by ``Party.get_connection_tags``.
     """
 
-    __slots__ = ("id", "user", "state", "tags", "uri", "_transport", "_limits", "_bucket", "_byte_bucket",
-                 "_refused", "_room", "open", "_user_json", "__weakref__")
+    __slots__ = ("id", "user", "state", "tags", "uri", "close_code", "close_reason", "_transport",
+                 "_limits", "_bucket", "_byte_bucket", "_refused", "_room", "open", "_user_json",
+                 "pipeline", "__weakref__")
 
     def __init__(
         self,
@@ -87,6 +104,9 @@ class Connection:
         self.state: Any = None
         self.tags: tuple[str, ...] = (id,)
         self.uri = uri
+        #: How the socket closed, once it has: the code and reason ``on_close`` gets.
+        self.close_code: int | None = None
+        self.close_reason = ""
         self._transport = transport
         self._limits = limits or Limits()
         self._bucket = TokenBucket(self._limits.messages_per_second, self._limits.message_burst)
@@ -98,6 +118,8 @@ class Connection:
         self._room: Room | None = None
         self.open = True
         self._user_json: tuple[dict[str, Any], str] | None = None
+        #: Frames being handled at once, for pipelined parties (:meth:`Room.feed`).
+        self.pipeline: Pipeline | None = None
 
     @property
     def room(self) -> Room | None:
@@ -113,8 +135,9 @@ class Connection:
         if not self.open:
             return
         if self._transport.buffered_amount > self._limits.max_buffered_bytes:
-            # The client stopped reading (reliability case 26): bounded memory wins
-            # over delivery; the client can resume by offset after it reconnects.
+            # The client stopped reading: bounded memory wins over delivery (the
+            # delivery contract's live delivery is at most once); the client can
+            # resume by offset after it reconnects.
             # The bound is on what it left unread, not on one frame: a joiner's
             # history may be larger, so memory stays under the bound plus a frame.
             log.info("closing connection %s: outgoing queue over %d bytes",
@@ -127,12 +150,15 @@ class Connection:
         """Close the socket; the room sees the close through the adapter."""
         if self.open:
             self.open = False
+            self.close_code, self.close_reason = int(code), reason
             self._transport.close(int(code), reason)
 
     def admit(self, size: int = 0) -> bool:
         """Spend rate-limit tokens for one incoming message of ``size`` bytes.
 
-        False means refuse it: over the message rate or over the byte rate.
+        ``size`` is what the frame weighed on the wire: UTF-8 bytes for text
+        (``Limits.bytes_per_second`` is documented in bytes). False means
+        refuse it: over the message rate or over the byte rate.
         """
         if self._bucket.allow() and (not size or self._byte_bucket.allow(size)):
             self._refused = 0
@@ -173,8 +199,3 @@ class Connection:
     def __repr__(self) -> str:
         who = self.user.get("username", "?")
         return f"<Connection {self.id} user={who!r}{'' if self.open else ' closed'}>"
-
-
-def error_message(code: str, message: str) -> str:
-    """The ``{"type": "error"}`` frame of the wire contract, as JSON text."""
-    return encode_json({"type": "error", "code": code, "message": message})

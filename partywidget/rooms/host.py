@@ -11,50 +11,49 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from typing import Any
 
 from ..errors import PartyWidgetError, UnknownParty
-from ..storage.base import RoomStorage, Storage
+from ..protocol.close import CloseCode
+from ..protocol.names import check_name
+from ..storage.base import Storage
+from .context import Lobby, Parties, room_caller
+from .http import Request, Response
 from .limits import Limits
-from .names import check_name
 from .party import Party
-from .room import ALARM_KEY, Room
-from .wire import CloseCode
+from .room import ALARM_KEY, META_PREFIX, Room
 
 __all__ = ["RoomHost"]
 
 log = logging.getLogger("partywidget")
 
-#: Storage namespace for the host's own per-room data (alarms); kept apart
-#: from the party's keys so ``storage.list()`` shows only what the party put.
-_META_PREFIX = "\x00meta:"
-
 
 class RoomHost:
     """All rooms of one process, over one :class:`~partywidget.storage.Storage`.
 
-    ``parties`` maps party names to :class:`Party` subclasses; ``history`` is
-    the number of log offsets each room keeps.
+    ``parties`` maps party names to :class:`Party` subclasses; ``limits`` are
+    the host's, which each party may change for its rooms (``Party`` options).
     """
 
     def __init__(self, storage: Storage, parties: Mapping[str, type[Party]], *,
-                 limits: Limits | None = None, history: int = 1000) -> None:
+                 limits: Limits | None = None) -> None:
         for name, cls in parties.items():
             check_name("party", name)
             if not (isinstance(cls, type) and issubclass(cls, Party)):
                 raise TypeError(f"expected a Party subclass for party {name!r}, got {cls!r}")
-        if history < 1:
-            raise ValueError(f"expected history of at least 1 message, got {history}")
         self.storage = storage
         self.parties = dict(parties)
         self.limits = limits or Limits()
-        self.history = history
+        #: Each party's limits: the host's with the party's options applied.
+        self.party_limits = {name: self.limits.for_party(cls) for name, cls in parties.items()}
         self._rooms: dict[tuple[str, str], Room] = {}
         self._unload_timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._closed = False
         self._started: asyncio.Task[None] | None = None
         self._wakeups: list[asyncio.TimerHandle] = []
-        self._waking: set[asyncio.Task[None]] = set()
+        #: Tasks the host started and must not lose (the loop holds tasks only weakly).
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     def __repr__(self) -> str:
         return f"<RoomHost parties={sorted(self.parties)} rooms={len(self._rooms)}>"
@@ -70,10 +69,10 @@ class RoomHost:
         # PartyKit semantics: an alarm wakes its room even if nobody visits it.
         # Rooms are not loaded at boot; each is loaded when its alarm is due
         # (``Room.start`` then schedules the stored alarm, which fires at once).
-        alarms = await self.storage.find(ALARM_KEY, room_prefix=_META_PREFIX)
+        alarms = await self.storage.find(ALARM_KEY, room_prefix=META_PREFIX)
         loop = asyncio.get_running_loop()
         for meta_room, when in alarms.items():
-            party, _, room_id = meta_room[len(_META_PREFIX):].partition("/")
+            party, _, room_id = meta_room[len(META_PREFIX):].partition("/")
             try:
                 self.check(party, room_id)  # a party no longer registered keeps its alarm
             except PartyWidgetError:
@@ -83,9 +82,13 @@ class RoomHost:
                     max(0.0, when - time.time()), self._wake, party, room_id))
 
     def _wake(self, party: str, room_id: str) -> None:
-        task = asyncio.ensure_future(self._load_for_alarm(party, room_id))
-        self._waking.add(task)  # the loop holds tasks only weakly
-        task.add_done_callback(self._waking.discard)
+        self.track(self._load_for_alarm(party, room_id))
+
+    def track(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` as a task the host keeps until it is done (and awaits on close)."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _load_for_alarm(self, party: str, room_id: str) -> None:
         if self._closed:
@@ -108,6 +111,8 @@ class RoomHost:
         for room in list(self._rooms.values()):
             await room.unload(CloseCode.GOING_AWAY, "server shutting down")
         self._rooms.clear()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=10)
         await self.storage.close()
 
     def check(self, party: str, room: str) -> None:
@@ -123,6 +128,10 @@ class RoomHost:
         """Loaded rooms by (party, room) (a copy)."""
         return dict(self._rooms)
 
+    def loaded(self, party: str, room_id: str) -> Room | None:
+        """The room if it is loaded now; never creates one."""
+        return self._rooms.get((party, room_id))
+
     def room(self, party: str, room_id: str) -> Room:
         """The loaded room, created (not started) if needed. Call after auth."""
         self.check(party, room_id)
@@ -132,15 +141,38 @@ class RoomHost:
             timer.cancel()
         room = self._rooms.get(key)
         if room is None:
-            storage_key = f"{party}/{room_id}"
-            opts = dict(max_key_bytes=self.limits.max_key_bytes,
-                        max_value_bytes=self.limits.max_value_bytes, history=self.history)
-            room = Room(self, party, room_id, self.parties[party],
-                        RoomStorage(self.storage, storage_key, **opts),
-                        RoomStorage(self.storage, _META_PREFIX + storage_key, **opts),
-                        self.limits)
+            room = Room(self, party, room_id, self.parties[party], self.storage,
+                        self.party_limits[party])
             self._rooms[key] = room
         return room
+
+    async def before_connect(self, party: str, room_id: str,
+                             request: Request) -> Request | Response:
+        """The party's ``on_before_connect``, after the host's auth, before any room exists."""
+        self.check(party, room_id)
+        cls = self.parties[party]
+        return await self._before(cls.on_before_connect, party, room_id, request)
+
+    async def before_request(self, party: str, room_id: str,
+                             request: Request) -> Request | Response:
+        """The party's ``on_before_request``, after the host's auth, before any room exists."""
+        self.check(party, room_id)
+        cls = self.parties[party]
+        return await self._before(cls.on_before_request, party, room_id, request)
+
+    async def _before(self, hook: Any, party: str, room_id: str,
+                      request: Request) -> Request | Response:
+        lobby = Lobby(party, room_id, Parties(self, room_caller(party, room_id)))
+        try:
+            result = await hook(request, lobby)
+        except Exception:
+            log.exception("party %s: %s raised for room %r", party, hook.__name__, room_id)
+            return Response.error("internal", "internal error (see the server log)", 500)
+        if not isinstance(result, (Request, Response)):
+            log.error("party %s: %s returned %s, expected a Request or a Response", party,
+                      hook.__name__, type(result).__name__)
+            return Response.error("internal", "internal error (see the server log)", 500)
+        return result
 
     def release(self, room: Room) -> None:
         """Called when a room may have become idle: unload it after the idle delay."""
@@ -151,11 +183,11 @@ class RoomHost:
             return
         loop = asyncio.get_running_loop()
         self._unload_timers[key] = loop.call_later(
-            self.limits.idle_unload_seconds, self._unload_if_idle, key, room)
+            room.limits.idle_unload_seconds, self._unload_if_idle, key, room)
 
     def _unload_if_idle(self, key: tuple[str, str], room: Room) -> None:
         self._unload_timers.pop(key, None)
         if room.idle and self._rooms.get(key) is room:
             del self._rooms[key]
             log.debug("room %s unloaded after %.0f s idle", room.key,
-                      self.limits.idle_unload_seconds)
+                      room.limits.idle_unload_seconds)

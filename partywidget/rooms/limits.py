@@ -1,16 +1,25 @@
 """Limits that keep one client from hurting a room, each with a documented default.
 
 The defaults follow PartyKit where PartyKit has one (1 MiB frames, 2 KiB keys,
-128 KiB values, 10 tags of 256 characters) and the reliability notes elsewhere
-(a bounded outgoing queue per connection, Centrifugo's "slow" disconnect).
+128 KiB values, 10 tags of 256 characters) and the delivery contract elsewhere
+(a bounded outgoing queue per connection, closed as a slow consumer past it).
+A party may change the ones in :data:`PARTY_OPTIONS` for its own rooms (class
+attributes of :class:`~partywidget.rooms.party.Party`).
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
-__all__ = ["Limits", "TokenBucket"]
+from ..protocol.defaults import MAX_FRAME_SIZE, MESSAGE_BURST, MESSAGES_PER_SECOND
+from ..protocol.jsonrules import MAX_JSON_DEPTH
+
+__all__ = ["PARTY_OPTIONS", "Limits"]
+
+#: The limits a ``Party`` subclass may set for its rooms as class attributes.
+PARTY_OPTIONS = ("max_frame_size", "messages_per_second", "message_burst", "bytes_per_second",
+                 "byte_burst", "max_buffered_bytes", "history", "idle_unload_seconds")
 
 
 @dataclass(frozen=True)
@@ -19,11 +28,11 @@ class Limits:
 
     #: Largest incoming frame in bytes; bigger frames close the socket with 1009.
     #: Tornado's own default (10 MiB) never applies.
-    max_frame_size: int = 1024 * 1024
+    max_frame_size: int = MAX_FRAME_SIZE
     #: Sustained messages per second a connection may send (token bucket rate).
-    messages_per_second: float = 50.0
+    messages_per_second: float = MESSAGES_PER_SECOND
     #: Messages a connection may send in a burst above the rate.
-    message_burst: int = 100
+    message_burst: int = MESSAGE_BURST
     #: Sustained bytes per second a connection may send, and the burst above it.
     #: Bounds the parsing work one client can demand (a 1 MiB frame of tiny JSON
     #: containers costs ~0.2 s to validate), whatever its message rate.
@@ -34,38 +43,28 @@ class Limits:
     #: Bytes queued for a client that is not reading before it is closed with 4008.
     max_buffered_bytes: int = 4 * 1024 * 1024
     #: Deepest JSON nesting accepted from clients.
-    max_json_depth: int = 32
+    max_json_depth: int = MAX_JSON_DEPTH
     #: Storage key size (UTF-8 bytes) and value size (encoded bytes), as PartyKit.
     max_key_bytes: int = 2048
     max_value_bytes: int = 128 * 1024
     #: Connection tags (the id tag included) and the length of each.
     max_tags: int = 10
     max_tag_length: int = 256
+    #: Log offsets (chat messages, board strokes) each room keeps.
+    history: int = 1000
     #: Seconds an empty room stays loaded before it is unloaded.
     idle_unload_seconds: float = 30.0
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"expected {f.name} as a number of at least 0, got {value!r}")
+        if self.history < 1:
+            raise ValueError(f"expected history of at least 1 message, got {self.history}")
 
-class TokenBucket:
-    """Classic token bucket: ``allow(cost)`` spends ``cost`` tokens if there are that many.
-
-    Cheap enough to run on every incoming message: two float operations and a
-    monotonic clock read.
-    """
-
-    __slots__ = ("rate", "capacity", "tokens", "stamp")
-
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.stamp = time.monotonic()
-
-    def allow(self, cost: float = 1.0) -> bool:
-        now = time.monotonic()
-        tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if tokens >= cost:
-            self.tokens = tokens - cost
-            return True
-        self.tokens = tokens
-        return False
+    def for_party(self, party_class: Any) -> Limits:
+        """These limits with the overrides ``party_class`` declares (``None``: the host's)."""
+        overrides = {name: value for name in PARTY_OPTIONS
+                     if (value := getattr(party_class, name, None)) is not None}
+        return replace(self, **overrides) if overrides else self

@@ -1,26 +1,36 @@
 """A room: its connections, its party instance, its storage, its alarm.
 
 Adapters drive a room with four calls: :meth:`Room.connect`,
-:meth:`Room.receive`, :meth:`Room.disconnect` and :meth:`Room.request`. The
-party talks back through :meth:`Room.broadcast`, :meth:`Connection.send` and
-:attr:`Room.storage`. Nothing here knows what a socket is.
+:meth:`Room.feed` (each incoming frame), :meth:`Room.drop` (the socket is
+gone) and :meth:`Room.request`. The party talks back through
+:meth:`Room.broadcast`, :meth:`Connection.send` and :attr:`Room.storage`.
+Nothing here knows what a socket is.
+
+Every event (a connection, a frame, a close, a request, an alarm) passes the
+room's input gate first when the party has one (:mod:`.gate`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PartyWidgetError, ProtocolError
-from ..storage.base import RoomStorage
-from .connection import Connection, ConnectionContext, User, error_message
+from ..protocol.close import CloseCode
+from ..protocol.frames import error_frame
+from ..protocol.outgoing import Outgoing
+from ..storage.base import RoomStorage, Storage
+from .connection import Connection, ConnectionContext, User
+from .context import RoomContext
+from .gate import InputGate
 from .http import Request, Response
 from .limits import Limits
 from .party import Party
-from .wire import CloseCode, Outgoing
+from .pipeline import Pipeline
 
 if TYPE_CHECKING:
     from .host import RoomHost
@@ -31,6 +41,9 @@ log = logging.getLogger("partywidget")
 
 #: Where a room keeps its alarm time, in its host-private (meta) storage.
 ALARM_KEY = "alarm"
+#: Storage namespace for the host's own per-room data (alarms); kept apart
+#: from the party's keys so ``storage.list()`` shows only what the party put.
+META_PREFIX = "\x00meta:"
 
 
 class IdConflict(PartyWidgetError):
@@ -38,15 +51,26 @@ class IdConflict(PartyWidgetError):
 
 
 class Room:
-    """One room of one party. Created by :class:`~partywidget.rooms.host.RoomHost`."""
+    """One room of one party. Created by :class:`~partywidget.rooms.host.RoomHost`.
+
+    ``limits`` are the host's with the party's own options applied
+    (:meth:`Limits.for_party`).
+    """
 
     def __init__(self, host: RoomHost, party_name: str, id: str, party_class: type[Party],
-                 storage: RoomStorage, meta: RoomStorage, limits: Limits) -> None:
+                 storage: Storage, limits: Limits) -> None:
         self.id = id
         self.name = party_name
-        self.storage = storage
         self.limits = limits
-        self._meta = meta
+        #: The input gate, for parties that have one (``Party.input_gate``).
+        self.gate = InputGate() if party_class.input_gate else None
+        gate: contextlib.AbstractContextManager[Any] = self.gate or contextlib.nullcontext()
+        opts = dict(max_key_bytes=limits.max_key_bytes, max_value_bytes=limits.max_value_bytes,
+                    history=limits.history, gate=gate)
+        self.storage = RoomStorage(storage, self.key, **opts)
+        self._meta = RoomStorage(storage, META_PREFIX + self.key, **opts)
+        #: Other rooms of this host (``context.parties[name].get(room)``).
+        self.context = RoomContext(host, party_name, id)
         self._host = host
         self._party_class = party_class
         self._party: Party | None = None
@@ -92,6 +116,11 @@ class Room:
         """No connections, no request or alarm hook in flight, and no alarm pending."""
         return not self._connections and not self._busy and self._alarm_at is None
 
+    async def _admitted(self) -> None:
+        """Wait until the input gate lets this event in (at once without a gate)."""
+        if self.gate is not None:
+            await self.gate.wait()
+
     # connections -------------------------------------------------------------
 
     @property
@@ -123,10 +152,11 @@ class Room:
 
         Returns False (and closes ``conn`` with 1011) if the party failed.
         """
+        await self._admitted()
         try:
             party = await self.start()
         except Exception:
-            log.exception("room %s: on_start failed; connection %s refused", self.key, conn.id)
+            log.exception("room %s: on_start failed; connection %r refused", self.key, conn.id)
             conn.close(CloseCode.INTERNAL_ERROR, "room failed to start")
             self._host.release(self)
             return False
@@ -141,11 +171,14 @@ class Room:
             conn.close(CloseCode.POLICY_VIOLATION, str(exc))
             self._host.release(self)
             return False
+        if party.max_concurrent_messages > 1:
+            conn.pipeline = Pipeline(party.max_concurrent_messages)
         old = self._connections.pop(conn.id, None)
         if old is not None:
             old._room = None
-            old.close(CloseCode.REPLACED, "replaced by a newer connection with the same id")
-            await self._call(party.on_close, old, None)
+            reason = "replaced by a newer connection with the same id"
+            old.close(CloseCode.REPLACED, reason)
+            await self._call(party.on_close, old, CloseCode.REPLACED, reason)
         conn._room = self
         self._connections[conn.id] = conn
         try:
@@ -156,14 +189,26 @@ class Room:
             return False
         return True
 
+    def feed(self, conn: Connection, message: str | bytes) -> Awaitable[None] | None:
+        """A frame arrived from ``conn``; the adapter awaits what this returns, if anything,
+        before it reads that socket's next frame (see :mod:`.pipeline`)."""
+        pipeline = conn.pipeline
+        if pipeline is None:
+            return self.receive(conn, message)
+        return pipeline.submit(self.receive(conn, message))
+
     async def receive(self, conn: Connection, message: str | bytes) -> None:
         """A frame from ``conn``: rate-limit it, then ``on_message``."""
         party = self._party
         if party is None or conn._room is not self or not conn.open:
             return
-        if not conn.admit(len(message)):
+        # Limits.bytes_per_second counts bytes on the wire: UTF-8 for text.
+        # (isascii() is O(1) in CPython: the flag is stored on the string.)
+        size = len(message) if isinstance(message, bytes) or message.isascii() else len(
+            message.encode("utf-8", "surrogatepass"))
+        if not conn.admit(size):
             if conn.open:
-                conn.send(error_message(
+                conn.send(error_frame(
                     "rate_limited",
                     f"expected at most {self.limits.messages_per_second:g} messages and "
                     f"{self.limits.bytes_per_second} bytes per second; this one was dropped"))
@@ -171,22 +216,41 @@ class Room:
         if isinstance(message, bytes) and not party.accepts_binary:
             conn.close(CloseCode.POLICY_VIOLATION, "this party accepts text frames only")
             return
+        if self.gate is not None:
+            await self.gate.wait()
+            if not conn.open:
+                return
         try:
             await party.on_message(message, conn)
         except ProtocolError as exc:
-            conn.send(error_message(exc.code, str(exc)))
+            conn.send(error_frame(exc.code, str(exc)))
         except Exception as exc:
             await self._hook_failed(conn, exc, "on_message")
 
-    async def disconnect(self, conn: Connection) -> None:
-        """``conn`` is gone (either side closed). Runs ``on_close`` once."""
+    def drop(self, conn: Connection, code: int | None = None, reason: str = "") -> None:
+        """The adapter saw ``conn``'s socket close: run :meth:`disconnect` soon, once."""
+        if not conn.open and conn._room is not self:
+            return
         conn.open = False
+        self._host.track(self.disconnect(conn, code, reason))
+
+    async def disconnect(self, conn: Connection, code: int | None = None,
+                         reason: str = "") -> None:
+        """``conn`` is gone (either side closed). Runs ``on_close`` once.
+
+        ``code``/``reason`` are the client's close frame; a close the server
+        started keeps the server's.
+        """
+        conn.open = False
+        if conn.close_code is None:
+            conn.close_code, conn.close_reason = code, reason
         if conn._room is not self or self._connections.get(conn.id) is not conn:
             return
         del self._connections[conn.id]
         conn._room = None
         if self._party is not None:
-            await self._call(self._party.on_close, conn, None)
+            await self._admitted()
+            await self._call(self._party.on_close, conn, conn.close_code, conn.close_reason)
         self._host.release(self)
 
     def broadcast(self, message: Any, exclude: Iterable[str] = ()) -> None:
@@ -209,7 +273,7 @@ class Room:
                 conn.deliver(out)
 
     async def _hook_failed(self, conn: Connection, exc: BaseException, hook: str) -> None:
-        log.error("room %s: %s raised for connection %s", self.key, hook, conn.id,
+        log.error("room %s: %s raised for connection %r", self.key, hook, conn.id,
                   exc_info=exc)
         if self._party is not None:
             await self._call(self._party.on_error, conn, exc)
@@ -217,9 +281,9 @@ class Room:
         conn.close(CloseCode.INTERNAL_ERROR, "internal error")
         await self.disconnect(conn)
 
-    async def _call(self, hook: Any, conn: Connection, arg: Any) -> None:
+    async def _call(self, hook: Any, *args: Any) -> None:
         try:
-            await (hook(conn) if arg is None else hook(conn, arg))
+            await hook(*args)
         except Exception:
             log.exception("room %s: %s raised", self.key, getattr(hook, "__name__", hook))
 
@@ -229,6 +293,7 @@ class Room:
         """Serve HTTP through ``on_request``; errors become 400/500 JSON, never tracebacks."""
         self._busy += 1
         try:
+            await self._admitted()
             party = await self.start()
             response = await party.on_request(request)
             if not isinstance(response, Response):
@@ -236,11 +301,10 @@ class Room:
                                 f"{type(response).__name__}")
             return response
         except ProtocolError as exc:
-            return Response.json({"type": "error", "code": exc.code, "message": str(exc)}, 400)
+            return Response.error(exc.code, str(exc), 400)
         except Exception:
             log.exception("room %s: on_request failed", self.key)
-            return Response.json({"type": "error", "code": "internal",
-                                  "message": "internal error (see the server log)"}, 500)
+            return Response.error("internal", "internal error (see the server log)", 500)
         finally:
             self._busy -= 1
             self._host.release(self)
@@ -292,6 +356,7 @@ class Room:
         self._alarm_at = None
         self._busy += 1
         try:
+            await self._admitted()
             await self._meta.delete(ALARM_KEY)
             party = await self.start()
             await party.on_alarm()

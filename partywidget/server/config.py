@@ -2,28 +2,35 @@
 
 Each option is a traitlet with ``help=`` and a default, so ``c.PartyWidget.<option>``
 works in ``jupyter_server_config.py`` and ``--PartyWidget.<option>=`` on the
-command line; ``partywidget serve`` maps its flags onto the same traits.
+command line; ``partywidget serve`` reads the same names from ``--config FILE.py``
+(:class:`ServeConfig`) and maps its flags onto them.
 """
 
 from __future__ import annotations
 
-from traitlets import Bool, Dict, Float, HasTraits, Int, Unicode
+from pathlib import Path
+from typing import Any
 
+from traitlets import Bool, Dict, Float, Int, Unicode
+from traitlets.config import Config, Configurable, PyFileConfigLoader
+from traitlets.config.loader import ConfigFileNotFound
+
+from ..errors import ConfigurationError
 from ..parties import resolve_parties
 from ..rooms import Limits, RoomHost
 from ..storage import open_storage
 
-__all__ = ["RoomOptions"]
+__all__ = ["RoomOptions", "ServeConfig", "load_config_file"]
 
 
-class RoomOptions(HasTraits):
+class RoomOptions(Configurable):
     """The room host's options (storage, history, parties, limits)."""
 
     storage = Unicode(
         "", config=True,
         help="Where rooms are stored: 'memory:', 'sqlite:///path/rooms.db' or a .db path. "
              "Empty: partywidget.db in the Jupyter data directory.")
-    history = Int(1000, config=True, help="Messages (log offsets) each room keeps.")
+    history = Int(Limits.history, config=True, help="Messages (log offsets) each room keeps.")
     parties = Dict(
         key_trait=Unicode(), value_trait=Unicode(), config=True,
         help="Extra parties: {'name': 'package.module:PartyClass'}; reach them at "
@@ -46,17 +53,50 @@ class RoomOptions(HasTraits):
     idle_unload_seconds = Float(Limits.idle_unload_seconds, config=True,
                                 help="Seconds an empty room stays in memory.")
 
-
     def limits(self) -> Limits:
-        return Limits(max_frame_size=self.max_frame_size,
-                      messages_per_second=self.messages_per_second,
-                      message_burst=self.message_burst,
-                      bytes_per_second=self.bytes_per_second, byte_burst=self.byte_burst,
-                      max_buffered_bytes=self.max_buffered_bytes,
-                      idle_unload_seconds=self.idle_unload_seconds)
+        try:
+            return Limits(max_frame_size=self.max_frame_size,
+                          messages_per_second=self.messages_per_second,
+                          message_burst=self.message_burst,
+                          bytes_per_second=self.bytes_per_second, byte_burst=self.byte_burst,
+                          max_buffered_bytes=self.max_buffered_bytes, history=self.history,
+                          idle_unload_seconds=self.idle_unload_seconds)
+        except ValueError as exc:
+            raise ConfigurationError(f"bad PartyWidget option: {exc}") from None
 
-    def make_host(self, default_dir: str) -> RoomHost:
+    def make_host(self, default_dir: str | Path) -> RoomHost:
         """A RoomHost from these options (storage not opened yet: ``await host.start()``)."""
         parties = resolve_parties(self.parties, entry_points_enabled=self.load_entry_points)
         return RoomHost(open_storage(self.storage, default_dir=default_dir), parties,
-                        limits=self.limits(), history=self.history)
+                        limits=self.limits())
+
+
+class ServeConfig(RoomOptions):
+    """The options of ``partywidget serve``, read from the ``PartyWidget`` section.
+
+    traitlets names a class's config sections after its classes; this one
+    also answers to ``c.PartyWidget``, so one config file serves the Jupyter
+    extension and ``partywidget serve`` alike.
+    """
+
+    @classmethod
+    def section_names(cls) -> list[str]:
+        return [*super().section_names(), "PartyWidget"]
+
+
+def load_config_file(path: str | Path) -> Config:
+    """A traitlets config file (``c.PartyWidget.history = 5000``), as Jupyter reads one."""
+    path = Path(path).expanduser().resolve()
+    try:
+        return PyFileConfigLoader(path.name, str(path.parent)).load_config()
+    except ConfigFileNotFound:
+        raise ConfigurationError(f"no config file at {str(path)!r}") from None
+    except Exception as exc:  # a user's Python file: say which and why
+        raise ConfigurationError(f"cannot load config file {str(path)!r}: {exc}") from exc
+
+
+def apply_overrides(options: RoomOptions, values: dict[str, Any]) -> None:
+    """Set the options given on the command line (``None``: not given), over the file's."""
+    for name, value in values.items():
+        if value is not None:
+            setattr(options, name, value)

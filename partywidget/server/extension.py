@@ -20,9 +20,11 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
-from traitlets import Unicode
+from traitlets import TraitError, Unicode, validate
 
 from .. import __version__
+from ..errors import InvalidName
+from ..protocol.names import check_name
 from ..rooms import RoomHost
 from .config import RoomOptions
 from .handler import RoomHandlerMixin
@@ -111,9 +113,22 @@ class PartyWidget(RoomOptions, ExtensionApp):
     description = "PartyKit-style realtime rooms for notebooks"
     load_other_extensions = True
 
-    url_prefix = Unicode("partywidget", help="Path under base_url where rooms are served.")
+    url_prefix = Unicode(
+        "partywidget", config=True,
+        help="Path under base_url where rooms are served ({base_url}{url_prefix}/parties/...). "
+             "Kernels and widgets this server starts find it by themselves.")
 
     room_host: RoomHost
+
+    @validate("url_prefix")
+    def _check_url_prefix(self, proposal: Any) -> str:
+        prefix = str(proposal["value"]).strip("/")
+        try:
+            for segment in prefix.split("/"):
+                check_name("url_prefix segment", segment)
+        except InvalidName as exc:
+            raise TraitError(f"PartyWidget.url_prefix: {exc}") from None
+        return prefix
 
     def initialize_settings(self) -> None:
         default_dir = jupyter_data_dir()
@@ -125,9 +140,11 @@ class PartyWidget(RoomOptions, ExtensionApp):
                       __version__, self.rooms_prefix, ", ".join(sorted(self.room_host.parties)),
                       self.room_host.storage.description)
         # Kernels started by this server inherit these, so partywidget.connect()
-        # in a notebook finds its own server without a URL or token.
+        # in a notebook finds its own server without a URL or token, and its
+        # widgets' pages find the rooms under the same prefix.
         os.environ["PARTYWIDGET_JUPYTER_URL"] = url_path_join(
             self.serverapp.connection_url, self.url_prefix)
+        os.environ["PARTYWIDGET_JUPYTER_PREFIX"] = self.url_prefix
         token = getattr(self.serverapp.identity_provider, "token", "") or ""
         if token:
             os.environ["PARTYWIDGET_JUPYTER_TOKEN"] = token

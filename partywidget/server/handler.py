@@ -21,14 +21,20 @@ from tornado.iostream import SSLIOStream, StreamClosedError
 from tornado.web import HTTPError
 
 from ..errors import InvalidName, UnknownParty
-from ..rooms import (Connection, ConnectionContext, IdConflict, Outgoing, Request,
+from ..protocol.names import check_connection_id
+from ..protocol.outgoing import Outgoing
+from ..rooms import (Connection, ConnectionContext, IdConflict, Limits, Request, Response,
                      Room, RoomHost)
 
-__all__ = ["RoomHandlerMixin", "TornadoTransport", "parse_room_path"]
+__all__ = ["JOIN_HEADER", "RoomHandlerMixin", "TornadoTransport", "parse_room_path"]
 
 log = logging.getLogger("partywidget")
 
-MAX_ID_LENGTH = 128
+#: Response header of a WebSocket upgrade naming the frame that completes a
+#: join (``Party.join_type``: ``history`` for the chat, ``state`` for the
+#: board); absent for parties whose clients are joined once the socket opens.
+#: Browsers cannot read it and need not: a widget knows its party's protocol.
+JOIN_HEADER = "Partywidget-Join"
 
 
 def ws_frame(out: Outgoing) -> bytes:
@@ -196,9 +202,8 @@ class RoomHandlerMixin:
     rooms_prefix: str
     _room: Room | None = None
     _conn: Connection | None = None
-    _working: set[asyncio.Task[None]] | None = None
-    _slot: asyncio.Future[None] | None = None
     _target: tuple[str, str, str] | None = None
+    _admitted: Request | None = None
 
     # supplied by the adapter ----------------------------------------------------
 
@@ -214,7 +219,13 @@ class RoomHandlerMixin:
 
     @property
     def max_message_size(self) -> int:  # Tornado's 10 MiB default must never apply
-        return self.room_host.limits.max_frame_size
+        return self.limits().max_frame_size
+
+    def limits(self) -> Limits:
+        """The limits of the party this request is for (the host's before it is known)."""
+        if self._target is None:
+            return self.room_host.limits
+        return self.room_host.party_limits[self._target[0]]
 
     def get_compression_options(self) -> None:
         return None  # one frame for all recipients requires no per-socket compression
@@ -244,6 +255,20 @@ class RoomHandlerMixin:
     def is_upgrade(self) -> bool:
         return self.request.headers.get("Upgrade", "").lower() == "websocket"
 
+    def room_request(self) -> Request:
+        """This request as the room core sees it (``on_before_*``, ``on_request``, ``ctx``)."""
+        _, _, sub = self.target()
+        return Request(self.request.method or "GET", self.request.full_url(), self.room_user(),
+                       path=sub, query=self.query_args(), headers=dict(self.request.headers),
+                       body=self.request.body or b"")
+
+    def send_response(self, response: Response) -> None:
+        """Answer with a party's :class:`Response` (a refusal from ``on_before_*``, say)."""
+        self.set_status(response.status)
+        for key, value in response.headers.items():
+            self.set_header(key, value)
+        self.finish(response.body)
+
     async def get(self, *args: Any, **kwargs: Any) -> None:
         self.refuse_unless_allowed()
         party, room_id, sub = self.target()
@@ -253,19 +278,26 @@ class RoomHandlerMixin:
         if sub:
             raise HTTPError(404, reason="Sockets connect to the room itself, not a sub-path")
         conn_id = self.query_args().get("_pk") or str(uuid.uuid4())
-        if len(conn_id) > MAX_ID_LENGTH:
-            raise HTTPError(400, reason="Connection id too long",
-                            log_message=f"expected _pk of at most {MAX_ID_LENGTH} characters")
-        room = self.room_host.room(party, room_id)
-        user = self.room_user()
         try:
-            room.check_id(conn_id, user)
+            check_connection_id(conn_id)
+        except InvalidName as exc:
+            raise HTTPError(400, reason="Invalid connection id", log_message=str(exc))
+        admitted = await self.room_host.before_connect(party, room_id, self.room_request())
+        if isinstance(admitted, Response):
+            self.send_response(admitted)
+            return
+        room = self.room_host.room(party, room_id)
+        try:
+            room.check_id(conn_id, admitted.user)
         except IdConflict as exc:
             self.room_host.release(room)
             raise HTTPError(409, reason="Connection id in use", log_message=str(exc))
         self._room = room
         self._conn_id = conn_id
-        self._user = user
+        self._admitted = admitted
+        join_type = getattr(self.room_host.parties[party], "join_type", None)
+        if join_type:
+            self.set_header(JOIN_HEADER, join_type)
         await super().get(*args, **kwargs)  # type: ignore[misc]
         if self.get_status() != 101:
             self.room_host.release(room)
@@ -277,15 +309,12 @@ class RoomHandlerMixin:
             if result is not None:
                 await result
         self.set_nodelay(True)  # type: ignore[attr-defined]
-        room = self._room
-        assert room is not None
-        limits = self.room_host.limits
-        conn = Connection(self._conn_id, self._user,
-                          TornadoTransport(self),
-                          uri=self.request.full_url(), limits=limits)
+        room, admitted = self._room, self._admitted
+        assert room is not None and admitted is not None
+        conn = Connection(self._conn_id, admitted.user, TornadoTransport(self),
+                          uri=admitted.url, limits=room.limits)
         self._conn = conn
-        ctx = ConnectionContext(self.request.full_url(), self.query_args(),
-                                dict(self.request.headers))
+        ctx = ConnectionContext(admitted)
         self._forget_the_handshake()
         await room.connect(conn, ctx)
 
@@ -298,69 +327,39 @@ class RoomHandlerMixin:
         after the upgrade), and the identity already copied into the
         connection.
         """
-        for name in ("_headers", "_new_cookie", "_user", "_conn_id"):
+        for name in ("_headers", "_new_cookie", "_conn_id", "_admitted"):
             self.__dict__.pop(name, None)
 
     def on_message(self, message: str | bytes) -> Any:
+        # Tornado awaits what this returns before it reads the next frame:
+        # the room core decides how many frames may be in flight (Room.feed).
         conn, room = self._conn, self._room
         if conn is None or room is None:
             return None
-        party = room.party
-        if party is None or party.max_concurrent_messages <= 1:
-            return room.receive(conn, message)  # Tornado awaits it before the next frame
-        # Pipelined (Party.max_concurrent_messages): the next frame is read
-        # while this one is, say, being stored. Tasks start in creation order,
-        # so frames start in arrival order; at the party's bound, reading this
-        # socket waits for one to finish (back-pressure, bounded memory).
-        task = asyncio.ensure_future(room.receive(conn, message))
-        working = self._working
-        if working is None:
-            working = self._working = set()
-        working.add(task)
-        task.add_done_callback(self._message_done)
-        if len(working) >= party.max_concurrent_messages:
-            # One future that the next finished message resolves: cheaper per
-            # frame than asyncio.wait, which hooks into every pending task.
-            slot = self._slot = asyncio.get_running_loop().create_future()
-            return slot
-        return None
-
-    def _message_done(self, task: asyncio.Task[None]) -> None:
-        """A pipelined message finished: free its place, log what it raised."""
-        if self._working is not None:
-            self._working.discard(task)
-        slot = self._slot
-        if slot is not None:
-            self._slot = None
-            if not slot.done():
-                slot.set_result(None)
-        if not task.cancelled() and task.exception() is not None:
-            # Tornado logs what a handler's own coroutine raises the same way.
-            log.error("handling a message failed", exc_info=task.exception())
+        return room.feed(conn, message)
 
     def on_close(self) -> None:
+        # Runs twice when the server closes: TornadoTransport.close calls it at
+        # once (a client that stopped reading never answers the close frame),
+        # and Tornado again when the socket ends. The room hears of it once.
         conn, room = self._conn, self._room
         if conn is not None and room is not None:
-            conn.open = False
-            asyncio.ensure_future(room.disconnect(conn))
+            self._conn = None
+            room.drop(conn, getattr(self, "close_code", None), getattr(self, "close_reason", None)
+                      or "")
 
     async def serve_http(self) -> None:
-        party, room_id, sub = self.target()
-        room = self.room_host.room(party, room_id)
-        headers = {k: v for k, v in self.request.headers.items()}
-        request = Request(self.request.method or "GET", self.request.full_url(), self.room_user(),
-                          path=sub, query=self.query_args(), headers=headers,
-                          body=self.request.body or b"")
-        response = await room.request(request)
-        self.set_status(response.status)
-        for key, value in response.headers.items():
-            self.set_header(key, value)
-        self.finish(response.body)
+        party, room_id, _ = self.target()
+        admitted = await self.room_host.before_request(party, room_id, self.room_request())
+        if isinstance(admitted, Response):
+            self.send_response(admitted)
+            return
+        self.send_response(await self.room_host.room(party, room_id).request(admitted))
 
     async def post(self, *args: Any, **kwargs: Any) -> None:
         self.refuse_unless_allowed()
         self.target()
-        if len(self.request.body or b"") > self.room_host.limits.max_frame_size:
+        if len(self.request.body or b"") > self.limits().max_frame_size:
             raise HTTPError(413, reason="Request body too large")
         await self.serve_http()
 

@@ -25,6 +25,7 @@ Log contract (the delivery contract of docs/protocol.md):
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
 import secrets
 from collections.abc import Mapping
@@ -172,6 +173,11 @@ def check_key(key: str, max_bytes: int) -> None:
 MAX_OFFSET = 2**63 - 1
 
 
+#: A room's input gate (``partywidget.rooms.gate``): entered for every storage call.
+Gate = contextlib.AbstractContextManager[Any]
+_NO_GATE: Gate = contextlib.nullcontext()
+
+
 class RoomLog:
     """One room's log: ``append`` returns the offset after the entry is durable.
 
@@ -180,29 +186,35 @@ class RoomLog:
     there is simply no entry, on every backend.
     """
 
-    __slots__ = ("_storage", "_room", "keep")
+    __slots__ = ("_storage", "_room", "keep", "_gate")
 
-    def __init__(self, storage: Storage, room: str, keep: int) -> None:
+    def __init__(self, storage: Storage, room: str, keep: int, gate: Gate = _NO_GATE) -> None:
         self._storage = storage
         self._room = room
         self.keep = keep
+        self._gate = gate
 
     async def append(self, entry: str) -> int:
-        return await self._storage.append(self._room, entry, keep=self.keep)
+        with self._gate:
+            return await self._storage.append(self._room, entry, keep=self.keep)
 
     async def read(self, after: int = 0) -> tuple[LogState, list[LogEntry]]:
-        return await self._storage.read(self._room, after=min(max(after, 0), MAX_OFFSET))
+        with self._gate:
+            return await self._storage.read(self._room, after=min(max(after, 0), MAX_OFFSET))
 
     async def state(self) -> LogState:
-        return await self._storage.state(self._room)
+        with self._gate:
+            return await self._storage.state(self._room)
 
     async def remove(self, offset: int) -> bool:
         if not 0 < offset <= MAX_OFFSET:
             return False
-        return await self._storage.remove(self._room, offset)
+        with self._gate:
+            return await self._storage.remove(self._room, offset)
 
     async def reset(self) -> LogState:
-        return await self._storage.reset(self._room)
+        with self._gate:
+            return await self._storage.reset(self._room)
 
 
 class RoomStorage:
@@ -210,40 +222,50 @@ class RoomStorage:
 
     ``get/put/delete/list/delete_all`` with PartyKit's key (2 KiB) and value
     (128 KiB) bounds, plus ``log``, the append-only history with offsets.
+    Every call holds the room's input gate (``gate``) while it runs, so events
+    wait for it, as in Durable Objects.
     """
 
-    __slots__ = ("_storage", "_room", "_max_key", "_max_value", "log")
+    __slots__ = ("_storage", "_room", "_max_key", "_max_value", "_gate", "log")
 
     def __init__(self, storage: Storage, room: str, *, max_key_bytes: int = 2048,
-                 max_value_bytes: int = 128 * 1024, history: int = 1000) -> None:
+                 max_value_bytes: int = 128 * 1024, history: int = 1000,
+                 gate: Gate = _NO_GATE) -> None:
         self._storage = storage
         self._room = room
         self._max_key = max_key_bytes
         self._max_value = max_value_bytes
-        self.log = RoomLog(storage, room, history)
+        self._gate = gate
+        self.log = RoomLog(storage, room, history, gate)
 
     async def get(self, key: str) -> Any | None:
         check_key(key, self._max_key)
-        return await self._storage.get(self._room, key)
+        with self._gate:
+            return await self._storage.get(self._room, key)
 
     async def put(self, key: str, value: Any) -> None:
         check_key(key, self._max_key)
         encode_value(value, self._max_value)
-        await self._storage.put(self._room, key, value)
+        with self._gate:
+            await self._storage.put(self._room, key, value)
 
     async def put_many(self, entries: Mapping[str, Any]) -> None:
-        for key, value in entries.items():
-            await self.put(key, value)
+        with self._gate:  # one critical section: no event runs between the puts
+            for key, value in entries.items():
+                await self.put(key, value)
 
     async def delete(self, key: str) -> bool:
         check_key(key, self._max_key)
-        return await self._storage.delete(self._room, key)
+        with self._gate:
+            return await self._storage.delete(self._room, key)
 
     async def list(self, *, prefix: str | None = None, start: str | None = None,
                    end: str | None = None, limit: int | None = None,
                    reverse: bool = False) -> dict[str, Any]:
-        return await self._storage.list(self._room, prefix=prefix, start=start, end=end,
-                                        limit=limit, reverse=reverse)
+        with self._gate:
+            return await self._storage.list(self._room, prefix=prefix, start=start, end=end,
+                                            limit=limit, reverse=reverse)
 
     async def delete_all(self) -> None:
-        await self._storage.delete_all(self._room)
+        with self._gate:
+            await self._storage.delete_all(self._room)

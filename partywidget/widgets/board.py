@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
-from ..parties.board import BOARD_HEIGHT, BOARD_WIDTH
+from ..protocol import board
+from ..protocol.board import BOARD_HEIGHT, BOARD_WIDTH, BoardStrokes
+from ..protocol.frames import read_frame
 from .room_widget import STATIC, RoomWidget
 
 if TYPE_CHECKING:
     from ..client import RoomClient
 
-__all__ = ["Board", "BoardStrokes", "strokes_to_svg"]
+__all__ = ["Board", "strokes_to_svg"]
 
 #: Background of exported boards, the same "paper" the front end draws on.
 PAPER = "#fdfdfb"
-
-
-class BoardStrokes:
-    """The board's strokes in server order, built from server frames alone.
-
-    Follows the delivery contract: a ``state`` frame with ``recovered: false``
-    replaces everything, one with ``recovered: true`` continues it; ids only
-    grow, so a stroke already held (live and again in a resume) is dropped.
-    Frames arrive on the client's thread; readers on any thread get copies.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._strokes: dict[int, dict[str, Any]] = {}
-        self.epoch: str | None = None
-
-    @property
-    def strokes(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._strokes.values())
-
-    def apply(self, frame: dict[str, Any]) -> None:
-        kind = frame.get("type")
-        with self._lock:
-            if kind == "state":
-                if not frame.get("recovered"):
-                    self._strokes.clear()
-                self.epoch = frame.get("epoch", self.epoch)
-                for stroke in frame.get("strokes", []):
-                    self._add(stroke)
-            elif kind == "stroke":
-                self._add(frame.get("stroke"))
-            elif kind == "erased":
-                self._strokes.pop(frame.get("id"), None)  # type: ignore[arg-type]
-            elif kind == "cleared":
-                self._strokes.clear()
-                self.epoch = frame.get("epoch", self.epoch)
-
-    def _add(self, stroke: Any) -> None:
-        if isinstance(stroke, dict) and isinstance(stroke.get("id"), int):
-            self._strokes.setdefault(stroke["id"], stroke)
 
 
 def _number(value: float) -> str:
@@ -114,8 +74,7 @@ class Board(RoomWidget):
         super().__init__(room, party=party, endpoint=endpoint, **kwargs)
 
     def _on_server_frame(self, frame: Any) -> None:
-        if isinstance(frame, dict):
-            self._state.apply(frame)
+        self._state.apply(*read_frame(frame))
         super()._on_server_frame(frame)
 
     @property
@@ -126,14 +85,19 @@ class Board(RoomWidget):
 
     def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
              width: float = 3) -> None:
-        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space)."""
-        self.client.send_raw({"type": "stroke", "points": [[x, y] for x, y in points],
-                              "color": color, "width": width})
+        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space).
+
+        Checked here by the board's own rules, so a bad stroke raises
+        :class:`~partywidget.ProtocolError` at the call instead of being
+        refused later by the room host.
+        """
+        ink = board.Ink.parse({"points": [[x, y] for x, y in points], "color": color,
+                               "width": width})
+        self.send_frame(board.Stroke(ink))
 
     def to_svg(self) -> str:
         """The board as a standalone SVG document (see :func:`strokes_to_svg`)."""
         return strokes_to_svg(self.strokes)
 
-    def _join_frame(self, client: RoomClient) -> dict[str, Any]:
-        return {"type": "state", "strokes": self._state.strokes, "epoch": self._state.epoch,
-                "recovered": False}
+    def _join_frame(self, client: RoomClient) -> board.State:
+        return board.State(self._state.strokes, self._state.epoch)

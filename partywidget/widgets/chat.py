@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..protocol import chat
 from .room_widget import STATIC, RoomWidget
 
 if TYPE_CHECKING:
@@ -54,8 +55,7 @@ class Chat(RoomWidget):
 
         The server allows one's own messages, and any for moderators.
         """
-        self.client.send_raw({"type": "delete", "id": message_id})
+        self.send_frame(chat.Delete(message_id))
 
-    def _join_frame(self, client: RoomClient) -> dict[str, Any]:
-        return {"type": "history", "messages": client.history(), "epoch": client.epoch,
-                "recovered": False}
+    def _join_frame(self, client: RoomClient) -> chat.History:
+        return chat.History(client.history(), client.epoch)

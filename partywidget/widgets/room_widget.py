@@ -21,7 +21,6 @@ client's state.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
@@ -31,8 +30,11 @@ import anywidget
 import traitlets
 
 from ..client import RoomClient, connect
+from ..client.discovery import extension_prefix
 from ..client.hubservice import widget_endpoint
 from ..errors import PartyWidgetError
+from ..protocol.frames import Clear, Envelope, ErrorFrame, Lock, Remove, Welcome
+from ..protocol.jsonrules import encode_json
 
 __all__ = ["RELAY", "STATIC", "RoomWidget"]
 
@@ -57,12 +59,16 @@ class RoomWidget(anywidget.AnyWidget):
     #: "" = the page's own Jupyter server (relay if it has none), "relay" = through
     #: the kernel, else the base URL or path of a room host. Never a token.
     _endpoint = traitlets.Unicode("").tag(sync=True)
+    #: Where the page's Jupyter server serves rooms, under its base URL
+    #: (``c.PartyWidget.url_prefix`` of the server that started this kernel).
+    _prefix = traitlets.Unicode("partywidget").tag(sync=True)
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
                  **kwargs: Any) -> None:
         # On JupyterHub the hub-wide room service, if configured (docs/jupyterhub.md).
         endpoint = endpoint or widget_endpoint(os.environ)
-        super().__init__(room=room, party=party, _endpoint=endpoint, **kwargs)
+        super().__init__(room=room, party=party, _endpoint=endpoint,
+                         _prefix=extension_prefix(os.environ), **kwargs)
         self._client: RoomClient | None = None
         self._client_lock = threading.Lock()
         self.on_msg(self._on_front_end_message)
@@ -101,7 +107,7 @@ class RoomWidget(anywidget.AnyWidget):
         # Runs on the client's thread; Widget.send goes through ipykernel's
         # thread-safe iopub socket.
         if self._endpoint == RELAY:
-            self._to_front_end({"kind": "frame", "data": json.dumps(frame)})
+            self._relay_frame(frame)
 
     def _on_status(self, status: str) -> None:
         if self._endpoint == RELAY:
@@ -129,16 +135,20 @@ class RoomWidget(anywidget.AnyWidget):
 
         The server allows moderators only and tells every member (``locked``).
         """
-        self.client.send_raw({"type": "lock", "locked": bool(locked)})
+        self.send_frame(Lock(bool(locked)))
 
     def clear(self) -> None:
         """Empty the room for everyone (the server allows moderators only)."""
-        self.client.send_raw({"type": "clear"})
+        self.send_frame(Clear())
 
     def remove(self, connection_id: str) -> None:
         """Remove the participant of connection ``connection_id`` (an ``id`` of
         :attr:`users`) with all their connections (moderators only)."""
-        self.client.send_raw({"type": "remove", "id": connection_id})
+        self.send_frame(Remove(connection_id))
+
+    def send_frame(self, frame: Envelope) -> None:
+        """Send one of the party's client frames through the kernel's connection."""
+        self.client.send_raw(frame.serialize())
 
     @property
     def users(self) -> list[dict[str, Any]]:
@@ -147,14 +157,13 @@ class RoomWidget(anywidget.AnyWidget):
 
     # relay ----------------------------------------------------------------------
 
-    def _join_frame(self, client: RoomClient) -> dict[str, Any]:
+    def _join_frame(self, client: RoomClient) -> Envelope:
         """The party's join frame (``history``/``state``) rebuilt from kernel state."""
         raise NotImplementedError
 
-    def _welcome_frame(self, client: RoomClient) -> dict[str, Any]:
-        return {"type": "welcome", "roomId": self.room, "party": self.party, "id": client.id,
-                "user": client.user, "epoch": client.epoch, "users": client.users,
-                "locked": client.locked}
+    def _welcome_frame(self, client: RoomClient) -> Welcome:
+        return Welcome(self.room, self.party, client.id, client.user or {}, client.epoch,
+                       client.users, client.locked)
 
     def _on_front_end_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("kind") not in ("hello", "frame"):
@@ -166,7 +175,7 @@ class RoomWidget(anywidget.AnyWidget):
             return
         if content["kind"] == "hello":
             for frame in (self._welcome_frame(client), self._join_frame(client)):
-                self._to_front_end({"kind": "frame", "data": json.dumps(frame)})
+                self._to_front_end({"kind": "frame", "data": frame.serialize()})
         elif isinstance(content.get("data"), str):
             client.send_raw(content["data"])
 
@@ -174,8 +183,19 @@ class RoomWidget(anywidget.AnyWidget):
         # Widget.send itself, which Chat.send shadows with the chat's own send.
         anywidget.AnyWidget.send(self, content)
 
+    def _relay_frame(self, frame: Any) -> None:
+        """Forward a server frame (decoded by the kernel's client) to the page as text.
+
+        The relay carries text frames only, as the widgets' parties send; a
+        binary frame has no place in a custom message's JSON and is not relayed.
+        """
+        if isinstance(frame, bytes):
+            return
+        data = frame if isinstance(frame, str) else encode_json(frame)
+        self._to_front_end({"kind": "frame", "data": data})
+
     def _relay_problem(self, reason: str) -> None:
         """Tell a relaying front end why it has no room (it shows "closed" and the reason)."""
-        error = {"type": "error", "code": "no_room_host", "message": reason}
-        self._to_front_end({"kind": "frame", "data": json.dumps(error)})
+        self._to_front_end({"kind": "frame",
+                            "data": ErrorFrame("no_room_host", reason).serialize()})
         self._to_front_end({"kind": "status", "status": "closed"})

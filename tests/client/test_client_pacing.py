@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 
 from partywidget.client.pacing import BURST, RATE, Pacer
-from partywidget.rooms.limits import Limits
+from partywidget.protocol.defaults import MESSAGE_BURST, MESSAGES_PER_SECOND
 
 
 def test_the_default_pace_stays_under_the_hosts_default_limits() -> None:
-    limits = Limits()
-    assert RATE < limits.messages_per_second and BURST < limits.message_burst
+    assert RATE < MESSAGES_PER_SECOND and BURST < MESSAGE_BURST
 
 
 async def test_a_burst_goes_at_once_then_frames_follow_at_the_rate() -> None:

@@ -29,6 +29,14 @@ SAMPLE_PARTIES = {
     "poll": "sample_parties:Poll",
     "faulty": "sample_parties:Faulty",
     "blast": "sample_parties:Blast",
+    "guarded": "sample_parties:Guarded",
+    "goodbyes": "sample_parties:Goodbyes",
+    "cursors": "sample_parties:Cursors",
+    "plain": "sample_parties:Plain",
+    "counted": "sample_parties:Counted",
+    "lobby": "sample_parties:Lobby",
+    # A built-in party under another name: clients learn its protocol from the host.
+    "whiteboard": "partywidget.parties:BoardParty",
 }
 
 SERVER_KINDS = ["jupyter", "standalone"]

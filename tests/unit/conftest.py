@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from partywidget.rooms import Connection, ConnectionContext, Limits, Outgoing, Party, Room, RoomHost
+from partywidget.rooms import (Connection, ConnectionContext, Limits, Outgoing, Party, Request,
+                               Room, RoomHost)
 from partywidget.storage import MemoryStorage, Storage
 
 
@@ -100,9 +101,9 @@ class Client:
             message = json.dumps(message)
         await self.room.receive(self.conn, message)
 
-    async def leave(self) -> None:
-        """The socket closed (either side): what the adapter's ``on_close`` does."""
-        await self.room.disconnect(self.conn)
+    async def leave(self, code: int | None = 1000, reason: str = "") -> None:
+        """The socket closed (either side): what the adapter's ``on_close`` leads to."""
+        await self.room.disconnect(self.conn, code, reason)
 
 
 class HeldStorage(MemoryStorage):
@@ -160,7 +161,8 @@ def join() -> Join:
         transport = transport or FakeTransport()
         conn = Connection(id, user or {"username": id}, transport, limits=room.limits)
         client = Client(room, conn, transport)
-        ctx = ConnectionContext(f"ws://test/parties/{room.name}/{room.id}", query or {})
+        ctx = ConnectionContext(Request("GET", f"ws://test/parties/{room.name}/{room.id}",
+                                        conn.user, query=dict(query or {})))
         client.joined = await room.connect(conn, ctx)
         return client
 
@@ -176,11 +178,10 @@ async def make_host() -> AsyncIterator[MakeHost]:
     hosts: list[RoomHost] = []
 
     async def make(parties: type[Party] | Mapping[str, type[Party]], *,
-                   storage: Storage | None = None, limits: Limits | None = None,
-                   history: int = 1000) -> RoomHost:
+                   storage: Storage | None = None, limits: Limits | None = None) -> RoomHost:
         if isinstance(parties, type):
             parties = {"p": parties}
-        host = RoomHost(storage or MemoryStorage(), parties, limits=limits, history=history)
+        host = RoomHost(storage or MemoryStorage(), parties, limits=limits)
         await host.start()
         hosts.append(host)
         return host

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from partywidget.parties import BoardParty
-from partywidget.parties.board import MAX_POINTS, MAX_WIDTH
+from partywidget.protocol.board import MAX_POINTS, MAX_WIDTH
 from partywidget.storage import MemoryStorage
 
 from .conftest import ALICE, BOB, TEACHER, stored

@@ -34,7 +34,8 @@ async def test_a_joiner_gets_welcome_then_history_then_live_messages(room, join)
     welcome, history, live = bob.frames
     assert welcome == {"type": "welcome", "roomId": "r", "party": "main", "id": "b1",
                        "user": BOB, "epoch": history["epoch"], "locked": False,
-                       "users": [{"id": "a1", "user": ALICE}, {"id": "b1", "user": BOB}]}
+                       "users": [{"id": "a1", "user": ALICE}, {"id": "b1", "user": BOB}],
+                       "history": 1000}
     assert history["type"] == "history" and history["recovered"] is False
     assert [m["content"] for m in history["messages"]] == ["first"]
     assert live["type"] == "message" and live["content"] == "second"
@@ -189,7 +190,7 @@ async def test_a_resume_across_a_deletion_it_did_not_see_gets_the_whole_history(
 
 
 async def test_a_resume_from_a_trimmed_position_gets_the_retained_history(make_host, join):
-    room = (await make_host({"main": ChatParty}, history=2)).room("main", "r")
+    room = (await make_host({"main": ChatParty}, limits=Limits(history=2))).room("main", "r")
     epoch, messages = await three_messages(room, join)
     bob = await join(room, "b1", BOB, query={"since": "0", "epoch": epoch})
     (history,) = bob.of_type("history")

@@ -39,7 +39,7 @@ def test_a_host_refuses_bad_party_names_and_non_parties():
     with pytest.raises(TypeError):
         RoomHost(MemoryStorage(), {"p": object})  # type: ignore[dict-item]
     with pytest.raises(ValueError):
-        RoomHost(MemoryStorage(), {"p": Party}, history=0)
+        RoomHost(MemoryStorage(), {"p": Party}, limits=Limits(history=0))
 
 
 async def test_bad_names_and_unknown_parties_are_refused_before_a_room_exists(make_host):
@@ -128,7 +128,7 @@ async def test_a_client_that_drops_while_the_room_starts_is_never_admitted(make_
     room = host.room("p", "r")
     conn = Connection("a", {"username": "alice"}, transport, limits=room.limits)
     connecting = asyncio.ensure_future(
-        room.connect(conn, ConnectionContext("ws://test/parties/p/r", {})))
+        room.connect(conn, ConnectionContext(Request("GET", "ws://test/parties/p/r", conn.user))))
     await asyncio.sleep(0)
     await room.disconnect(conn)  # the adapter saw the socket close during on_start
     gate.set()
@@ -289,7 +289,7 @@ async def test_closing_the_host_closes_every_connection_with_1001(make_host, joi
     class Closes(Party):
         closed: list[str] = []
 
-        async def on_close(self, connection):
+        async def on_close(self, connection, code, reason):
             self.closed.append(connection.id)
 
     host = await make_host({"p": Closes})

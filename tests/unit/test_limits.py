@@ -1,29 +1,10 @@
-"""Limits: the documented defaults, and the token bucket behind the message rate."""
+"""Limits: the documented defaults, and a party's own options over the host's."""
 
 from __future__ import annotations
 
 import pytest
 
-from partywidget.rooms import Limits
-from partywidget.rooms import limits as limits_module
-from partywidget.rooms.limits import TokenBucket
-
-
-class Clock:
-    """Stands in for ``time.monotonic`` so refills are exact, not timed."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(limits_module.time, "monotonic", clock)
-    return clock
+from partywidget.rooms import Limits, Party
 
 
 def test_the_defaults_are_partykits_where_partykit_has_one():
@@ -38,22 +19,21 @@ def test_limits_are_frozen_values():
         Limits().max_frame_size = 1  # type: ignore[misc]
 
 
-def test_a_full_bucket_allows_a_burst_then_refuses(clock):
-    bucket = TokenBucket(rate=10, capacity=3)
-    assert [bucket.allow() for _ in range(4)] == [True, True, True, False]
+def test_a_party_overrides_only_the_options_it_sets():
+    class Cursors(Party):
+        messages_per_second = 500.0
+        message_burst = 1000
+        history = 10
+
+    host = Limits(messages_per_second=20.0, idle_unload_seconds=5.0)
+    limits = host.for_party(Cursors)
+    assert (limits.messages_per_second, limits.message_burst, limits.history) == (500.0, 1000, 10)
+    assert limits.idle_unload_seconds == 5.0 and limits.max_frame_size == host.max_frame_size
+    assert host.for_party(Party) is host
 
 
-def test_the_bucket_refills_at_its_rate(clock):
-    bucket = TokenBucket(rate=4, capacity=3)
-    for _ in range(3):
-        bucket.allow()
-    clock.now += 0.125  # half a token (steps exact in binary floating point)
-    assert not bucket.allow()
-    clock.now += 0.125  # the second half: one token
-    assert bucket.allow() and not bucket.allow()
-
-
-def test_the_bucket_never_holds_more_than_its_capacity(clock):
-    bucket = TokenBucket(rate=10, capacity=2)
-    clock.now += 3600
-    assert [bucket.allow() for _ in range(3)] == [True, True, False]
+@pytest.mark.parametrize("bad", [{"history": 0}, {"messages_per_second": -1},
+                                 {"max_frame_size": "big"}, {"message_burst": True}])
+def test_limits_refuse_values_that_cannot_work(bad):
+    with pytest.raises(ValueError):
+        Limits(**bad)

@@ -151,7 +151,7 @@ class Fragile(Party):
     async def on_error(self, connection, error):
         self.errors.append((connection.id, type(error)))
 
-    async def on_close(self, connection):
+    async def on_close(self, connection, code, reason):
         self.closed.append(connection.id)
 
 
@@ -199,7 +199,7 @@ class FailingHandlers(Party):
     async def on_error(self, connection, error):
         raise RuntimeError("on_error failed too")
 
-    async def on_close(self, connection):
+    async def on_close(self, connection, code, reason):
         raise RuntimeError("on_close failed as well")
 
 
@@ -306,7 +306,7 @@ class Presence(Party):
     async def on_connect(self, connection, ctx):
         self.events.append(("connect", connection.id, connection.user["username"]))
 
-    async def on_close(self, connection):
+    async def on_close(self, connection, code, reason):
         self.events.append(("close", connection.id, connection.user["username"]))
 
 

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from partywidget import Board
-from partywidget.widgets.board import BoardStrokes, strokes_to_svg
+from partywidget.widgets.board import strokes_to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -14,37 +14,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 def stroke(id: int, points: list[list[float]], color: str = "#222222", width: float = 3) -> dict:
     return {"id": id, "from": "c", "user": {"username": "ada"}, "points": points,
             "color": color, "width": width, "timestamp": 1}
-
-
-def test_state_replaces_unless_recovered_and_dedupes_by_id() -> None:
-    state = BoardStrokes()
-    state.apply({"type": "state", "strokes": [stroke(1, [[0, 0]]), stroke(2, [[1, 1]])],
-                 "epoch": "e1", "recovered": False})
-    state.apply({"type": "stroke", "stroke": stroke(3, [[2, 2]])})
-    state.apply({"type": "state", "strokes": [stroke(3, [[2, 2]]), stroke(4, [[3, 3]])],
-                 "epoch": "e1", "recovered": True})
-    assert [s["id"] for s in state.strokes] == [1, 2, 3, 4]
-    state.apply({"type": "state", "strokes": [stroke(9, [[0, 0]])], "epoch": "e2",
-                 "recovered": False})
-    assert [s["id"] for s in state.strokes] == [9] and state.epoch == "e2"
-
-
-def test_erased_and_cleared_keep_the_state_live() -> None:
-    state = BoardStrokes()
-    for i in (1, 2, 3):
-        state.apply({"type": "stroke", "stroke": stroke(i, [[i, i]])})
-    state.apply({"type": "erased", "id": 2})
-    assert [s["id"] for s in state.strokes] == [1, 3]
-    state.apply({"type": "cleared", "epoch": "e9"})
-    assert state.strokes == [] and state.epoch == "e9"
-
-
-def test_ephemeral_frames_are_not_strokes() -> None:
-    state = BoardStrokes()
-    state.apply({"type": "draw", "from": "c", "sid": "s", "points": [[1, 1]], "color": "#000",
-                 "width": 2})
-    state.apply({"type": "cursor", "id": "c", "x": 1, "y": 2})
-    assert state.strokes == []
 
 
 def test_board_strokes_follow_the_client_from_the_join_frame(fake_client: Any) -> None:

@@ -67,3 +67,98 @@ class Blast(Party):
             self.room.broadcast(f"{i}:{filler}", exclude=[sender.id])
         still_open = [c.id for c in self.room.get_connections() if c.open]
         sender.send({"type": "blasted", "open": still_open})
+
+
+class Guarded(Party):
+    """Admits sockets and requests only with ``?password=sesame`` (checked before any room
+    exists), and tells each joiner what ``on_before_connect`` attached."""
+
+    @classmethod
+    async def on_before_connect(cls, request: Request, lobby) -> Request | Response:
+        if request.query.get("password") != "sesame":
+            return Response.json({"type": "error", "code": "wrong_password",
+                                  "message": f"room {lobby.room} needs the password"}, 403)
+        return request.with_data(admitted_as=request.user.get("username"), room=lobby.room)
+
+    @classmethod
+    async def on_before_request(cls, request: Request, lobby) -> Request | Response:
+        if request.query.get("password") != "sesame":
+            return Response.text("no password, no room", 401)
+        return request.with_data(checked=True)
+
+    async def on_start(self) -> None:
+        await self.room.storage.put("started", True)
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        connection.send({"type": "admitted", "data": dict(ctx.data)})
+
+    async def on_request(self, request: Request) -> Response:
+        return Response.json({"type": "checked", "data": dict(request.data)})
+
+
+class Goodbyes(Party):
+    """Remembers the close code and reason each connection left with (GET reads them)."""
+
+    async def on_start(self) -> None:
+        self.closes: list[list] = []
+
+    async def on_message(self, message: str | bytes, sender: Connection) -> None:
+        sender.close(4400, f"asked by {message}")
+
+    async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
+        self.closes.append([connection.id, code, reason])
+
+    async def on_request(self, request: Request) -> Response:
+        return Response.json({"type": "closes", "closes": self.closes})
+
+
+class Cursors(Party):
+    """Relays pointer positions to the others, with its own, higher, message rate."""
+
+    messages_per_second = 1000.0
+    message_burst = 2000
+
+    async def on_message(self, message: str | bytes, sender: Connection) -> None:
+        self.room.broadcast(message, exclude=[sender.id])
+
+
+class Plain(Cursors):
+    """The same relay under the host's default limits."""
+
+    messages_per_second = None
+    message_burst = None
+
+
+class Counted(Party):
+    """A room that reports its connection count to room ``main`` of the ``lobby`` party."""
+
+    async def report(self) -> None:
+        await self.room.context.parties["lobby"].get("main").fetch(
+            method="POST", body=json.dumps({"room": self.room.id,
+                                            "count": len(self.room.connections)}))
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        await self.report()
+
+    async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
+        await self.report()
+
+
+class Lobby(Party):
+    """Counts the connections of every ``counted`` room; its sockets see the totals live."""
+
+    async def on_start(self) -> None:
+        self.counts: dict[str, int] = await self.room.storage.get("counts") or {}
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        connection.send({"type": "counts", "counts": self.counts})
+
+    async def on_request(self, request: Request) -> Response:
+        if request.method == "POST":
+            if not request.user.get("room"):  # only rooms of this host may report
+                return Response.text("rooms only", 403)
+            report = request.json()
+            self.counts[report["room"]] = report["count"]
+            await self.room.storage.put("counts", self.counts)
+            self.room.broadcast({"type": "counts", "counts": self.counts})
+        return Response.json({"type": "counts", "counts": self.counts})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from partywidget.errors import InvalidName, PartyWidgetError
-from partywidget.rooms.names import MAX_NAME_LENGTH, check_name
+from partywidget.protocol.names import MAX_NAME_LENGTH, check_name
 
 
 @pytest.mark.parametrize("name", ["main", "class-101", "a", "A_b.c~d-e", "_x", "~home", "-",

@@ -1,4 +1,4 @@
-"""One room membership on the client loop: connect, read, write, reconnect, resume.
+"""A room membership on the client loop: connect, read, write, reconnect, resume.
 
 Lifecycle (``status``)::
 
@@ -8,11 +8,12 @@ Lifecycle (``status``)::
 Writes are paced under the room host's rate limit (:mod:`.pacing`), so a
 send buffer flushed after a reconnect is not refused as a flood.
 
-*Joined* means the party's join frames have arrived: ``welcome`` then
-``history`` for the chat party, ``welcome`` then ``state`` for the board;
-other parties are joined as soon as the handshake succeeds. Only then is the
-send buffer flushed, so frames re-sent after a reconnect follow the resumed
-history that may already acknowledge them.
+*Joined* means the party's join frames have arrived. The room host names the
+frame that completes a join in the upgrade response (``Partywidget-Join``:
+``history`` for the chat, ``state`` for the board, whatever name the party is
+registered under); without it the client is joined once the handshake
+succeeds. Only then is the send buffer flushed, so frames re-sent after a
+reconnect follow the resumed history that may already acknowledge them.
 
 What ends a membership for good instead of a retry (no silent endless loop):
 HTTP 401/403 on the handshake (:class:`AuthError`), 400/404 (a bad name or no
@@ -23,7 +24,6 @@ such party or host path), the close codes the room host marks as final
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import uuid
 from collections.abc import Callable
@@ -35,27 +35,22 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from ..errors import AuthError, InvalidName, NotConnectedError, PartyWidgetError, UnknownParty
-from ..rooms.wire import CloseCode
+from ..protocol import chat
+from ..protocol.close import FINAL_CLOSE_CODES
+from ..protocol.frames import Presence, Welcome, decode_frame, read_frame
 from .backoff import Backoff
 from .discovery import HostAddress
 from .outbox import RETRIED_ERRORS, Outbox, Pending
 from .pacing import Pacer
-from .state import RoomView
 
-__all__ = ["MAX_FRAME_BYTES", "RoomConnection"]
+__all__ = ["JOIN_HEADER", "Membership"]
 
-#: The room host's default ``Limits.max_frame_size``: larger frames close the socket (1009).
-MAX_FRAME_BYTES = 1024 * 1024
 #: Largest frame accepted from the host. Not 1 MiB: a join's ``history`` frame
 #: carries the whole retained log, up to 1000 entries of 128 KiB by default
 #: (``Limits.max_value_bytes``), and refusing it would fail every rejoin.
 MAX_INCOMING_BYTES = 256 * 1024 * 1024
-#: Frames that complete a join, per party; other parties join on the handshake.
-JOIN_FRAMES = {"main": "history", "board": "state"}
-#: Close codes after which reconnecting would repeat the refusal (see CloseCode).
-FINAL_CLOSE_CODES = {CloseCode.REPLACED: "another connection took over this connection id",
-                     CloseCode.REMOVED: "a moderator removed this client from the room",
-                     CloseCode.POLICY_VIOLATION: "the room host refused what this client sent"}
+#: Upgrade response header naming the frame that completes a join (docs/protocol.md).
+JOIN_HEADER = "Partywidget-Join"
 
 #: Receives each decoded frame and the chat messages it made new.
 Dispatch = Callable[[Any, list[dict[str, Any]]], None]
@@ -63,8 +58,8 @@ Dispatch = Callable[[Any, list[dict[str, Any]]], None]
 StatusChanged = Callable[[str], None]
 
 
-class RoomConnection:
-    """The socket side of a :class:`~partywidget.client.room.RoomClient`.
+class Membership:
+    """The socket side of a :class:`~partywidget.client.roomclient.RoomClient`.
 
     Everything here runs on the client loop, except :meth:`enqueue` (any thread).
     """
@@ -87,10 +82,15 @@ class RoomConnection:
         #: Why the membership ended, when it ended on its own.
         self.error: BaseException | None = None
         self.last_problem = "no attempt yet"
-        self.view = RoomView()
+        #: Identity, presence and lock, from the frames every built-in party sends.
+        self.presence = Presence()
+        #: The chat's messages, folded when the host says the party speaks the
+        #: chat protocol (it completes joins with ``history``).
+        self.history = chat.ChatHistory()
         self.outbox = Outbox(buffer_limit)
         self.pacer = Pacer()
-        self._join_frame = JOIN_FRAMES.get(party)
+        #: The frame that completes a join, as the host announced it (None: at once).
+        self.join_type: str | None = None
         self._ws: ClientConnection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -185,7 +185,7 @@ class RoomConnection:
         query = {"_pk": self.id, "client": "kernel"}
         if self.name:
             query["name"] = self.name
-        query.update(self.view.resume_query())  # delivery contract: resume by id + epoch
+        query.update(self.history.resume_query())  # delivery contract: resume by id + epoch
         return f"{self.address.room_url(self.party, self.room)}?{urlencode(query)}"
 
     async def _run(self) -> None:
@@ -221,6 +221,8 @@ class RoomConnection:
             if self._stop.is_set():  # close() came while the handshake was finishing
                 await ws.close()
                 return
+            assert ws.response is not None
+            self.join_type = ws.response.headers.get(JOIN_HEADER) or None
             opened = loop.time()
             self.pacer.new_socket()
             code = await self._serve(ws)
@@ -229,7 +231,7 @@ class RoomConnection:
             if code in FINAL_CLOSE_CODES:
                 self._end(NotConnectedError(
                     f"room {self.where} closed the connection with code {code}: "
-                    f"{FINAL_CLOSE_CODES[CloseCode(code)]}"))
+                    f"{FINAL_CLOSE_CODES[code]}"))
                 return
             if not self._stop.is_set():
                 self.status = "reconnecting"
@@ -275,14 +277,13 @@ class RoomConnection:
         """Read frames until the socket closes; returns the close code."""
         self._ws = ws
         writer: asyncio.Task[None] | None = None
-        if self._join_frame is None:
+        if self.join_type is None:
             writer = self._joined_now(ws)
         self.last_problem = "the connection closed normally"
         try:
             async for raw in ws:
-                frame = self._receive(raw)
-                if writer is None and isinstance(frame, dict) and (
-                        frame.get("type") == self._join_frame):
+                kind = self._receive(raw)
+                if writer is None and kind == self.join_type:
                     writer = self._joined_now(ws)
         except ConnectionClosed as exc:
             self.last_problem = f"the connection closed: {exc}"
@@ -328,34 +329,34 @@ class RoomConnection:
         if self._drained is not None and not len(self.outbox):
             self._drained.set()
 
-    def _receive(self, raw: str | bytes) -> Any:
-        """Decode one frame, update the view and the outbox, then hand it to callbacks."""
-        frame: Any = raw
-        if isinstance(raw, str):
-            try:
-                frame = json.loads(raw)
-            except ValueError:
-                pass  # a custom party may send plain text; callbacks get it as is
-        new = self.view.apply(frame)
-        if isinstance(frame, dict):
-            kind = frame.get("type")
-            if kind == "message" and frame.get("from") == self.id and "cid" in frame:
-                self.outbox.acknowledge(frame["cid"])
-            elif kind == "history":
-                for message in frame.get("messages", []):
-                    if isinstance(message, dict) and message.get("from") == self.id and (
-                            "cid" in message):
-                        self.outbox.acknowledge(message["cid"])
-            elif kind == "error":
-                code = str(frame.get("code"))
-                self.outbox.refuse(code)
-                if code in RETRIED_ERRORS:
-                    self.pacer.slow_down()  # and the frame goes out again, paced
-                else:
-                    print(f"partywidget: room {self.party}/{self.room} refused a message: "
-                          f"[{code}] {frame.get('message')}", file=sys.stderr)
+    def _receive(self, raw: str | bytes) -> str | None:
+        """Decode one frame, fold it, settle the outbox, hand it to callbacks; its type."""
+        frame = decode_frame(raw)
+        kind, data = read_frame(frame)
+        self.presence.apply(kind, data)
+        new: list[dict[str, Any]] = []
+        if self.join_type == chat.JOIN_TYPE:
+            if kind == "welcome":
+                self.history.limit = Welcome.parse(data).history
+            new = self.history.apply(kind, data)
+        if kind == "message" and data.get("from") == self.id and "cid" in data:
+            self.outbox.acknowledge(data["cid"])
+        elif kind == chat.JOIN_TYPE:
+            for message in data.get("messages") or ():
+                if isinstance(message, dict) and message.get("from") == self.id and (
+                        "cid" in message):
+                    self.outbox.acknowledge(message["cid"])
+        elif kind == "error":
+            code = str(data.get("code"))
+            self.outbox.refuse(code)
+            if code in RETRIED_ERRORS:
+                self.pacer.slow_down()  # and the frame goes out again, paced
+            else:
+                print(f"partywidget: room {self.party}/{self.room} refused a message: "
+                      f"[{code}] {data.get('message')}", file=sys.stderr)
+        if kind is not None:
             if self.outbox.retrying and self._wake is not None:
                 self._wake.set()
             self._note_progress()
         self.dispatch(frame, new)
-        return frame
+        return kind

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from partywidget.errors import ProtocolError
-from partywidget.rooms.wire import CloseCode, Outgoing, decode_json, encode_json
+from partywidget.protocol import CloseCode, Outgoing, decode_json, encode_json
 
 
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"x": -Infinity}', "1e999",

@@ -20,11 +20,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from ..errors import LimitExceeded, NotConnectedError
-from ..rooms.names import check_name
-from ..rooms.wire import encode_json
+from ..protocol import chat
+from ..protocol.defaults import MAX_FRAME_SIZE
+from ..protocol.jsonrules import encode_json
+from ..protocol.names import check_name
 from .backoff import Backoff
-from .connection import MAX_FRAME_BYTES, RoomConnection
 from .discovery import find_room_host
+from .membership import Membership
 from .loop import client_loop, on_client_thread, run_async, run_sync
 from .outbox import Pending
 
@@ -57,7 +59,7 @@ class RoomClient:
                  backoff: Backoff | None = None) -> None:
         check_name("room", room)
         check_name("party", party)
-        self._conn = RoomConnection(find_room_host(url, token), party, room, name=name,
+        self._conn = Membership(find_room_host(url, token), party, room, name=name,
                                     backoff=backoff or Backoff(),
                                     buffer_limit=SEND_BUFFER_LIMIT, dispatch=self._dispatch,
                                     status_changed=self._status_changed, ended=self._ended)
@@ -89,11 +91,11 @@ class RoomClient:
     @property
     def user(self) -> dict[str, Any] | None:
         """Who the room host says we are (from ``welcome``)."""
-        return self._conn.view.user
+        return self._conn.presence.user
 
     @property
     def epoch(self) -> str | None:
-        return self._conn.view.epoch
+        return self._conn.presence.epoch
 
     @property
     def status(self) -> str:
@@ -108,20 +110,29 @@ class RoomClient:
     @property
     def locked(self) -> bool:
         """Whether the room is read-only for non-moderators (``welcome``/``locked`` frames)."""
-        return self._conn.view.locked
+        return self._conn.presence.locked
 
     @property
     def users(self) -> list[dict[str, Any]]:
         """Who is in the room now: ``[{"id", "user"}]``, ourselves included."""
-        return self._conn.view.users
+        return self._conn.presence.users
+
+    @property
+    def join_type(self) -> str | None:
+        """The frame that completes a join to this party, as the room host said
+        (``"history"`` for the chat protocol, ``"state"`` for the board's)."""
+        return self._conn.join_type
 
     def history(self) -> list[dict[str, Any]]:
-        """Stored chat messages, oldest first, kept live (deletes and clears applied)."""
-        return self._conn.view.messages
+        """Stored chat messages, oldest first, kept live (deletes and clears applied).
+
+        Empty for parties that do not speak the chat protocol.
+        """
+        return self._conn.history.messages
 
     def __repr__(self) -> str:
         who = (self.user or {}).get("username", "?")
-        users, messages = len(self._conn.view.users), self._conn.view.message_count
+        users, messages = len(self._conn.presence.users), len(self._conn.history)
         return (f"<RoomClient {self.party}/{self.room} {self.status} as {who} "
                 f"({users} user{'s' if users != 1 else ''}, "
                 f"{messages} message{'s' if messages != 1 else ''})>")
@@ -136,7 +147,7 @@ class RoomClient:
         Returns at once; the server's echo (an ``on_message`` call) confirms it.
         """
         cid = cid or uuid.uuid4().hex
-        self._enqueue(Pending(self._encoded({"content": content, "cid": cid}), cid))
+        self._enqueue(Pending(self._encoded(chat.Post(content, cid).to_json()), cid))
 
     def send_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
         """Send one frame as is (``str``/``bytes``) or JSON-encoded; sent at most once."""
@@ -161,9 +172,9 @@ class RoomClient:
         return text
 
     def _check_size(self, size: int) -> None:
-        if size > MAX_FRAME_BYTES:
+        if size > MAX_FRAME_SIZE:
             # The host would close the socket with 1009 and the message would be lost.
-            raise LimitExceeded(f"expected a message of at most {MAX_FRAME_BYTES} bytes once "
+            raise LimitExceeded(f"expected a message of at most {MAX_FRAME_SIZE} bytes once "
                                 f"encoded, got {size} bytes; nothing was sent")
 
     def _enqueue(self, item: Pending) -> None:

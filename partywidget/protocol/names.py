@@ -1,0 +1,55 @@
+"""Party and room names: URL-safe, bounded, checked before anything is created.
+
+Rooms are keyed by the *decoded* path segment; only characters that never need
+percent-encoding are allowed (RFC 3986 unreserved), so a name means the same in
+a URL, in the storage key and in a log line. ``.`` and ``..`` are refused,
+which closes path traversal whatever a backend does with names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InvalidName
+
+__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "check_connection_id", "check_name"]
+
+MAX_NAME_LENGTH = 128
+_NAME = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,%d}" % (MAX_NAME_LENGTH - 1))
+
+#: Longest connection id (``_pk``).
+MAX_ID_LENGTH = 128
+#: A ``_pk`` is echoed in every presence frame and written to logs: the same
+#: unreserved characters as names (partysocket's UUIDs are among them), so it
+#: can neither break a log line nor need escaping anywhere.
+_CONNECTION_ID = re.compile(r"[A-Za-z0-9._~-]{1,%d}" % MAX_ID_LENGTH)
+
+
+def check_name(kind: str, name: str) -> str:
+    """Return ``name`` if it is a valid party/room name, else raise :class:`InvalidName`.
+
+    The message quotes at most 40 characters of the bad name, escaped by
+    ``repr``: a refused request must not be able to flood the log or forge
+    log lines with control characters.
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InvalidName(
+            f"expected a {kind} name of 1 to {MAX_NAME_LENGTH} characters from "
+            f"A-Z a-z 0-9 . _ ~ - (not starting with '.'), got {_shown(name)}")
+    return name
+
+
+def check_connection_id(id: str) -> str:
+    """Return ``id`` if it is a valid connection id (``_pk``), else raise :class:`InvalidName`."""
+    if not isinstance(id, str) or not _CONNECTION_ID.fullmatch(id):
+        raise InvalidName(
+            f"expected a connection id (_pk) of 1 to {MAX_ID_LENGTH} characters from "
+            f"A-Z a-z 0-9 . _ ~ -, got {_shown(id)}")
+    return id
+
+
+def _shown(value: object) -> str:
+    """At most 40 characters of a refused value, escaped (``repr``) for messages and logs."""
+    if isinstance(value, str) and len(value) > 40:
+        return repr(value[:40]) + "..."
+    return repr(value)

@@ -1,0 +1,116 @@
+"""The client's folds of the chat stream (``ChatHistory``) and of presence, frame by frame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from partywidget.protocol.chat import ChatHistory
+from partywidget.protocol.frames import Presence, read_frame
+
+
+class View:
+    """Presence and chat history fed as the kernel client feeds them."""
+
+    def __init__(self) -> None:
+        self.presence = Presence()
+        self.history = ChatHistory()
+
+    def apply(self, frame: Any) -> list[dict[str, Any]]:
+        kind, data = read_frame(frame)
+        self.presence.apply(kind, data)
+        return self.history.apply(kind, data)
+
+    def __getattr__(self, name: str) -> Any:
+        for part in (self.history, self.presence):
+            if hasattr(part, name):
+                return getattr(part, name)
+        raise AttributeError(name)
+
+
+def message(id: int, content: Any = None, cid: str | None = None) -> dict[str, Any]:
+    frame = {"type": "message", "id": id, "from": "c", "user": {"username": "u"},
+             "content": content if content is not None else f"m{id}", "timestamp": 0}
+    return {**frame, "cid": cid} if cid else frame
+
+
+def history(ids: list[int], epoch: str = "e1", recovered: bool = False) -> dict[str, Any]:
+    return {"type": "history", "messages": [message(i) for i in ids], "epoch": epoch,
+            "recovered": recovered}
+
+
+def joined(ids: list[int]) -> View:
+    view = View()
+    view.apply({"type": "welcome", "id": "c", "user": {"username": "u"}, "epoch": "e1",
+                "users": [{"id": "c", "user": {"username": "u"}}]})
+    assert view.apply(history(ids)) == []  # the first history is old news, not callbacks
+    return view
+
+
+def ids(view: View) -> list[int]:
+    return [m["id"] for m in view.messages]
+
+
+def test_first_history_then_live_messages_and_resume_query() -> None:
+    view = joined([1, 2])
+    assert view.resume_query() == {"since": "2", "epoch": "e1"}
+    assert view.apply(message(3)) == [message(3)]
+    assert view.apply(message(3)) == []  # a duplicate is dropped
+    assert ids(view) == [1, 2, 3] and view.resume_query()["since"] == "3"
+
+
+def test_recovered_history_appends_only_what_was_missed() -> None:
+    view = joined([1, 2])
+    new = view.apply(history([2, 3, 4], recovered=True))
+    assert [m["id"] for m in new] == [3, 4] and ids(view) == [1, 2, 3, 4]
+
+
+def test_unrecovered_history_replaces_and_reports_news_of_the_same_stream() -> None:
+    view = joined([1, 2, 3])
+    new = view.apply(history([3, 4], recovered=False))  # 1 and 2 were trimmed
+    assert [m["id"] for m in new] == [4] and ids(view) == [3, 4]
+
+
+def test_a_new_epoch_is_a_new_stream() -> None:
+    view = joined([5, 6])
+    assert view.apply(history([1], epoch="e2")) == []
+    assert ids(view) == [1] and view.resume_query() == {"since": "1", "epoch": "e2"}
+    assert [m["id"] for m in view.apply(message(2))] == [2]
+
+
+def test_deleted_cleared_and_presence_keep_the_view_live() -> None:
+    view = joined([1, 2, 3])
+    view.apply({"type": "deleted", "id": 2})
+    assert ids(view) == [1, 3]
+    view.apply({"type": "userJoined", "id": "d", "user": {"username": "v"}})
+    assert [u["id"] for u in view.users] == ["c", "d"]
+    view.apply({"type": "userLeft", "id": "c", "user": {"username": "u"}})
+    assert [u["id"] for u in view.users] == ["d"]
+    view.apply({"type": "cleared", "epoch": "e2"})
+    assert view.messages == [] and view.epoch == "e2"
+    assert view.apply(message(4)) == [message(4)]  # offsets keep growing after a clear
+
+
+def test_frames_that_are_not_objects_change_nothing() -> None:
+    view = joined([1])
+    assert view.apply("plain text") == [] and view.apply([1, 2]) == [] and ids(view) == [1]
+
+
+def test_the_lock_follows_welcome_and_locked_frames() -> None:
+    view = View()
+    assert view.locked is False
+    view.apply({"type": "welcome", "id": "c", "user": {}, "epoch": "e1", "users": [],
+                "locked": True})
+    assert view.locked is True
+    view.apply({"type": "locked", "locked": False})
+    assert view.locked is False
+
+
+def test_the_history_keeps_at_most_the_rooms_length() -> None:
+    view = View()
+    view.history.limit = 3
+    view.apply(history([1, 2]))
+    for i in range(3, 8):
+        view.apply(message(i))
+    assert ids(view) == [5, 6, 7]
+    view.apply(history([1, 2, 3, 4, 5], epoch="e2"))
+    assert ids(view) == [3, 4, 5]
