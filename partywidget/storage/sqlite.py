@@ -14,6 +14,10 @@ Design (see the SQLite notes in docs/performance.md):
 * ``synchronous=NORMAL`` in WAL mode: every committed transaction survives a
   crash of the process (``kill -9``); the newest commits may be lost on power
   loss. ``durability="full"`` trades throughput for power-loss safety.
+* The database and its ``-wal``/``-shm`` files are the owner's only (0600,
+  and 0700 for a directory we create): rooms hold what people wrote, and on a
+  hub whose students are local accounts a world-readable file would show
+  every room to every student (:func:`_restrict_files`).
 * Offsets come from a per-room ``top`` counter updated in the same transaction,
   never from ``rowid``, so deleting the newest entry never makes its offset
   reusable.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -53,6 +58,38 @@ CREATE TABLE IF NOT EXISTS log (
 
 _Op = Callable[[sqlite3.Connection], Any]
 _STOP = object()
+
+
+#: Files SQLite keeps next to a WAL database, which hold the same rows.
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _restrict_files(path: Path) -> None:
+    """Make the database the owner's only before SQLite opens it.
+
+    SQLite creates ``-wal`` and ``-shm`` with the database file's own mode, so
+    creating the database 0600 (whatever the umask) covers them; files left
+    by an older version with wider modes are narrowed.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _narrow(path, os.fstat(fd).st_mode, lambda: os.fchmod(fd, 0o600))
+    finally:
+        os.close(fd)
+    for suffix in SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        try:
+            _narrow(side, side.stat().st_mode, lambda: side.chmod(0o600))
+        except FileNotFoundError:
+            pass
+
+
+def _narrow(path: Path, mode: int, chmod: Callable[[], None]) -> None:
+    if mode & 0o077:
+        log.info("%s was readable by others (mode %o): narrowing it to 0600", path, mode & 0o777)
+        chmod()
 
 
 def _connect(path: str, durability: str) -> sqlite3.Connection:
@@ -301,7 +338,7 @@ class SQLiteStorage(Storage):
     async def start(self) -> None:
         if self._writer is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(_restrict_files, self.path)
         path = str(self.path)
         writer_db = await asyncio.to_thread(_connect, path, self.durability)
         await asyncio.to_thread(_create_schema, writer_db)
