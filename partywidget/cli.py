@@ -49,6 +49,8 @@ _LIMIT_FLAGS = [
      "bytes queued for a non-reading client before it is closed with 4008"),
     ("idle-unload-seconds", float, Limits.idle_unload_seconds,
      "seconds an empty room stays in memory"),
+    ("room-loads-per-minute", int, Limits.room_loads_per_minute,
+     "rooms one user may load per minute, past those loaded (more get 429)"),
 ]
 
 
