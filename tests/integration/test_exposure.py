@@ -2,8 +2,8 @@
 
 One server for the module, started the way an attacker meets it: a token,
 SQLite in a directory it creates, a soft limit of 256 open files, and short
-bounds so the tests need not wait (``--header-timeout 1``, at most 3
-connections per address). Raw sockets play the half-sent requests; a second
+bounds so the tests need not wait (``--header-timeout 1``, ``--body-timeout 1``,
+at most 3 connections per address). Raw sockets play the half-sent requests; a second
 loopback address (127.0.0.2) plays another client.
 """
 
@@ -49,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LimitedServer]:
     workdir = tmp_path_factory.mktemp("exposure")
     running = LimitedServer("standalone", workdir, storage=str(workdir / "private" / "rooms.db"),
                             token=TOKEN, extra_args=[
-                                "--header-timeout", "1",
+                                "--header-timeout", "1", "--body-timeout", "1",
                                 "--max-connections-per-address", str(PER_ADDRESS)])
     running.start()
     try:
@@ -65,12 +65,13 @@ def half_sent_request(source: str = "127.0.0.1", *, port: int) -> socket.socket:
     return sock
 
 
-def closed_by_server(sock: socket.socket, lines: int = 40) -> bool:
-    """Send one more header line every 0.25 s (slowloris) until the server hangs up."""
+def closed_by_server(sock: socket.socket, piece: bytes = b"X-Trickle: 1\r\n",
+                     pieces: int = 40) -> bool:
+    """Send one more ``piece`` every 0.25 s (slowloris) until the server hangs up."""
     sock.settimeout(0.25)
-    for n in range(lines):  # bounded: 10 s of trickling, ten times the header timeout
+    for _ in range(pieces):  # bounded: 10 s of trickling, ten times the timeouts
         try:
-            sock.sendall(b"X-Trickle-%d: 1\r\n" % n)
+            sock.sendall(piece)
             if sock.recv(4096) == b"":
                 return True
         except TimeoutError:
@@ -83,6 +84,15 @@ def closed_by_server(sock: socket.socket, lines: int = 40) -> bool:
 def test_a_request_whose_headers_trickle_in_is_closed(server):
     with half_sent_request(port=server.port) as sock:
         assert closed_by_server(sock)
+    assert "Traceback" not in server.log()
+
+
+def test_a_request_whose_body_trickles_in_is_closed(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /parties/main/lobby HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Authorization: token " + TOKEN.encode() + b"\r\n"
+                     b"Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n")
+        assert closed_by_server(sock, piece=b"x")
     assert "Traceback" not in server.log()
 
 
