@@ -231,8 +231,13 @@ async def run_hub(room_host: RoomHost, *, policy: HubPolicy,
                   allowed_origins: list[str] | tuple[str, ...] = (), ready: Any = None,
                   network: NetworkLimits | None = None,
                   auth_cache_seconds: int = HUB_AUTH_CACHE_SECONDS) -> None:
-    """Serve rooms as a JupyterHub service until SIGINT/SIGTERM."""
+    """Serve rooms as a JupyterHub service until SIGINT/SIGTERM.
+
+    Every connection arrives from the hub's proxy, so ``network`` has no cap
+    per address unless one is given.
+    """
     host, port, prefix = hub_bind_address()
+    network = network or NetworkLimits(max_connections_per_address=0)
 
     def app_factory(room_host: RoomHost, options: ServeOptions) -> Application:
         return make_hub_app(room_host, options, policy=policy,

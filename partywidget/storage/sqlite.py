@@ -75,8 +75,7 @@ def _restrict_files(path: Path) -> None:
     creating the database 0600 (whatever the umask) covers them; files left
     by an older version with wider modes are narrowed.
     """
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
+    path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)  # an existing one is kept as is
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         _narrow(path, os.fstat(fd).st_mode, lambda: os.fchmod(fd, 0o600))
