@@ -23,7 +23,7 @@ from typing import Any
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
-from tornado.iostream import IOStream
+from tornado.iostream import IOStream, StreamClosedError
 
 from .netlimits import NetworkLimits
 
@@ -93,7 +93,7 @@ class GuardedHTTPServer(HTTPServer):
                 self._throttled.warning(
                     "cap", "refused a connection from %s: it holds %d already "
                     "(--max-connections-per-address)", peer, len(held))
-                stream.write(OVER_CAP_RESPONSE).add_done_callback(lambda _: stream.close())
+                _refuse(stream)
                 return
             held.append(stream)
             self._by_address[peer] = held
@@ -162,6 +162,18 @@ class GuardedHTTPServer(HTTPServer):
 
         loop.add_handler(sock, on_readable, IOLoop.READ)
         return remove
+
+
+def _refuse(stream: IOStream) -> None:
+    """Answer 503 without reading the request, then close (the client may be gone)."""
+    def close(written: Any) -> None:
+        written.exception()  # retrieved: a peer that left already is no error
+        stream.close()
+
+    try:
+        stream.write(OVER_CAP_RESPONSE).add_done_callback(close)
+    except StreamClosedError:
+        stream.close()
 
 
 def raise_open_files_limit(target: int = OPEN_FILES_TARGET) -> int | None:
