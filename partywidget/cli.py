@@ -9,8 +9,9 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .errors import PartyWidgetError
+from .errors import ConfigurationError, PartyWidgetError
 from .rooms import Limits
+from .server.netlimits import HUB_AUTH_CACHE_SECONDS, NetworkLimits
 
 if TYPE_CHECKING:
     from .server.config import ServeConfig
@@ -48,6 +49,8 @@ _LIMIT_FLAGS = [
      "bytes queued for a non-reading client before it is closed with 4008"),
     ("idle-unload-seconds", float, Limits.idle_unload_seconds,
      "seconds an empty room stays in memory"),
+    ("room-loads-per-minute", int, Limits.room_loads_per_minute,
+     "rooms one user may load per minute, past those loaded (more get 429)"),
 ]
 
 
@@ -83,12 +86,31 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--prefix", default="/",
                        help="URL path prefix, e.g. a JupyterHub service prefix (default /)")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    network = serve.add_argument_group(
+        "network", "what a client may hold before its request is complete (docs/security.md)")
+    network.add_argument("--header-timeout", type=float, default=NetworkLimits.header_timeout,
+                         metavar="SECONDS",
+                         help="close connections whose request headers take longer, and idle "
+                              "keep-alive connections after as long (default "
+                              f"{NetworkLimits.header_timeout:g})")
+    network.add_argument("--body-timeout", type=float, default=NetworkLimits.body_timeout,
+                         metavar="SECONDS", help="close requests whose body takes longer "
+                                                 f"(default {NetworkLimits.body_timeout:g})")
+    network.add_argument("--max-connections-per-address", type=int, default=None, metavar="N",
+                         help="concurrent connections from one client address, 0 for no cap "
+                              f"(default {NetworkLimits.max_connections_per_address}; 0 with "
+                              "--jupyterhub, where every connection comes from the hub's proxy)")
     hub = serve.add_argument_group(
         "JupyterHub", "run as a hub-managed service: address and prefix come from the hub "
                       "(JUPYTERHUB_SERVICE_URL/_PREFIX), users sign in through the hub")
     hub.add_argument("--jupyterhub", action="store_true", help="JupyterHub service mode")
     hub.add_argument("--teacher-group", default="teachers",
                      help="hub group whose members moderate, besides admins (default teachers)")
+    hub.add_argument("--hub-cache-seconds", type=int, default=HUB_AUTH_CACHE_SECONDS,
+                     metavar="SECONDS",
+                     help="how long the hub's answer about a token is reused; a token revoked on "
+                          f"the hub stops working within this time (default "
+                          f"{HUB_AUTH_CACHE_SECONDS})")
     hub.add_argument("--room-group", action="append", type=_room_groups_spec, default=[],
                      metavar="PATTERN=GROUP[,GROUP]",
                      help="restrict rooms matching PATTERN (fnmatch) to these hub groups "
@@ -113,20 +135,34 @@ def serve_options(args: argparse.Namespace) -> ServeConfig:
     return options
 
 
+def network_limits(args: argparse.Namespace) -> NetworkLimits:
+    """The flags' :class:`NetworkLimits`; no per-address cap by default behind the hub."""
+    cap = args.max_connections_per_address
+    if cap is None:
+        cap = 0 if args.jupyterhub else NetworkLimits.max_connections_per_address
+    try:
+        return NetworkLimits(header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+                             max_connections_per_address=cap)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def serve(args: argparse.Namespace) -> int:
     from .server.standalone import run
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
     host = serve_options(args).make_host(default_dir=".")
+    network = network_limits(args)
     if args.jupyterhub:
         from .server.hub import HubPolicy, run_hub
 
         policy = HubPolicy(teacher_group=args.teacher_group, room_groups=dict(args.room_group))
-        asyncio.run(run_hub(host, policy=policy, allowed_origins=args.allow_origin))
+        asyncio.run(run_hub(host, policy=policy, allowed_origins=args.allow_origin,
+                            network=network, auth_cache_seconds=args.hub_cache_seconds))
         return 0
     asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
-                    allowed_origins=args.allow_origin, prefix=args.prefix))
+                    allowed_origins=args.allow_origin, prefix=args.prefix, network=network))
     return 0
 
 

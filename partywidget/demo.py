@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigurationError
 
@@ -58,11 +59,14 @@ def _port_or_free(port: int) -> int:
             return int(probe.getsockname()[1])
 
 
-def _lab_command(root: Path, port: int, token: str, open_browser: bool) -> list[str]:
+def _lab_command(root: Path, port: int, open_browser: bool) -> list[str]:
+    # No token here: a command line is world-readable (/proc/PID/cmdline), and
+    # whoever holds the token runs code as us. It goes in the environment
+    # (JUPYTER_TOKEN, which jupyter_server reads), which only we can read.
     command = [
         sys.executable, "-m", "jupyterlab", str(root / QUICKSTART),
         f"--ServerApp.ip={HOST}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
         # Enabled here too, so the demo works whether or not the install put
         # jupyter-config/ in place (an editable install without shared data).
         "--ServerApp.jpserver_extensions=partywidget=True",
@@ -102,10 +106,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
     return proc.wait()
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP reached the demo: stop JupyterLab as Ctrl+C would."""
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
 def run_demo(port: int = 8888, open_browser: bool = True) -> int:
-    """Run JupyterLab with rooms until Ctrl+C; return its exit status.
+    """Run JupyterLab with rooms until Ctrl+C, SIGTERM or SIGHUP; return its exit status.
 
     ``port`` is a wish: if it is taken, a free port is used and said so.
+    JupyterLab is stopped and waited for however the demo is told to stop, so
+    no server outlives it (a service manager sends SIGTERM, a closed terminal
+    SIGHUP).
     """
     root = find_notebooks_root()
     chosen = _port_or_free(port)
@@ -114,8 +129,9 @@ def run_demo(port: int = 8888, open_browser: bool = True) -> int:
     token = secrets.token_hex(24)
     # cwd is notebooks/, not the checkout: `python -m` puts its cwd on sys.path,
     # and the server must import the installed partywidget, not the source tree.
-    proc = subprocess.Popen(_lab_command(root, chosen, token, open_browser),
-                            cwd=root / "notebooks")
+    proc = subprocess.Popen(_lab_command(root, chosen, open_browser), cwd=root / "notebooks",
+                            env={**os.environ, "JUPYTER_TOKEN": token})
+    previous = _on_stop_signals(_raise_stopped)
     try:
         if not _wait_until_serving(proc, chosen, token):
             print("partywidget demo: JupyterLab did not start (see its log above)",
@@ -127,6 +143,17 @@ def run_demo(port: int = 8888, open_browser: bool = True) -> int:
               "Open it in a second tab or browser too: both join room class-101.\n"
               "Press Ctrl+C to stop.", flush=True)
         return proc.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl+C, or _Stopped
+        _on_stop_signals(signal.SIG_IGN)  # _stop is bounded; a second signal must not cut it
         _stop(proc)
         return 0
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _on_stop_signals(handler: Any) -> dict[int, Any]:
+    """Handle SIGTERM and SIGHUP with ``handler``; returns the handlers they had."""
+    names = ("SIGTERM", "SIGHUP")  # no SIGHUP on Windows
+    return {signum: signal.signal(signum, handler)
+            for signum in (getattr(signal, name) for name in names if hasattr(signal, name))}

@@ -5,6 +5,7 @@
     PartyWidgetError
     ├── InvalidName          a party or room name that cannot be used (HTTP 400)
     ├── UnknownParty         no party is registered under that name (HTTP 404)
+    ├── TooManyRooms         a user loads rooms faster than allowed (HTTP 429)
     ├── ConfigurationError   a party spec, storage URL or option that cannot work
     ├── StorageError         a storage backend failed or refused a key/value
     │   └── LimitExceeded    a key, value or message is larger than allowed
@@ -29,6 +30,10 @@ class InvalidName(PartyWidgetError, ValueError):
 
 class UnknownParty(PartyWidgetError, LookupError):
     """No party is registered under the requested name."""
+
+
+class TooManyRooms(PartyWidgetError):
+    """A user loads rooms faster than ``Limits.room_loads_per_minute`` allows."""
 
 
 class ConfigurationError(PartyWidgetError):

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from partywidget.demo import QUICKSTART, find_notebooks_root
@@ -136,6 +137,26 @@ def test_ctrl_c_stops_the_demo_and_jupyterlab(demo: Demo) -> None:
     assert demo.stop() == 0
     with pytest.raises(ConnectionRefusedError):  # nothing listens: JupyterLab is gone too
         socket.create_connection(("127.0.0.1", int(demo.port)), timeout=5).close()
+
+
+def test_the_token_is_on_no_command_line_and_sigterm_stops_jupyterlab_too(demo: Demo) -> None:
+    # /proc/PID/cmdline is readable by every local account; the token runs code as us.
+    demo_process = psutil.Process(demo.proc.pid)
+    lab = demo_process.children(recursive=True)
+    assert lab, "expected JupyterLab as a child of the demo"
+    try:
+        for process in [demo_process, *lab]:
+            assert demo.token.encode() not in Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        os.kill(demo.proc.pid, signal.SIGTERM)  # the demo alone, as a service manager would
+        demo.proc.wait(60)
+        _, orphans = psutil.wait_procs(lab, timeout=60)
+        assert not orphans, f"JupyterLab outlived the demo: {orphans}"
+    finally:
+        for process in lab:
+            try:
+                process.kill()  # psutil refuses a reused pid
+            except psutil.NoSuchProcess:
+                pass
 
 
 def test_the_demo_refuses_to_start_outside_a_checkout(tmp_path: Path) -> None:

@@ -16,12 +16,15 @@ import asyncio
 import logging
 
 from partywidget.server.config import RoomOptions
+from partywidget.server.netlimits import NetworkLimits
 from partywidget.server.standalone import run
 
 #: The lifted flood limit, shared with the Jupyter server's configuration.
 FLOOD_LIMIT = {"messages_per_second": 1e9, "message_burst": 1 << 30,
                "bytes_per_second": 1 << 40, "byte_burst": 1 << 40}
 PARTIES = {"relay": "benchmarks.servers.relay_party:RelayParty"}
+#: Every load-generator client comes from 127.0.0.1: no cap per address.
+NETWORK = NetworkLimits(max_connections_per_address=0)
 
 
 def main() -> None:
@@ -31,7 +34,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     options = RoomOptions(storage=args.storage, parties=PARTIES, **FLOOD_LIMIT)
-    asyncio.run(run(options.make_host(default_dir="."), host="127.0.0.1", port=args.port))
+    asyncio.run(run(options.make_host(default_dir="."), host="127.0.0.1", port=args.port,
+                    network=NETWORK))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ One lifecycle for every adapter: a room is created on first use (after the
 request was authenticated and authorized, never before), ``on_start`` is awaited
 before its first connection or request is served, and it is unloaded once it
 has had no connection, request or alarm for ``Limits.idle_unload_seconds``.
+Each user may load at most ``Limits.room_loads_per_minute`` rooms a minute:
+every name looked at is a room in memory until it unloads.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import time
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
-from ..errors import PartyWidgetError, UnknownParty
+from ..errors import PartyWidgetError, TooManyRooms, UnknownParty
 from ..protocol.close import CloseCode
 from ..protocol.names import check_name
+from ..protocol.ratelimit import TokenBucket
 from ..storage.base import Storage
 from .context import Lobby, Parties, room_caller
 from .http import Request, Response
@@ -54,6 +57,9 @@ class RoomHost:
         self._wakeups: list[asyncio.TimerHandle] = []
         #: Tasks the host started and must not lose (the loop holds tasks only weakly).
         self._tasks: set[asyncio.Future[Any]] = set()
+        #: Room loads per user (token buckets); full buckets are forgotten in sweeps.
+        self._room_loads: dict[str, TokenBucket] = {}
+        self._sweep_loads_at = 64
 
     def __repr__(self) -> str:
         return f"<RoomHost parties={sorted(self.parties)} rooms={len(self._rooms)}>"
@@ -132,19 +138,47 @@ class RoomHost:
         """The room if it is loaded now; never creates one."""
         return self._rooms.get((party, room_id))
 
-    def room(self, party: str, room_id: str) -> Room:
-        """The loaded room, created (not started) if needed. Call after auth."""
+    def room(self, party: str, room_id: str, *, loader: str | None = None) -> Room:
+        """The loaded room, created (not started) if needed. Call after auth.
+
+        ``loader`` names the user a client request comes from: loading a room
+        that is not loaded counts against their ``room_loads_per_minute``
+        (:class:`TooManyRooms` past it; 0 means no limit). Alarms and parties'
+        calls name nobody.
+        """
         self.check(party, room_id)
         key = (party, room_id)
+        room = self._rooms.get(key)
+        if room is None and loader is not None and self.limits.room_loads_per_minute:
+            self._charge_room_load(loader)
         timer = self._unload_timers.pop(key, None)
         if timer is not None:
             timer.cancel()
-        room = self._rooms.get(key)
         if room is None:
             room = Room(self, party, room_id, self.parties[party], self.storage,
                         self.party_limits[party])
             self._rooms[key] = room
         return room
+
+    def _charge_room_load(self, loader: str) -> None:
+        per_minute = self.limits.room_loads_per_minute
+        bucket = self._room_loads.get(loader)
+        if bucket is None:
+            self._sweep_room_loads()
+            bucket = self._room_loads[loader] = TokenBucket(per_minute / 60.0, per_minute)
+        if not bucket.allow():
+            raise TooManyRooms(f"{loader!r} loaded {per_minute} rooms in the last minute; "
+                               "wait, or raise room_loads_per_minute")
+
+    def _sweep_room_loads(self) -> None:
+        """Forget users whose bucket refilled (amortized: when the map doubled)."""
+        if len(self._room_loads) < self._sweep_loads_at:
+            return
+        for user, bucket in list(self._room_loads.items()):
+            bucket.allow(0)  # refills by the time passed
+            if bucket.tokens >= bucket.capacity:
+                del self._room_loads[user]
+        self._sweep_loads_at = max(64, 2 * len(self._room_loads))
 
     async def before_connect(self, party: str, room_id: str,
                              request: Request) -> Request | Response:

@@ -54,6 +54,9 @@ class Limits:
     history: int = 1000
     #: Seconds an empty room stays loaded before it is unloaded.
     idle_unload_seconds: float = 30.0
+    #: Rooms one user may load per minute (and in a burst), past those loaded
+    #: already: each name looked at is a room in memory until it unloads. 0: no limit.
+    room_loads_per_minute: int = 600
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -52,6 +52,9 @@ class RoomOptions(Configurable):
                                   "with 4008.")
     idle_unload_seconds = Float(Limits.idle_unload_seconds, config=True,
                                 help="Seconds an empty room stays in memory.")
+    room_loads_per_minute = Int(Limits.room_loads_per_minute, config=True,
+                                help="Rooms one user may load per minute (and in a burst), "
+                                     "past those loaded already; more get HTTP 429.")
 
     def limits(self) -> Limits:
         try:
@@ -60,7 +63,8 @@ class RoomOptions(Configurable):
                           message_burst=self.message_burst,
                           bytes_per_second=self.bytes_per_second, byte_burst=self.byte_burst,
                           max_buffered_bytes=self.max_buffered_bytes, history=self.history,
-                          idle_unload_seconds=self.idle_unload_seconds)
+                          idle_unload_seconds=self.idle_unload_seconds,
+                          room_loads_per_minute=self.room_loads_per_minute)
         except ValueError as exc:
             raise ConfigurationError(f"bad PartyWidget option: {exc}") from None
 

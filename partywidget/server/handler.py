@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, unquote
 from tornado.iostream import SSLIOStream, StreamClosedError
 from tornado.web import HTTPError
 
-from ..errors import InvalidName, UnknownParty
+from ..errors import InvalidName, TooManyRooms, UnknownParty
 from ..protocol.names import check_connection_id
 from ..protocol.outgoing import Outgoing
 from ..rooms import (Connection, ConnectionContext, IdConflict, Limits, Request, Response,
@@ -286,7 +286,7 @@ class RoomHandlerMixin:
         if isinstance(admitted, Response):
             self.send_response(admitted)
             return
-        room = self.room_host.room(party, room_id)
+        room = self.load_room(party, room_id, admitted)
         try:
             room.check_id(conn_id, admitted.user)
         except IdConflict as exc:
@@ -354,7 +354,17 @@ class RoomHandlerMixin:
         if isinstance(admitted, Response):
             self.send_response(admitted)
             return
-        self.send_response(await self.room_host.room(party, room_id).request(admitted))
+        self.send_response(await self.load_room(party, room_id, admitted).request(admitted))
+
+    def load_room(self, party: str, room_id: str, admitted: Request) -> Room:
+        """The room, loaded on behalf of the request's user: 429 past their room loads."""
+        try:
+            return self.room_host.room(party, room_id,
+                                       loader=str(admitted.user.get("username", "")))
+        except TooManyRooms as exc:
+            # log_message is a %-format: a name with "%" in it must stay text.
+            raise HTTPError(429, reason="Too many rooms opened; wait a minute",
+                            log_message=str(exc).replace("%", "%%"))
 
     async def post(self, *args: Any, **kwargs: Any) -> None:
         self.refuse_unless_allowed()

@@ -34,6 +34,8 @@ from tornado.web import Application, HTTPError, RequestHandler, authenticated
 
 from ..errors import ConfigurationError
 from ..rooms import RoomHost
+from .accesslog import log_request
+from .netlimits import HUB_AUTH_CACHE_SECONDS, NetworkLimits
 from .standalone import ServeOptions, StandaloneRoomHandler, log, run
 
 __all__ = ["HubPolicy", "HubRoomHandler", "hub_bind_address", "make_hub_app", "run_hub"]
@@ -189,16 +191,21 @@ class HubCallbackHandler(HubOAuthCallbackHandler):
 
 
 def make_hub_app(room_host: RoomHost, options: ServeOptions, *, policy: HubPolicy,
-                 hub_auth: HubOAuth | None = None) -> Application:
-    """The Tornado application of ``partywidget serve --jupyterhub``."""
-    hub_auth = hub_auth or HubOAuth(base_url=options.prefix)
+                 hub_auth: HubOAuth | None = None,
+                 auth_cache_seconds: int = HUB_AUTH_CACHE_SECONDS) -> Application:
+    """The Tornado application of ``partywidget serve --jupyterhub``.
+
+    ``auth_cache_seconds`` bounds how long a token revoked on the hub still
+    works here (the hub's answers are cached that long).
+    """
+    hub_auth = hub_auth or HubOAuth(base_url=options.prefix, cache_max_age=auth_cache_seconds)
     room_kwargs = {"room_host": room_host, "options": options, "hub_auth": hub_auth,
                    "policy": policy}
     return Application([
         (options.prefix + "parties/.*", HubRoomHandler, room_kwargs),
         (options.prefix + "oauth_callback", HubCallbackHandler, {"hub_auth": hub_auth}),
         (options.prefix, HubRootHandler, {"hub_auth": hub_auth, "policy": policy}),
-    ], websocket_ping_interval=30, websocket_ping_timeout=30,
+    ], websocket_ping_interval=30, websocket_ping_timeout=30, log_function=log_request,
         # Signs the OAuth cookie; a new one per start only costs browsers one
         # more silent OAuth round trip.
         cookie_secret=secrets.token_bytes(32),
@@ -221,12 +228,20 @@ def hub_bind_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int,
 
 
 async def run_hub(room_host: RoomHost, *, policy: HubPolicy,
-                  allowed_origins: list[str] | tuple[str, ...] = (), ready: Any = None) -> None:
-    """Serve rooms as a JupyterHub service until SIGINT/SIGTERM."""
+                  allowed_origins: list[str] | tuple[str, ...] = (), ready: Any = None,
+                  network: NetworkLimits | None = None,
+                  auth_cache_seconds: int = HUB_AUTH_CACHE_SECONDS) -> None:
+    """Serve rooms as a JupyterHub service until SIGINT/SIGTERM.
+
+    Every connection arrives from the hub's proxy, so ``network`` has no cap
+    per address unless one is given.
+    """
     host, port, prefix = hub_bind_address()
+    network = network or NetworkLimits(max_connections_per_address=0)
 
     def app_factory(room_host: RoomHost, options: ServeOptions) -> Application:
-        return make_hub_app(room_host, options, policy=policy)
+        return make_hub_app(room_host, options, policy=policy,
+                            auth_cache_seconds=auth_cache_seconds)
 
     await run(room_host, host=host, port=port, allowed_origins=allowed_origins, prefix=prefix,
-              ready=ready, app_factory=app_factory)
+              ready=ready, network=network, app_factory=app_factory)

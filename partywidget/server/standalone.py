@@ -18,13 +18,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from tornado.httpserver import HTTPServer
 from tornado.web import Application, HTTPError, RequestHandler
 from tornado.websocket import WebSocketHandler
 
 from ..errors import ConfigurationError
 from ..rooms import RoomHost
+from .accesslog import log_request, request_summary
 from .handler import RoomHandlerMixin
+from .network import GuardedHTTPServer, NetworkLimits, raise_open_files_limit
 
 __all__ = ["ServeOptions", "StandaloneRoomHandler", "make_app", "run"]
 
@@ -119,6 +120,11 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
             self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
             self.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 
+    def _request_summary(self) -> str:
+        # Tornado names the request this way in its warnings about failed
+        # requests (a 400 for a bad room name, say): no token in the log.
+        return request_summary(self)
+
     def options(self, *args: Any) -> None:  # CORS pre-flight for PartySocket.fetch
         self.set_status(204)
         self.finish()
@@ -146,18 +152,19 @@ def make_app(room_host: RoomHost, options: ServeOptions) -> Application:
     return Application([
         (options.prefix + "parties/.*", StandaloneRoomHandler, kwargs),
         (options.prefix, _Root),
-    ], websocket_ping_interval=30, websocket_ping_timeout=30)
+    ], websocket_ping_interval=30, websocket_ping_timeout=30, log_function=log_request)
 
 
 async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
               token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
-              prefix: str = "/", ready: Any = None,
+              prefix: str = "/", ready: Any = None, network: NetworkLimits | None = None,
               app_factory: Callable[[RoomHost, ServeOptions], Application] | None = None) -> None:
     """Serve until SIGINT/SIGTERM; close every room cleanly (1001) on the way out.
 
     ``app_factory`` replaces :func:`make_app` by an application that
     authenticates every request itself (the JupyterHub mode), so no token is
-    needed off loopback.
+    needed off loopback. ``network`` bounds what a client may hold before
+    its request is complete (:class:`NetworkLimits`).
     """
     token = token or os.environ.get("PARTYWIDGET_TOKEN", "")
     loopback = is_loopback(host)
@@ -169,7 +176,9 @@ async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
                            dev_mode=loopback, prefix=prefix)
     await room_host.start()
     app = (app_factory or make_app)(room_host, options)
-    server = HTTPServer(app, max_body_size=room_host.limits.max_frame_size)
+    open_files = raise_open_files_limit()
+    server = GuardedHTTPServer(app, max_body_size=room_host.limits.max_frame_size,
+                               limits=network)
     server.listen(port, address=host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -178,8 +187,8 @@ async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
     mode = ("authenticated by the app" if app_factory else
             "token required" if token else "dev mode: no token, loopback origins")
     log.info("partywidget serving rooms at http://%s:%d%sparties/{party}/{room} (%s); "
-             "parties: %s; storage: %s", host, port, prefix, mode,
-             ", ".join(sorted(room_host.parties)), room_host.storage.description)
+             "parties: %s; storage: %s; open files limit: %s", host, port, prefix, mode,
+             ", ".join(sorted(room_host.parties)), room_host.storage.description, open_files)
     if ready is not None:
         ready()
     try:

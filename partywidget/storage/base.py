@@ -19,13 +19,19 @@ Log contract (the delivery contract of docs/protocol.md):
   offsets above ``floor`` are retained unless ``remove``d one by one;
 * ``remove`` sets ``removal_mark`` to ``top + 1``: a client that has not seen
   that offset may have missed the removal, so it cannot resume (a replay of
-  what follows would leave the removed entry on its screen).
+  what follows would leave the removed entry on its screen);
+* reading a log never written to stores nothing (a room name must not cost
+  storage until someone writes to it): it reports ``top == 0`` and the epoch
+  :class:`UnwrittenEpochs` gives the room, which the first append then
+  stores, so a client that joined the empty room can resume after it.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
+import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Mapping
@@ -34,7 +40,8 @@ from typing import Any
 
 from ..errors import LimitExceeded
 
-__all__ = ["LogEntry", "LogState", "RoomLog", "RoomStorage", "Storage", "new_epoch"]
+__all__ = ["LogEntry", "LogState", "RoomLog", "RoomStorage", "Storage", "UnwrittenEpochs",
+           "new_epoch"]
 
 #: One stored log entry: (offset, text).
 LogEntry = tuple[int, str]
@@ -43,6 +50,24 @@ LogEntry = tuple[int, str]
 def new_epoch() -> str:
     """A fresh stream identity."""
     return secrets.token_hex(8)
+
+
+class UnwrittenEpochs:
+    """The epoch of each log not written yet, the same on every read, stored by nobody.
+
+    A keyed hash of the room name with a secret drawn when the storage is
+    made: stable for the life of the storage object, so a join before the
+    first append and the append agree; unguessable and new after a restart,
+    so an epoch from another process or database never matches by accident.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(16)
+
+    def __call__(self, room: str) -> str:
+        return hmac.new(self._key, room.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

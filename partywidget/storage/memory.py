@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .base import LogEntry, LogState, Storage, encode_value, new_epoch
+from .base import LogEntry, LogState, Storage, UnwrittenEpochs, encode_value, new_epoch
 
 __all__ = ["MemoryStorage"]
 
@@ -13,8 +13,8 @@ __all__ = ["MemoryStorage"]
 class _Log:
     __slots__ = ("epoch", "top", "floor", "removal_mark", "entries")
 
-    def __init__(self) -> None:
-        self.epoch = new_epoch()
+    def __init__(self, epoch: str) -> None:
+        self.epoch = epoch
         self.top = 0
         self.floor = 0
         self.removal_mark = 0
@@ -25,21 +25,31 @@ class _Log:
 
 
 class MemoryStorage(Storage):
-    """Dicts in memory. Values are stored encoded, so callers never share objects."""
+    """Dicts in memory. Values are stored encoded, so callers never share objects.
+
+    A room holds memory only while it has keys or a written log: reads never
+    add an entry, and deleting a room's last key drops its map, so names that
+    were only looked at cost nothing once their room is unloaded.
+    """
 
     def __init__(self) -> None:
         self._kv: dict[str, dict[str, str | bytes]] = {}
         self._logs: dict[str, _Log] = {}
+        self._unwritten = UnwrittenEpochs()
 
     @property
     def description(self) -> str:
         return "memory: (nothing survives a restart)"
 
     def _log(self, room: str) -> _Log:
+        """The room's log, created (with the epoch readers saw) for a write."""
         log = self._logs.get(room)
         if log is None:
-            log = self._logs[room] = _Log()
+            log = self._logs[room] = _Log(self._unwritten(room))
         return log
+
+    def _unwritten_state(self, room: str) -> LogState:
+        return LogState(self._unwritten(room))
 
     async def get(self, room: str, key: str) -> Any | None:
         raw = self._kv.get(room, {}).get(key)
@@ -51,7 +61,12 @@ class MemoryStorage(Storage):
         self._kv.setdefault(room, {})[key] = encode_value(value, max_bytes=1 << 62)
 
     async def delete(self, room: str, key: str) -> bool:
-        return self._kv.get(room, {}).pop(key, None) is not None
+        values = self._kv.get(room)
+        if values is None or values.pop(key, None) is None:
+            return False
+        if not values:
+            del self._kv[room]
+        return True
 
     async def list(self, room: str, *, prefix: str | None = None, start: str | None = None,
                    end: str | None = None, limit: int | None = None,
@@ -87,15 +102,18 @@ class MemoryStorage(Storage):
         return log.top
 
     async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
-        log = self._log(room)
+        log = self._logs.get(room)
+        if log is None:
+            return self._unwritten_state(room), []
         return log.state(), [(seq, text) for seq, text in log.entries.items() if seq > after]
 
     async def state(self, room: str) -> LogState:
-        return self._log(room).state()
+        log = self._logs.get(room)
+        return self._unwritten_state(room) if log is None else log.state()
 
     async def remove(self, room: str, offset: int) -> bool:
-        log = self._log(room)
-        if log.entries.pop(offset, None) is None:
+        log = self._logs.get(room)
+        if log is None or log.entries.pop(offset, None) is None:
             return False
         log.removal_mark = log.top + 1
         return True

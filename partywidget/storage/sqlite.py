@@ -14,6 +14,14 @@ Design (see the SQLite notes in docs/performance.md):
 * ``synchronous=NORMAL`` in WAL mode: every committed transaction survives a
   crash of the process (``kill -9``); the newest commits may be lost on power
   loss. ``durability="full"`` trades throughput for power-loss safety.
+* The database and its ``-wal``/``-shm`` files are the owner's only (0600,
+  and 0700 for a directory we create): rooms hold what people wrote, and on a
+  hub whose students are local accounts a world-readable file would show
+  every room to every student (:func:`_restrict_files`).
+* A room's ``streams`` row is written with its first append, never by a
+  read: looking at a room name costs no storage (``read``/``state`` of a
+  missing row answer with the room's unwritten epoch, which that first append
+  stores). Rows left at ``top = 0`` by older versions are collected at start.
 * Offsets come from a per-room ``top`` counter updated in the same transaction,
   never from ``rowid``, so deleting the newest entry never makes its offset
   reusable.
@@ -24,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -32,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StorageError
-from .base import LogEntry, LogState, Storage, encode_value, new_epoch
+from .base import LogEntry, LogState, Storage, UnwrittenEpochs, encode_value, new_epoch
 
 __all__ = ["SQLiteStorage"]
 
@@ -53,6 +62,37 @@ CREATE TABLE IF NOT EXISTS log (
 
 _Op = Callable[[sqlite3.Connection], Any]
 _STOP = object()
+
+
+#: Files SQLite keeps next to a WAL database, which hold the same rows.
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _restrict_files(path: Path) -> None:
+    """Make the database the owner's only before SQLite opens it.
+
+    SQLite creates ``-wal`` and ``-shm`` with the database file's own mode, so
+    creating the database 0600 (whatever the umask) covers them; files left
+    by an older version with wider modes are narrowed.
+    """
+    path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)  # an existing one is kept as is
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _narrow(path, os.fstat(fd).st_mode, lambda: os.fchmod(fd, 0o600))
+    finally:
+        os.close(fd)
+    for suffix in SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        try:
+            _narrow(side, side.stat().st_mode, lambda: side.chmod(0o600))
+        except FileNotFoundError:
+            pass
+
+
+def _narrow(path: Path, mode: int, chmod: Callable[[], None]) -> None:
+    if mode & 0o077:
+        log.info("%s was readable by others (mode %o): narrowing it to 0600", path, mode & 0o777)
+        chmod()
 
 
 def _connect(path: str, durability: str) -> sqlite3.Connection:
@@ -195,8 +235,8 @@ def _append_all(db: sqlite3.Connection, appends: list[_Append]) -> list[int]:
     rise = max(i + 1 - op.keep for i, op in enumerate(appends))
     args = (count, rise, room)
     row = db.execute(_NEXT_OFFSETS, args).fetchone()
-    if row is None:  # the room's first append: create its stream (and epoch) once
-        _ensure_stream(db, room)
+    if row is None:  # the room's first append: store its stream, with the epoch readers saw
+        _ensure_stream(db, room, appends[0].epochs(room))
         row = db.execute(_NEXT_OFFSETS, args).fetchone()
     top, floor = row
     first = top - count + 1
@@ -211,12 +251,14 @@ def _append_all(db: sqlite3.Connection, appends: list[_Append]) -> list[int]:
 class _Append:
     """One log append, as data: the writer groups a room's queued appends (see _run_grouped)."""
 
-    __slots__ = ("room", "entry", "keep")
+    __slots__ = ("room", "entry", "keep", "epochs")
 
-    def __init__(self, room: str, entry: str, keep: int) -> None:
+    def __init__(self, room: str, entry: str, keep: int, epochs: UnwrittenEpochs) -> None:
         self.room = room
         self.entry = entry
         self.keep = keep
+        #: Asked only by the room's first append (no hash on the hot path).
+        self.epochs = epochs
 
     def __call__(self, db: sqlite3.Connection) -> int:
         return _append_all(db, [self])[0]
@@ -270,17 +312,13 @@ def _create_schema(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(streams)")}
     if "removal_mark" not in columns:
         db.execute("ALTER TABLE streams ADD COLUMN removal_mark INTEGER NOT NULL DEFAULT 0")
+    # Earlier versions stored a stream for every room read or joined: rows
+    # that never got an entry (top 0) hold no offset to protect, so they go.
+    db.execute("DELETE FROM streams WHERE top = 0")
 
 
-def _stream(db: sqlite3.Connection, room: str) -> LogState:
-    row = db.execute(_STATE, (room,)).fetchone()
-    if row is None:
-        return LogState(new_epoch(), 0, 0)
-    return LogState(*row)
-
-
-def _ensure_stream(db: sqlite3.Connection, room: str) -> None:
-    db.execute("INSERT OR IGNORE INTO streams (room, epoch) VALUES (?, ?)", (room, new_epoch()))
+def _ensure_stream(db: sqlite3.Connection, room: str, epoch: str) -> None:
+    db.execute("INSERT OR IGNORE INTO streams (room, epoch) VALUES (?, ?)", (room, epoch))
 
 
 class SQLiteStorage(Storage):
@@ -293,6 +331,7 @@ class SQLiteStorage(Storage):
         self.durability = durability
         self._writer: _Worker | None = None
         self._reader: _Worker | None = None
+        self._unwritten = UnwrittenEpochs()
 
     @property
     def description(self) -> str:
@@ -301,7 +340,7 @@ class SQLiteStorage(Storage):
     async def start(self) -> None:
         if self._writer is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(_restrict_files, self.path)
         path = str(self.path)
         writer_db = await asyncio.to_thread(_connect, path, self.durability)
         await asyncio.to_thread(_create_schema, writer_db)
@@ -379,7 +418,7 @@ class SQLiteStorage(Storage):
     # log ---------------------------------------------------------------------
 
     async def append(self, room: str, entry: str, *, keep: int) -> int:
-        return await self._write(_Append(room, entry, keep))
+        return await self._write(_Append(room, entry, keep, self._unwritten))
 
     async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
         def op(db: sqlite3.Connection) -> tuple[LogState | None, list[LogEntry]]:
@@ -395,27 +434,13 @@ class SQLiteStorage(Storage):
             return (LogState(*row) if row else None), rows
 
         state, rows = await self._read(op)
-        if state is not None:
-            return state, rows
-
-        # A room never written to: create its stream on the writer, where the
-        # read is ordered with appends, so the epoch a client sees on join is
-        # durable and no append can slip between the state and the entries.
-        def create(db: sqlite3.Connection) -> tuple[LogState, list[LogEntry]]:
-            _ensure_stream(db, room)
-            rows = db.execute(
-                "SELECT seq, entry FROM log WHERE room = ? AND seq > ? ORDER BY seq",
-                (room, after)).fetchall()
-            return _stream(db, room), rows
-
-        return await self._write(create)
+        # No row, no entries (one snapshot): a room never written to. Nothing
+        # is stored for it; its first append stores the epoch reported here.
+        return (state, rows) if state is not None else (LogState(self._unwritten(room)), [])
 
     async def state(self, room: str) -> LogState:
-        def op(db: sqlite3.Connection) -> LogState:
-            _ensure_stream(db, room)
-            return _stream(db, room)
-
-        return await self._write(op)
+        row = await self._read(lambda db: db.execute(_STATE, (room,)).fetchone())
+        return LogState(*row) if row is not None else LogState(self._unwritten(room))
 
     async def remove(self, room: str, offset: int) -> bool:
         def op(db: sqlite3.Connection) -> bool:
@@ -429,10 +454,11 @@ class SQLiteStorage(Storage):
 
     async def reset(self, room: str) -> LogState:
         def op(db: sqlite3.Connection) -> LogState:
-            _ensure_stream(db, room)
+            epoch = new_epoch()
+            _ensure_stream(db, room, epoch)
             db.execute("DELETE FROM log WHERE room = ?", (room,))
             db.execute("UPDATE streams SET epoch = ?, floor = top, removal_mark = 0 "
-                       "WHERE room = ?", (new_epoch(), room))
-            return _stream(db, room)
+                       "WHERE room = ?", (epoch, room))
+            return LogState(*db.execute(_STATE, (room,)).fetchone())
 
         return await self._write(op)

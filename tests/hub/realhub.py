@@ -37,6 +37,8 @@ DOCS = REPO / "docs" / "jupyterhub.md"
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 SERVICE = "partywidget"
 STARTUP_TIMEOUT = 90.0
+#: The service's --hub-cache-seconds here: short, so a revoked token's end is quick to see.
+AUTH_CACHE_SECONDS = 2
 SHUTDOWN_TIMEOUT = 15.0
 
 #: Records the single-user server's environment, then becomes that server.
@@ -110,9 +112,11 @@ c.JupyterHub.cookie_secret_file = {str(self.workdir / "cookie_secret")!r}
 c.JupyterHub.pid_file = {str(self.workdir / "hub.pid")!r}
 """
         moved = f"""
-# test only: the ports this run picked, and a service token to drive the REST API
+# test only: the ports this run picked, a short auth cache, and a service token to drive
+# the REST API
 c.JupyterHub.public_url = {self.url + "/"!r}
 c.JupyterHub.services[0]["url"] = {self.service_url!r}
+c.JupyterHub.services[0]["command"] += ["--hub-cache-seconds", "{AUTH_CACHE_SECONDS}"]
 c.JupyterHub.services.append({{"name": "tester", "api_token": {self.api_token!r}}})
 c.JupyterHub.load_roles.append({{"name": "tester", "services": ["tester"],
     "scopes": ["admin:users", "admin:groups", "admin:servers", "tokens"]}})

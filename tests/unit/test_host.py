@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from partywidget.errors import InvalidName, UnknownParty
+from partywidget.errors import InvalidName, TooManyRooms, UnknownParty
+from partywidget.parties import ChatParty
 from partywidget.rooms import (CloseCode, Connection, ConnectionContext, Limits, Party, Request,
                                Response, RoomHost)
 from partywidget.storage import MemoryStorage
@@ -336,3 +337,30 @@ async def test_a_stored_alarm_of_a_party_no_longer_registered_is_left_alone(make
     second = await make_host({"p": Party}, storage=storage)
     await asyncio.sleep(0.05)
     assert second.rooms == {}
+
+
+# what room names cost (issue 17) -------------------------------------------------
+
+
+async def test_each_user_loads_rooms_at_a_bounded_rate(make_host):
+    host = await make_host(Party, limits=Limits(room_loads_per_minute=5))
+    for n in range(5):
+        host.room("p", f"r{n}", loader="alice")
+    with pytest.raises(TooManyRooms):
+        host.room("p", "r5", loader="alice")
+    assert host.room("p", "r0", loader="alice") is host.rooms[("p", "r0")]  # loaded: free
+    host.room("p", "r5", loader="bob")  # another user has their own allowance
+    host.room("p", "r6")  # alarms and parties' own calls name no user
+    assert ("p", "r5") in host.rooms and ("p", "r6") in host.rooms
+
+
+async def test_a_room_only_looked_at_leaves_nothing_in_memory_once_unloaded(make_host, join):
+    storage = MemoryStorage()
+    host = await make_host(ChatParty, limits=IDLE, storage=storage)
+    room = host.room("p", "r")
+    response = await room.request(request())
+    assert response.status == 200
+    client = await join(host.room("p", "r"), "a")
+    await client.leave()
+    assert await unloaded(host)
+    assert storage._logs == {} and storage._kv == {}

@@ -512,3 +512,63 @@ def test_open_storage_understands_storage_urls(url, kind, path):
 def test_open_storage_refuses_unknown_urls(url):
     with pytest.raises(ConfigurationError, match="expected a storage URL"):
         open_storage(url)
+
+
+# what a room name costs (issue 17) -------------------------------------------------
+
+
+def stored_rows(path: str) -> dict[str, int]:
+    """Rows per table of a SQLite room database, read as another process would."""
+    with sqlite3.connect(path) as db:
+        return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("streams", "log", "kv")}
+
+
+async def test_reading_logs_never_written_stores_nothing(sqlite_path):
+    backend = await started_sqlite(sqlite_path)
+    try:
+        for n in range(50):
+            await backend.read(f"main/look-{n}")
+            await backend.state(f"main/look-{n}")
+            assert not await backend.remove(f"main/look-{n}", 1)
+            await backend.get(f"main/look-{n}", "locked")
+        assert stored_rows(sqlite_path) == {"streams": 0, "log": 0, "kv": 0}
+    finally:
+        await backend.close()
+
+
+async def test_memory_keeps_nothing_for_names_only_looked_at():
+    storage = MemoryStorage()
+    for n in range(50):
+        await storage.read(f"main/look-{n}")
+        await storage.state(f"main/look-{n}")
+        await storage.remove(f"main/look-{n}", 1)
+        await storage.put(f"main/kv-{n}", "k", 1)
+        await storage.delete(f"main/kv-{n}", "k")
+    assert storage._logs == {} and storage._kv == {}
+
+
+async def test_the_first_append_keeps_the_epoch_a_reader_saw(storage):
+    seen, _ = await storage.read(ROOM)
+    assert await storage.append(ROOM, "e1", keep=10) == 1
+    state, entries = await storage.read(ROOM)
+    assert state.epoch == seen.epoch and state.can_resume(0, seen.epoch)
+    assert entries == [(1, "e1")]
+
+
+async def test_empty_streams_left_by_older_versions_are_collected(sqlite_path):
+    with sqlite3.connect(sqlite_path) as db:
+        db.executescript("""
+            CREATE TABLE streams (room TEXT PRIMARY KEY, epoch TEXT NOT NULL,
+                top INTEGER NOT NULL DEFAULT 0, floor INTEGER NOT NULL DEFAULT 0,
+                removal_mark INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+            INSERT INTO streams VALUES ('main/looked-at', 'e0', 0, 0, 0);
+            INSERT INTO streams VALUES ('main/emptied', 'e1', 3, 3, 0);
+        """)
+    backend = await started_sqlite(sqlite_path)
+    try:
+        assert stored_rows(sqlite_path)["streams"] == 1
+        # A stream that had entries keeps its top: its offsets are never reused.
+        assert await backend.state("main/emptied") == LogState("e1", 3, 3)
+    finally:
+        await backend.close()
