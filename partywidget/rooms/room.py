@@ -207,10 +207,10 @@ class Room:
             message.encode("utf-8", "surrogatepass"))
         if not conn.admit(size):
             if conn.open:
-                self._refuse(party, conn, message, "rate_limited",
-                             f"expected at most {self.limits.messages_per_second:g} messages "
-                             f"and {self.limits.bytes_per_second} bytes per second; this one "
-                             "was dropped")
+                self._refuse(party, conn, message, ProtocolError(
+                    "rate_limited",
+                    f"expected at most {self.limits.messages_per_second:g} messages and "
+                    f"{self.limits.bytes_per_second} bytes per second; this one was dropped"))
             return
         if isinstance(message, bytes) and not party.accepts_binary:
             conn.close(CloseCode.POLICY_VIOLATION, "this party accepts text frames only")
@@ -222,15 +222,15 @@ class Room:
         try:
             await party.on_message(message, conn)
         except ProtocolError as exc:
-            self._refuse(party, conn, message, exc.code, str(exc))
+            self._refuse(party, conn, message, exc)
         except Exception as exc:
             await self._hook_failed(conn, exc, "on_message")
 
-    def _refuse(self, party: Party, conn: Connection, message: str | bytes, code: str,
-                text: str) -> None:
+    def _refuse(self, party: Party, conn: Connection, message: str | bytes,
+                error: ProtocolError) -> None:
         """Tell ``conn`` its ``message`` was refused, in the party's words (``error_message``)."""
         try:
-            reply = party.error_message(conn, message, code, text)
+            reply = party.error_message(conn, message, error.code, str(error))
         except Exception:
             log.exception("room %s: error_message raised", self.key)
             reply = None
