@@ -103,15 +103,25 @@ async def test_a_joiner_gets_the_awareness_states_already_there(host, join):
     assert [s["user"]["username"] for s in bob.sync.states.values()] == ["alice"]
 
 
-async def test_nobody_can_change_or_remove_another_clients_awareness(host, join):
+async def alice_pointing_with(host, join, other_id: str) -> tuple[Peer, Peer]:
+    """Alice with an awareness state, and another peer that has seen it."""
     alice = await connect(host, join, "a", ALICE)
-    mallory = await connect(host, join, "m", BOB)
+    other = await connect(host, join, other_id, BOB)
     alice.sync.set_awareness({"cursor": 1})
-    await settle(alice, mallory)
+    await settle(alice, other)
+    return alice, other
+
+
+async def send_awareness(peer: Peer, client_id: int, clock: int, state: str) -> None:
+    await peer.client.send(yjs.Awareness((yjs.AwarenessEntry(client_id, clock, state),))
+                           .serialize())
+
+
+async def test_nobody_can_change_or_remove_another_clients_awareness(host, join):
+    alice, mallory = await alice_pointing_with(host, join, "m")
     cid = alice.doc.client_id
     for state in ('{"cursor":99}', "null"):
-        await mallory.client.send(yjs.Awareness((yjs.AwarenessEntry(cid, 50, state),))
-                                  .serialize())
+        await send_awareness(mallory, cid, 50, state)
     watcher = await connect(host, join, "w", BOB)
     await settle(watcher)
     assert watcher.sync.states[cid]["cursor"] == 1
@@ -119,16 +129,12 @@ async def test_nobody_can_change_or_remove_another_clients_awareness(host, join)
 
 
 async def test_a_late_echo_of_a_removed_state_does_not_bring_it_back(host, join):
-    alice = await connect(host, join, "a", ALICE)
-    bob = await connect(host, join, "b", BOB)
-    alice.sync.set_awareness({"cursor": 1})
-    await settle(alice, bob)
+    alice, bob = await alice_pointing_with(host, join, "b")
     cid = alice.doc.client_id
     await alice.client.leave()
     # y-websocket re-sends every awareness change it applied: bob's echo of alice's
     # last state arrives after alice left.
-    await bob.client.send(yjs.Awareness((yjs.AwarenessEntry(cid, 1, '{"cursor":1}'),))
-                          .serialize())
+    await send_awareness(bob, cid, 1, '{"cursor":1}')
     watcher = await connect(host, join, "w", BOB)
     await settle(watcher)
     assert watcher.sync.states == {}
