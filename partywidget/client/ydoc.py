@@ -26,7 +26,7 @@ from typing import Any
 import pycrdt
 
 from ..errors import NotConnectedError, PartyWidgetError
-from .loop import run_async, run_sync
+from .loop import client_loop, run_async, run_sync
 from .roomclient import CLOSE_TIMEOUT, RoomClient
 from .ysync import DocSync
 
@@ -43,7 +43,8 @@ class SharedDoc(pycrdt.Doc):  # type: ignore[misc]
                  name: str | None) -> None:
         # Remote updates are applied on the client thread, edits come from any.
         super().__init__(allow_multithreading=True)
-        self._sync = DocSync(self, self._send)
+        self._sync = DocSync(self, self._send,
+                             lambda flush: client_loop().call_soon_threadsafe(flush))
         # The client exists before its socket opens: the first "open" already
         # sends our SyncStep1 through it.
         self._client = RoomClient(room, party, url=url, token=token, name=name)

@@ -5,8 +5,10 @@
 what a provider sends on every (re)connect (SyncStep1, then our awareness),
 :meth:`receive` applies the server's frames and answers its SyncStep1 with
 what it lacks (so edits made offline reach the room after a reconnect), and
-every local change goes out as an Update through ``send``. It never touches a
-socket: :mod:`.ydoc` wires it to a room membership, tests to anything.
+local changes go out as Updates through ``send``, merged: ``schedule(flush)``
+decides when (the kernel client: on its loop's next turn), so a cell that makes
+a thousand small edits sends a few frames, not a thousand paced ones. It never
+touches a socket: :mod:`.ydoc` wires it to a room membership, tests to anything.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pycrdt
+
 from ..protocol import yjs
 
 __all__ = ["DocSync"]
@@ -25,9 +29,14 @@ __all__ = ["DocSync"]
 class DocSync:
     """Keeps ``doc`` (a ``pycrdt.Doc``) in sync through ``send(frame_bytes)``."""
 
-    def __init__(self, doc: Any, send: Callable[[bytes], None]) -> None:
+    def __init__(self, doc: Any, send: Callable[[bytes], None],
+                 schedule: Callable[[Callable[[], None]], None] | None = None) -> None:
         self.doc = doc
         self.send = send
+        #: Runs ``flush`` later (default: at once, one frame per change).
+        self.schedule = schedule or (lambda flush: flush())
+        self._pending: list[bytes] = []
+        self._pending_lock = threading.Lock()
         #: True once the server's SyncStep2 arrived on the current connection.
         self.synced = False
         #: Our awareness state (a JSON object), sent on every connect; None: none.
@@ -98,8 +107,21 @@ class DocSync:
             self._applying = None
 
     def _changed(self, event: Any) -> None:
-        if self._applying != threading.get_ident():
-            self.send(yjs.Update(event.update).serialize())
+        if self._applying == threading.get_ident():
+            return
+        with self._pending_lock:
+            first = not self._pending
+            self._pending.append(event.update)
+        if first:
+            self.schedule(self.flush)
+
+    def flush(self) -> None:
+        """Send the local changes made since the last flush as one Update."""
+        with self._pending_lock:
+            updates, self._pending = self._pending, []
+        if updates:
+            update = updates[0] if len(updates) == 1 else pycrdt.merge_updates(*updates)
+            self.send(yjs.Update(update).serialize())
 
     def _awareness(self, message: yjs.Awareness) -> None:
         for entry in message.entries:
