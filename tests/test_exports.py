@@ -18,6 +18,7 @@ PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
     "StorageError", "UnknownParty", "__version__", "connect", "doc", "load_ipython_extension",
+    "shared",
 ]
 
 

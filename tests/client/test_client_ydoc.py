@@ -40,8 +40,12 @@ def test_a_kernel_and_a_stock_provider_edit_one_document_across_a_restart(
     mark_file = tmp_path / "marks.jsonl"
     kernel.run(f"MARKS = {str(mark_file)!r}" + JOIN + "text += 'kernel '")
 
+    # partywidget.shared is the Y.Map "state" of the same document.
+    kernel.run("state = partywidget.shared('shared-doc')\n"
+               "state['question'] = {'text': '2+2?', 'options': [3, 4]}")
     written = node(jupyter_server, "write", "node ")
     assert "node " in written["text"]
+    assert written["state"] == {"question": {"text": "2+2?", "options": [3, 4]}}
     # The kernel's observer fires while the kernel is idle.
     wait_until(lambda: any("node " in t for t in texts(mark_file)), what="node's edit")
     assert kernel.run("print(str(text))").strip() == written["text"].strip()

@@ -49,7 +49,8 @@ function until(what, check, ...emitters) {
 const synced = (provider) => until("sync", () => provider.synced, [provider, "sync"]);
 
 function snapshot(doc) {
-  return { text: doc.getText("t").toString(), map: doc.getMap("m").toJSON() };
+  return { text: doc.getText("t").toString(), map: doc.getMap("m").toJSON(),
+           state: doc.getMap("state").toJSON() };
 }
 
 async function converge(token) {
