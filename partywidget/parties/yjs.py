@@ -21,9 +21,9 @@ Stock providers (y-websocket's ``WebsocketProvider``, y-partyserver's
 
 from __future__ import annotations
 
-import logging
+import time
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ..errors import ProtocolError
 from ..protocol import yjs
@@ -33,12 +33,12 @@ from .yjs_store import DocumentStore
 
 __all__ = ["YjsParty"]
 
-log = logging.getLogger("partywidget")
-
 #: Text frames y-partyserver's ``provider.sendMessage`` sends are prefixed so.
 YPS_PREFIX = "__YPS:"
 #: Removed awareness clientIDs remembered per room (their clocks).
 MAX_REMOVED = 10_000
+#: Seconds between two SyncStep1 sent to one rate-limited connection.
+RESYNC_INTERVAL = 1.0
 
 
 @dataclass
@@ -49,8 +49,8 @@ class Peer:
     client_ids: set[int] = field(default_factory=set)
     #: Told that the room is locked (once per connection).
     told_locked: bool = False
-    #: A SyncStep1 was sent after a dropped frame and not yet answered.
-    resync_pending: bool = False
+    #: When (monotonic seconds) a SyncStep1 last answered a dropped frame.
+    resync_at: float = -RESYNC_INTERVAL
 
 
 class YjsParty(Party):
@@ -95,9 +95,7 @@ class YjsParty(Party):
         connection.state = Peer()
         connection.send(yjs.SyncStep1(self.doc.get_state()).serialize())
         if self.awareness:
-            connection.send(yjs.Awareness(tuple(
-                yjs.AwarenessEntry(cid, clock, state)
-                for cid, (clock, state, _) in self.awareness.items())).serialize())
+            connection.send(self.known_awareness())
 
     async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
         peer = connection.state
@@ -121,9 +119,11 @@ class YjsParty(Party):
         peer = connection.state
         if code == "rate_limited":
             # A dropped update would leave this client's edit out of the room until
-            # it reconnects: ask it once for what the server lacks (its SyncStep2).
-            if isinstance(peer, Peer) and not peer.resync_pending:
-                peer.resync_pending = True
+            # it reconnects: ask it for what the server lacks (its SyncStep2 answers),
+            # at most once a second however many frames are dropped.
+            now = time.monotonic()
+            if isinstance(peer, Peer) and now - peer.resync_at >= RESYNC_INTERVAL:
+                peer.resync_at = now
                 return yjs.SyncStep1(self.doc.get_state()).serialize()
             return None
         return yjs.PermissionDenied(f"{code}: {text}").serialize()
@@ -134,17 +134,26 @@ class YjsParty(Party):
             return
         for msg in yjs.parse_frame(message):
             if isinstance(msg, yjs.SyncStep1):
-                sender.send(yjs.SyncStep2(self.doc.get_update(msg.state_vector)).serialize())
+                sender.send(yjs.SyncStep2(self.missing(msg.state_vector)).serialize())
             elif isinstance(msg, (yjs.SyncStep2, yjs.Update)):
-                if isinstance(msg, yjs.SyncStep2) and isinstance(sender.state, Peer):
-                    sender.state.resync_pending = False
                 await self.update(msg.update, sender)
             elif isinstance(msg, yjs.Awareness):
                 self.awareness_update(msg, sender)
             elif isinstance(msg, yjs.QueryAwareness):
-                sender.send(yjs.Awareness(tuple(
-                    yjs.AwarenessEntry(cid, clock, state)
-                    for cid, (clock, state, _) in self.awareness.items())).serialize())
+                sender.send(self.known_awareness())
+
+    def missing(self, state_vector: bytes) -> bytes:
+        """The update a client with ``state_vector`` lacks (the SyncStep2 answer)."""
+        try:
+            return self.doc.get_update(state_vector)
+        except Exception:  # pycrdt refuses what it cannot decode
+            raise ProtocolError("bad_message", "expected a Yjs state vector") from None
+
+    def known_awareness(self) -> bytes:
+        """Every awareness state the room knows, as one awareness frame."""
+        return yjs.Awareness(tuple(yjs.AwarenessEntry(cid, clock, state)
+                                   for cid, (clock, state, _) in self.awareness.items())
+                             ).serialize()
 
     async def update(self, update: bytes, sender: Connection) -> None:
         """Apply, store, then relay one document update (sender excluded)."""

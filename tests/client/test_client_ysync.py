@@ -10,7 +10,7 @@ from partywidget.protocol import yjs
 
 def test_many_local_edits_leave_as_one_merged_update():
     doc, sent, scheduled = pycrdt.Doc(), [], []
-    sync = DocSync(doc, sent.append, scheduled.append)
+    DocSync(doc, sent.append, scheduled.append)  # kept alive by its observer on doc
     text = doc.get("t", type=pycrdt.Text)
     for n in range(100):
         text += str(n % 10)

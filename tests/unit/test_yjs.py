@@ -220,6 +220,14 @@ async def test_a_malformed_binary_frame_is_refused_in_binary(host, join):
     assert alice.client.close_code is None
 
 
+async def test_a_state_vector_pycrdt_cannot_read_is_refused_in_binary(host, join):
+    alice = await connect(host, join, "a", ALICE)
+    await alice.client.send(yjs.SyncStep1(b"\xff\xff\xff").serialize())
+    assert any(isinstance(m, yjs.PermissionDenied) and m.reason.startswith("bad_message")
+               for m in alice.messages())
+    assert alice.client.close_code is None
+
+
 async def test_a_rate_limited_client_is_asked_to_resync_not_sent_json(make_host, join):
     from partywidget.rooms import Limits
 
