@@ -18,6 +18,7 @@ from partywidget.client.ysync import DocSync
 from partywidget.protocol import yjs
 
 from .clients import FRAME_TIMEOUT, RoomSocket, run_node
+from .conftest import start_server
 
 
 def node(mode: str, server, room: str, *args: str) -> dict:
@@ -80,6 +81,19 @@ async def test_stock_providers_converge_and_see_the_identity_the_server_set(
     assert user["username"] == username and user["name"] != "Teacher"
     assert user["color"] != "#000000" and run["awareness"]["cursor"] == 7
     assert len(run["awarenessAfterLeave"]) == 2  # alice's state left with her socket
+
+
+async def test_stock_providers_reach_a_document_below_a_path(tmp_path, room):
+    # As under a JupyterHub service prefix: y-partyserver's host and y-websocket's
+    # server URL both carry the path.
+    server = start_server("standalone", tmp_path / "prefix",
+                          extra_args=["--prefix", "/services/rooms/"])
+    try:
+        assert server.host.endswith("/services/rooms")
+        run = await asyncio.to_thread(node, "converge", server, room)
+        assert run["c"]["text"] in ("alice bob ", "bob alice ")
+    finally:
+        server.stop()
 
 
 async def test_a_pycrdt_client_and_stock_providers_edit_one_document(
