@@ -28,6 +28,7 @@ from typing import ClassVar
 from ..errors import ProtocolError
 from ..protocol import yjs
 from ..protocol.frames import Lock, Locked, error_frame, parse_object
+from ..protocol.outgoing import Outgoing
 from ..rooms import Connection, ConnectionContext, Party
 from .yjs_store import DocumentStore
 
@@ -39,6 +40,8 @@ YPS_PREFIX = "__YPS:"
 MAX_REMOVED = 10_000
 #: Seconds between two SyncStep1 sent to one rate-limited connection.
 RESYNC_INTERVAL = 1.0
+#: The state vector of an empty document (``varUint(0)`` clients).
+EMPTY_STATE_VECTOR = b"\x00"
 
 
 @dataclass
@@ -91,6 +94,10 @@ class YjsParty(Party):
         self.removed: dict[int, int] = {}
         self.locked = bool(await self.room.storage.get("locked"))
         self._compacting = False
+        #: Changes applied since the room loaded, and the whole document's SyncStep2
+        #: at a given count: a class joining at once costs one encoding, not one each.
+        self._version = 0
+        self._full: tuple[int, Outgoing] | None = None
 
     # joining and leaving ---------------------------------------------------------------
 
@@ -137,7 +144,7 @@ class YjsParty(Party):
             return
         for msg in yjs.parse_frame(message):
             if isinstance(msg, yjs.SyncStep1):
-                sender.send(yjs.SyncStep2(self.missing(msg.state_vector)).serialize())
+                sender.send(self.sync_step2(msg.state_vector))
             elif isinstance(msg, (yjs.SyncStep2, yjs.Update)):
                 await self.update(msg.update, sender)
             elif isinstance(msg, yjs.Awareness):
@@ -145,12 +152,19 @@ class YjsParty(Party):
             elif isinstance(msg, yjs.QueryAwareness):
                 sender.send(self.known_awareness())
 
-    def missing(self, state_vector: bytes) -> bytes:
-        """The update a client with ``state_vector`` lacks (the SyncStep2 answer)."""
+    def sync_step2(self, state_vector: bytes) -> Outgoing:
+        """The SyncStep2 answering a client with ``state_vector``: what it lacks."""
+        fresh = state_vector == EMPTY_STATE_VECTOR  # a new Y.Doc: it lacks everything
+        if fresh and self._full is not None and self._full[0] == self._version:
+            return self._full[1]
         try:
-            return self.doc.get_update(state_vector)
+            update = self.doc.get_update(state_vector)
         except Exception:  # pycrdt refuses what it cannot decode
             raise ProtocolError("bad_message", "expected a Yjs state vector") from None
+        out = Outgoing.of(yjs.SyncStep2(update).serialize())
+        if fresh:
+            self._full = (self._version, out)
+        return out
 
     def known_awareness(self) -> bytes:
         """Every awareness state the room knows, as one awareness frame."""
@@ -175,6 +189,7 @@ class YjsParty(Party):
         if self.store.stored_bytes + len(update) > self.max_document_bytes:
             raise ProtocolError("too_large", f"this document reached its bound of "
                                              f"{self.max_document_bytes} bytes")
+        self._version += 1  # before: even a refused update may have changed something
         try:
             self.doc.apply_update(update)
         except Exception:  # pycrdt refuses what it cannot decode

@@ -81,6 +81,25 @@ async def test_a_late_joiner_gets_the_document(host, join):
     assert carol.text == "first" and carol.sync.synced
 
 
+async def test_joiners_share_one_encoding_of_the_document_until_it_changes(host, join):
+    alice = await connect(host, join, "a", ALICE)
+    alice.edit("v1")
+    await settle(alice)
+    first, second = [await connect(host, join, id, BOB) for id in ("b", "c")]
+    await settle(first, second)
+
+    def step2(peer):
+        return next(out for out in peer.client.transport.sent
+                    if out.data.startswith(bytes((0, yjs.SyncType.STEP2))))
+
+    assert step2(first) is step2(second) and first.text == second.text == "v1"
+    alice.edit("v2 ")
+    await settle(alice)
+    third = await connect(host, join, "d", BOB)
+    await settle(third)
+    assert third.text == "v2 v1" and step2(third) is not step2(first)
+
+
 async def test_awareness_shows_the_real_user_and_leaves_with_the_connection(host, join):
     alice = await connect(host, join, "a", ALICE)
     bob = await connect(host, join, "b", BOB)
