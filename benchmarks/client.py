@@ -152,6 +152,9 @@ class BenchClient(asyncio.Protocol):
     def send_text(self, text: str) -> None:
         self._write(0x81, text.encode())
 
+    def send_binary(self, data: bytes) -> None:
+        self._write(0x82, data)
+
     def _write(self, opcode: int, data: bytes) -> None:
         n = len(data)
         if n < 126:

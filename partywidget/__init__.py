@@ -4,6 +4,8 @@ The public surface is small on purpose (pinned by ``tests/test_exports.py``):
 
 * :class:`Party` to write server-side room logic;
 * :func:`connect` to join a room from Python (kernels, scripts);
+* :func:`doc` for a live ``pycrdt.Doc`` shared through a ``yjs`` room, and
+  :func:`shared` for a dict on top of it;
 * :class:`Chat` and :class:`Board`, the notebook widgets;
 * the error tree rooted at :class:`PartyWidgetError`.
 
@@ -23,11 +25,14 @@ __version__ = "0.2.0"
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
-    "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+    "StorageError", "UnknownParty", "__version__", "connect", "doc", "load_ipython_extension",
+    "shared",
 ]
 
 if TYPE_CHECKING:
     from .client import connect
+    from .client.shared import shared
+    from .client.ydoc import doc
     from .rooms import Party
     from .widgets import Board, Chat
 
@@ -40,6 +45,14 @@ def __getattr__(name: str) -> Any:
         from .client import connect
 
         return connect
+    if name == "doc":
+        from .client.ydoc import doc  # loads pycrdt: only for those who use documents
+
+        return doc
+    if name == "shared":
+        from .client.shared import shared
+
+        return shared
     if name == "Party":
         from .rooms import Party
 

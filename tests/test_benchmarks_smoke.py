@@ -32,3 +32,12 @@ def test_smoke_run_measures_every_target_and_prints_the_table(tmp_path: Path) ->
     assert results["websockets"]["saturate"]["deliveries_per_s"] > 0
     assert results["jupyter-main"]["join"]["history"] == 50
     assert results["serve-main"]["persist"]["persisted_per_s"] > 0
+
+
+def test_the_yjs_benchmark_runs_both_servers(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.yjs", "--smoke"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == [
+        "partywidget serve, yjs party", "pycrdt-websocket 0.16"]

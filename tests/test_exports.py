@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
-    "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+    "StorageError", "UnknownParty", "__version__", "connect", "doc", "load_ipython_extension",
+    "shared",
 ]
 
 
@@ -53,11 +54,11 @@ def test_unknown_attributes_raise_attribute_error():
         raise AssertionError("expected AttributeError")
 
 
-def test_importing_partywidget_loads_neither_anywidget_nor_websockets():
+def test_importing_partywidget_loads_neither_anywidget_nor_websockets_nor_pycrdt():
     # A fresh interpreter: this test process may have imported them already.
     code = ("import json, sys, partywidget; "
             "print(json.dumps(sorted(m for m in sys.modules "
-            "if m.split('.')[0] in ('anywidget', 'websockets'))))")
+            "if m.split('.')[0] in ('anywidget', 'websockets', 'pycrdt'))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=60, cwd=REPO)
     assert json.loads(result.stdout) == []
@@ -93,3 +94,9 @@ def test_a_kernel_showing_a_widget_loads_no_server_code(widget):
     loaded = modules_loaded_by(f"import IPython\nimport partywidget\npartywidget.{widget}")
     ipython = modules_loaded_by("import IPython")["after"]
     assert [m for m in loaded["after"] if m not in ipython] == []
+
+
+def test_a_kernel_using_a_shared_document_loads_no_server_code():
+    loaded = modules_loaded_by("import partywidget\nimport sys\npartywidget.doc\n"
+                               "assert 'pycrdt' in sys.modules")
+    assert loaded["after"] == []

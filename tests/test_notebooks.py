@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 EXPECTED = ["01-quickstart.ipynb", "02-kernel-bots.ipynb", "03-custom-party.ipynb",
-            "04-classroom.ipynb"]
+            "04-classroom.ipynb", "05-shared-state.ipynb"]
 #: Seconds one cell may take; the slowest waits in the notebooks are bounded at 10-30 s.
 CELL_TIMEOUT = 120
 #: Variables that would point a kernel at another room host than the test's server.
@@ -70,7 +70,7 @@ def output_text(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def test_the_four_notebooks_are_there() -> None:
+def test_the_five_notebooks_are_there() -> None:
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
 
 
@@ -114,6 +114,17 @@ def test_classroom_runs_without_a_hub(jupyter_server: Any, tmp_path: Path) -> No
     text = output_text(notebook)
     assert "partywidget rooms: " + jupyter_server.http_url in text
     assert "locked: True" in text and "locked: False" in text
+
+
+def test_shared_state_reaches_the_other_member_and_back(
+        jupyter_server: Any, tmp_path: Path) -> None:
+    notebook = execute("05-shared-state.ipynb", jupyter_server, tmp_path / "notebooks")
+    text = output_text(notebook)
+    assert "the student sees: 2+2?" in text
+    assert "the teacher sees: answer-ada = 4" in text
+    assert "the callback heard: [{'answer-ada': 4}]" in text
+    assert "the student's notes: Today: addition." in text
+    assert "closed" in text
 
 
 def test_classroom_shows_the_hub_configuration_of_the_docs_verbatim() -> None:

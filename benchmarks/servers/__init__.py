@@ -1,8 +1,8 @@
 """The servers a run measures, each in its own pinned child process.
 
-Four kinds: the two references (``websockets``, ``socketio``) and partywidget
-twice, inside a real ``jupyter server`` with the extension and as
-``partywidget serve``. Both partywidget servers use the default SQLite storage
+Five kinds: the references (``websockets``, ``socketio``, and ``pycrdt``,
+pycrdt-websocket's own server for :mod:`benchmarks.yjs`) and partywidget twice,
+inside a real ``jupyter server`` with the extension and as ``partywidget serve``. Both partywidget servers use the default SQLite storage
 and register the ``relay`` party next to ``main``. :class:`ServerProcess`
 starts one on a free loopback port, pinned to the server core (as
 ``taskset -c 0``), and always stops its whole process group.
@@ -29,7 +29,7 @@ from .standalone import FLOOD_LIMIT, PARTIES
 __all__ = ["KINDS", "ServerProcess", "free_port", "pinned"]
 
 REPO = Path(__file__).resolve().parents[2]
-KINDS = ("websockets", "socketio", "jupyter", "serve")
+KINDS = ("websockets", "socketio", "jupyter", "serve", "pycrdt")
 
 
 def free_port() -> int:
@@ -76,7 +76,7 @@ class ServerProcess:
     def url(self, party: str, room: str) -> str:
         """The WebSocket URL of ``room`` (``party`` is ignored by the references)."""
         base = f"ws://127.0.0.1:{self.port}"
-        if self.kind == "websockets":
+        if self.kind in ("websockets", "pycrdt"):
             return f"{base}/{room}"
         if self.kind == "socketio":
             return f"{base}/socket.io/?" + urlencode(
@@ -91,6 +91,9 @@ class ServerProcess:
             return [py, "-m", "benchmarks.servers.websockets_relay", "--port", str(self.port)]
         if self.kind == "socketio":
             return [py, "-m", "benchmarks.servers.socketio_relay", "--port", str(self.port)]
+        if self.kind == "pycrdt":
+            return [py, "-m", "benchmarks.servers.pycrdt_websocket_server", "--port",
+                    str(self.port)]
         storage = str(self.workdir / "rooms.db")
         if self.kind == "serve":
             return [py, "-m", "benchmarks.servers.standalone", "--port", str(self.port),
@@ -129,7 +132,7 @@ class ServerProcess:
         raise RuntimeError(f"{self.kind} server did not answer within {timeout} s:\n{self.log()}")
 
     def _answers(self) -> bool:
-        if self.kind in ("websockets", "socketio"):
+        if self.kind in ("websockets", "socketio", "pycrdt"):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return True

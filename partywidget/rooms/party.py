@@ -24,6 +24,7 @@ import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from ..protocol.frames import error_frame
 from .connection import Connection, ConnectionContext
 from .http import Request, Response
 
@@ -130,6 +131,18 @@ class Party:
 
     async def on_error(self, connection: Connection, error: BaseException) -> None:
         """A hook raised while serving ``connection``; it is closed with 1011 next."""
+
+    def error_message(self, connection: Connection, message: str | bytes, code: str,
+                      text: str) -> str | bytes | None:
+        """What to send ``connection`` when its ``message`` was refused (None: nothing).
+
+        Called for the rate limit (``code`` ``rate_limited``) and for each
+        :class:`~partywidget.errors.ProtocolError` raised by ``on_message``.
+        Default: ``{"type": "error", "code", "message": text}``. A party whose
+        clients read only binary frames (the ``yjs`` party) answers in their
+        format, or not at all.
+        """
+        return error_frame(code, text)
 
     async def on_request(self, request: Request) -> Response:
         """HTTP to ``/parties/{party}/{room}[/...]``. Default: 404."""

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PartyWidgetError, ProtocolError
 from ..protocol.close import CloseCode
-from ..protocol.frames import error_frame
 from ..protocol.outgoing import Outgoing
 from ..storage.base import RoomStorage, Storage
 from .connection import Connection, ConnectionContext, User
@@ -208,7 +207,7 @@ class Room:
             message.encode("utf-8", "surrogatepass"))
         if not conn.admit(size):
             if conn.open:
-                conn.send(error_frame(
+                self._refuse(party, conn, message, ProtocolError(
                     "rate_limited",
                     f"expected at most {self.limits.messages_per_second:g} messages and "
                     f"{self.limits.bytes_per_second} bytes per second; this one was dropped"))
@@ -223,9 +222,20 @@ class Room:
         try:
             await party.on_message(message, conn)
         except ProtocolError as exc:
-            conn.send(error_frame(exc.code, str(exc)))
+            self._refuse(party, conn, message, exc)
         except Exception as exc:
             await self._hook_failed(conn, exc, "on_message")
+
+    def _refuse(self, party: Party, conn: Connection, message: str | bytes,
+                error: ProtocolError) -> None:
+        """Tell ``conn`` its ``message`` was refused, in the party's words (``error_message``)."""
+        try:
+            reply = party.error_message(conn, message, error.code, str(error))
+        except Exception:
+            log.exception("room %s: error_message raised", self.key)
+            reply = None
+        if reply is not None:
+            conn.send(reply)
 
     def drop(self, conn: Connection, code: int | None = None, reason: str = "") -> None:
         """The adapter saw ``conn``'s socket close: run :meth:`disconnect` soon, once."""
