@@ -76,8 +76,9 @@ class Membership:
         self.status_changed = status_changed
         #: Called on the client loop once the membership is over, however it ended.
         self.ended = ended
-        #: Our ``_pk``: chosen once and reused on every reconnect, as partysocket does.
-        self.id = str(uuid.uuid4())
+        #: Our ``_pk``: reused on every reconnect, as partysocket does, until the host
+        #: refuses it (409); the room's id for us is ``presence.id`` (from ``welcome``).
+        self.pk = str(uuid.uuid4())
         self._status = "connecting"
         #: Why the membership ended, when it ended on its own.
         self.error: BaseException | None = None
@@ -182,7 +183,7 @@ class Membership:
     # the reconnect loop ---------------------------------------------------------
 
     def url(self) -> str:
-        query = {"_pk": self.id, "client": "kernel"}
+        query = {"_pk": self.pk, "client": "kernel"}
         if self.name:
             query["name"] = self.name
         query.update(self.history.resume_query())  # delivery contract: resume by id + epoch
@@ -209,11 +210,16 @@ class Membership:
                     max_size=MAX_INCOMING_BYTES, compression=None, open_timeout=10,
                     ping_interval=20, ping_timeout=20, close_timeout=5)
             except InvalidStatus as exc:
-                final = self._refusal(exc.response.status_code)
+                status = exc.response.status_code
+                final = self._refusal(status)
                 if final is not None:
                     self._end(final)
                     return
-                self.last_problem = f"HTTP {exc.response.status_code} on the handshake"
+                if status == 409:
+                    # Our _pk is taken (a host that does not namespace ids by user):
+                    # retrying it would repeat the refusal, a new one will not.
+                    self.pk = str(uuid.uuid4())
+                self.last_problem = f"HTTP {status} on the handshake"
                 continue
             except (OSError, TimeoutError, WebSocketException) as exc:
                 self.last_problem = f"{type(exc).__name__}: {exc}"
@@ -339,11 +345,12 @@ class Membership:
             if kind == "welcome":
                 self.history.limit = Welcome.parse(data).history
             new = self.history.apply(kind, data)
-        if kind == "message" and data.get("from") == self.id and "cid" in data:
+        me = self.presence.id
+        if kind == "message" and data.get("from") == me and "cid" in data:
             self.outbox.acknowledge(data["cid"])
         elif kind == chat.JOIN_TYPE:
             for message in data.get("messages") or ():
-                if isinstance(message, dict) and message.get("from") == self.id and (
+                if isinstance(message, dict) and message.get("from") == me and (
                         "cid" in message):
                     self.outbox.acknowledge(message["cid"])
         elif kind == "error":

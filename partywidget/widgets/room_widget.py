@@ -162,7 +162,7 @@ class RoomWidget(anywidget.AnyWidget):
         raise NotImplementedError
 
     def _welcome_frame(self, client: RoomClient) -> Welcome:
-        return Welcome(self.room, self.party, client.id, client.user or {}, client.epoch,
+        return Welcome(self.room, self.party, client.id or "", client.user or {}, client.epoch,
                        client.users, client.locked)
 
     def _on_front_end_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
