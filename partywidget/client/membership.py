@@ -43,7 +43,7 @@ from .discovery import HostAddress
 from .outbox import RETRIED_ERRORS, Outbox, Pending
 from .pacing import Pacer
 
-__all__ = ["JOIN_HEADER", "Membership"]
+__all__ = ["ID_HEADER", "JOIN_HEADER", "Membership"]
 
 #: Largest frame accepted from the host. Not 1 MiB: a join's ``history`` frame
 #: carries the whole retained log, up to 1000 entries of 128 KiB by default
@@ -51,6 +51,8 @@ __all__ = ["JOIN_HEADER", "Membership"]
 MAX_INCOMING_BYTES = 256 * 1024 * 1024
 #: Upgrade response header naming the frame that completes a join (docs/protocol.md).
 JOIN_HEADER = "Partywidget-Join"
+#: Upgrade response header carrying the room's id for this connection.
+ID_HEADER = "Partywidget-Id"
 
 #: Receives each decoded frame and the chat messages it made new.
 Dispatch = Callable[[Any, list[dict[str, Any]]], None]
@@ -229,6 +231,8 @@ class Membership:
                 return
             assert ws.response is not None
             self.join_type = ws.response.headers.get(JOIN_HEADER) or None
+            # The room's id for us, also for parties that send no welcome.
+            self.presence.id = ws.response.headers.get(ID_HEADER) or self.presence.id
             opened = loop.time()
             self.pacer.new_socket()
             code = await self._serve(ws)

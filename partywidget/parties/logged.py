@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from itertools import islice
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -75,9 +76,15 @@ class LogParty(Party):
 
     def welcome(self, connection: Connection, state: LogState) -> Welcome:
         """The first frame a joiner gets; subclasses add their own fields."""
+        # Bounded (Limits.max_welcome_users): a join must not cost O(room) bytes.
+        # The joiner is always listed, last; past the bound, userCount says how many.
+        others = (c.info() for c in self.room.get_connections() if c is not connection)
+        users = [*islice(others, max(0, self.room.limits.max_welcome_users - 1)),
+                 connection.info()]
+        total = len(self.room.connections)
         return Welcome(self.room.id, self.room.name, connection.id, connection.user,
-                       state.epoch, [c.info() for c in self.room.get_connections()],
-                       history=self.room.limits.history)
+                       state.epoch, users, history=self.room.limits.history,
+                       user_count=total if total > len(users) else None)
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
         backlog = self.joining[connection.id] = []

@@ -202,6 +202,11 @@ class Room:
             conn.close(CloseCode.REMOVED, REMOVED_REASON)
             self._host.release(self)
             return False
+        full = self._full_for(conn)
+        if full:
+            conn.close(CloseCode.TRY_AGAIN_LATER, full)
+            self._host.release(self)
+            return False
         if party.max_concurrent_messages > 1:
             conn.pipeline = Pipeline(party.max_concurrent_messages)
         old = self._connections.pop(conn.id, None)
@@ -219,6 +224,22 @@ class Room:
             await self._hook_failed(conn, exc, "on_connect")
             return False
         return True
+
+    def _full_for(self, conn: Connection) -> str:
+        """Why ``conn`` would be one connection too many ("" if it is not).
+
+        Bounds what one token holder can make the room do (issue 17, item 7):
+        a replaced connection (same id) does not count.
+        """
+        others = [c for c in self._connections.values() if c.id != conn.id]
+        if len(others) >= self.limits.max_connections_per_room:
+            return f"room full ({self.limits.max_connections_per_room} connections)"
+        username = conn.user.get("username")
+        mine = sum(1 for c in others if c.user.get("username") == username)
+        if mine >= self.limits.max_connections_per_user:
+            return (f"too many connections of this user in this room "
+                    f"({self.limits.max_connections_per_user})")
+        return ""
 
     def feed(self, conn: Connection, message: str | bytes) -> Awaitable[None] | None:
         """A frame arrived from ``conn``; the adapter awaits what this returns, if anything,

@@ -52,6 +52,15 @@ class RoomOptions(Configurable):
                                   "with 4008.")
     idle_unload_seconds = Float(Limits.idle_unload_seconds, config=True,
                                 help="Seconds an empty room stays in memory.")
+    max_connections_per_room = Int(Limits.max_connections_per_room, config=True,
+                                   help="Open connections one room admits; a join past it "
+                                        "is closed with 1013.")
+    max_connections_per_user = Int(Limits.max_connections_per_user, config=True,
+                                   help="Open connections one user may hold in one room; a "
+                                        "join past it is closed with 1013.")
+    max_welcome_users = Int(Limits.max_welcome_users, config=True,
+                            help="Users a welcome frame lists; past it, userCount says how "
+                                 "many are in the room.")
 
     def limits(self) -> Limits:
         try:
@@ -60,7 +69,10 @@ class RoomOptions(Configurable):
                           message_burst=self.message_burst,
                           bytes_per_second=self.bytes_per_second, byte_burst=self.byte_burst,
                           max_buffered_bytes=self.max_buffered_bytes, history=self.history,
-                          idle_unload_seconds=self.idle_unload_seconds)
+                          idle_unload_seconds=self.idle_unload_seconds,
+                          max_connections_per_room=self.max_connections_per_room,
+                          max_connections_per_user=self.max_connections_per_user,
+                          max_welcome_users=self.max_welcome_users)
         except ValueError as exc:
             raise ConfigurationError(f"bad PartyWidget option: {exc}") from None
 
