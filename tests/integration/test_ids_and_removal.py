@@ -10,11 +10,16 @@ so a guest's name is not the client's to choose.
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+import subprocess
+from pathlib import Path
 
 import partywidget
 
-from .clients import fetch, refused_url_status, room_ws_url
+from .clients import NODE_DIR, fetch, refused_url_status, room_ws_url
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_serve_guests_are_named_by_the_host_not_by_their_pk(shared_standalone, room,
@@ -55,3 +60,19 @@ async def test_a_pk_with_a_newline_is_a_400_and_cannot_forge_a_log_line(shared_s
     log = shared_standalone.log_path.read_text()
     assert marker in log  # the refusal was logged...
     assert not any(line.startswith(marker) for line in log.splitlines())  # ...on its own line
+
+
+async def test_the_widgets_take_a_new_pk_when_theirs_is_refused(shared_standalone, tmp_path):
+    bundle = tmp_path / "room.mjs"
+    subprocess.run([str(ROOT / "node_modules" / ".bin" / "esbuild"), "js/room.ts", "--bundle",
+                    "--format=esm", "--platform=node", f"--outfile={bundle}"],
+                   cwd=ROOT, check=True, capture_output=True, timeout=60)
+    room = f"claimed-{secrets.token_hex(4)}"
+    done = await asyncio.to_thread(
+        subprocess.run, ["node", "--experimental-websocket", "room-retry.mjs", str(bundle),
+                         f"127.0.0.1:{shared_standalone.port}", room, "claimed"],
+        cwd=NODE_DIR, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["frame"]["type"] == "welcome"
+    assert result["drops"] == [False, False]  # two refusals, then a new _pk got in
