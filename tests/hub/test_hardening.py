@@ -1,10 +1,11 @@
-"""Removal on every path and ids namespaced by user, behind a real JupyterHub (issue 17).
+"""Removal, ids and the lock behind a real JupyterHub, as students attack them (issue 17).
 
 Item 1: a participant a teacher removed is refused on the socket, on HTTP GET
 and POST alike (the room core checks, not each party). Item 2: a connection
 id is the ``_pk`` namespaced by the hub user, so a student who presents
 another's ``_pk`` (or the id the room announced) gets a connection of their
-own, and the owner's reconnects are never refused.
+own, and the owner's reconnects are never refused. Item 11: a locked chat
+refuses a student's deletion of their own message, as a locked board does.
 """
 
 from __future__ import annotations
@@ -67,3 +68,20 @@ async def test_a_students_pk_never_collides_with_anothers(hub, join, room):
     back = await join(alice_caller, room, pk="tab-1")
     welcome, _ = await back.joined()
     assert welcome["id"] == alice.id and welcome["user"]["username"] == "alice"
+
+
+async def test_a_locked_chat_refuses_a_students_deletion_of_their_own_message(hub, join, room):
+    tess = await join(hub.caller(hub.user_token("tess")), room)
+    await tess.joined()
+    alice = await join(hub.caller(hub.server_token("alice")), room)
+    await alice.joined()
+    await alice.send({"content": "mine", "cid": "m1"})
+    mine = await alice.skip_to("message", cid="m1")
+    await tess.send({"type": "lock", "locked": True})
+    await alice.skip_to("locked")
+
+    await alice.send({"type": "delete", "id": mine["id"]})
+    assert (await alice.skip_to("error"))["code"] == "locked"
+    stored = await fetch("GET", hub.caller(hub.server_token("alice")).room_url(room, ws=False),
+                         headers=hub.caller(hub.server_token("alice")).auth_headers())
+    assert [m["content"] for m in stored.json()["messages"]] == ["mine"]
