@@ -25,12 +25,17 @@ def room() -> str:
     return f"class-101-{secrets.token_hex(4)}"
 
 
+async def member(join, caller, room: str, **options):
+    """A socket of ``caller`` in ``room`` that has joined (welcome and history read)."""
+    sock = await join(caller, room, **options)
+    await sock.joined()
+    return sock
+
+
 async def test_a_removed_student_can_neither_read_post_nor_rejoin(hub, join, room):
-    tess = await join(hub.caller(hub.user_token("tess")), room)
-    await tess.joined()
+    tess = await member(join, hub.caller(hub.user_token("tess")), room)
     bob_caller = hub.caller(hub.server_token("bob"))
-    bob = await join(bob_caller, room)
-    await bob.joined()
+    bob = await member(join, bob_caller, room)
     await bob.send({"content": "before removal"})
     await tess.skip_to("message")
 
@@ -53,16 +58,12 @@ async def test_a_removed_student_can_neither_read_post_nor_rejoin(hub, join, roo
 async def test_a_students_pk_never_collides_with_anothers(hub, join, room):
     alice_caller = hub.caller(hub.server_token("alice"))
     bob_caller = hub.caller(hub.server_token("bob"))
-    alice = await join(alice_caller, room, pk="tab-1")
-    await alice.joined()
-    same_pk = await join(bob_caller, room, pk="tab-1")
-    await same_pk.joined()
+    alice = await member(join, alice_caller, room, pk="tab-1")
+    same_pk = await member(join, bob_caller, room, pk="tab-1")
     assert same_pk.id != alice.id
     # Once alice's socket is gone, bob presents her _pk and her announced id...
     await alice.close()
-    taken = [await join(bob_caller, room, pk=pk) for pk in ("tab-1", alice.id)]
-    for sock in taken:
-        await sock.joined()
+    taken = [await member(join, bob_caller, room, pk=pk) for pk in ("tab-1", alice.id)]
     assert alice.id not in {sock.id for sock in taken}
     # ...and alice's reconnect with her _pk gets her own id back, not a 409.
     back = await join(alice_caller, room, pk="tab-1")
@@ -71,10 +72,9 @@ async def test_a_students_pk_never_collides_with_anothers(hub, join, room):
 
 
 async def test_a_locked_chat_refuses_a_students_deletion_of_their_own_message(hub, join, room):
-    tess = await join(hub.caller(hub.user_token("tess")), room)
-    await tess.joined()
-    alice = await join(hub.caller(hub.server_token("alice")), room)
-    await alice.joined()
+    tess = await member(join, hub.caller(hub.user_token("tess")), room)
+    alice_caller = hub.caller(hub.server_token("alice"))
+    alice = await member(join, alice_caller, room)
     await alice.send({"content": "mine", "cid": "m1"})
     mine = await alice.skip_to("message", cid="m1")
     await tess.send({"type": "lock", "locked": True})
@@ -82,6 +82,6 @@ async def test_a_locked_chat_refuses_a_students_deletion_of_their_own_message(hu
 
     await alice.send({"type": "delete", "id": mine["id"]})
     assert (await alice.skip_to("error"))["code"] == "locked"
-    stored = await fetch("GET", hub.caller(hub.server_token("alice")).room_url(room, ws=False),
-                         headers=hub.caller(hub.server_token("alice")).auth_headers())
+    stored = await fetch("GET", alice_caller.room_url(room, ws=False),
+                         headers=alice_caller.auth_headers())
     assert [m["content"] for m in stored.json()["messages"]] == ["mine"]
