@@ -19,6 +19,8 @@ What ends a membership for good instead of a retry (no silent endless loop):
 HTTP 401/403 on the handshake (:class:`AuthError`), 400/404 (a bad name or no
 such party or host path), the close codes the room host marks as final
 (4001 replaced, 4003 removed, 1008 policy), and running out of attempts.
+A 409 (our ``_pk`` is taken, on a host that does not namespace ids by user)
+is retried with a new ``_pk``.
 """
 
 from __future__ import annotations
