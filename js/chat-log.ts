@@ -13,6 +13,8 @@ export type LogChange =
   | "reset"
   | "pending"
   | { append: ChatMessage }
+  /** The oldest `dropped` messages left the log (past the room's history bound). */
+  | { dropped: number }
   | { refused: unknown; reason: string };
 
 /**
@@ -28,6 +30,8 @@ export class ChatLog {
   epoch = "";
   /** Sent but not yet echoed back, by cid: retried with the same cid (stored once). */
   readonly pending = new Map<string, unknown>();
+  /** How many messages the room keeps (`welcome.history`): a view never holds more. */
+  limit = Infinity;
   private ids = new Set<number>();
   private listeners = new Set<(change: LogChange) => void>();
 
@@ -39,6 +43,9 @@ export class ChatLog {
   /** Apply one server frame; returns whether our pending sends must be retried. */
   apply(frame: Frame): boolean {
     switch (frame.type) {
+      case "welcome":
+        if (typeof frame.history === "number" && frame.history > 0) this.limit = frame.history;
+        return false;
       case "history": {
         // Delivery contract: recovered=false means "this is the whole retained
         // history", so it replaces ours; recovered=true continues it.
@@ -48,11 +55,15 @@ export class ChatLog {
         }
         this.epoch = frame.epoch ?? this.epoch;
         for (const message of frame.messages ?? []) this.add(message, false);
+        this.trim();
         this.emit("reset");
         return true;
       }
       case "message":
-        this.add(frame as unknown as ChatMessage, true);
+        if (this.add(frame as unknown as ChatMessage, true)) {
+          const dropped = this.trim();
+          if (dropped) this.emit({ dropped });
+        }
         return false;
       case "deleted":
         this.messages = this.messages.filter((m) => m.id !== frame.id);
@@ -72,12 +83,21 @@ export class ChatLog {
   }
 
   /** Dedupe by id: a message can arrive live and again in a resumed history. */
-  private add(message: ChatMessage, live: boolean): void {
-    if (typeof message.id !== "number" || this.ids.has(message.id)) return;
+  private add(message: ChatMessage, live: boolean): boolean {
+    if (typeof message.id !== "number" || this.ids.has(message.id)) return false;
     this.ids.add(message.id);
     this.messages.push(message);
     if (message.cid && this.pending.delete(message.cid)) this.emit("pending");
     if (live) this.emit({ append: message });
+    return true;
+  }
+
+  /** Keep the newest `limit` messages, as the room does; how many were dropped. */
+  private trim(): number {
+    const excess = this.messages.length - this.limit;
+    if (excess <= 0) return 0;
+    for (const old of this.messages.splice(0, excess)) this.ids.delete(old.id);
+    return excess;
   }
 
   private refuseOldest(reason: string): void {

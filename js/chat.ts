@@ -165,7 +165,9 @@ export default () => {
       log.onChange((change) => {
         if (change === "reset") renderAll();
         else if (change === "pending") renderPending();
-        else if ("refused" in change) {
+        else if ("dropped" in change) {
+          for (let n = 0; n < change.dropped; n++) list.firstElementChild?.remove();
+        } else if ("refused" in change) {
           // Give the text back rather than lose it, and say why it was refused.
           notice.textContent = `Not sent: ${change.reason}`;
           if (!input.value) input.value = contentText(change.refused);

@@ -113,7 +113,7 @@ interface TransportEvents {
   drop(final: boolean): void;
 }
 
-function socketTransport(
+export function socketTransport(
   where: { host: string; protocol: "ws" | "wss"; signIn?: string },
   room: string,
   party: string,
@@ -137,12 +137,30 @@ function socketTransport(
     // A frame sent while offline waits in partysocket's queue; bound it.
     maxEnqueuedMessages: 200,
   });
-  socket.addEventListener("open", () => events.open());
+  // A host that does not namespace ids by user refuses a `_pk` another user
+  // holds (409), which a browser only sees as a socket that never opened:
+  // after two such attempts in a row, the next one presents a new `_pk`.
+  let opened = false;
+  let unopened = 0;
+  socket.addEventListener("open", () => {
+    opened = true;
+    unopened = 0;
+    events.open();
+  });
   socket.addEventListener("message", (event) => {
     const frame = parseFrame(event.data);
     if (frame) events.frame(frame);
   });
-  socket.addEventListener("close", (event) => events.drop(FINAL_CLOSE_CODES.has(event.code)));
+  socket.addEventListener("close", (event) => {
+    if (!opened && ++unopened >= 2) {
+      unopened = 0;
+      // randomUUID exists in secure contexts only (a hub on plain http is not one).
+      const id = crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+      socket.updateProperties({ id });
+    }
+    opened = false;
+    events.drop(FINAL_CLOSE_CODES.has(event.code));
+  });
   return { send: (text) => socket.send(text), close: () => socket.close() };
 }
 

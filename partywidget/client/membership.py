@@ -19,6 +19,8 @@ What ends a membership for good instead of a retry (no silent endless loop):
 HTTP 401/403 on the handshake (:class:`AuthError`), 400/404 (a bad name or no
 such party or host path), the close codes the room host marks as final
 (4001 replaced, 4003 removed, 1008 policy), and running out of attempts.
+A 409 (our ``_pk`` is taken, on a host that does not namespace ids by user)
+is retried with a new ``_pk``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from .discovery import HostAddress
 from .outbox import RETRIED_ERRORS, Outbox, Pending
 from .pacing import Pacer
 
-__all__ = ["JOIN_HEADER", "Membership"]
+__all__ = ["ID_HEADER", "JOIN_HEADER", "Membership"]
 
 #: Largest frame accepted from the host. Not 1 MiB: a join's ``history`` frame
 #: carries the whole retained log, up to 1000 entries of 128 KiB by default
@@ -51,6 +53,8 @@ __all__ = ["JOIN_HEADER", "Membership"]
 MAX_INCOMING_BYTES = 256 * 1024 * 1024
 #: Upgrade response header naming the frame that completes a join (docs/protocol.md).
 JOIN_HEADER = "Partywidget-Join"
+#: Upgrade response header carrying the room's id for this connection.
+ID_HEADER = "Partywidget-Id"
 
 #: Receives each decoded frame and the chat messages it made new.
 Dispatch = Callable[[Any, list[dict[str, Any]]], None]
@@ -76,8 +80,9 @@ class Membership:
         self.status_changed = status_changed
         #: Called on the client loop once the membership is over, however it ended.
         self.ended = ended
-        #: Our ``_pk``: chosen once and reused on every reconnect, as partysocket does.
-        self.id = str(uuid.uuid4())
+        #: Our ``_pk``: reused on every reconnect, as partysocket does, until the host
+        #: refuses it (409); the room's id for us is ``presence.id`` (from ``welcome``).
+        self.pk = str(uuid.uuid4())
         self._status = "connecting"
         #: Why the membership ended, when it ended on its own.
         self.error: BaseException | None = None
@@ -182,7 +187,7 @@ class Membership:
     # the reconnect loop ---------------------------------------------------------
 
     def url(self) -> str:
-        query = {"_pk": self.id, "client": "kernel"}
+        query = {"_pk": self.pk, "client": "kernel"}
         if self.name:
             query["name"] = self.name
         query.update(self.history.resume_query())  # delivery contract: resume by id + epoch
@@ -209,11 +214,16 @@ class Membership:
                     max_size=MAX_INCOMING_BYTES, compression=None, open_timeout=10,
                     ping_interval=20, ping_timeout=20, close_timeout=5)
             except InvalidStatus as exc:
-                final = self._refusal(exc.response.status_code)
+                status = exc.response.status_code
+                final = self._refusal(status)
                 if final is not None:
                     self._end(final)
                     return
-                self.last_problem = f"HTTP {exc.response.status_code} on the handshake"
+                if status == 409:
+                    # Our _pk is taken (a host that does not namespace ids by user):
+                    # retrying it would repeat the refusal, a new one will not.
+                    self.pk = str(uuid.uuid4())
+                self.last_problem = f"HTTP {status} on the handshake"
                 continue
             except (OSError, TimeoutError, WebSocketException) as exc:
                 self.last_problem = f"{type(exc).__name__}: {exc}"
@@ -223,6 +233,8 @@ class Membership:
                 return
             assert ws.response is not None
             self.join_type = ws.response.headers.get(JOIN_HEADER) or None
+            # The room's id for us, also for parties that send no welcome.
+            self.presence.id = ws.response.headers.get(ID_HEADER) or self.presence.id
             opened = loop.time()
             self.pacer.new_socket()
             code = await self._serve(ws)
@@ -339,11 +351,12 @@ class Membership:
             if kind == "welcome":
                 self.history.limit = Welcome.parse(data).history
             new = self.history.apply(kind, data)
-        if kind == "message" and data.get("from") == self.id and "cid" in data:
+        me = self.presence.id
+        if kind == "message" and data.get("from") == me and "cid" in data:
             self.outbox.acknowledge(data["cid"])
         elif kind == chat.JOIN_TYPE:
             for message in data.get("messages") or ():
-                if isinstance(message, dict) and message.get("from") == self.id and (
+                if isinstance(message, dict) and message.get("from") == me and (
                         "cid" in message):
                     self.outbox.acknowledge(message["cid"])
         elif kind == "error":

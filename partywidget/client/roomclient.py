@@ -84,9 +84,10 @@ class RoomClient:
         return self._conn.address.url
 
     @property
-    def id(self) -> str:
-        """This connection's id (``_pk``), the same across reconnects."""
-        return self._conn.id
+    def id(self) -> str | None:
+        """The room's id for this connection (``welcome.id``): the ``_pk`` namespaced by our
+        user, the same across reconnects; ``None`` before the first join."""
+        return self._conn.presence.id
 
     @property
     def user(self) -> dict[str, Any] | None:

@@ -30,6 +30,33 @@ class BoardParty(LockableParty):
 
     join_type = board.JOIN_TYPE
 
+    async def on_start(self) -> None:
+        await super().on_start()
+        #: Points relayed per connection id and stroke id for strokes not finished yet.
+        self.inking: dict[str, dict[str | None, int]] = {}
+
+    def count_ink(self, sender: Connection, ink: board.Ink) -> None:
+        """Count a ``draw`` frame's points; refuse it past the caps (``too_large``).
+
+        An unfinished stroke is relayed to everyone, who hold and repaint it:
+        without a cap one client could push millions of points through the
+        room (issue 17, item 8).
+        """
+        mine = self.inking.setdefault(sender.id, {})
+        stroke = mine.get(ink.sid, 0) + len(ink.points)
+        if stroke > board.MAX_INKING_POINTS:
+            raise ProtocolError("too_large", f"expected at most {board.MAX_INKING_POINTS} "
+                                             "points in a stroke in progress; finish it")
+        if sum(mine.values()) + len(ink.points) > board.MAX_INKING_POINTS_PER_CONNECTION:
+            raise ProtocolError("too_large", "expected at most "
+                                f"{board.MAX_INKING_POINTS_PER_CONNECTION} points in "
+                                "unfinished strokes; finish some")
+        mine[ink.sid] = stroke
+
+    async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
+        self.inking.pop(connection.id, None)
+        await super().on_close(connection, code, reason)
+
     def join_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
         return board.state_frame(state.epoch, entries, recovered)
 
@@ -41,9 +68,11 @@ class BoardParty(LockableParty):
             self.publish(board.CursorMoved(sender.id, sender.user, command.x, command.y),
                          exclude=(sender.id,))
         elif isinstance(command, board.Draw):
+            self.count_ink(sender, command.ink)
             self.publish(board.Drawing(sender.id, sender.user, command.ink),
                          exclude=(sender.id,))
         elif isinstance(command, board.Stroke):
+            self.inking.get(sender.id, {}).pop(command.ink.sid, None)
             await self.add_stroke(sender.user, command.ink, sender.id)
         elif isinstance(command, board.Erase):
             await self.erase(command.id, sender.user)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from itertools import islice
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
 from ..protocol.frames import (Envelope, Remove, UserJoined, UserLeft, Welcome, log_join_frame,
                                with_offset)
-from ..rooms import CloseCode, Connection, ConnectionContext, Outgoing, Party
+from ..rooms import Connection, ConnectionContext, Outgoing, Party
 from ..storage import LogEntry, LogState
 
 __all__ = ["LogParty"]
@@ -57,9 +58,6 @@ class LogParty(Party):
         self.appending = 0
         self.published = 0
         self.appended = asyncio.Event()
-        #: Usernames a moderator removed: turned away (4003) while the room stays loaded.
-        self.removed: set[str] = set()
-        self.turned_away: set[str] = set()
 
     def join_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
         """The frame that carries the retained log on join (the party's protocol module)."""
@@ -78,16 +76,17 @@ class LogParty(Party):
 
     def welcome(self, connection: Connection, state: LogState) -> Welcome:
         """The first frame a joiner gets; subclasses add their own fields."""
+        # Bounded (Limits.max_welcome_users): a join must not cost O(room) bytes.
+        # The joiner is always listed, last; past the bound, userCount says how many.
+        others = (c.info() for c in self.room.get_connections() if c is not connection)
+        users = [*islice(others, max(0, self.room.limits.max_welcome_users - 1)),
+                 connection.info()]
+        total = len(self.room.connections)
         return Welcome(self.room.id, self.room.name, connection.id, connection.user,
-                       state.epoch, [c.info() for c in self.room.get_connections()],
-                       history=self.room.limits.history)
+                       state.epoch, users, history=self.room.limits.history,
+                       user_count=total if total > len(users) else None)
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
-        if connection.user.get("username") in self.removed and not connection.user.get(
-                "moderator"):
-            self.turned_away.add(connection.id)
-            connection.close(CloseCode.REMOVED, "removed from this room by a moderator")
-            return
         backlog = self.joining[connection.id] = []
         try:
             state, entries, recovered = await self.read_since(ctx.query)
@@ -112,9 +111,6 @@ class LogParty(Party):
         self.publish(UserJoined(connection.id, connection.user), exclude=(connection.id,))
 
     async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
-        if connection.id in self.turned_away:  # never joined: nobody saw it arrive
-            self.turned_away.discard(connection.id)
-            return
         self.joining.pop(connection.id, None)
         self.publish(UserLeft(connection.id, connection.user))
 
@@ -122,8 +118,8 @@ class LogParty(Party):
         """``{"type": "remove", "id": <connection id>}``: a moderator removes a participant.
 
         Every connection of that user closes with 4003 (clients do not
-        reconnect after it) and later joins are turned away the same way while
-        the room stays loaded.
+        reconnect after it); the room core turns away their later joins and
+        HTTP requests, for good (:meth:`Room.remove_user`).
         """
         if not user.get("moderator"):
             raise ProtocolError("forbidden", "only moderators can remove participants")
@@ -131,11 +127,7 @@ class LogParty(Party):
         if target is None:
             raise ProtocolError("not_found", "expected \"id\": <connection id> of someone in "
                                              "this room")
-        username = target.user.get("username")
-        self.removed.add(username)
-        for conn in self.room.get_connections():
-            if conn.user.get("username") == username:
-                conn.close(CloseCode.REMOVED, "removed from this room by a moderator")
+        await self.room.remove_user(target.user.get("username", ""))
 
     async def append(self, entry: str) -> int:
         """Persist ``entry`` in the log and return its offset.

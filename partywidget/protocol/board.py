@@ -28,7 +28,8 @@ from .frames import (Clear, Envelope, Lock, Remove, User, log_join_frame, parse_
 from .jsonrules import MAX_JSON_DEPTH, encode_json
 
 __all__ = [
-    "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE", "MAX_POINTS",
+    "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE",
+    "MAX_INKING_POINTS", "MAX_INKING_POINTS_PER_CONNECTION", "MAX_POINTS",
     "MAX_WIDTH", "WRITES", "BoardCommand", "BoardStrokes", "Cursor", "CursorMoved", "Draw",
     "Drawing", "Erase", "Erased", "Ink", "State", "Stroke", "Undo", "parse_command",
     "state_frame", "stored_stroke", "stroke_frame",
@@ -40,6 +41,12 @@ JOIN_TYPE = "state"
 BOARD_WIDTH = 1000
 BOARD_HEIGHT = 625
 MAX_POINTS = 5000
+#: Points the server relays for one stroke in progress (``draw`` frames sharing a
+#: ``sid``), and for all of one connection's unfinished strokes together: the
+#: room relays, and every viewer holds and repaints, nothing larger. Twice
+#: ``MAX_POINTS`` per stroke leaves room for the point each ``draw`` repeats.
+MAX_INKING_POINTS = 2 * MAX_POINTS
+MAX_INKING_POINTS_PER_CONNECTION = 4 * MAX_POINTS
 MAX_WIDTH = 64
 DEFAULT_COLOR = "#222222"
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")

@@ -29,6 +29,9 @@ class CloseCode(IntEnum):
     MESSAGE_TOO_BIG = 1009
     #: A party hook raised; details are in the server log, never on the wire.
     INTERNAL_ERROR = 1011
+    #: The room is full, or this user holds as many connections in it as allowed
+    #: (``Limits.max_connections_per_room`` / ``max_connections_per_user``); retry later.
+    TRY_AGAIN_LATER = 1013
     #: Another connection with the same ``_pk`` of the same user took over.
     REPLACED = 4001
     #: A moderator removed this participant from the room.

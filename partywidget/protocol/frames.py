@@ -160,6 +160,8 @@ class Welcome(Envelope):
     locked: bool = False
     #: How many entries the room keeps: a client never needs to hold more.
     history: int | None = None
+    #: How many connections the room has when ``users`` lists only some of them.
+    user_count: int | None = None
     type: ClassVar[str] = "welcome"
 
     def to_json(self) -> dict[str, Any]:
@@ -168,6 +170,8 @@ class Welcome(Envelope):
                  "locked": self.locked}
         if self.history is not None:
             frame["history"] = self.history
+        if self.user_count is not None:
+            frame["userCount"] = self.user_count
         return frame
 
     @classmethod
@@ -175,10 +179,12 @@ class Welcome(Envelope):
         users = [u for u in data.get("users") or () if isinstance(u, dict)]
         user = data.get("user")
         history = data.get("history")
+        count = data.get("userCount")
         return cls(str(data.get("roomId", "")), str(data.get("party", "")),
                    str(data.get("id", "")), user if isinstance(user, dict) else {},
                    data.get("epoch"), users, bool(data.get("locked", False)),
-                   history if isinstance(history, int) and history > 0 else None)
+                   history if isinstance(history, int) and history > 0 else None,
+                   count if isinstance(count, int) and count >= 0 else None)
 
 
 @dataclass(frozen=True, slots=True)

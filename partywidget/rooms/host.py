@@ -23,6 +23,7 @@ from ..protocol.ratelimit import TokenBucket
 from ..storage.base import Storage
 from .context import Lobby, Parties, room_caller
 from .http import Request, Response
+from .identity import ConnectionIds
 from .limits import Limits
 from .party import Party
 from .room import ALARM_KEY, META_PREFIX, Room
@@ -51,6 +52,8 @@ class RoomHost:
         #: Each party's limits: the host's with the party's options applied.
         self.party_limits = {name: self.limits.for_party(cls) for name, cls in parties.items()}
         self._rooms: dict[tuple[str, str], Room] = {}
+        #: Connection ids namespaced by user; the stored secret replaces this one at start.
+        self.ids = ConnectionIds()
         self._unload_timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._closed = False
         self._started: asyncio.Task[None] | None = None
@@ -72,6 +75,7 @@ class RoomHost:
 
     async def _open(self) -> None:
         await self.storage.start()
+        self.ids = await ConnectionIds.load(self.storage)
         # PartyKit semantics: an alarm wakes its room even if nobody visits it.
         # Rooms are not loaded at boot; each is loaded when its alarm is due
         # (``Room.start`` then schedules the stored alarm, which fires at once).

@@ -57,6 +57,13 @@ class Limits:
     #: Rooms one user may load per minute (and in a burst), past those loaded
     #: already: each name looked at is a room in memory until it unloads. 0: no limit.
     room_loads_per_minute: int = 600
+    #: Open connections one room admits, and one user may hold in one room; a
+    #: join past either is closed with 1013 (try again later). Presence costs
+    #: O(connections) per join, so the room bound also bounds that work.
+    max_connections_per_room: int = 1000
+    max_connections_per_user: int = 50
+    #: Entries of ``users`` a ``welcome`` lists; past it, ``userCount`` says how many.
+    max_welcome_users: int = 100
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -40,6 +40,10 @@ log = logging.getLogger("partywidget")
 
 #: Where a room keeps its alarm time, in its host-private (meta) storage.
 ALARM_KEY = "alarm"
+#: Where a room keeps the usernames a moderator removed, in its meta storage:
+#: a removal outlives the room's unloading and the host's restart.
+REMOVED_KEY = "removed"
+REMOVED_REASON = "removed from this room by a moderator"
 #: Storage namespace for the host's own per-room data (alarms); kept apart
 #: from the party's keys so ``storage.list()`` shows only what the party put.
 META_PREFIX = "\x00meta:"
@@ -75,6 +79,8 @@ class Room:
         self._party: Party | None = None
         self._start_lock = asyncio.Lock()
         self._connections: dict[str, Connection] = {}
+        #: Usernames a moderator removed (loaded by :meth:`start`).
+        self._removed: frozenset[str] = frozenset()
         #: Requests being served and alarm hooks running: both keep the room loaded.
         self._busy = 0
         self._alarm_at: float | None = None
@@ -102,6 +108,8 @@ class Room:
             return self._party
         async with self._start_lock:
             if self._party is None:
+                removed = await self._meta.get(REMOVED_KEY)
+                self._removed = frozenset(removed if isinstance(removed, list) else ())
                 party = self._party_class(self)
                 await party.on_start()
                 self._party = party
@@ -146,6 +154,25 @@ class Room:
         if current is not None and current.user.get("username") != user.get("username"):
             raise IdConflict(f"connection id {id[:40]!r} is in use by another user")
 
+    def is_removed(self, user: User) -> bool:
+        """Whether a moderator removed ``user`` from this room (moderators never are)."""
+        return not user.get("moderator") and user.get("username") in self._removed
+
+    async def remove_user(self, username: str) -> None:
+        """Remove ``username`` for good: close their connections with 4003, refuse their joins
+        and their HTTP requests, here and after the room reloads (issue 17, item 1).
+
+        The room core enforces it on every path in (:meth:`connect`, :meth:`request`, and
+        so every party and the kernel relay), so no party has to remember to.
+        """
+        if username not in self._removed:
+            removed = self._removed | {username}
+            await self._meta.put(REMOVED_KEY, sorted(removed))
+            self._removed = removed
+        for conn in self.get_connections():
+            if conn.user.get("username") == username:
+                conn.close(CloseCode.REMOVED, REMOVED_REASON)
+
     async def connect(self, conn: Connection, ctx: ConnectionContext) -> bool:
         """Admit ``conn``: start the room if needed, then ``on_connect``.
 
@@ -170,6 +197,15 @@ class Room:
             conn.close(CloseCode.POLICY_VIOLATION, str(exc))
             self._host.release(self)
             return False
+        if self.is_removed(conn.user):  # before on_connect: the party never sees it
+            conn.close(CloseCode.REMOVED, REMOVED_REASON)
+            self._host.release(self)
+            return False
+        full = self._full_for(conn)
+        if full:
+            conn.close(CloseCode.TRY_AGAIN_LATER, full)
+            self._host.release(self)
+            return False
         if party.max_concurrent_messages > 1:
             conn.pipeline = Pipeline(party.max_concurrent_messages)
         old = self._connections.pop(conn.id, None)
@@ -187,6 +223,22 @@ class Room:
             await self._hook_failed(conn, exc, "on_connect")
             return False
         return True
+
+    def _full_for(self, conn: Connection) -> str:
+        """Why ``conn`` would be one connection too many ("" if it is not).
+
+        Bounds what one token holder can make the room do (issue 17, item 7):
+        a replaced connection (same id) does not count.
+        """
+        others = [c for c in self._connections.values() if c.id != conn.id]
+        if len(others) >= self.limits.max_connections_per_room:
+            return f"room full ({self.limits.max_connections_per_room} connections)"
+        username = conn.user.get("username")
+        mine = sum(1 for c in others if c.user.get("username") == username)
+        if mine >= self.limits.max_connections_per_user:
+            return (f"too many connections of this user in this room "
+                    f"({self.limits.max_connections_per_user})")
+        return ""
 
     def feed(self, conn: Connection, message: str | bytes) -> Awaitable[None] | None:
         """A frame arrived from ``conn``; the adapter awaits what this returns, if anything,
@@ -305,6 +357,8 @@ class Room:
         try:
             await self._admitted()
             party = await self.start()
+            if self.is_removed(request.user):
+                return Response.error("removed", REMOVED_REASON, 403)
             response = await party.on_request(request)
             if not isinstance(response, Response):
                 raise TypeError(f"expected on_request to return a Response, got "

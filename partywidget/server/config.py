@@ -55,6 +55,15 @@ class RoomOptions(Configurable):
     room_loads_per_minute = Int(Limits.room_loads_per_minute, config=True,
                                 help="Rooms one user may load per minute (and in a burst), "
                                      "past those loaded already; more get HTTP 429.")
+    max_connections_per_room = Int(Limits.max_connections_per_room, config=True,
+                                   help="Open connections one room admits; a join past it "
+                                        "is closed with 1013.")
+    max_connections_per_user = Int(Limits.max_connections_per_user, config=True,
+                                   help="Open connections one user may hold in one room; a "
+                                        "join past it is closed with 1013.")
+    max_welcome_users = Int(Limits.max_welcome_users, config=True,
+                            help="Users a welcome frame lists; past it, userCount says how "
+                                 "many are in the room.")
 
     def limits(self) -> Limits:
         try:
@@ -64,7 +73,10 @@ class RoomOptions(Configurable):
                           bytes_per_second=self.bytes_per_second, byte_burst=self.byte_burst,
                           max_buffered_bytes=self.max_buffered_bytes, history=self.history,
                           idle_unload_seconds=self.idle_unload_seconds,
-                          room_loads_per_minute=self.room_loads_per_minute)
+                          room_loads_per_minute=self.room_loads_per_minute,
+                          max_connections_per_room=self.max_connections_per_room,
+                          max_connections_per_user=self.max_connections_per_user,
+                          max_welcome_users=self.max_welcome_users)
         except ValueError as exc:
             raise ConfigurationError(f"bad PartyWidget option: {exc}") from None
 

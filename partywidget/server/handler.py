@@ -26,7 +26,7 @@ from ..protocol.outgoing import Outgoing
 from ..rooms import (Connection, ConnectionContext, IdConflict, Limits, Request, Response,
                      Room, RoomHost)
 
-__all__ = ["JOIN_HEADER", "RoomHandlerMixin", "TornadoTransport", "parse_room_path"]
+__all__ = ["ID_HEADER", "JOIN_HEADER", "RoomHandlerMixin", "TornadoTransport", "parse_room_path"]
 
 log = logging.getLogger("partywidget")
 
@@ -35,6 +35,10 @@ log = logging.getLogger("partywidget")
 #: board); absent for parties whose clients are joined once the socket opens.
 #: Browsers cannot read it and need not: a widget knows its party's protocol.
 JOIN_HEADER = "Partywidget-Join"
+#: Response header of a WebSocket upgrade carrying the room's id for this
+#: connection (its ``_pk`` namespaced by the user, :mod:`partywidget.rooms.identity`),
+#: for clients of parties that send no ``welcome``.
+ID_HEADER = "Partywidget-Id"
 
 
 def ws_frame(out: Outgoing) -> bytes:
@@ -277,15 +281,17 @@ class RoomHandlerMixin:
             return
         if sub:
             raise HTTPError(404, reason="Sockets connect to the room itself, not a sub-path")
-        conn_id = self.query_args().get("_pk") or str(uuid.uuid4())
+        pk = self.query_args().get("_pk") or str(uuid.uuid4())
         try:
-            check_connection_id(conn_id)
+            check_connection_id(pk)
         except InvalidName as exc:
             raise HTTPError(400, reason="Invalid connection id", log_message=str(exc))
         admitted = await self.room_host.before_connect(party, room_id, self.room_request())
         if isinstance(admitted, Response):
             self.send_response(admitted)
             return
+        # Namespaced by the authenticated user: a _pk never collides across users.
+        conn_id = self.room_host.ids.connection_id(str(admitted.user.get("username", "")), pk)
         room = self.load_room(party, room_id, admitted)
         try:
             room.check_id(conn_id, admitted.user)
@@ -295,6 +301,7 @@ class RoomHandlerMixin:
         self._room = room
         self._conn_id = conn_id
         self._admitted = admitted
+        self.set_header(ID_HEADER, conn_id)
         join_type = getattr(self.room_host.parties[party], "join_type", None)
         if join_type:
             self.set_header(JOIN_HEADER, join_type)

@@ -130,10 +130,13 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
         self.finish()
 
     def room_user(self) -> dict[str, Any]:
-        # No identity provider here: a connection is a guest named after its id;
-        # `name` in the query is a self-chosen display name, marked unverified.
+        # No identity provider here: a connection is a guest whose name the host
+        # derives from its _pk with a secret key (rooms.identity), so no client
+        # can choose or copy another guest's name; `name` in the query is a
+        # self-chosen display name, marked unverified.
         query = self.query_args()
-        tag = (query.get("_pk") or "anon").replace("-", "")[:4] or "anon"
+        pk = query.get("_pk")
+        tag = self.room_host.ids.guest_tag(pk) if pk else "anon"
         name = query.get("name", "").strip()[:40]
         return {"username": f"guest-{tag}", "name": f"guest-{tag}",
                 "display_name": name or f"Guest {tag}", "initials": (name or "G")[:1].upper(),

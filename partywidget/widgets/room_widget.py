@@ -17,6 +17,13 @@ connection state as ``{"kind": "status", "status": ...}`` (so the page shows
 before a view loaded are lost (anywidget docs), so a front end starts with
 ``{"kind": "hello"}`` and gets a fresh welcome plus join frame built from the
 client's state.
+
+The page may be less trusted than the kernel (a Voila dashboard shows the
+kernel's widgets to visitors): it cannot change which room host the kernel
+talks to, or which room (front-end writes to :data:`KERNEL_OWNED` traits are
+ignored), and frames that would use the kernel's moderator rights are relayed
+only when the page's user is the kernel's user (not under Voila, unless
+``page_moderation=True``). See docs/security.md, "The kernel relay".
 """
 
 from __future__ import annotations
@@ -33,10 +40,12 @@ from ..client import RoomClient, connect
 from ..client.discovery import extension_prefix
 from ..client.hubservice import widget_endpoint
 from ..errors import PartyWidgetError
-from ..protocol.frames import Clear, Envelope, ErrorFrame, Lock, Remove, Welcome
+from ..protocol import board, chat
+from ..protocol.frames import (Clear, Envelope, ErrorFrame, Lock, Remove, Welcome, decode_frame,
+                               read_frame)
 from ..protocol.jsonrules import encode_json
 
-__all__ = ["RELAY", "STATIC", "RoomWidget"]
+__all__ = ["KERNEL_OWNED", "RELAY", "STATIC", "RoomWidget"]
 
 #: The built front-end bundles (``npm run build``; produced by ``pip install``).
 STATIC = Path(__file__).parent / "static"
@@ -44,6 +53,22 @@ STATIC = Path(__file__).parent / "static"
 RELAY = "relay"
 #: Seconds the kernel side waits for its first join (as ``partywidget.connect``).
 CONNECT_TIMEOUT = 10.0
+#: Synced traits only the kernel sets: they choose the room host the kernel's
+#: client talks to (and hands its token to) and the room it speaks in.
+KERNEL_OWNED = frozenset({"_endpoint", "_prefix", "room", "party"})
+#: Page frames that act with moderator rights whatever the target...
+MODERATION = frozenset({Lock.type, Clear.type, Remove.type})
+#: ...and those that do when the kernel's user moderates (else: own entries only).
+MODERATOR_OR_OWN = frozenset({chat.Delete.type, board.Erase.type})
+
+
+def _page_is_the_kernels_user(environ: Any) -> bool:
+    """Whether the page showing the widgets is the kernel's own user.
+
+    Voila runs kernels for its visitors and says so in ``SERVER_SOFTWARE``
+    (CGI-style variables it gives every kernel): there the page is not.
+    """
+    return not str(environ.get("SERVER_SOFTWARE", "")).lower().startswith("voila")
 
 
 def _endpoint_url(endpoint: str) -> str | None:
@@ -64,11 +89,15 @@ class RoomWidget(anywidget.AnyWidget):
     _prefix = traitlets.Unicode("partywidget").tag(sync=True)
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
-                 **kwargs: Any) -> None:
+                 page_moderation: bool | None = None, **kwargs: Any) -> None:
         # On JupyterHub the hub-wide room service, if configured (docs/jupyterhub.md).
         endpoint = endpoint or widget_endpoint(os.environ)
         super().__init__(room=room, party=party, _endpoint=endpoint,
                          _prefix=extension_prefix(os.environ), **kwargs)
+        #: Relay the page's moderation frames with the kernel's identity?
+        #: ``None``: when the page is the kernel's user (not under Voila).
+        self.page_moderation = (_page_is_the_kernels_user(os.environ)
+                                if page_moderation is None else page_moderation)
         self._client: RoomClient | None = None
         self._client_lock = threading.Lock()
         self.on_msg(self._on_front_end_message)
@@ -76,6 +105,18 @@ class RoomWidget(anywidget.AnyWidget):
             self.client  # noqa: B018 - join now, so kernel-side state is live before first use
         except (PartyWidgetError, TimeoutError):
             pass  # no room host found or reachable: the view still renders; use raises
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply the page's trait writes, except to :data:`KERNEL_OWNED` traits.
+
+        A page could otherwise point the kernel's client at any host, which
+        would receive the kernel's ``Authorization`` token (issue 17, item 9).
+        The page is told the kernel's values back.
+        """
+        refused = sorted(KERNEL_OWNED.intersection(sync_data))
+        super().set_state({k: v for k, v in sync_data.items() if k not in KERNEL_OWNED})
+        if refused:
+            self.send_state(refused)
 
     # kernel-side client -------------------------------------------------------
 
@@ -162,7 +203,7 @@ class RoomWidget(anywidget.AnyWidget):
         raise NotImplementedError
 
     def _welcome_frame(self, client: RoomClient) -> Welcome:
-        return Welcome(self.room, self.party, client.id, client.user or {}, client.epoch,
+        return Welcome(self.room, self.party, client.id or "", client.user or {}, client.epoch,
                        client.users, client.locked)
 
     def _on_front_end_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -177,7 +218,21 @@ class RoomWidget(anywidget.AnyWidget):
             for frame in (self._welcome_frame(client), self._join_frame(client)):
                 self._to_front_end({"kind": "frame", "data": frame.serialize()})
         elif isinstance(content.get("data"), str):
-            client.send_raw(content["data"])
+            if self._page_may_send(content["data"], client):
+                client.send_raw(content["data"])
+            else:
+                self._to_front_end({"kind": "frame", "data": ErrorFrame(
+                    "forbidden", "the kernel does not relay moderation from this page "
+                                 "(RoomWidget page_moderation)").serialize()})
+
+    def _page_may_send(self, data: str, client: RoomClient) -> bool:
+        """Whether a page's frame may go out with the kernel's identity."""
+        if self.page_moderation:
+            return True
+        kind, _ = read_frame(decode_frame(data))
+        if kind in MODERATION:
+            return False
+        return kind not in MODERATOR_OR_OWN or not (client.user or {}).get("moderator")
 
     def _to_front_end(self, content: dict[str, Any]) -> None:
         # Widget.send itself, which Chat.send shadows with the chat's own send.

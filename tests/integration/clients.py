@@ -39,7 +39,10 @@ class RoomSocket:
 
     def __init__(self, ws: ClientConnection, pk: str) -> None:
         self.ws = ws
+        #: The ``_pk`` this socket presented.
         self.pk = pk
+        #: The room's id for this connection (its ``_pk`` namespaced by the user).
+        self.id = ws.response.headers["Partywidget-Id"] if ws.response else None
 
     async def recv(self, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
         frame = await asyncio.wait_for(self.ws.recv(), timeout)
@@ -177,6 +180,9 @@ class RawWebSocket:
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         head = self._read_until(b"\r\n\r\n")
         self.status = int(head.split(b" ", 2)[1])
+        #: Response headers, names lower-cased.
+        self.headers = {name.strip().lower(): value.strip() for name, _, value in (
+            line.decode("latin-1").partition(":") for line in head.split(b"\r\n")[1:])}
 
     def _read_until(self, marker: bytes) -> bytes:
         while marker not in self._buffer:

@@ -35,6 +35,7 @@ SAMPLE_PARTIES = {
     "plain": "sample_parties:Plain",
     "counted": "sample_parties:Counted",
     "lobby": "sample_parties:Lobby",
+    "claimed": "sample_parties:Claimed",
     # A built-in party under another name: clients learn its protocol from the host.
     "whiteboard": "partywidget.parties:BoardParty",
 }

@@ -63,13 +63,13 @@ async def test_the_articles_react_style_client_chats_with_python(shared_standalo
 
             await python.send({"content": "hello from Python"})
             await expect(page.locator("#messages > div")).to_have_text(
-                [f"{python.pk}: hello from Python"])
+                [f"{python.id}: hello from Python"])
 
             await page.locator("input").fill("hello from the page")
             await page.locator("input").press("Enter")
             received = await python.skip_to("message", content="hello from the page")
             await expect(page.locator("#messages > div")).to_have_text(
-                [f"{python.pk}: hello from Python", f"{page_id}: hello from the page"])
+                [f"{python.id}: hello from Python", f"{page_id}: hello from the page"])
         finally:
             await browser.close()
 

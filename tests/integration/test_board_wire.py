@@ -29,12 +29,12 @@ async def test_strokes_are_stored_and_live_drawing_is_relayed_to_the_others(room
     # Alice's own draw never came back: her next frame after the cursor is the ack.
     acked, relayed = await alice.expect("stroke"), await bob.expect("stroke")
 
-    assert drawing["from"] == alice.pk and drawing["sid"] == "s1"
-    assert cursor == {"type": "cursor", "id": bob.pk, "user": cursor["user"], "x": 500,
+    assert drawing["from"] == alice.id and drawing["sid"] == "s1"
+    assert cursor == {"type": "cursor", "id": bob.id, "user": cursor["user"], "x": 500,
                       "y": 625}
     assert acked == relayed
     stroke = acked["stroke"]
-    assert stroke["from"] == alice.pk and stroke["user"] == welcome["user"]
+    assert stroke["from"] == alice.id and stroke["user"] == welcome["user"]
     # Points are clamped into the 1000 x 625 board.
     assert stroke["points"] == [[10, 10], [round(200.25, 1), 300], [1000, 0]]
     assert (stroke["color"], stroke["width"], stroke["sid"]) == ("#ff0000", 4, "s1")

@@ -28,9 +28,9 @@ async def test_a_joiner_gets_welcome_then_history(room_server, room, join):
 
     assert welcome["roomId"] == room
     assert welcome["party"] == "main"
-    assert welcome["id"] == sock.pk
+    assert welcome["id"] == sock.id
     assert_user(welcome["user"])
-    assert welcome["users"] == [{"id": sock.pk, "user": welcome["user"]}]
+    assert welcome["users"] == [{"id": sock.id, "user": welcome["user"]}]
     assert isinstance(welcome["epoch"], str) and welcome["epoch"]
     assert welcome["locked"] is False
     assert history == {"type": "history", "messages": [], "epoch": welcome["epoch"],
@@ -42,8 +42,8 @@ async def test_a_message_reaches_everyone_sender_included(room_server, room, joi
     alice_welcome, _ = await alice.joined()
     bob = await join(room_server, room)
     bob_welcome, _ = await bob.joined()
-    assert {u["id"] for u in bob_welcome["users"]} == {alice.pk, bob.pk}
-    assert await alice.expect("userJoined") == {"type": "userJoined", "id": bob.pk,
+    assert {u["id"] for u in bob_welcome["users"]} == {alice.id, bob.id}
+    assert await alice.expect("userJoined") == {"type": "userJoined", "id": bob.id,
                                                 "user": bob_welcome["user"]}
 
     before = int(time.time() * 1000)
@@ -52,7 +52,7 @@ async def test_a_message_reaches_everyone_sender_included(room_server, room, joi
 
     assert echoed == received
     assert echoed["id"] == 1
-    assert echoed["from"] == alice.pk
+    assert echoed["from"] == alice.id
     assert echoed["user"] == alice_welcome["user"]
     assert echoed["content"] == {"text": "hello", "n": [1, 2]}
     assert abs(echoed["timestamp"] - before) < CLOCK_SLACK_MS
@@ -96,7 +96,7 @@ async def test_identity_comes_from_the_host_never_from_the_message(room_server, 
     message = await sock.expect("message")
 
     assert message["user"] == welcome["user"]
-    assert message["from"] == sock.pk
+    assert message["from"] == sock.id
     assert message["id"] == 1
     assert message["timestamp"] > 0
 
@@ -146,7 +146,7 @@ async def test_leaving_is_announced_to_the_others(room_server, room, join, how):
     else:
         leaves.ws.transport.abort()  # a laptop lid closing: no close frame, a reset
 
-    assert await stays.expect("userLeft") == {"type": "userLeft", "id": leaves.pk,
+    assert await stays.expect("userLeft") == {"type": "userLeft", "id": leaves.id,
                                               "user": leaves_welcome["user"]}
 
 
@@ -192,7 +192,7 @@ async def test_rooms_are_separate(room_server, room, join):
 
     # The first frame `here` sees after joining is its own message, id 1 of its room.
     assert (await here.expect("message")) | {"timestamp": 0} == {
-        "type": "message", "id": 1, "from": here.pk, "user": welcome["user"],
+        "type": "message", "id": 1, "from": here.id, "user": welcome["user"],
         "content": "mine", "timestamp": 0}
 
 

@@ -46,11 +46,11 @@ async def test_a_hook_that_raises_closes_that_connection_with_1011(room_server, 
     echo = await bystander.expect("echo")
 
     assert code == 1011
-    assert echo == {"type": "echo", "text": "still here", "from": bystander.pk}
+    assert echo == {"type": "echo", "text": "still here", "from": bystander.id}
     # The room lives on for newcomers too.
     newcomer = await join(room_server, room, party="faulty")
     await newcomer.send("hello")
-    assert (await newcomer.expect("echo"))["from"] == newcomer.pk
+    assert (await newcomer.expect("echo"))["from"] == newcomer.id
 
 
 async def test_an_entry_point_party_is_found_without_configuration(room_server, room, join):

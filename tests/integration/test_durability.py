@@ -82,7 +82,7 @@ async def burst(sock: RoomSocket, name: str, count: int, acked: dict[str, int],
     try:
         while len([c for c in acked if c.startswith(name + "-")]) < count:
             frame = await sock.recv(timeout=60)
-            if frame["type"] == "message" and frame.get("from") == sock.pk:
+            if frame["type"] == "message" and frame.get("from") == sock.id:
                 acked[frame["cid"]] = frame["id"]
                 progress.set()
     except ConnectionClosed:

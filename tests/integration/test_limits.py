@@ -27,11 +27,11 @@ async def stored_contents(server, room) -> list:
 
 
 async def raw_socket(server, room, party="main", **options) -> tuple[RawWebSocket, str]:
-    """A hand-driven socket in ``room`` and its ``_pk``."""
-    url, pk = room_ws_url(server, room, party)
+    """A hand-driven socket in ``room`` and the room's id for it."""
+    url, _ = room_ws_url(server, room, party)
     raw = await asyncio.to_thread(RawWebSocket, url, server.auth_headers(), **options)
     assert raw.status == 101
-    return raw, pk
+    return raw, raw.headers["partywidget-id"]
 
 
 def rss(server) -> int:
@@ -84,12 +84,12 @@ async def test_a_flood_is_refused_with_errors_while_others_keep_chatting(room_se
     async with asyncio.timeout(60):
         while len(replies) < sent:
             frame = await flooder.recv()
-            if frame["type"] == "error" or frame.get("from") == flooder.pk:
+            if frame["type"] == "error" or frame.get("from") == flooder.id:
                 replies.append(frame)
     flood_acks = [r for r in replies if r["type"] == "message"]
     errors = [r for r in replies if r["type"] == "error"]
 
-    assert calm_ack["from"] == calm.pk
+    assert calm_ack["from"] == calm.id
     assert errors and {e["code"] for e in errors} == {"rate_limited"}
     assert len(flood_acks) >= LIMITS.message_burst
     stored = await stored_contents(room_server, room)
@@ -144,16 +144,16 @@ async def send_acknowledged(sock, content, cid: str) -> list[dict]:
 async def test_a_chat_client_that_stops_reading_is_closed_with_4008(room_server, room, join):
     writer = await join(room_server, room)
     await writer.joined()
-    slow, slow_pk = await raw_socket(room_server, room, receive_buffer=4096)
+    slow, slow_id = await raw_socket(room_server, room, receive_buffer=4096)
     try:
-        await writer.skip_to("userJoined", id=slow_pk)
+        await writer.skip_to("userJoined", id=slow_id)
         payload = "x" * 100_000
         dropped = False
         async with asyncio.timeout(120):
             # Bounded: 300 x 100 kB is far beyond the 4 MiB queue plus kernel buffers.
             for n in range(300):
                 seen = await send_acknowledged(writer, payload, f"big-{n}")
-                if any(f["type"] == "userLeft" and f["id"] == slow_pk for f in seen):
+                if any(f["type"] == "userLeft" and f["id"] == slow_id for f in seen):
                     dropped = True
                     break
         code, frames = await asyncio.to_thread(slow.read_until_close)
@@ -171,9 +171,9 @@ async def test_server_memory_stays_bounded_while_a_client_stops_reading(room_ser
                                                                         join):
     trigger = await join(room_server, room, party="blast")
     await trigger.expect("welcome")
-    slow, slow_pk = await raw_socket(room_server, room, "blast", receive_buffer=4096)
+    slow, slow_id = await raw_socket(room_server, room, "blast", receive_buffer=4096)
     try:
-        assert (await trigger.expect("joined"))["id"] == slow_pk
+        assert (await trigger.expect("joined"))["id"] == slow_id
         before = rss(room_server)
         # 300 distinct 1 MB frames: a host that buffered without bound would hold 300 MB.
         await trigger.send({"count": 300, "size": MiB})
@@ -183,7 +183,7 @@ async def test_server_memory_stays_bounded_while_a_client_stops_reading(room_ser
     finally:
         slow.close()
 
-    assert slow_pk not in blasted["open"]  # the server cut it off during the blast
+    assert slow_id not in blasted["open"]  # the server cut it off during the blast
     # The close frame waits behind unread bytes; Tornado drops a socket whose
     # close goes unanswered for 5 s, so a client that only reads after a long
     # blast (a loaded machine) may find the TCP connection gone instead.

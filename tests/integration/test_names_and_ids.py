@@ -69,6 +69,7 @@ async def test_the_same_users_same_id_takes_over_and_the_old_socket_gets_4001(
     welcome, _ = await new.joined()
 
     assert await old.close_code() == 4001
-    assert [u["id"] for u in welcome["users"]].count("my-tab") == 1
+    assert new.id == old.id  # the same user's same _pk: the same connection id
+    assert [u["id"] for u in welcome["users"]].count(new.id) == 1
     await new.send({"content": "I am the live one"})
-    assert (await new.expect("message"))["from"] == "my-tab"
+    assert (await new.expect("message"))["from"] == new.id

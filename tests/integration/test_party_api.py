@@ -52,8 +52,8 @@ async def test_on_close_gets_the_clients_code_and_reason_and_the_servers(
         if len(closes) == 2:
             break
         await asyncio.sleep(0.05)
-    assert sorted(map(tuple, closes)) == sorted([(leaving.pk, 4321, "see you"),
-                                                 (asked.pk, 4400, "asked by alice")])
+    assert sorted(map(tuple, closes)) == sorted([(leaving.id, 4321, "see you"),
+                                                 (asked.id, 4400, "asked by alice")])
 
 
 async def frames_until_quiet(sock, quiet: float = 1.0) -> list[str]:

@@ -61,28 +61,32 @@ def check_recorded_chat(run: dict, room: str) -> None:
     alice, bob = run["alice"], run["bob"]
     a_frames, b_frames = alice["frames"], bob["frames"]
 
-    # partysocket's `id` option is the `_pk` the room calls the connection by.
+    # partysocket's `id` option is the `_pk`; the room calls the connection by
+    # that `_pk` namespaced by the user (docs/security.md), the same for every
+    # reconnect of one user's tab and never another user's.
     assert (alice["id"], bob["id"]) == ("alice-tab", "bob-tab")
+    alice_id, bob_id = alice["roomId"], bob["roomId"]
+    assert alice_id != bob_id and "alice-tab" not in (alice_id, bob_id)
     welcome, history = a_frames[0], a_frames[1]
-    assert welcome["type"] == "welcome" and welcome["id"] == "alice-tab"
+    assert welcome["type"] == "welcome" and welcome["id"] == alice_id
     assert welcome["roomId"] == room and welcome["users"] == [
-        {"id": "alice-tab", "user": welcome["user"]}]
+        {"id": alice_id, "user": welcome["user"]}]
     assert history == {"type": "history", "messages": [], "epoch": welcome["epoch"],
                        "recovered": False}
     assert b_frames[0]["type"] == "welcome" and b_frames[1]["type"] == "history"
     assert of_type(a_frames, "userJoined") == [
-        {"type": "userJoined", "id": "bob-tab", "user": b_frames[0]["user"]}]
+        {"type": "userJoined", "id": bob_id, "user": b_frames[0]["user"]}]
 
     hello = next(f for f in a_frames if f.get("cid") == "node-1")
     assert hello in b_frames  # the same frame to everyone, sender included
-    assert hello["id"] == 1 and hello["from"] == "alice-tab"
+    assert hello["id"] == 1 and hello["from"] == alice_id
     assert hello["user"] == welcome["user"] and hello["content"] == "hello from node"
     assert isinstance(hello["timestamp"], int)
-    reply = next(f for f in a_frames if f["type"] == "message" and f["from"] == "bob-tab")
+    reply = next(f for f in a_frames if f["type"] == "message" and f["from"] == bob_id)
     assert reply["content"] == {"reply": True} and "cid" not in reply
     assert of_type(a_frames, "error")[0]["code"] == "bad_json"
     assert of_type(a_frames, "userLeft") == [
-        {"type": "userLeft", "id": "bob-tab", "user": b_frames[0]["user"]}]
+        {"type": "userLeft", "id": bob_id, "user": b_frames[0]["user"]}]
 
     assert run["get"]["status"] == 200
     assert run["get"]["body"] == {"type": "history", "messages": [hello, reply],

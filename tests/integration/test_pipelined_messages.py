@@ -21,7 +21,7 @@ async def test_a_burst_is_acknowledged_relayed_and_stored_in_send_order(room_ser
     await sender.joined()
     other = await join(room_server, room)
     await other.joined()
-    await sender.skip_to("userJoined", id=other.pk)
+    await sender.skip_to("userJoined", id=other.id)
 
     for i in range(BURST):  # back to back: no send waits for an acknowledgement
         await sender.send({"content": i, "cid": f"burst-{i}"})

@@ -20,6 +20,8 @@ function join(id) {
   socket.addEventListener("message", (event) => {
     const frame = JSON.parse(event.data);
     client.frames.push(frame);
+    // The room's id for this connection: the `_pk` namespaced by the user.
+    if (frame.type === "welcome") client.roomId = frame.id;
     client.waiters = client.waiters.filter((w) => !(w.match(frame) && (w.resolve(frame), true)));
   });
   return client;
@@ -46,13 +48,13 @@ const alice = join("alice-tab");
 await waitFor(alice, "history", ofType("history"));
 const bob = join("bob-tab");
 await waitFor(bob, "history", ofType("history"));
-await waitFor(alice, "userJoined", ofType("userJoined", (f) => f.id === bob.id));
+await waitFor(alice, "userJoined", ofType("userJoined", (f) => f.id === bob.roomId));
 
 alice.socket.send(JSON.stringify({ content: "hello from node", cid: "node-1" }));
 await waitFor(bob, "message", ofType("message", (f) => f.cid === "node-1"));
 await waitFor(alice, "message", ofType("message", (f) => f.cid === "node-1"));
 bob.socket.send(JSON.stringify({ content: { reply: true } }));
-await waitFor(alice, "message", ofType("message", (f) => f.from === bob.id));
+await waitFor(alice, "message", ofType("message", (f) => f.from === bob.roomId));
 alice.socket.send("not json");
 await waitFor(alice, "error", ofType("error"));
 
@@ -67,8 +69,8 @@ const post = await answer(await PartySocket.fetch({ host, room, query }, {
 await waitFor(alice, "message", ofType("message", (f) => f.cid === "node-fetch"));
 
 bob.socket.close();
-await waitFor(alice, "userLeft", ofType("userLeft", (f) => f.id === bob.id));
+await waitFor(alice, "userLeft", ofType("userLeft", (f) => f.id === bob.roomId));
 alice.socket.close();
 
-const record = (c) => ({ id: c.id, frames: c.frames });
+const record = (c) => ({ id: c.id, roomId: c.roomId, frames: c.frames });
 process.stdout.write(JSON.stringify({ alice: record(alice), bob: record(bob), get, post }));

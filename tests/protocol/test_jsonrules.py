@@ -109,5 +109,5 @@ def test_encode_json_refuses_nan(value):
 def test_close_codes_are_the_documented_numbers():
     assert {c.name: int(c) for c in CloseCode} == {
         "NORMAL": 1000, "GOING_AWAY": 1001, "POLICY_VIOLATION": 1008, "MESSAGE_TOO_BIG": 1009,
-        "INTERNAL_ERROR": 1011, "REPLACED": 4001, "REMOVED": 4003, "SLOW_CONSUMER": 4008,
-        "FLOODING": 4029}
+        "INTERNAL_ERROR": 1011, "TRY_AGAIN_LATER": 1013, "REPLACED": 4001, "REMOVED": 4003,
+        "SLOW_CONSUMER": 4008, "FLOODING": 4029}

@@ -162,3 +162,20 @@ class Lobby(Party):
             await self.room.storage.put("counts", self.counts)
             self.room.broadcast({"type": "counts", "counts": self.counts})
         return Response.json({"type": "counts", "counts": self.counts})
+
+
+class Claimed(Party):
+    """Refuses the first ``_pk`` presented in each room with 409, as a host whose ids are
+    not namespaced by user would once another user holds that ``_pk``; others get in."""
+
+    first_pk: dict[str, str] = {}
+
+    @classmethod
+    async def on_before_connect(cls, request: Request, lobby) -> Request | Response:
+        pk = request.query.get("_pk", "")
+        if cls.first_pk.setdefault(lobby.room, pk) == pk:
+            return Response.error("id_taken", "this connection id is in use", 409)
+        return request
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        connection.send({"type": "welcome", "id": connection.id, "user": connection.user})
