@@ -1,4 +1,5 @@
-"""Storage backends: ``memory`` and ``sqlite`` (the embedded default).
+"""Storage backends: ``memory``, ``sqlite`` (the embedded default) and ``redis``
+(rooms shared by several processes, :mod:`.redis`; needs ``partywidget[redis]``).
 
 :func:`open_storage` turns a storage URL (the ``--storage`` option and
 ``c.PartyWidget.storage``) into a backend.
@@ -22,8 +23,13 @@ def open_storage(url: str, *, default_dir: str | Path = ".") -> Storage:
 
     ``memory:`` keeps nothing across restarts; ``sqlite:///abs/path.db``,
     ``sqlite:relative.db`` or a bare path ending in ``.db`` use SQLite;
-    an empty string means ``partywidget.db`` in ``default_dir``.
+    an empty string means ``partywidget.db`` in ``default_dir``;
+    ``redis://`` / ``rediss://`` / ``unix://`` URLs use Redis.
     """
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from .redis import RedisStorage  # the redis package is an optional extra
+
+        return RedisStorage(url)
     if url in ("", "sqlite:", "sqlite://"):
         return SQLiteStorage(Path(default_dir) / "partywidget.db")
     if url in ("memory", "memory:", "memory://"):
@@ -35,5 +41,6 @@ def open_storage(url: str, *, default_dir: str | Path = ".") -> Storage:
     if "://" not in url and url.endswith((".db", ".sqlite", ".sqlite3")):
         return SQLiteStorage(Path(url))
     raise ConfigurationError(
-        f"expected a storage URL like 'memory:', 'sqlite:///path/to/rooms.db' or a .db path, "
+        f"expected a storage URL like 'memory:', 'sqlite:///path/to/rooms.db', a .db path "
+        f"or 'redis://host:6379/0', "
         f"got {url!r}")
