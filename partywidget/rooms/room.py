@@ -24,6 +24,7 @@ from ..protocol.close import CloseCode
 from ..protocol.frames import error_frame
 from ..protocol.outgoing import Outgoing
 from ..storage.base import RoomStorage, Storage
+from .backplane import Broadcast, OffsetOrder
 from .connection import Connection, ConnectionContext, User
 from .context import RoomContext
 from .gate import InputGate
@@ -81,6 +82,9 @@ class Room:
         self._alarm_at: float | None = None
         self._alarm_handle: asyncio.TimerHandle | None = None
         self._alarm_task: asyncio.Future[None] | None = None
+        #: Several processes share this room through it (None: this process only).
+        self._backplane = host.backplane
+        self._order = OffsetOrder(self._received)
 
     def __repr__(self) -> str:
         return f"<Room {self.name}/{self.id} connections={len(self._connections)}>"
@@ -103,6 +107,8 @@ class Room:
             return self._party
         async with self._start_lock:
             if self._party is None:
+                if self._backplane is not None:
+                    await self._listen()
                 party = self._party_class(self)
                 await party.on_start()
                 self._party = party
@@ -182,6 +188,8 @@ class Room:
         conn._room = self
         self._connections[conn.id] = conn
         try:
+            if self._backplane is not None:
+                await self._backplane.add_member(self.key, conn.id, conn.info())
             conn.set_tags(party.get_connection_tags(conn, ctx))
             await party.on_connect(conn, ctx)
         except Exception as exc:
@@ -248,22 +256,51 @@ class Room:
             return
         del self._connections[conn.id]
         conn._room = None
+        if self._backplane is not None:
+            await self._backplane.remove_member(self.key, conn.id)
         if self._party is not None:
             await self._admitted()
             await self._call(self._party.on_close, conn, conn.close_code, conn.close_reason)
         self._host.release(self)
 
-    def broadcast(self, message: Any, exclude: Iterable[str] = ()) -> None:
+    def broadcast(self, message: Any, exclude: Iterable[str] = (), *, offset: int = 0) -> None:
         """Send to every connection but those in ``exclude``, encoded once.
+
+        ``offset``: the log offset the message announces, if any (processes
+        sharing the room deliver such messages in offset order). With a
+        backplane the message reaches this process's connections as it
+        reaches every other process's: through :meth:`Party.on_broadcast`.
+        """
+        if isinstance(exclude, str):  # set("abc") would skip "a", "b" and "c"
+            raise TypeError(f"expected exclude as a list of connection ids, got the "
+                            f"string {exclude[:40]!r}")
+        out = Outgoing.of(message)
+        if self._backplane is not None:
+            self._backplane.publish(self.key, Broadcast(out, tuple(exclude), offset))
+        else:
+            self._received(Broadcast(out, tuple(exclude), offset))
+
+    def signal(self, data: dict[str, Any]) -> None:
+        """Call :meth:`Party.on_signal` of this party on every process (this one at once)."""
+        if self._party is not None:
+            self._party.on_signal(data)
+        if self._backplane is not None:
+            self._backplane.publish(self.key, Broadcast(signal=data, origin=self._backplane.id))
+
+    async def users(self) -> list[dict[str, Any]]:
+        """Presence: every connection's info, on every process sharing this room."""
+        if self._backplane is not None:
+            return await self._backplane.members(self.key)
+        return [conn.info() for conn in self._connections.values()]
+
+    def deliver_local(self, message: Outgoing, exclude: Iterable[str] = ()) -> None:
+        """Hand ``message`` to this process's connections but those in ``exclude``.
 
         Never waits on a socket: each connection's transport queues the same
         bytes, and a client that stopped reading is cut off by its queue bound.
         """
-        out = Outgoing.of(message)
+        out = message
         if exclude:
-            if isinstance(exclude, str):  # set("abc") would skip "a", "b" and "c"
-                raise TypeError(f"expected exclude as a list of connection ids, got the "
-                                f"string {exclude[:40]!r}")
             skip = set(exclude)
             for conn in list(self._connections.values()):
                 if conn.id not in skip:
@@ -271,6 +308,34 @@ class Room:
         else:
             for conn in list(self._connections.values()):
                 conn.deliver(out)
+
+    async def _listen(self) -> None:
+        assert self._backplane is not None
+        await self._backplane.subscribe(self.key, self._heard)
+
+    def _heard(self, item: Broadcast | None) -> None:
+        """What the backplane delivers: broadcasts in publish order, or None when it
+        lost its subscription (frames may be missing): every connection here is
+        closed with 1001 so its client reconnects and resumes from storage."""
+        if item is not None:
+            self._order.feed(item)
+            return
+        for conn in list(self._connections.values()):
+            conn.close(CloseCode.GOING_AWAY, "lost the room's message stream; reconnect")
+
+    def _received(self, item: Broadcast) -> None:
+        """A broadcast for this room, from this or (with a backplane) any process."""
+        party = self._party
+        if item.signal is not None:
+            if party is not None and self._backplane and item.origin != self._backplane.id:
+                party.on_signal(item.signal)
+            return
+        if item.message is None:
+            return
+        if party is None:
+            self.deliver_local(item.message, item.exclude)
+        else:
+            party.on_broadcast(item.message, frozenset(item.exclude), item.offset)
 
     async def _hook_failed(self, conn: Connection, exc: BaseException, hook: str) -> None:
         log.error("room %s: %s raised for connection %r", self.key, hook, conn.id,
@@ -373,3 +438,10 @@ class Room:
         for conn in list(self._connections.values()):
             conn.close(code, reason)
             await self.disconnect(conn)
+        await self.forget()
+
+    async def forget(self) -> None:
+        """Stop listening to the backplane (the room is no longer loaded here)."""
+        self._order.close()
+        if self._backplane is not None:
+            await self._backplane.unsubscribe(self.key)

@@ -23,13 +23,13 @@ def open_storage(url: str, *, default_dir: str | Path = ".") -> Storage:
 
     ``memory:`` keeps nothing across restarts; ``sqlite:///abs/path.db``,
     ``sqlite:relative.db`` or a bare path ending in ``.db`` use SQLite;
-    an empty string means ``partywidget.db`` in ``default_dir``;
-    ``redis://`` / ``rediss://`` / ``unix://`` URLs use Redis.
+    an empty string means ``partywidget.db`` in ``default_dir``.
+    Redis is not a storage URL: it also carries broadcasts, so it has its own
+    setting (``redis_url``, ``--redis``).
     """
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        from .redis import RedisStorage  # the redis package is an optional extra
-
-        return RedisStorage(url)
+    if url.startswith(("redis://", "rediss://")):
+        raise ConfigurationError(f"Redis is set with PartyWidget.redis_url (--redis), which also "
+                                 f"shares broadcasts; got it as a storage URL: {url[:100]!r}")
     if url in ("", "sqlite:", "sqlite://"):
         return SQLiteStorage(Path(default_dir) / "partywidget.db")
     if url in ("memory", "memory:", "memory://"):
@@ -41,6 +41,5 @@ def open_storage(url: str, *, default_dir: str | Path = ".") -> Storage:
     if "://" not in url and url.endswith((".db", ".sqlite", ".sqlite3")):
         return SQLiteStorage(Path(url))
     raise ConfigurationError(
-        f"expected a storage URL like 'memory:', 'sqlite:///path/to/rooms.db', a .db path "
-        f"or 'redis://host:6379/0', "
+        f"expected a storage URL like 'memory:', 'sqlite:///path/to/rooms.db' or a .db path, "
         f"got {url!r}")

@@ -187,11 +187,12 @@ def _lex_range(prefix: str | None, start: str | None,
 
 
 class _Write:
-    """One queued script call: the writer sends a batch of them in one pipeline."""
+    """One queued script call (or, without ``script``, one command): the writer
+    sends a batch of them in one pipeline."""
 
     __slots__ = ("script", "keys", "args", "future")
 
-    def __init__(self, script: Any, keys: list[str], args: list[Any],
+    def __init__(self, script: Any | None, keys: list[str], args: list[Any],
                  future: asyncio.Future[Any]) -> None:
         self.script = script
         self.keys = keys
@@ -255,12 +256,18 @@ class RedisStorage(Storage):
 
     # the writer ----------------------------------------------------------------
 
-    def _write(self, name: str, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
+    def _write(self, name: str | None, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
         if self._queue is None:
             raise StorageError("storage is not started (call start()) or already closed")
         future = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Write(self._scripts[name], keys, args, future))
+        script = None if name is None else self._scripts[name]
+        self._queue.put_nowait(_Write(script, keys, args, future))
         return future
+
+    def command(self, *args: Any) -> asyncio.Future[Any]:
+        """Run one Redis command in order with this process's writes (``PUBLISH``
+        after the append it announces)."""
+        return self._write(None, [], list(args))
 
     async def _write_loop(self) -> None:
         """Send whatever is queued as one pipeline on one connection, in queue order."""
@@ -306,7 +313,10 @@ class RedisStorage(Storage):
     async def _pipeline(self, batch: list[_Write]) -> list[Any]:
         async with self.client.pipeline(transaction=False) as pipe:
             for op in batch:
-                pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
+                if op.script is None:
+                    pipe.execute_command(*op.args)
+                else:
+                    pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
             return list(await pipe.execute(raise_on_error=False))
 
     def _keys(self, room: str) -> list[str]:

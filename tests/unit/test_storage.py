@@ -586,6 +586,6 @@ async def test_redis_unreachable_at_start_names_the_url():
     assert "secret" not in str(info.value)
 
 
-def test_open_storage_understands_redis_urls():
-    backend = open_storage("redis://127.0.0.1:6379/2")
-    assert isinstance(backend, RedisStorage) and backend.url == "redis://127.0.0.1:6379/2"
+def test_open_storage_points_redis_urls_to_their_own_setting():
+    with pytest.raises(ConfigurationError, match="redis_url"):
+        open_storage("redis://127.0.0.1:6379/2")
