@@ -417,12 +417,17 @@ class Room:
         self._alarm_at = None
 
     async def _fire_alarm(self) -> None:
+        when = self._alarm_at
         self._alarm_handle = None
         self._alarm_at = None
         self._busy += 1
         try:
             await self._admitted()
-            await self._meta.delete(ALARM_KEY)
+            if self._backplane is not None:
+                if not await self._claim_alarm(when):
+                    return
+            else:
+                await self._meta.delete(ALARM_KEY)
             party = await self.start()
             await party.on_alarm()
         except Exception:
@@ -430,6 +435,17 @@ class Room:
         finally:
             self._busy -= 1
             self._host.release(self)
+
+    async def _claim_alarm(self, when: float | None) -> bool:
+        """Processes sharing this room all schedule its alarm; the one whose
+        delete removes the stored time fires it (once per room). A time replaced
+        meanwhile (by another process) is scheduled instead."""
+        stored = await self._meta.get(ALARM_KEY)
+        if stored != when:
+            if isinstance(stored, (int, float)) and self._alarm_at is None:
+                self._schedule_alarm(float(stored))
+            return False
+        return await self._meta.delete(ALARM_KEY)
 
     async def unload(self, code: int = CloseCode.GOING_AWAY, reason: str = "room unloaded") -> None:
         """Close every connection (clients reconnect and resume) and cancel the alarm."""

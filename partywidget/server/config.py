@@ -36,6 +36,10 @@ class RoomOptions(Configurable):
              "rediss:// for TLS): history, storage and alarms live there and broadcasts "
              "and presence go through it (docs/scaling.md). Needs partywidget[redis]. "
              "Replaces 'storage'.")
+    redis_member_expiry = Float(
+        15.0, config=True,
+        help="With redis_url: seconds after which the users of a process that died "
+             "(no clean shutdown) leave its rooms; it renews its presence every third of it.")
     history = Int(Limits.history, config=True, help="Messages (log offsets) each room keeps.")
     parties = Dict(
         key_trait=Unicode(), value_trait=Unicode(), config=True,
@@ -87,7 +91,8 @@ class RoomOptions(Configurable):
                                      f"{self.redis_url[:100]!r}")
         storage = RedisStorage(self.redis_url)
         return RoomHost(storage, parties, limits=self.limits(),
-                        backplane=RedisBackplane(storage))
+                        backplane=RedisBackplane(storage,
+                                                 member_expiry=self.redis_member_expiry))
 
 
 class ServeConfig(RoomOptions):

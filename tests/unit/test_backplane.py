@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -152,6 +153,39 @@ async def test_a_joiner_never_gets_a_frame_its_history_held(rooms, join):
     await settle()
     assert [m["content"] for m in bob.of_type("history")[0]["messages"]] == ["in flight"]
     assert bob.of_type("message") == []
+
+
+class Counting(ChatParty):
+    """Counts its alarms on every host (one class attribute for the whole test)."""
+
+    alarms: list[str] = []
+
+    async def on_alarm(self) -> None:
+        Counting.alarms.append(self.room._host.backplane.id)
+
+
+async def test_an_alarm_fires_once_per_room_not_once_per_host():
+    hub, storage = Hub(), MemoryStorage()
+    hosts = [RoomHost(storage, {"main": Counting}, backplane=LoopbackBackplane(hub))
+             for _ in range(2)]
+    Counting.alarms = []
+    try:
+        for host in hosts:
+            await host.start()
+        first = hosts[0].room("main", "r")
+        await first.start()
+        await first.set_alarm(time.time() + 0.05)
+        second = hosts[1].room("main", "r")
+        await second.start()  # schedules the stored alarm too
+        assert second._alarm_at is not None
+        for _ in range(300):  # bounded: the alarm is due in 50 ms
+            if first.idle and second.idle and Counting.alarms:
+                break
+            await asyncio.sleep(0.01)
+        assert len(Counting.alarms) == 1
+    finally:
+        for host in hosts:
+            await host.close()
 
 
 # the pieces --------------------------------------------------------------------------
