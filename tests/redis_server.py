@@ -64,6 +64,11 @@ class RedisServer:
             proc.kill()
             proc.wait(10)
 
+    def restart(self) -> RedisServer:
+        """Kill and start again on the same port and dir: the AOF brings the data back."""
+        self.stop()
+        return self.start()
+
     def log(self) -> str:
         try:
             return (self.workdir / "redis.log").read_text(errors="replace")[-4000:]

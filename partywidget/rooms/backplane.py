@@ -162,7 +162,8 @@ class Backplane(abc.ABC):
         """Deliver every later broadcast of ``room`` to ``listener`` (in publish order)."""
 
     @abc.abstractmethod
-    async def unsubscribe(self, room: str) -> None: ...
+    async def unsubscribe(self, room: str, listener: Listener) -> None:
+        """Stop delivering to ``listener`` (not to a newer one of a reloaded room)."""
 
     @abc.abstractmethod
     def publish(self, room: str, item: Broadcast) -> None:

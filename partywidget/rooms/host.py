@@ -212,6 +212,16 @@ class RoomHost:
         self._unload_timers[key] = loop.call_later(
             room.limits.idle_unload_seconds, self._unload_if_idle, key, room)
 
+    async def reload(self, room: Room) -> None:
+        """Unload ``room`` now (its broadcast stream broke); the next use loads it afresh."""
+        key = (room.name, room.id)
+        if self._rooms.get(key) is room:
+            del self._rooms[key]
+            timer = self._unload_timers.pop(key, None)
+            if timer is not None:
+                timer.cancel()
+        await room.unload(CloseCode.GOING_AWAY, "lost the room's message stream; reconnect")
+
     def _unload_if_idle(self, key: tuple[str, str], room: Room) -> None:
         self._unload_timers.pop(key, None)
         if room.idle and self._rooms.get(key) is room:

@@ -315,13 +315,13 @@ class Room:
 
     def _heard(self, item: Broadcast | None) -> None:
         """What the backplane delivers: broadcasts in publish order, or None when it
-        lost its subscription (frames may be missing): every connection here is
-        closed with 1001 so its client reconnects and resumes from storage."""
+        lost its subscription (frames may be missing): the room is unloaded, its
+        clients closed with 1001 reconnect and resume from storage, and the next
+        use loads it afresh, listening again before it reads anything."""
         if item is not None:
             self._order.feed(item)
             return
-        for conn in list(self._connections.values()):
-            conn.close(CloseCode.GOING_AWAY, "lost the room's message stream; reconnect")
+        self._host.track(self._host.reload(self))
 
     def _received(self, item: Broadcast) -> None:
         """A broadcast for this room, from this or (with a backplane) any process."""
@@ -460,4 +460,4 @@ class Room:
         """Stop listening to the backplane (the room is no longer loaded here)."""
         self._order.close()
         if self._backplane is not None:
-            await self._backplane.unsubscribe(self.key)
+            await self._backplane.unsubscribe(self.key, self._heard)

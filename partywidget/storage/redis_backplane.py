@@ -79,11 +79,18 @@ class RedisBackplane(Backplane):
         self.member_expiry = member_expiry
         self.id = secrets.token_hex(6)
         self._listeners: dict[bytes, Listener] = {}
+        #: The subscriber connection's (re)connections, and per channel the one
+        #: it was subscribed on: a reconnection loses what was published in
+        #: between, so the channels subscribed before it must resync.
+        self._generation = 0
+        self._since: dict[bytes, int] = {}
         self._confirmed: dict[bytes, asyncio.Future[None]] = {}
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._scripts: dict[str, Any] = {}
+        #: Members whose removal failed while Redis was down: (room, id).
+        self._unremoved: set[tuple[str, str]] = set()
 
     def _key(self, kind: str, name: str) -> str:
         return self.storage.key(kind, name)
@@ -124,6 +131,9 @@ class RedisBackplane(Backplane):
             await asyncio.sleep(self.member_expiry / 3)
             try:
                 await self._beat()
+                for room, id in list(self._unremoved):
+                    self._unremoved.discard((room, id))
+                    await self.remove_member(room, id)
             except Exception as exc:  # Redis down: try again next beat, no busy loop
                 log.warning("redis heartbeat failed: %s", exc)
 
@@ -132,8 +142,15 @@ class RedisBackplane(Backplane):
         await self.storage.client.hset(self._key("members", room), id, value)
 
     async def remove_member(self, room: str, id: str) -> None:
-        await self._scripts["remove_member"](keys=[self._key("members", room)],
-                                             args=[id, self.id])
+        try:
+            await self._scripts["remove_member"](keys=[self._key("members", room)],
+                                                 args=[id, self.id])
+        except Exception as exc:
+            # Redis is down: this process lives on, so the member would never
+            # expire; the heartbeat removes it once Redis answers again.
+            log.warning("redis: removing member %r of %s failed (%s); retried later",
+                        id[:40], room, exc)
+            self._unremoved.add((room, id))
 
     async def members(self, room: str) -> list[dict[str, Any]]:
         raw = await self._scripts["members"](keys=[self._key("members", room)],
@@ -157,15 +174,23 @@ class RedisBackplane(Backplane):
         confirmed = self._confirmed[channel] = asyncio.get_running_loop().create_future()
         await self._pubsub.subscribe(channel)
         if self._reader is None:
+            self._pubsub.connection.register_connect_callback(self._reconnected)
             self._reader = asyncio.ensure_future(self._read_forever())
+        self._since[channel] = self._generation
         # Listening before the party reads any history: a frame published
         # after that read is heard (delivery contract: no gap).
         await asyncio.wait_for(confirmed, timeout=30)
 
-    async def unsubscribe(self, room: str) -> None:
+    async def unsubscribe(self, room: str, listener: Listener) -> None:
         channel = self._key("room", room).encode("utf-8")
-        if self._listeners.pop(channel, None) is not None and self._pubsub is not None:
+        if self._listeners.get(channel) != listener:
+            return
+        del self._listeners[channel]
+        self._since.pop(channel, None)
+        try:
             await self._pubsub.unsubscribe(channel)
+        except Exception as exc:  # Redis is down: a channel without a listener is ignored
+            log.warning("redis unsubscribe of %r failed: %s", channel[:100], exc)
 
     async def _read_forever(self) -> None:
         while True:
@@ -175,21 +200,33 @@ class RedisBackplane(Backplane):
                 raise
             except Exception as exc:
                 log.error("redis subscription lost (%s); rooms resume from storage", exc)
-                for listener in list(self._listeners.values()):
-                    listener(None)
+                self._resync(self._generation + 1)
                 await asyncio.sleep(self.retry_seconds)  # no busy loop while Redis is down
                 continue
             if message is not None:
                 self._dispatch(message)
 
+    def _reconnected(self, connection: Any) -> None:
+        """redis-py reconnected the subscriber (and re-subscribed on its own)."""
+        self._generation += 1
+        self._resync(self._generation)
+
+    def _resync(self, generation: int) -> None:
+        """Tell every room subscribed before ``generation`` that it may have missed frames."""
+        for channel, since in list(self._since.items()):
+            listener = self._listeners.get(channel)
+            if since < generation and listener is not None:
+                del self._since[channel]
+                listener(None)
+
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = message["channel"]
+        listener = self._listeners.get(channel)
         if message["type"] == "subscribe":
             confirmed = self._confirmed.pop(channel, None)
             if confirmed is not None and not confirmed.done():
                 confirmed.set_result(None)
             return
-        listener = self._listeners.get(channel)
         if message["type"] == "message" and listener is not None:
             try:
                 item = Broadcast.decode(message["data"])

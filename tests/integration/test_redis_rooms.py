@@ -3,7 +3,8 @@
 A client on each process: messages cross both ways once each, in one offset
 order; presence is global; a client resumes on the other process; a retried
 ``cid`` is stored once whichever process gets it; a moderator's removal on
-one process closes the user's socket on the other; a process killed with -9
+one process closes the user's socket on the other; after Redis restarts,
+clients reconnect and resume; a process killed with -9
 loses nothing it acknowledged, and its users leave within the member expiry.
 """
 
@@ -110,6 +111,29 @@ async def test_a_removal_on_one_process_closes_the_user_on_the_other(servers, ro
     await teacher.skip_to("userJoined", id="bobby-3")
     await teacher.send({"type": "remove", "id": "bobby-3"})
     assert await bob.close_code() == 4003
+
+
+async def test_after_a_redis_restart_clients_reconnect_and_resume(servers, redis_server, room,
+                                                                  join):
+    a, b = servers
+    alice = await join(a, room, pk="alice-5")
+    welcome, _ = await alice.joined()
+    bob = await join(b, room, pk="bobby-5")
+    await bob.joined()
+    await alice.send({"content": "before"})
+    before = await alice.skip_to("message")
+    await bob.skip_to("message")
+    redis_server.restart()
+    # Each process lost its subscription: its clients are told to reconnect.
+    assert await alice.close_code() == 1001 and await bob.close_code() == 1001
+    resume = {"since": str(before["id"]), "epoch": welcome["epoch"]}
+    alice = await join(a, room, pk="alice-5", query=resume)
+    _, history = await alice.joined()
+    assert history["recovered"] is True and history["messages"] == []  # nothing was lost
+    bob = await join(b, room, pk="bobby-5", query=resume)
+    await bob.joined()
+    await bob.send({"content": "after"})
+    assert (await alice.skip_to("message"))["content"] == "after"
 
 
 async def test_a_killed_process_loses_no_acknowledged_message_and_its_users_leave(

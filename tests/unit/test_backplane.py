@@ -54,8 +54,9 @@ class LoopbackBackplane(Backplane):
     async def subscribe(self, room: str, listener: Listener) -> None:
         self.hub.subscribers.setdefault(room, {})[self.id] = listener
 
-    async def unsubscribe(self, room: str) -> None:
-        self.hub.subscribers.get(room, {}).pop(self.id, None)
+    async def unsubscribe(self, room: str, listener: Listener) -> None:
+        if self.hub.subscribers.get(room, {}).get(self.id) == listener:
+            del self.hub.subscribers[room][self.id]
 
     def publish(self, room: str, item: Broadcast) -> None:
         data = item.encode()  # what crosses is bytes, as on Redis
