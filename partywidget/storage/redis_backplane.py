@@ -29,29 +29,18 @@ __all__ = ["RedisBackplane"]
 
 log = logging.getLogger("partywidget")
 
-#: KEYS members; ARGV proc-prefix. Infos of members whose process is alive.
+#: KEYS members; ARGV proc-prefix claim. Without claim ("0"): the infos of members
+#: whose process is alive. With it ("1"): removes and returns those of dead processes.
 _MEMBERS = """
 local out, alive = {}, {}
+local want = ARGV[2] == '1' and 0 or 1
 local all = redis.call('HGETALL', KEYS[1])
 for i = 2, #all, 2 do
   local nl = string.find(all[i], '\\n', 1, true)
   local proc = string.sub(all[i], 1, nl - 1)
   if alive[proc] == nil then alive[proc] = redis.call('EXISTS', ARGV[1] .. proc) end
-  if alive[proc] == 1 then out[#out + 1] = string.sub(all[i], nl + 1) end
-end
-return out
-"""
-
-#: KEYS members; ARGV proc-prefix. Removes and returns members of dead processes.
-_CLAIM_LOST = """
-local out, alive = {}, {}
-local all = redis.call('HGETALL', KEYS[1])
-for i = 2, #all, 2 do
-  local nl = string.find(all[i], '\\n', 1, true)
-  local proc = string.sub(all[i], 1, nl - 1)
-  if alive[proc] == nil then alive[proc] = redis.call('EXISTS', ARGV[1] .. proc) end
-  if alive[proc] == 0 then
-    redis.call('HDEL', KEYS[1], all[i - 1])
+  if alive[proc] == want then
+    if want == 0 then redis.call('HDEL', KEYS[1], all[i - 1]) end
     out[#out + 1] = string.sub(all[i], nl + 1)
   end
 end
@@ -99,8 +88,7 @@ class RedisBackplane(Backplane):
         if self._heartbeat is not None:
             return
         client = self.storage.client
-        for name, source in (("members", _MEMBERS), ("claim_lost", _CLAIM_LOST),
-                             ("remove_member", _REMOVE_MEMBER)):
+        for name, source in (("members", _MEMBERS), ("remove_member", _REMOVE_MEMBER)):
             self._scripts[name] = client.register_script(source)
         await self._beat()
         self._pubsub = client.pubsub()
@@ -153,13 +141,14 @@ class RedisBackplane(Backplane):
             self._unremoved.add((room, id))
 
     async def members(self, room: str) -> list[dict[str, Any]]:
-        raw = await self._scripts["members"](keys=[self._key("members", room)],
-                                             args=[self._key("proc", "")])
-        return [json.loads(info) for info in raw]
+        return await self._members(room, claim=False)
 
     async def claim_lost(self, room: str) -> list[dict[str, Any]]:
-        raw = await self._scripts["claim_lost"](keys=[self._key("members", room)],
-                                                args=[self._key("proc", "")])
+        return await self._members(room, claim=True)
+
+    async def _members(self, room: str, *, claim: bool) -> list[dict[str, Any]]:
+        raw = await self._scripts["members"](keys=[self._key("members", room)],
+                                             args=[self._key("proc", ""), int(claim)])
         return [json.loads(info) for info in raw]
 
     # pub/sub -------------------------------------------------------------------
