@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
@@ -192,7 +192,7 @@ class LogParty(Party):
         self.published = max(self.published, offset)
         self.room.broadcast(out, exclude=exclude, offset=offset)
 
-    def on_broadcast(self, message: Outgoing, exclude: frozenset[str], offset: int) -> None:
+    def on_broadcast(self, message: Outgoing, exclude: Collection[str], offset: int) -> None:
         """Deliver a frame here: joiners get it after their history, if newer than it."""
         self.delivered = max(self.delivered, offset)
         if not (self.joining or self.floors):

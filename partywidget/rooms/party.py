@@ -21,7 +21,7 @@ input gate.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .connection import Connection, ConnectionContext
@@ -141,7 +141,7 @@ class Party:
 
     # several processes (docs/scaling.md) ----------------------------------------------
 
-    def on_broadcast(self, message: Outgoing, exclude: frozenset[str], offset: int) -> None:
+    def on_broadcast(self, message: Outgoing, exclude: Collection[str], offset: int) -> None:
         """A broadcast reached this process: hand it to this process's connections.
 
         Every broadcast passes here, this process's and (with a backplane)

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PartyWidgetError, ProtocolError
@@ -108,7 +108,10 @@ class Room:
         async with self._start_lock:
             if self._party is None:
                 if self._backplane is not None:
-                    await self._listen()
+                    await self._backplane.subscribe(self.key, self._heard)
+                    # Offsets up to the top were published before we listened:
+                    # the next one heard must be top + 1 (one order for all).
+                    self._order.start_after((await self.storage.log.state()).top)
                 party = self._party_class(self)
                 await party.on_start()
                 self._party = party
@@ -278,7 +281,7 @@ class Room:
         if self._backplane is not None:
             self._backplane.publish(self.key, Broadcast(out, tuple(exclude), offset))
         else:
-            self._received(Broadcast(out, tuple(exclude), offset))
+            self._deliver(out, exclude, offset)
 
     def signal(self, data: dict[str, Any]) -> None:
         """Call :meth:`Party.on_signal` of this party on every process (this one at once)."""
@@ -309,10 +312,6 @@ class Room:
             for conn in list(self._connections.values()):
                 conn.deliver(out)
 
-    async def _listen(self) -> None:
-        assert self._backplane is not None
-        await self._backplane.subscribe(self.key, self._heard)
-
     def _heard(self, item: Broadcast | None) -> None:
         """What the backplane delivers: broadcasts in publish order, or None when it
         lost its subscription (frames may be missing): the room is unloaded, its
@@ -324,18 +323,20 @@ class Room:
         self._host.track(self._host.reload(self))
 
     def _received(self, item: Broadcast) -> None:
-        """A broadcast for this room, from this or (with a backplane) any process."""
-        party = self._party
+        """A broadcast or a signal of this room from the backplane, in offset order."""
         if item.signal is not None:
-            if party is not None and self._backplane and item.origin != self._backplane.id:
-                party.on_signal(item.signal)
-            return
-        if item.message is None:
-            return
-        if party is None:
-            self.deliver_local(item.message, item.exclude)
+            own = self._backplane is not None and item.origin == self._backplane.id
+            if self._party is not None and not own:  # the sender applied its own at once
+                self._party.on_signal(item.signal)
+        elif item.message is not None:
+            self._deliver(item.message, item.exclude, item.offset)
+
+    def _deliver(self, message: Outgoing, exclude: Collection[str], offset: int) -> None:
+        """A broadcast reached this process: through the party, once it started."""
+        if self._party is None:
+            self.deliver_local(message, exclude)
         else:
-            party.on_broadcast(item.message, frozenset(item.exclude), item.offset)
+            self._party.on_broadcast(message, exclude, offset)
 
     async def _hook_failed(self, conn: Connection, exc: BaseException, hook: str) -> None:
         log.error("room %s: %s raised for connection %r", self.key, hook, conn.id,

@@ -211,6 +211,16 @@ async def test_offset_order_releases_log_frames_in_offset_order():
     order.close()
 
 
+async def test_offset_order_from_a_known_top_holds_even_the_first_frame_heard():
+    got, release = collector()
+    order = OffsetOrder(release)
+    order.start_after(0)  # a new room: offset 1 comes first, whoever published it last
+    order.feed(frame(2))
+    order.feed(frame(1))
+    assert got == [1, 2]
+    order.close()
+
+
 async def test_offset_order_skips_a_gap_that_never_fills():
     got, release = collector()
     order = OffsetOrder(release, hold_seconds=0.01)
