@@ -10,6 +10,7 @@ loses nothing it acknowledged, and its users leave within the member expiry.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import pytest
 
 from tests.conftest import ServerProcess
 
-from .clients import fetch
+from .clients import fetch, run_node
+from .test_partysocket import check_recorded_chat
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -86,6 +88,12 @@ async def test_a_client_resumes_on_the_other_process(servers, room, join):
     assert history["recovered"] is True
     assert [(m["id"], m["content"]) for m in history["messages"]] == [
         (missed["id"], "missed")]
+
+
+async def test_stock_partysocket_clients_on_two_processes_keep_the_chat_contract(servers, room):
+    a, b = servers
+    run = await asyncio.to_thread(run_node, "chat.mjs", a.host, room, "", b.host)
+    check_recorded_chat(run, room)
 
 
 async def test_a_retried_cid_is_stored_once_whichever_process_gets_it(servers, room, join):
