@@ -270,16 +270,18 @@ class Room:
         """Send to every connection but those in ``exclude``, encoded once.
 
         ``offset``: the log offset the message announces, if any (processes
-        sharing the room deliver such messages in offset order). With a
-        backplane the message reaches this process's connections as it
-        reaches every other process's: through :meth:`Party.on_broadcast`.
+        sharing the room deliver such messages in offset order). Either way
+        it reaches connections through :meth:`Party.on_broadcast`: here at
+        once (after any offset still missing), elsewhere through the backplane.
         """
         if isinstance(exclude, str):  # set("abc") would skip "a", "b" and "c"
             raise TypeError(f"expected exclude as a list of connection ids, got the "
                             f"string {exclude[:40]!r}")
         out = Outgoing.of(message)
         if self._backplane is not None:
-            self._backplane.publish(self.key, Broadcast(out, tuple(exclude), offset))
+            item = Broadcast(out, tuple(exclude), offset, origin=self._backplane.id)
+            self._backplane.publish(self.key, item)
+            self._order.feed(item)  # its echo from the backplane is skipped
         else:
             self._deliver(out, exclude, offset)
 
@@ -317,16 +319,15 @@ class Room:
         lost its subscription (frames may be missing): the room is unloaded, its
         clients closed with 1001 reconnect and resume from storage, and the next
         use loads it afresh, listening again before it reads anything."""
-        if item is not None:
-            self._order.feed(item)
-            return
-        self._host.track(self._host.reload(self))
+        if item is None:
+            self._host.track(self._host.reload(self))
+        elif self._backplane is not None and item.origin != self._backplane.id:
+            self._order.feed(item)  # ours went out when we sent them
 
     def _received(self, item: Broadcast) -> None:
         """A broadcast or a signal of this room from the backplane, in offset order."""
         if item.signal is not None:
-            own = self._backplane is not None and item.origin == self._backplane.id
-            if self._party is not None and not own:  # the sender applied its own at once
+            if self._party is not None:
                 self._party.on_signal(item.signal)
         elif item.message is not None:
             self._deliver(item.message, item.exclude, item.offset)

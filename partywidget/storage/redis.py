@@ -226,11 +226,19 @@ class RedisStorage(Storage):
             return
         try:
             import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError
         except ImportError:
             raise ConfigurationError(
                 "Redis storage needs the redis package: pip install 'partywidget[redis]'"
             ) from None
-        client = aioredis.from_url(self.url)
+        # After a Redis restart every pooled connection is dead and fails its
+        # next command once: retry that once, at once. A batch that reached a
+        # Redis which then died is not resent (the immediate retry finds it
+        # still down), so no append is stored twice.
+        client = aioredis.from_url(self.url, retry=Retry(NoBackoff(), 1),
+                                   retry_on_error=[RedisConnectionError])
         try:
             await client.ping()
         except Exception as exc:
