@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, free_port
 
 from .clients import fetch, run_node
+from .test_cli import serve
 from .test_partysocket import check_recorded_chat
 
 pytestmark = pytest.mark.timeout(120)
@@ -164,3 +165,16 @@ async def test_a_killed_process_loses_no_acknowledged_message_and_its_users_leav
         assert set(acknowledged) <= stored
     finally:
         b.start()
+
+
+def test_an_unreachable_redis_stops_serve_with_the_url_and_no_password(tmp_path):
+    url = f"redis://pw:secret@127.0.0.1:{free_port()}/0"
+    result = serve("--redis", url, "--port", str(free_port()), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot reach Redis at redis://pw:***@127.0.0.1:" in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_storage_and_redis_together_are_refused(tmp_path, redis_server):
+    result = serve("--storage", "rooms.db", "--redis", redis_server.url, cwd=tmp_path)
+    assert result.returncode == 2 and "not both" in result.stderr
