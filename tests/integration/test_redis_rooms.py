@@ -4,13 +4,15 @@ A client on each process: messages cross both ways once each, in one offset
 order; presence is global; a client resumes on the other process; a retried
 ``cid`` is stored once whichever process gets it; a moderator's removal on
 one process closes the user's socket on the other; after Redis restarts,
-clients reconnect and resume; a process killed with -9
+clients reconnect and resume; a Jupyter server and ``serve`` share a room; a
+process killed with -9
 loses nothing it acknowledged, and its users leave within the member expiry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,3 +180,24 @@ def test_an_unreachable_redis_stops_serve_with_the_url_and_no_password(tmp_path)
 def test_storage_and_redis_together_are_refused(tmp_path, redis_server):
     result = serve("--storage", "rooms.db", "--redis", redis_server.url, cwd=tmp_path)
     assert result.returncode == 2 and "not both" in result.stderr
+
+
+async def test_a_jupyter_server_and_serve_share_a_room(servers, redis_server, room, join,
+                                                      tmp_path):
+    a, _ = servers
+    workdir = tmp_path / "jupyter"
+    workdir.mkdir()
+    jupyter = ServerProcess("jupyter", workdir, storage="", token=secrets.token_hex(16),
+                            config={"PartyWidget": {"redis_url": redis_server.url}})
+    jupyter.start()
+    try:
+        student = await join(jupyter, room)
+        await student.joined()
+        guest = await join(a, room, pk="guest-7")
+        await guest.joined()
+        await student.send({"content": "from jupyter"})
+        assert (await guest.skip_to("message"))["content"] == "from jupyter"
+        await guest.send({"content": "from serve"})
+        assert (await student.skip_to("message", content="from serve"))["id"] == 2
+    finally:
+        jupyter.stop()
