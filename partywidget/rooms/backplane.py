@@ -28,7 +28,7 @@ import asyncio
 import heapq
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..protocol.outgoing import Outgoing
@@ -48,12 +48,15 @@ class Broadcast:
     message: Outgoing | None = None
     exclude: tuple[str, ...] = ()
     offset: int = 0
-    signal: dict[str, Any] | None = field(default=None)
-    #: The publishing process (:attr:`Backplane.id`), so it can skip its own signals.
+    signal: dict[str, Any] | None = None
+    #: The publishing process (:attr:`Backplane.id`), so it can skip its own echo.
     origin: str = ""
 
     def encode(self) -> bytes:
-        """A JSON header line, then the message bytes as they go on the wire."""
+        """A JSON header line, then the message bytes as they go on the wire.
+
+        Client-chosen strings (connection ids in ``exclude``) are JSON-escaped,
+        so none can end the header line early."""
         header: dict[str, Any] = {}
         if self.exclude:
             header["x"] = list(self.exclude)

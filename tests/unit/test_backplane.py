@@ -239,6 +239,7 @@ async def test_offset_order_skips_a_gap_that_never_fills():
 @pytest.mark.parametrize("item", [
     Broadcast(Outgoing.of('{"type":"message"}'), ("a", "b"), 7),
     Broadcast(Outgoing.of(b"\x00\xff\n"), ()),
+    Broadcast(Outgoing.of('{"a":1}'), ('forged\n{"t":1}\n', "b"), 3),  # ids stay in the header
     Broadcast(signal={"locked": True}, origin="p1"),
 ])
 def test_a_broadcast_crosses_as_bytes_unchanged(item):
