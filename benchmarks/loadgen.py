@@ -20,6 +20,7 @@ import resource
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import psutil
@@ -38,11 +39,37 @@ def payload(sender: int, seq: int) -> str:
     return '{"s":%d,"n":%d,"t":%d,"text":"%s"}' % (sender, seq, time.perf_counter_ns(), PAD)
 
 
-class Meter:
-    """CPU of this process and of the server over a window, in percent of one core."""
+def server_pids(spec: dict[str, Any]) -> list[int]:
+    """The processes whose CPU a scenario counts as the server's: ``server_pids`` (a room
+    shared by several processes, and their Redis) or the one ``server_pid``."""
+    return list(spec.get("server_pids") or filter(None, [spec.get("server_pid")]))
 
-    def __init__(self, server_pid: int | None) -> None:
-        self.server = psutil.Process(server_pid) if server_pid else None
+
+def room_urls(spec: dict[str, Any], n: int, first: int = 0) -> list[str]:
+    """``n`` client URLs, round-robin over ``urls`` (one room on several processes),
+    starting at the ``first``-th; or ``url`` for all."""
+    urls = spec.get("urls") or [spec["url"]]
+    return [urls[(first + i) % len(urls)] for i in range(n)]
+
+
+class _Processes:
+    """Several processes read as one for ``cpu_times`` (user and system summed)."""
+
+    def __init__(self, pids: Sequence[int]) -> None:
+        self.procs = [psutil.Process(pid) for pid in pids]
+
+    def cpu_times(self) -> Any:
+        times = [proc.cpu_times() for proc in self.procs]
+        return SimpleNamespace(user=sum(t.user for t in times),
+                               system=sum(t.system for t in times))
+
+
+class Meter:
+    """CPU of this process and of the server(s) over a window, in percent of one core."""
+
+    def __init__(self, server_pid: int | Sequence[int] | None) -> None:
+        pids = [server_pid] if isinstance(server_pid, int) else list(server_pid or [])
+        self.server = _Processes(pids) if pids else None
 
     def __enter__(self) -> Meter:
         self.wall = time.perf_counter()
@@ -134,7 +161,8 @@ class Windowed:
 
 
 async def measure_window(clients: Sequence[BenchClient], senders: Windowed, warmup: float,
-                         duration: float, server_pid: int | None) -> dict[str, Any]:
+                         duration: float,
+                         server_pid: int | Sequence[int] | None) -> dict[str, Any]:
     """Run ``senders`` for ``warmup`` + ``duration`` s; count deliveries in the window."""
     tasks = [asyncio.ensure_future(senders.run(s)) for s in range(len(senders.senders))]
     try:
@@ -170,14 +198,15 @@ async def saturate(spec: dict[str, Any]) -> dict[str, Any]:
     if not 0 < s < n:
         raise ValueError(f"expected 0 < senders < clients, got {s} and {n}")
     holder: list[Windowed] = []
-    observer = await connect(spec["url"], dialect, lambda *a: holder[0].observe(*a))
-    clients = await open_clients([spec["url"]] * (n - 1), dialect)
+    observer = await connect(room_urls(spec, 1)[0], dialect,
+                             lambda *a: holder[0].observe(*a))
+    clients = await open_clients(room_urls(spec, n - 1, first=1), dialect)
     clients.append(observer)
     try:
         senders = Windowed(clients[:s], spec.get("window", 20))
         holder.append(senders)
         return await measure_window(clients, senders, spec["warmup"], spec["duration"],
-                                    spec.get("server_pid"))
+                                    server_pids(spec))
     finally:
         close_all(clients)
 
@@ -193,13 +222,13 @@ async def latency(spec: dict[str, Any]) -> dict[str, Any]:
         if recording[0]:
             samples.append(now - client.dialect.unwrap(frame)["t"])
 
-    clients = await open_clients([spec["url"]] * n, dialect, listen)
+    clients = await open_clients(room_urls(spec, n), dialect, listen)
     try:
         period = 1.0 / rate
         step = period / s
         total = int((spec["warmup"] + spec["duration"]) * rate * s)
         start = time.perf_counter() + 0.05
-        with Meter(spec.get("server_pid")) as meter:
+        with Meter(server_pids(spec)) as meter:
             for k in range(total):
                 if k == int(spec["warmup"] * rate * s):
                     recording[0] = True

@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--storage", default=None,
                        help="'memory:', 'sqlite:///path.db' or a .db path "
                             "(default: partywidget.db in the current directory)")
+    serve.add_argument("--redis", default=None, metavar="URL",
+                       help="share rooms with every process using this Redis "
+                            "(redis://host:6379/0): storage and broadcasts go through it "
+                            "(docs/scaling.md)")
     serve.add_argument("--party", action="append", type=_party_spec, default=[],
                        metavar="NAME=module:Class", help="register a party (repeatable)")
     limits = serve.add_argument_group(
@@ -129,7 +133,7 @@ def serve_options(args: argparse.Namespace) -> ServeConfig:
     options = ServeConfig(config=load_config_file(args.config) if args.config else None)
     apply_overrides(options, {flag.replace("-", "_"): getattr(args, flag.replace("-", "_"))
                               for flag, *_ in _LIMIT_FLAGS})
-    apply_overrides(options, {"storage": args.storage})
+    apply_overrides(options, {"storage": args.storage, "redis_url": args.redis})
     if args.party:
         options.parties = {**options.parties, **dict(args.party)}
     return options

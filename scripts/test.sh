@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Run every test of partywidget on this machine, installing what they need first:
-# Debian's chromium (headless browser tests) when run as root, the package with
+# Debian's chromium (headless browser tests) and redis-server when run as root, the package with
 # its test extras (which builds the widget bundle with npm), and the npm
 # packages of the Node interop tests. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+[ -x /usr/bin/redis-server ] || missing="$missing redis-server"  # the Redis backend's tests
+if [ "$(id -u)" = 0 ] && [ -n "$missing" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
+  apt-get install -y -qq $missing >/dev/null
 fi
 
 python -m pip install -q --disable-pip-version-check -e ".[test,bench]"

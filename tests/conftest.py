@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.integration import clients
 from tests.integration.clients import RoomSocket
+from tests.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -199,6 +200,16 @@ def standalone_server(tmp_path: Path) -> Iterator[ServerProcess]:
     workdir.mkdir()
     server = ServerProcess("standalone", workdir, storage=str(workdir / "rooms.db"), token="")
     server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """Debian's ``redis-server`` on a free loopback port, shared by the session."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"), free_port()).start()
     try:
         yield server
     finally:

@@ -160,10 +160,9 @@ def test_readme_has_the_binder_launch_link_of_the_quickstart() -> None:
     assert "replace `ORG/REPO`" in README
 
 
-def test_readme_marks_scale_out_as_not_yet_available() -> None:
-    assert "**not yet available.**" in README
-    assert not (REPO / "partywidget" / "storage" / "redis.py").exists(), (
-        "a Redis backend exists now: update the README's deployment section")
+def test_readme_points_scale_out_at_the_redis_setting_and_its_guide() -> None:
+    assert "**not yet available.**" not in README
+    assert "`--redis URL`" in README and "(docs/scaling.md)" in README
 
 
 async def test_the_readme_party_example_shouts_to_the_others() -> None:

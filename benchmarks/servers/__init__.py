@@ -56,11 +56,15 @@ def pinned(core: int | None):  # noqa: ANN201 (a preexec_fn)
 class ServerProcess:
     """One server of one kind, started and stopped as a process group."""
 
-    def __init__(self, kind: str, workdir: Path, core: int | None) -> None:
+    def __init__(self, kind: str, workdir: Path, core: int | None, *,
+                 redis_url: str = "", name: str = "") -> None:
+        """``redis_url`` (``serve`` only): share rooms through Redis instead of SQLite;
+        ``name`` tells apart several servers of one kind in ``workdir``."""
         if kind not in KINDS:
             raise ValueError(f"expected a server kind in {KINDS}, got {kind!r}")
         self.kind = kind
-        self.workdir = workdir / kind
+        self.redis_url = redis_url
+        self.workdir = workdir / (name or kind)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.core = core
         self.port = free_port()
@@ -96,8 +100,8 @@ class ServerProcess:
                     str(self.port)]
         storage = str(self.workdir / "rooms.db")
         if self.kind == "serve":
-            return [py, "-m", "benchmarks.servers.standalone", "--port", str(self.port),
-                    "--storage", storage]
+            where = ["--redis", self.redis_url] if self.redis_url else ["--storage", storage]
+            return [py, "-m", "benchmarks.servers.standalone", "--port", str(self.port), *where]
         config = {
             "ServerApp": {"jpserver_extensions": {"partywidget": True},
                           "root_dir": str(self.workdir), "open_browser": False,

@@ -6,7 +6,8 @@ are lifted, because the benchmark's senders flood on purpose and the limits
 would otherwise be what is measured. The ``relay`` party (:mod:`benchmarks.servers.relay_party`) is
 registered next to the built-in ``main`` chat.
 
-Run: ``python -m benchmarks.servers.standalone --port N --storage rooms.db``.
+Run: ``python -m benchmarks.servers.standalone --port N --storage rooms.db`` (or
+``--redis redis://…`` for a room shared by several such processes).
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ NETWORK = NetworkLimits(max_connections_per_address=0)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--storage", required=True)
+    parser.add_argument("--storage", default="")
+    parser.add_argument("--redis", default="")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    options = RoomOptions(storage=args.storage, parties=PARTIES, **FLOOD_LIMIT)
+    options = RoomOptions(storage=args.storage, redis_url=args.redis, parties=PARTIES,
+                          **FLOOD_LIMIT)
     asyncio.run(run(options.make_host(default_dir="."), host="127.0.0.1", port=args.port,
                     network=NETWORK))
 

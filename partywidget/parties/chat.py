@@ -96,12 +96,15 @@ class ChatParty(LockableParty):
         if cid is not None:
             self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
         try:
-            offset = await self.append(entry)
+            offset, fresh = await self.append_once(
+                entry, None if cid is None else encode_json([username, cid]))
         except BaseException:
             self.cids.pop((username, cid), None)
             raise
         if cid is not None:
             self.cids[(username, cid)] = offset
+        if not fresh:  # another process stored this cid first (shared storage)
+            return await self._repeat(offset, sender)
         frame = chat.message_frame(offset, entry)
         self.publish(frame, offset)
         return frame

@@ -34,8 +34,9 @@ class LockableParty(LogParty):
         await super().on_start()
         self.locked = bool(await self.room.storage.get("locked"))
 
-    def welcome(self, connection: Connection, state: LogState) -> Welcome:
-        return replace(super().welcome(connection, state), locked=self.locked)
+    def welcome(self, connection: Connection, state: LogState,
+                users: list[dict[str, Any]]) -> Welcome:
+        return replace(super().welcome(connection, state, users), locked=self.locked)
 
     def check_writable(self, user: Mapping[str, Any]) -> None:
         """Refuse a change while the room is locked, unless ``user`` moderates."""
@@ -45,9 +46,14 @@ class LockableParty(LogParty):
     async def lock(self, command: Lock, user: Mapping[str, Any]) -> None:
         if not user.get("moderator"):
             raise ProtocolError("forbidden", "only moderators can lock this room")
-        self.locked = command.locked
-        await self.room.storage.put("locked", self.locked)
-        self.publish(Locked(self.locked))
+        await self.room.storage.put("locked", command.locked)
+        self.room.signal({"locked": command.locked})  # every process's instance
+        self.publish(Locked(command.locked))
+
+    def on_signal(self, data: Mapping[str, Any]) -> None:
+        if "locked" in data:
+            self.locked = bool(data["locked"])
+        super().on_signal(data)
 
     async def clear(self, user: Mapping[str, Any]) -> None:
         """Empty the log and start a new epoch (moderators); everyone gets ``cleared``."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Collection, Mapping
 from itertools import islice
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
@@ -58,6 +58,13 @@ class LogParty(Party):
         self.appending = 0
         self.published = 0
         self.appended = asyncio.Event()
+        #: Per joined connection, the newest offset its join frame held, while
+        #: frames up to it may still arrive (another process's, through the
+        #: backplane): they are not delivered to it twice.
+        self.floors: dict[str, int] = {}
+        #: The newest offset delivered here (published offsets arrive later
+        #: through a backplane).
+        self.delivered = 0
 
     def join_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
         """The frame that carries the retained log on join (the party's protocol module)."""
@@ -74,17 +81,19 @@ class LogParty(Party):
             entries = [(offset, entry) for offset, entry in entries if offset > since]
         return state, entries, recovered
 
-    def welcome(self, connection: Connection, state: LogState) -> Welcome:
+    def welcome(self, connection: Connection, state: LogState,
+                users: list[dict[str, Any]]) -> Welcome:
         """The first frame a joiner gets; subclasses add their own fields."""
         # Bounded (Limits.max_welcome_users): a join must not cost O(room) bytes.
         # The joiner is always listed, last; past the bound, userCount says how many.
-        others = (c.info() for c in self.room.get_connections() if c is not connection)
-        users = [*islice(others, max(0, self.room.limits.max_welcome_users - 1)),
-                 connection.info()]
-        total = len(self.room.connections)
+        # ``users`` is the room's presence (every process's, with a backplane).
+        others = (u for u in users if u.get("id") != connection.id)
+        listed = [*islice(others, max(0, self.room.limits.max_welcome_users - 1)),
+                  connection.info()]
+        total = max(len(users), len(listed))
         return Welcome(self.room.id, self.room.name, connection.id, connection.user,
-                       state.epoch, users, history=self.room.limits.history,
-                       user_count=total if total > len(users) else None)
+                       state.epoch, listed, history=self.room.limits.history,
+                       user_count=total if total > len(listed) else None)
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
         backlog = self.joining[connection.id] = []
@@ -96,7 +105,8 @@ class LogParty(Party):
             # joiner would get it twice (delivery contract: no duplicate).
             while self.appending and self.published < state.top:
                 await self.appended.wait()
-            connection.send(self.welcome(connection, state).serialize())
+            users = await self.room.users()
+            connection.send(self.welcome(connection, state, users).serialize())
             connection.send(self.join_frame(state, entries, recovered))
         finally:
             # Only our own backlog: a newer connection with the same id may
@@ -108,11 +118,18 @@ class LogParty(Party):
         for offset, out in backlog:
             if offset == 0 or offset > state.top:
                 connection.deliver(out)
+        if state.top > self.delivered:
+            self.floors[connection.id] = state.top
         self.publish(UserJoined(connection.id, connection.user), exclude=(connection.id,))
 
     async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
         self.joining.pop(connection.id, None)
+        self.floors.pop(connection.id, None)
         self.publish(UserLeft(connection.id, connection.user))
+
+    def on_member_lost(self, member: Mapping[str, Any]) -> None:
+        """A connection of a dead process: everyone sees it leave (docs/scaling.md)."""
+        self.publish(UserLeft(str(member.get("id", "")), member.get("user") or {}))
 
     async def remove(self, command: Remove, user: Mapping[str, Any]) -> None:
         """``{"type": "remove", "id": <connection id>}``: a moderator removes a participant.
@@ -124,10 +141,13 @@ class LogParty(Party):
         if not user.get("moderator"):
             raise ProtocolError("forbidden", "only moderators can remove participants")
         target = self.room.get_connection(command.id)
-        if target is None:
+        user = target.user if target is not None else next(
+            (m.get("user") or {} for m in await self.room.users() if m.get("id") == command.id),
+            None)
+        if user is None:
             raise ProtocolError("not_found", "expected \"id\": <connection id> of someone in "
                                              "this room")
-        await self.room.remove_user(target.user.get("username", ""))
+        await self.room.remove_user(str(user.get("username", "")))
 
     async def append(self, entry: str) -> int:
         """Persist ``entry`` in the log and return its offset.
@@ -135,9 +155,15 @@ class LogParty(Party):
         Publish its frame right after, with no ``await`` in between: joiners
         count on every returned append being published in the same step.
         """
+        offset, _ = await self.append_once(entry, None)
+        return offset
+
+    async def append_once(self, entry: str, key: str | None) -> tuple[int, bool]:
+        """:meth:`append`, unless ``key`` was stored already (``(its offset, False)``:
+        publish nothing then). Keys are claimed in storage, for every process."""
         self.appending += 1
         try:
-            return await self.log.append(entry)
+            return await self.log.append_once(entry, key)
         finally:
             self.appending -= 1
             self.appended.set()
@@ -153,13 +179,26 @@ class LogParty(Party):
         """
         out = Outgoing.of(frame.serialize() if isinstance(frame, Envelope) else frame)
         self.published = max(self.published, offset)
-        if self.joining:
-            for conn_id, backlog in self.joining.items():
-                if conn_id not in exclude:
-                    backlog.append((offset, out))
-            self.room.broadcast(out, exclude=(*self.joining, *exclude))
-        else:
-            self.room.broadcast(out, exclude=exclude)
+        self.room.broadcast(out, exclude=exclude, offset=offset)
+
+    def on_broadcast(self, message: Outgoing, exclude: Collection[str], offset: int) -> None:
+        """Deliver a frame here: joiners get it after their history, if newer than it."""
+        self.delivered = max(self.delivered, offset)
+        if not (self.joining or self.floors):
+            self.room.deliver_local(message, exclude)
+            return
+        skip = set(exclude)
+        for conn_id, backlog in self.joining.items():
+            skip.add(conn_id)
+            if conn_id not in exclude:
+                backlog.append((offset, message))
+        if offset:
+            for conn_id, floor in list(self.floors.items()):
+                if offset <= floor:
+                    skip.add(conn_id)  # its join frame held this one already
+                else:  # frames come in offset order: no older one follows
+                    del self.floors[conn_id]
+        self.room.deliver_local(message, skip)
 
     async def stored(self, offset: int) -> str | None:
         """The stored entry at ``offset``, if it is still retained."""

@@ -21,6 +21,7 @@ from ..protocol.close import CloseCode
 from ..protocol.names import check_name
 from ..protocol.ratelimit import TokenBucket
 from ..storage.base import Storage
+from .backplane import Backplane
 from .context import Lobby, Parties, room_caller
 from .http import Request, Response
 from .identity import ConnectionIds
@@ -38,15 +39,17 @@ class RoomHost:
 
     ``parties`` maps party names to :class:`Party` subclasses; ``limits`` are
     the host's, which each party may change for its rooms (``Party`` options).
+    ``backplane`` shares rooms with other processes (docs/scaling.md).
     """
 
     def __init__(self, storage: Storage, parties: Mapping[str, type[Party]], *,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, backplane: Backplane | None = None) -> None:
         for name, cls in parties.items():
             check_name("party", name)
             if not (isinstance(cls, type) and issubclass(cls, Party)):
                 raise TypeError(f"expected a Party subclass for party {name!r}, got {cls!r}")
         self.storage = storage
+        self.backplane = backplane
         self.parties = dict(parties)
         self.limits = limits or Limits()
         #: Each party's limits: the host's with the party's options applied.
@@ -58,6 +61,7 @@ class RoomHost:
         self._closed = False
         self._started: asyncio.Task[None] | None = None
         self._wakeups: list[asyncio.TimerHandle] = []
+        self._sweeper: asyncio.Future[None] | None = None
         #: Tasks the host started and must not lose (the loop holds tasks only weakly).
         self._tasks: set[asyncio.Future[Any]] = set()
         #: Room loads per user (token buckets); full buckets are forgotten in sweeps.
@@ -76,6 +80,9 @@ class RoomHost:
     async def _open(self) -> None:
         await self.storage.start()
         self.ids = await ConnectionIds.load(self.storage)
+        if self.backplane is not None:
+            await self.backplane.start()
+            self._sweeper = asyncio.ensure_future(self._sweep(self.backplane))
         # PartyKit semantics: an alarm wakes its room even if nobody visits it.
         # Rooms are not loaded at boot; each is loaded when its alarm is due
         # (``Room.start`` then schedules the stored alarm, which fires at once).
@@ -90,6 +97,21 @@ class RoomHost:
             if isinstance(when, (int, float)):
                 self._wakeups.append(loop.call_later(
                     max(0.0, when - time.time()), self._wake, party, room_id))
+
+    async def _sweep(self, backplane: Backplane) -> None:
+        """Announce the members of dead processes, in loaded rooms, within the expiry."""
+        while not self._closed:
+            await asyncio.sleep(backplane.member_expiry / 3)
+            for room in list(self._rooms.values()):
+                if room.party is None:
+                    continue
+                try:
+                    lost = await backplane.claim_lost(room.key)
+                except Exception as exc:  # the backplane is down: try again next round
+                    log.warning("room %s: presence sweep failed: %s", room.key, exc)
+                    break
+                for member in lost:
+                    room.party.on_member_lost(member)
 
     def _wake(self, party: str, room_id: str) -> None:
         self.track(self._load_for_alarm(party, room_id))
@@ -121,8 +143,13 @@ class RoomHost:
         for room in list(self._rooms.values()):
             await room.unload(CloseCode.GOING_AWAY, "server shutting down")
         self._rooms.clear()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=10)
+        if self.backplane is not None:
+            await self.backplane.close()
         await self.storage.close()
 
     def check(self, party: str, room: str) -> None:
@@ -223,9 +250,20 @@ class RoomHost:
         self._unload_timers[key] = loop.call_later(
             room.limits.idle_unload_seconds, self._unload_if_idle, key, room)
 
+    async def reload(self, room: Room) -> None:
+        """Unload ``room`` now (its broadcast stream broke); the next use loads it afresh."""
+        key = (room.name, room.id)
+        if self._rooms.get(key) is room:
+            del self._rooms[key]
+            timer = self._unload_timers.pop(key, None)
+            if timer is not None:
+                timer.cancel()
+        await room.unload(CloseCode.GOING_AWAY, "lost the room's message stream; reconnect")
+
     def _unload_if_idle(self, key: tuple[str, str], room: Room) -> None:
         self._unload_timers.pop(key, None)
         if room.idle and self._rooms.get(key) is room:
             del self._rooms[key]
+            self.track(room.forget())
             log.debug("room %s unloaded after %.0f s idle", room.key,
                       room.limits.idle_unload_seconds)

@@ -21,12 +21,13 @@ input gate.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..protocol.frames import error_frame
 from .connection import Connection, ConnectionContext
 from .http import Request, Response
+from ..protocol.outgoing import Outgoing
 
 if TYPE_CHECKING:
     from .context import Lobby
@@ -150,3 +151,28 @@ class Party:
 
     async def on_alarm(self) -> None:
         """The alarm set with ``room.set_alarm`` fired."""
+
+    # several processes (docs/scaling.md) ----------------------------------------------
+
+    def on_broadcast(self, message: Outgoing, exclude: Collection[str], offset: int) -> None:
+        """A broadcast reached this process: hand it to this process's connections.
+
+        Every broadcast passes here, this process's and (with a backplane)
+        every other's, once each, log frames in ``offset`` order. Override to
+        hold frames back from some connections (the log parties' joiners).
+        """
+        self.room.deliver_local(message, exclude)
+
+    def on_signal(self, data: Mapping[str, Any]) -> None:
+        """A ``room.signal(data)`` from this or another process's instance of this party.
+
+        Party state that every process must share (a moderator's lock) changes
+        here; the sender's own instance gets its signal too, at once.
+        """
+
+    def on_member_lost(self, member: Mapping[str, Any]) -> None:
+        """A connection of another process was lost with that process (no ``on_close`` ran).
+
+        ``member`` is its presence info (``id``, ``user``); one process gets
+        each. Default: nothing.
+        """

@@ -16,13 +16,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PartyWidgetError, ProtocolError
 from ..protocol.close import CloseCode
 from ..protocol.outgoing import Outgoing
 from ..storage.base import RoomStorage, Storage
+from .backplane import Broadcast, OffsetOrder
 from .connection import Connection, ConnectionContext, User
 from .context import RoomContext
 from .gate import InputGate
@@ -44,6 +45,8 @@ ALARM_KEY = "alarm"
 #: a removal outlives the room's unloading and the host's restart.
 REMOVED_KEY = "removed"
 REMOVED_REASON = "removed from this room by a moderator"
+#: The room core's own backplane signal (parties' signals are JSON objects without it).
+REMOVED_SIGNAL = "\u0000removed"
 #: Storage namespace for the host's own per-room data (alarms); kept apart
 #: from the party's keys so ``storage.list()`` shows only what the party put.
 META_PREFIX = "\x00meta:"
@@ -86,6 +89,9 @@ class Room:
         self._alarm_at: float | None = None
         self._alarm_handle: asyncio.TimerHandle | None = None
         self._alarm_task: asyncio.Future[None] | None = None
+        #: Several processes share this room through it (None: this process only).
+        self._backplane = host.backplane
+        self._order = OffsetOrder(self._received)
 
     def __repr__(self) -> str:
         return f"<Room {self.name}/{self.id} connections={len(self._connections)}>"
@@ -108,8 +114,14 @@ class Room:
             return self._party
         async with self._start_lock:
             if self._party is None:
+                if self._backplane is not None:
+                    await self._backplane.subscribe(self.key, self._heard)
+                    # Offsets up to the top were published before we listened:
+                    # the next one heard must be top + 1 (one order for all).
+                    self._order.start_after((await self.storage.log.state()).top)
+                # Read after listening, and merged: a removal heard meanwhile stays.
                 removed = await self._meta.get(REMOVED_KEY)
-                self._removed = frozenset(removed if isinstance(removed, list) else ())
+                self._removed |= frozenset(removed if isinstance(removed, list) else ())
                 party = self._party_class(self)
                 await party.on_start()
                 self._party = party
@@ -160,15 +172,22 @@ class Room:
 
     async def remove_user(self, username: str) -> None:
         """Remove ``username`` for good: close their connections with 4003, refuse their joins
-        and their HTTP requests, here and after the room reloads (issue 17, item 1).
+        and their HTTP requests, here and after the room reloads (issue 17, item 1), and on
+        every process that shares the room (through the backplane).
 
         The room core enforces it on every path in (:meth:`connect`, :meth:`request`, and
         so every party and the kernel relay), so no party has to remember to.
         """
         if username not in self._removed:
-            removed = self._removed | {username}
-            await self._meta.put(REMOVED_KEY, sorted(removed))
-            self._removed = removed
+            await self._meta.put(REMOVED_KEY, sorted(self._removed | {username}))
+        self._turn_away(username)
+        if self._backplane is not None:
+            self._backplane.publish(self.key, Broadcast(signal={REMOVED_SIGNAL: username},
+                                                        origin=self._backplane.id))
+
+    def _turn_away(self, username: str) -> None:
+        """Refuse ``username`` from now on and close their connections here."""
+        self._removed = self._removed | {username}
         for conn in self.get_connections():
             if conn.user.get("username") == username:
                 conn.close(CloseCode.REMOVED, REMOVED_REASON)
@@ -217,6 +236,8 @@ class Room:
         conn._room = self
         self._connections[conn.id] = conn
         try:
+            if self._backplane is not None:
+                await self._backplane.add_member(self.key, conn.id, conn.info())
             conn.set_tags(party.get_connection_tags(conn, ctx))
             await party.on_connect(conn, ctx)
         except Exception as exc:
@@ -310,22 +331,53 @@ class Room:
             return
         del self._connections[conn.id]
         conn._room = None
+        if self._backplane is not None:
+            await self._backplane.remove_member(self.key, conn.id)
         if self._party is not None:
             await self._admitted()
             await self._call(self._party.on_close, conn, conn.close_code, conn.close_reason)
         self._host.release(self)
 
-    def broadcast(self, message: Any, exclude: Iterable[str] = ()) -> None:
+    def broadcast(self, message: Any, exclude: Iterable[str] = (), *, offset: int = 0) -> None:
         """Send to every connection but those in ``exclude``, encoded once.
+
+        ``offset``: the log offset the message announces, if any (processes
+        sharing the room deliver such messages in offset order). Either way
+        it reaches connections through :meth:`Party.on_broadcast`: here at
+        once (after any offset still missing), elsewhere through the backplane.
+        """
+        if isinstance(exclude, str):  # set("abc") would skip "a", "b" and "c"
+            raise TypeError(f"expected exclude as a list of connection ids, got the "
+                            f"string {exclude[:40]!r}")
+        out = Outgoing.of(message)
+        if self._backplane is not None:
+            item = Broadcast(out, tuple(exclude), offset, origin=self._backplane.id)
+            self._backplane.publish(self.key, item)
+            self._order.feed(item)  # its echo from the backplane is skipped
+        else:
+            self._deliver(out, exclude, offset)
+
+    def signal(self, data: dict[str, Any]) -> None:
+        """Call :meth:`Party.on_signal` of this party on every process (this one at once)."""
+        if self._party is not None:
+            self._party.on_signal(data)
+        if self._backplane is not None:
+            self._backplane.publish(self.key, Broadcast(signal=data, origin=self._backplane.id))
+
+    async def users(self) -> list[dict[str, Any]]:
+        """Presence: every connection's info, on every process sharing this room."""
+        if self._backplane is not None:
+            return await self._backplane.members(self.key)
+        return [conn.info() for conn in self._connections.values()]
+
+    def deliver_local(self, message: Outgoing, exclude: Iterable[str] = ()) -> None:
+        """Hand ``message`` to this process's connections but those in ``exclude``.
 
         Never waits on a socket: each connection's transport queues the same
         bytes, and a client that stopped reading is cut off by its queue bound.
         """
-        out = Outgoing.of(message)
+        out = message
         if exclude:
-            if isinstance(exclude, str):  # set("abc") would skip "a", "b" and "c"
-                raise TypeError(f"expected exclude as a list of connection ids, got the "
-                                f"string {exclude[:40]!r}")
             skip = set(exclude)
             for conn in list(self._connections.values()):
                 if conn.id not in skip:
@@ -333,6 +385,34 @@ class Room:
         else:
             for conn in list(self._connections.values()):
                 conn.deliver(out)
+
+    def _heard(self, item: Broadcast | None) -> None:
+        """What the backplane delivers: broadcasts in publish order, or None when it
+        lost its subscription (frames may be missing): the room is unloaded, its
+        clients closed with 1001 reconnect and resume from storage, and the next
+        use loads it afresh, listening again before it reads anything."""
+        if item is None:
+            self._host.track(self._host.reload(self))
+        elif self._backplane is not None and item.origin != self._backplane.id:
+            self._order.feed(item)  # ours went out when we sent them
+
+    def _received(self, item: Broadcast) -> None:
+        """A broadcast or a signal of this room from the backplane, in offset order."""
+        if item.signal is not None:
+            removed = item.signal.get(REMOVED_SIGNAL)
+            if isinstance(removed, str):  # another process's remove_user: stored already
+                self._turn_away(removed)
+            elif self._party is not None:
+                self._party.on_signal(item.signal)
+        elif item.message is not None:
+            self._deliver(item.message, item.exclude, item.offset)
+
+    def _deliver(self, message: Outgoing, exclude: Collection[str], offset: int) -> None:
+        """A broadcast reached this process: through the party, once it started."""
+        if self._party is None:
+            self.deliver_local(message, exclude)
+        else:
+            self._party.on_broadcast(message, exclude, offset)
 
     async def _hook_failed(self, conn: Connection, exc: BaseException, hook: str) -> None:
         log.error("room %s: %s raised for connection %r", self.key, hook, conn.id,
@@ -416,12 +496,17 @@ class Room:
         self._alarm_at = None
 
     async def _fire_alarm(self) -> None:
+        when = self._alarm_at
         self._alarm_handle = None
         self._alarm_at = None
         self._busy += 1
         try:
             await self._admitted()
-            await self._meta.delete(ALARM_KEY)
+            if self._backplane is not None:
+                if not await self._claim_alarm(when):
+                    return
+            else:
+                await self._meta.delete(ALARM_KEY)
             party = await self.start()
             await party.on_alarm()
         except Exception:
@@ -430,6 +515,17 @@ class Room:
             self._busy -= 1
             self._host.release(self)
 
+    async def _claim_alarm(self, when: float | None) -> bool:
+        """Processes sharing this room all schedule its alarm; the one whose
+        delete removes the stored time fires it (once per room). A time replaced
+        meanwhile (by another process) is scheduled instead."""
+        stored = await self._meta.get(ALARM_KEY)
+        if stored != when:
+            if isinstance(stored, (int, float)) and self._alarm_at is None:
+                self._schedule_alarm(float(stored))
+            return False
+        return await self._meta.delete(ALARM_KEY)
+
     async def unload(self, code: int = CloseCode.GOING_AWAY, reason: str = "room unloaded") -> None:
         """Close every connection (clients reconnect and resume) and cancel the alarm."""
         if self._alarm_handle is not None:
@@ -437,3 +533,10 @@ class Room:
         for conn in list(self._connections.values()):
             conn.close(code, reason)
             await self.disconnect(conn)
+        await self.forget()
+
+    async def forget(self) -> None:
+        """Stop listening to the backplane (the room is no longer loaded here)."""
+        self._order.close()
+        if self._backplane is not None:
+            await self._backplane.unsubscribe(self.key, self._heard)

@@ -30,6 +30,16 @@ class RoomOptions(Configurable):
         "", config=True,
         help="Where rooms are stored: 'memory:', 'sqlite:///path/rooms.db' or a .db path. "
              "Empty: partywidget.db in the Jupyter data directory.")
+    redis_url = Unicode(
+        "", config=True,
+        help="Share rooms with every process using this Redis (redis://host:6379/0, "
+             "rediss:// for TLS): history, storage and alarms live there and broadcasts "
+             "and presence go through it (docs/scaling.md). Needs partywidget[redis]. "
+             "Replaces 'storage'.")
+    redis_member_expiry = Float(
+        15.0, config=True,
+        help="With redis_url: seconds after which the users of a process that died "
+             "(no clean shutdown) leave its rooms; it renews its presence every third of it.")
     history = Int(Limits.history, config=True, help="Messages (log offsets) each room keeps.")
     parties = Dict(
         key_trait=Unicode(), value_trait=Unicode(), config=True,
@@ -83,8 +93,22 @@ class RoomOptions(Configurable):
     def make_host(self, default_dir: str | Path) -> RoomHost:
         """A RoomHost from these options (storage not opened yet: ``await host.start()``)."""
         parties = resolve_parties(self.parties, entry_points_enabled=self.load_entry_points)
-        return RoomHost(open_storage(self.storage, default_dir=default_dir), parties,
-                        limits=self.limits())
+        if not self.redis_url:
+            return RoomHost(open_storage(self.storage, default_dir=default_dir), parties,
+                            limits=self.limits())
+        if self.storage:
+            raise ConfigurationError("expected either PartyWidget.storage or "
+                                     "PartyWidget.redis_url (--storage or --redis), not both")
+        from ..storage.redis import RedisStorage
+        from ..storage.redis_backplane import RedisBackplane
+
+        if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigurationError(f"expected a redis://, rediss:// or unix:// URL, got "
+                                     f"{self.redis_url[:100]!r}")
+        storage = RedisStorage(self.redis_url)
+        return RoomHost(storage, parties, limits=self.limits(),
+                        backplane=RedisBackplane(storage,
+                                                 member_expiry=self.redis_member_expiry))
 
 
 class ServeConfig(RoomOptions):

@@ -1,4 +1,5 @@
-"""Storage backends: ``memory`` and ``sqlite`` (the embedded default).
+"""Storage backends: ``memory``, ``sqlite`` (the embedded default) and ``redis``
+(rooms shared by several processes, :mod:`.redis`; needs ``partywidget[redis]``).
 
 :func:`open_storage` turns a storage URL (the ``--storage`` option and
 ``c.PartyWidget.storage``) into a backend.
@@ -23,7 +24,12 @@ def open_storage(url: str, *, default_dir: str | Path = ".") -> Storage:
     ``memory:`` keeps nothing across restarts; ``sqlite:///abs/path.db``,
     ``sqlite:relative.db`` or a bare path ending in ``.db`` use SQLite;
     an empty string means ``partywidget.db`` in ``default_dir``.
+    Redis is not a storage URL: it also carries broadcasts, so it has its own
+    setting (``redis_url``, ``--redis``).
     """
+    if url.startswith(("redis://", "rediss://")):
+        raise ConfigurationError(f"Redis is set with PartyWidget.redis_url (--redis), which also "
+                                 f"shares broadcasts; got it as a storage URL: {url[:100]!r}")
     if url in ("", "sqlite:", "sqlite://"):
         return SQLiteStorage(Path(default_dir) / "partywidget.db")
     if url in ("memory", "memory:", "memory://"):

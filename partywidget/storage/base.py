@@ -149,6 +149,17 @@ class Storage(abc.ABC):
     async def append(self, room: str, entry: str, *, keep: int) -> int:
         """Persist ``entry`` and return its offset; keep at most ``keep`` offsets."""
 
+    async def append_once(self, room: str, entry: str, *, keep: int,
+                          key: str | None) -> tuple[int, bool]:
+        """Append unless ``key`` was appended before: ``(offset, True)``, or the
+        earlier entry's ``(offset, False)``.
+
+        How a retried ``cid`` is stored once when several processes share the
+        storage. Backends used by one process only leave this to the party
+        (which remembers its cids in memory) and always append.
+        """
+        return await self.append(room, entry, keep=keep), True
+
     @abc.abstractmethod
     async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
         """The log state and every retained entry with an offset above ``after``."""
@@ -222,6 +233,10 @@ class RoomLog:
     async def append(self, entry: str) -> int:
         with self._gate:
             return await self._storage.append(self._room, entry, keep=self.keep)
+
+    async def append_once(self, entry: str, key: str | None) -> tuple[int, bool]:
+        with self._gate:
+            return await self._storage.append_once(self._room, entry, keep=self.keep, key=key)
 
     async def read(self, after: int = 0) -> tuple[LogState, list[LogEntry]]:
         with self._gate:

@@ -1,21 +1,23 @@
 // Two stock `partysocket` clients chat in one room, then use `PartySocket.fetch`.
 //
-//   node chat.mjs <host> <room> [token]
+//   node chat.mjs <host> <room> [token] [bob's host]
 //
 // `host` is what partysocket takes ("127.0.0.1:8888/partywidget" inside Jupyter,
 // "127.0.0.1:1999" for `partywidget serve`); the token, if any, goes in the query
-// as a notebook page would pass it. Prints one JSON object with every frame each
+// as a notebook page would pass it ("" for none). Bob joins through the fourth
+// argument when given: another process serving the same room (docs/scaling.md). Prints one JSON object with every frame each
 // client received and the two HTTP answers; tests/integration/test_partysocket.py
 // asserts on it, so this script only drives and records.
 import PartySocket from "partysocket";
 import WS from "ws";
 
-const [host, room, token] = process.argv.slice(2);
+const [host, room, token, bobHost] = process.argv.slice(2);
 const query = token ? { token } : {};
 const TIMEOUT_MS = 15000;
 
-function join(id) {
-  const socket = new PartySocket({ host, room, id, query, WebSocket: WS, maxRetries: 0 });
+function join(id, through = host) {
+  const socket = new PartySocket({ host: through, room, id, query, WebSocket: WS,
+                                   maxRetries: 0 });
   const client = { id: socket.id, socket, frames: [], waiters: [] };
   socket.addEventListener("message", (event) => {
     const frame = JSON.parse(event.data);
@@ -46,7 +48,7 @@ async function answer(response) {
 
 const alice = join("alice-tab");
 await waitFor(alice, "history", ofType("history"));
-const bob = join("bob-tab");
+const bob = join("bob-tab", bobHost || host);
 await waitFor(bob, "history", ofType("history"));
 await waitFor(alice, "userJoined", ofType("userJoined", (f) => f.id === bob.roomId));
 

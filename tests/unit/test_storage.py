@@ -13,14 +13,22 @@ import pytest
 from partywidget.errors import ConfigurationError, LimitExceeded, StorageError
 from partywidget.storage import (LogState, MemoryStorage, RoomStorage, SQLiteStorage, Storage,
                                  open_storage)
+from partywidget.storage.redis import RedisStorage
+from tests.conftest import free_port
+from tests.redis_server import redis_prefix
 
 ROOM = "main/r"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def storage(request, tmp_path) -> AsyncIterator[Storage]:
-    backend: Storage = MemoryStorage() if request.param == "memory" else SQLiteStorage(
-        tmp_path / "rooms.db")
+    backend: Storage
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        backend = RedisStorage(server.url, prefix=redis_prefix())
+    else:
+        backend = MemoryStorage() if request.param == "memory" else SQLiteStorage(
+            tmp_path / "rooms.db")
     await backend.start()
     yield backend
     await backend.close()
@@ -572,3 +580,72 @@ async def test_empty_streams_left_by_older_versions_are_collected(sqlite_path):
         assert await backend.state("main/emptied") == LogState("e1", 3, 3)
     finally:
         await backend.close()
+
+
+# Redis only: several processes share one database ---------------------------------
+
+
+@pytest.fixture
+async def two_redis(redis_server) -> AsyncIterator[tuple[RedisStorage, RedisStorage]]:
+    """Two backends on one database, as two room hosts would have (separate clients)."""
+    prefix = redis_prefix()
+    pair = (RedisStorage(redis_server.url, prefix=prefix),
+            RedisStorage(redis_server.url, prefix=prefix))
+    for backend in pair:
+        await backend.start()
+    yield pair
+    for backend in pair:
+        await backend.close()
+
+
+async def test_redis_appends_from_two_hosts_never_share_an_offset(two_redis):
+    a, b = two_redis
+    results = await asyncio.gather(*(backend.append(ROOM, f"{name}{n}", keep=1000)
+                                     for n in range(200) for name, backend in
+                                     (("a", a), ("b", b))))
+    assert sorted(results) == list(range(1, 401))
+    state, entries = await b.read(ROOM)
+    assert state.top == 400 and len(entries) == 400
+    assert [e for _, e in entries if e.startswith("a")] == [f"a{n}" for n in range(200)]
+
+
+async def test_redis_append_once_stores_a_key_once_whichever_host_gets_it(two_redis):
+    a, b = two_redis
+    assert await a.append_once(ROOM, "first", keep=10, key="alice\x00c1") == (1, True)
+    assert await b.append_once(ROOM, "retry", keep=10, key="alice\x00c1") == (1, False)
+    assert await b.append_once(ROOM, "other", keep=10, key="bob\x00c1") == (2, True)
+    assert await a.append_once(ROOM, "plain", keep=10, key=None) == (3, True)
+    assert (await a.read(ROOM))[1] == [(1, "first"), (2, "other"), (3, "plain")]
+
+
+async def test_redis_remembers_a_bounded_number_of_keys(two_redis):
+    a, _ = two_redis
+    a.remember = 3
+    for n in range(5):
+        await a.append_once(ROOM, f"e{n}", keep=10, key=f"k{n}")
+    assert await a.append_once(ROOM, "again", keep=10, key="k4") == (5, False)
+    assert await a.append_once(ROOM, "again", keep=10, key="k0") == (6, True)  # forgotten
+    assert await a.client.hlen(a.key("cid", ROOM)) == 3
+
+
+async def test_redis_writes_survive_scripts_being_flushed(two_redis):
+    # A restarted Redis (without its script cache) answers NOSCRIPT: the op
+    # did not run, so it is sent again once the scripts are loaded.
+    a, _ = two_redis
+    await a.append(ROOM, "before", keep=10)
+    await a.client.script_flush()
+    assert await a.append(ROOM, "after", keep=10) == 2
+    assert (await a.read(ROOM))[1] == [(1, "before"), (2, "after")]
+
+
+async def test_redis_unreachable_at_start_names_the_url():
+    backend = RedisStorage(f"redis://user:secret@127.0.0.1:{free_port()}/0")
+    with pytest.raises(ConfigurationError, match=r"cannot reach Redis at "
+                                                 r"redis://user:\*\*\*@127\.0\.0\.1") as info:
+        await backend.start()
+    assert "secret" not in str(info.value)
+
+
+def test_open_storage_points_redis_urls_to_their_own_setting():
+    with pytest.raises(ConfigurationError, match="redis_url"):
+        open_storage("redis://127.0.0.1:6379/2")

@@ -1,0 +1,188 @@
+"""The backplane: how one room spread over several processes behaves as one.
+
+Without a backplane (one process) a broadcast is delivered at once to the
+room's connections. With one, :meth:`Room.broadcast` publishes it and every
+process that has the room loaded (the sender's too) delivers what it
+receives to its own connections: each broadcast reaches each connection
+exactly once, with its exclusions (connection ids are global).
+
+Order: log frames carry their offset. A process delivers them in offset
+order (:class:`OffsetOrder`): a frame whose predecessor has not arrived yet
+waits for it, at most ``hold_seconds`` (an offset whose publisher died
+between its append and its publish never arrives). Frames without an offset
+(presence, cursors) go out in arrival order.
+
+Presence is global: each process registers its connections with the
+backplane, which keeps them while the process is alive (a heartbeat with an
+expiry); a process that dies without a goodbye loses its members after the
+expiry, and one surviving process claims each lost member and announces it.
+
+This module is transport-free: :class:`Backplane` is what the room core
+needs; ``partywidget.storage.redis_backplane`` implements it on Redis.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import heapq
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..protocol.outgoing import Outgoing
+
+__all__ = ["Backplane", "Broadcast", "OffsetOrder"]
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """One message for a room's connections on every process, or a party signal.
+
+    ``signal`` (a JSON object) is for the party instances themselves
+    (:meth:`Party.on_signal`), not for connections: a moderator's lock or
+    removal must change every process's party state.
+    """
+
+    message: Outgoing | None = None
+    exclude: tuple[str, ...] = ()
+    offset: int = 0
+    signal: dict[str, Any] | None = None
+    #: The publishing process (:attr:`Backplane.id`), so it can skip its own echo.
+    origin: str = ""
+
+    def encode(self) -> bytes:
+        """A JSON header line, then the message bytes as they go on the wire.
+
+        Client-chosen strings (connection ids in ``exclude``) are JSON-escaped,
+        so none can end the header line early."""
+        header: dict[str, Any] = {}
+        if self.exclude:
+            header["x"] = list(self.exclude)
+        if self.offset:
+            header["o"] = self.offset
+        if self.signal is not None:
+            header["s"] = self.signal
+        if self.origin:
+            header["f"] = self.origin
+        body = b""
+        if self.message is not None:
+            header["t"] = int(self.message.is_text)
+            body = self.message.data
+        return json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
+
+    @classmethod
+    def decode(cls, data: bytes) -> Broadcast:
+        head, _, body = data.partition(b"\n")
+        header = json.loads(head)
+        message = Outgoing(body, bool(header["t"])) if "t" in header else None
+        return cls(message, tuple(header.get("x", ())), int(header.get("o", 0)),
+                   header.get("s"), header.get("f", ""))
+
+
+class OffsetOrder:
+    """Releases log frames in offset order; frames without an offset at once.
+
+    ``release`` is called with every frame that may go out now. A gap is
+    waited for ``hold_seconds`` at most, then skipped: delivery stays live
+    even when an offset is never published.
+    """
+
+    def __init__(self, release: Callable[[Broadcast], None], hold_seconds: float = 0.5) -> None:
+        self._release = release
+        self.hold_seconds = hold_seconds
+        #: The newest offset released (None: not known yet, the first one sets it).
+        self.last: int | None = None
+        self._held: list[tuple[int, int, Broadcast]] = []
+        self._count = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start_after(self, offset: int) -> None:
+        """Offsets up to ``offset`` were published before this process listened."""
+        if self.last is None or offset > self.last:
+            self.last = offset
+
+    def feed(self, item: Broadcast) -> None:
+        offset = item.offset
+        if not offset or self.last is None or offset <= self.last + 1:
+            if offset and (self.last is None or offset > self.last):
+                self.last = offset
+            self._release(item)  # in order, or late (its gap was skipped): never dropped
+            self._drain()
+            return
+        self._count += 1
+        heapq.heappush(self._held, (offset, self._count, item))
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.hold_seconds, self._skip)
+
+    def _drain(self) -> None:
+        while self._held and self.last is not None and self._held[0][0] <= self.last + 1:
+            offset, _, item = heapq.heappop(self._held)
+            self.last = max(self.last, offset)
+            self._release(item)
+        if not self._held and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _skip(self) -> None:
+        """The gap did not fill in time: release what waits, in order."""
+        self._timer = None
+        if self._held:
+            self.last = self._held[0][0] - 1
+            self._drain()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._held.clear()
+
+
+#: Called with each broadcast of a room, or ``None`` when the process stopped
+#: listening and may have missed some (its connections must resume).
+Listener = Callable[[Broadcast | None], None]
+
+
+class Backplane(abc.ABC):
+    """Publish/subscribe per room, and presence across processes."""
+
+    #: This process, among those sharing the backplane.
+    id: str = ""
+
+    #: Seconds after which the members of a process that stopped answering are
+    #: gone (its heartbeat expired).
+    member_expiry: float = 15.0
+
+    async def start(self) -> None:
+        """Connect, and start the heartbeat."""
+
+    async def close(self) -> None:
+        """Stop listening, remove this process's members, disconnect."""
+
+    @abc.abstractmethod
+    async def subscribe(self, room: str, listener: Listener) -> None:
+        """Deliver every later broadcast of ``room`` to ``listener`` (in publish order)."""
+
+    @abc.abstractmethod
+    async def unsubscribe(self, room: str, listener: Listener) -> None:
+        """Stop delivering to ``listener`` (not to a newer one of a reloaded room)."""
+
+    @abc.abstractmethod
+    def publish(self, room: str, item: Broadcast) -> None:
+        """Send ``item`` to every subscriber of ``room``; this process's calls stay in order."""
+
+    @abc.abstractmethod
+    async def add_member(self, room: str, id: str, info: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    async def remove_member(self, room: str, id: str) -> None:
+        """Remove ``id`` if this process registered it (not a newer one elsewhere)."""
+
+    @abc.abstractmethod
+    async def members(self, room: str) -> list[dict[str, Any]]:
+        """Every live member's info, on every process."""
+
+    @abc.abstractmethod
+    async def claim_lost(self, room: str) -> list[dict[str, Any]]:
+        """Remove and return members whose process died; each is returned to one caller."""

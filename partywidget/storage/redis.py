@@ -1,0 +1,417 @@
+"""Redis storage: rooms shared by several room hosts (``redis://host:6379/0``).
+
+Layout, per room (``{p}`` is the key prefix, ``pw:`` by default):
+
+* ``{p}st:{room}``: hash ``epoch top floor removal_mark`` (the :class:`LogState`);
+* ``{p}log:{room}``: a Redis stream whose entry IDs are ``<offset>-0``, so
+  ``XRANGE`` reads in offset order, ``XDEL`` removes one entry and
+  ``XTRIM MINID`` enforces the length bound;
+* ``{p}cid:{room}`` / ``{p}cidq:{room}``: the de-duplication keys of
+  :meth:`RedisStorage.append_once` and their insertion order (bounded);
+* ``{p}kv:{room}`` / ``{p}kvk:{room}``: the key-value map and its keys in a
+  sorted set (``ZRANGE BYLEX``: byte order, as SQLite's ``BINARY``);
+* ``{p}kvrooms``: rooms holding any key (``find``: stored alarms at start).
+
+Every write is one Lua script, so Redis runs it atomically: the offset is
+taken, the entry stored, the log trimmed and a ``cid`` claimed in one step,
+whichever process asks. Writes of one process go through one connection in
+submission order, pipelined (the group commit of the SQLite backend), so a
+burst of appends costs one round trip and offsets follow the send order.
+Reads use the connection pool. Durability is Redis's: see docs/scaling.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from ..errors import ConfigurationError, StorageError
+from .base import LogEntry, LogState, Storage, encode_value, new_epoch
+
+__all__ = ["RedisStorage"]
+
+log = logging.getLogger("partywidget")
+
+#: Creates a room's stream state once (a fresh epoch); every log script starts with it.
+_ENSURE = """
+if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'top', 0, 'floor', 0, 'removal_mark', 0)
+end
+"""
+
+#: KEYS st log cid cidq; ARGV epoch entry keep dedup-key remember.
+#: Returns {offset, 1} for a new entry, {offset, 0} when the key was seen.
+_APPEND = _ENSURE + """
+local dk = ARGV[4]
+if dk ~= '' then
+  local seen = redis.call('HGET', KEYS[3], dk)
+  if seen then return {tonumber(seen), 0} end
+end
+local top = redis.call('HINCRBY', KEYS[1], 'top', 1)
+redis.call('XADD', KEYS[2], string.format('%d-0', top), 'e', ARGV[2])
+local floor = tonumber(redis.call('HGET', KEYS[1], 'floor'))
+local keep = tonumber(ARGV[3])
+if top - floor > keep then
+  floor = top - keep
+  redis.call('HSET', KEYS[1], 'floor', floor)
+  redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', floor + 1))
+end
+if dk ~= '' then
+  redis.call('HSET', KEYS[3], dk, top)
+  redis.call('RPUSH', KEYS[4], dk)
+  if redis.call('LLEN', KEYS[4]) > tonumber(ARGV[5]) then
+    redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
+  end
+end
+return {top, 1}
+"""
+
+#: KEYS st log; ARGV epoch first-id ("" for the state only).
+_READ = _ENSURE + """
+local st = redis.call('HMGET', KEYS[1], 'epoch', 'top', 'floor', 'removal_mark')
+local entries = {}
+if ARGV[2] ~= '' then entries = redis.call('XRANGE', KEYS[2], ARGV[2], '+') end
+return {st, entries}
+"""
+
+#: KEYS st log; ARGV epoch stream-id.
+_REMOVE = _ENSURE + """
+if redis.call('XDEL', KEYS[2], ARGV[2]) == 0 then return 0 end
+local top = tonumber(redis.call('HGET', KEYS[1], 'top'))
+redis.call('HSET', KEYS[1], 'removal_mark', top + 1)
+return 1
+"""
+
+#: KEYS st log; ARGV epoch new-epoch.
+_RESET = _ENSURE + """
+redis.call('DEL', KEYS[2])
+local top = redis.call('HGET', KEYS[1], 'top')
+redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'floor', top, 'removal_mark', 0)
+return redis.call('HMGET', KEYS[1], 'epoch', 'top', 'floor', 'removal_mark')
+"""
+
+#: KEYS kv kvk kvrooms; ARGV room key value.
+_PUT = """
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+return 1
+"""
+
+#: KEYS kv kvk kvrooms; ARGV room key.
+_DELETE = """
+local gone = redis.call('HDEL', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('ZREM', KEYS[3], ARGV[1]) end
+return gone
+"""
+
+#: KEYS kv kvk kvrooms; ARGV room.
+_DELETE_ALL = """
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return 1
+"""
+
+#: KEYS kv kvk; ARGV min max rev(0/1) limit(-1: none). Keys and values in one step.
+_LIST = """
+local keys
+if ARGV[3] == '1' then
+  keys = redis.call('ZRANGE', KEYS[2], ARGV[2], ARGV[1], 'BYLEX', 'REV', 'LIMIT', 0, ARGV[4])
+else
+  keys = redis.call('ZRANGE', KEYS[2], ARGV[1], ARGV[2], 'BYLEX', 'LIMIT', 0, ARGV[4])
+end
+if #keys == 0 then return {{}, {}} end
+return {keys, redis.call('HMGET', KEYS[1], unpack(keys))}
+"""
+
+#: KEYS kvrooms; ARGV min max key prefix. {rooms, values} of rooms holding the key.
+_FIND = """
+local rooms = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYLEX')
+local found, values = {}, {}
+for _, room in ipairs(rooms) do
+  local value = redis.call('HGET', ARGV[4] .. 'kv:' .. room, ARGV[3])
+  if value then
+    found[#found + 1] = room
+    values[#values + 1] = value
+  end
+end
+return {found, values}
+"""
+
+#: Stored values carry a one-byte tag: JSON text or raw bytes.
+_JSON, _BYTES = b"j", b"b"
+
+
+def _encode(value: Any) -> bytes:
+    encoded = encode_value(value, max_bytes=1 << 62)
+    return _BYTES + encoded if isinstance(encoded, bytes) else _JSON + encoded.encode("utf-8")
+
+
+def _decode(raw: bytes | None) -> Any:
+    if raw is None:
+        return None
+    if raw[:1] == _BYTES:
+        return raw[1:]
+    return json.loads(raw[1:])
+
+
+def _state(row: list[Any]) -> LogState:
+    epoch, top, floor, mark = row
+    return LogState(epoch.decode(), int(top), int(floor), int(mark))
+
+
+def _offset(stream_id: bytes) -> int:
+    return int(stream_id.split(b"-", 1)[0])
+
+
+def _lex_range(prefix: str | None, start: str | None,
+               end: str | None) -> tuple[bytes, bytes]:
+    """``ZRANGE BYLEX`` bounds for keys ``>= start``, ``< end`` and starting with ``prefix``.
+
+    UTF-8 never contains the byte 0xFF, so every key starting with ``prefix``
+    sorts below ``prefix + b"\\xff"``.
+    """
+    low, high = b"-", b"+"
+    lows = [s.encode("utf-8") for s in (prefix, start) if s]
+    if lows:
+        low = b"[" + max(lows)
+    highs = [s.encode("utf-8") for s in (end,) if s is not None]
+    if prefix:
+        highs.append(prefix.encode("utf-8") + b"\xff")
+    if highs:
+        high = b"(" + min(highs)
+    return low, high
+
+
+class _Write:
+    """One queued script call (or, without ``script``, one command): the writer
+    sends a batch of them in one pipeline."""
+
+    __slots__ = ("script", "keys", "args", "future")
+
+    def __init__(self, script: Any | None, keys: list[str], args: list[Any],
+                 future: asyncio.Future[Any]) -> None:
+        self.script = script
+        self.keys = keys
+        self.args = args
+        self.future = future
+
+
+class RedisStorage(Storage):
+    """All rooms in one Redis database, shared by every process that names it."""
+
+    #: Remembered de-duplication keys per room (``append_once``), oldest forgotten first.
+    remember = 10_000
+
+    def __init__(self, url: str, *, prefix: str = "pw:") -> None:
+        self.url = url
+        self.prefix = prefix
+        self.client: Any = None
+        self._queue: asyncio.Queue[_Write] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._scripts: dict[str, Any] = {}
+
+    @property
+    def description(self) -> str:
+        return f"{_redacted(self.url)} (Redis; durability as its appendonly/appendfsync)"
+
+    def key(self, kind: str, room: str) -> str:
+        return f"{self.prefix}{kind}:{room}"
+
+    async def start(self) -> None:
+        if self.client is not None:
+            return
+        try:
+            import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError
+        except ImportError:
+            raise ConfigurationError(
+                "Redis storage needs the redis package: pip install 'partywidget[redis]'"
+            ) from None
+        # After a Redis restart every pooled connection is dead and fails its
+        # next command once: retry that once, at once. A batch that reached a
+        # Redis which then died is not resent (the immediate retry finds it
+        # still down), so no append is stored twice.
+        client = aioredis.from_url(self.url, retry=Retry(NoBackoff(), 1),
+                                   retry_on_error=[RedisConnectionError])
+        try:
+            await client.ping()
+        except Exception as exc:
+            await client.aclose()
+            raise ConfigurationError(
+                f"cannot reach Redis at {_redacted(self.url)}: {exc}") from None
+        self.client = client
+        for name, source in (("append", _APPEND), ("read", _READ), ("remove", _REMOVE),
+                             ("reset", _RESET), ("put", _PUT), ("delete", _DELETE),
+                             ("delete_all", _DELETE_ALL), ("list", _LIST), ("find", _FIND)):
+            self._scripts[name] = script = client.register_script(source)
+            script.sha = await client.script_load(source)
+        self._queue = asyncio.Queue()
+        self._writer = asyncio.ensure_future(self._write_loop())
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+        if self.client is not None:
+            await self.client.aclose()
+        self.client = self._queue = self._writer = None
+
+    # the writer ----------------------------------------------------------------
+
+    def _write(self, name: str | None, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
+        if self._queue is None:
+            raise StorageError("storage is not started (call start()) or already closed")
+        future = asyncio.get_running_loop().create_future()
+        script = None if name is None else self._scripts[name]
+        self._queue.put_nowait(_Write(script, keys, args, future))
+        return future
+
+    def command(self, *args: Any) -> asyncio.Future[Any]:
+        """Run one Redis command in order with this process's writes (``PUBLISH``
+        after the append it announces)."""
+        return self._write(None, [], list(args))
+
+    async def _write_loop(self) -> None:
+        """Send whatever is queued as one pipeline on one connection, in queue order."""
+        assert self._queue is not None
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                results = await self._send(batch)
+            except asyncio.CancelledError:
+                for op in batch:
+                    op.future.cancel()
+                raise
+            except Exception as exc:
+                # Nothing in the batch is known to be stored: no operation may
+                # report success (no broadcast of an unstored message).
+                log.error("redis batch of %d writes failed: %s", len(batch), exc)
+                error = StorageError(f"storage write failed: {exc}")
+                results = [error] * len(batch)
+            for op, result in zip(batch, results):
+                if op.future.done():
+                    continue
+                if isinstance(result, Exception):
+                    op.future.set_exception(result)
+                else:
+                    op.future.set_result(result)
+
+    async def _send(self, batch: list[_Write]) -> list[Any]:
+        from redis.exceptions import NoScriptError
+
+        results = await self._pipeline(batch)
+        # A restarted Redis forgot the scripts; an op refused with NOSCRIPT did
+        # not run, so loading them and sending those ops again is safe.
+        again = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+        if again:
+            for script in {batch[i].script for i in again}:
+                script.sha = await self.client.script_load(script.script)
+            for i, result in zip(again, await self._pipeline([batch[i] for i in again])):
+                results[i] = result
+        return results
+
+    async def _pipeline(self, batch: list[_Write]) -> list[Any]:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for op in batch:
+                if op.script is None:
+                    pipe.execute_command(*op.args)
+                else:
+                    pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
+            return list(await pipe.execute(raise_on_error=False))
+
+    def _keys(self, room: str) -> list[str]:
+        return [self.key("st", room), self.key("log", room)]
+
+    # key-value -------------------------------------------------------------------
+
+    def _kv_keys(self, room: str) -> list[str]:
+        return [self.key("kv", room), self.key("kvk", room), self.prefix + "kvrooms"]
+
+    async def get(self, room: str, key: str) -> Any | None:
+        return _decode(await self._client().hget(self.key("kv", room), key))
+
+    async def put(self, room: str, key: str, value: Any) -> None:
+        await self._write("put", self._kv_keys(room), [room, key, _encode(value)])
+
+    async def delete(self, room: str, key: str) -> bool:
+        return bool(await self._write("delete", self._kv_keys(room), [room, key]))
+
+    async def list(self, room: str, *, prefix: str | None = None, start: str | None = None,
+                   end: str | None = None, limit: int | None = None,
+                   reverse: bool = False) -> dict[str, Any]:
+        if limit is not None and limit <= 0:
+            return {}
+        low, high = _lex_range(prefix, start, end)
+        keys, values = await self._scripts["list"](
+            keys=self._kv_keys(room)[:2],
+            args=[low, high, int(reverse), -1 if limit is None else int(limit)],
+            client=self._client())
+        return {key.decode("utf-8"): _decode(value) for key, value in zip(keys, values)}
+
+    async def delete_all(self, room: str) -> None:
+        await self._write("delete_all", self._kv_keys(room), [room])
+
+    async def find(self, key: str, *, room_prefix: str = "") -> dict[str, Any]:
+        low, high = _lex_range(room_prefix, None, None)
+        rooms, values = await self._scripts["find"](
+            keys=[self.prefix + "kvrooms"], args=[low, high, key, self.prefix],
+            client=self._client())
+        return {room.decode("utf-8"): _decode(value) for room, value in zip(rooms, values)}
+
+    # log -------------------------------------------------------------------------
+
+    async def append(self, room: str, entry: str, *, keep: int) -> int:
+        offset, _ = await self.append_once(room, entry, keep=keep, key=None)
+        return offset
+
+    async def append_once(self, room: str, entry: str, *, keep: int,
+                          key: str | None) -> tuple[int, bool]:
+        keys = [*self._keys(room), self.key("cid", room), self.key("cidq", room)]
+        offset, fresh = await self._write(
+            "append", keys, [new_epoch(), entry, keep, key or "", self.remember])
+        return int(offset), bool(fresh)
+
+    async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:
+        row, entries = await self._scripts["read"](
+            keys=self._keys(room), args=[new_epoch(), f"{after + 1}-0"], client=self._client())
+        return _state(row), [(_offset(sid), fields[b"e"].decode("utf-8"))
+                             for sid, fields in _pairs(entries)]
+
+    async def state(self, room: str) -> LogState:
+        row, _ = await self._scripts["read"](
+            keys=self._keys(room), args=[new_epoch(), ""], client=self._client())
+        return _state(row)
+
+    async def remove(self, room: str, offset: int) -> bool:
+        return bool(await self._write("remove", self._keys(room), [new_epoch(), f"{offset}-0"]))
+
+    async def reset(self, room: str) -> LogState:
+        return _state(await self._write("reset", self._keys(room), [new_epoch(), new_epoch()]))
+
+    def _client(self) -> Any:
+        if self.client is None:
+            raise StorageError("storage is not started (call start()) or already closed")
+        return self.client
+
+
+def _pairs(entries: list[Any]) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    """Stream entries as Lua returns them: ``[id, [field, value, ...]]`` each."""
+    return [(sid, dict(zip(flat[::2], flat[1::2]))) for sid, flat in entries]
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for logs and errors."""
+    scheme, sep, rest = url.partition("://")
+    auth, at, host = rest.rpartition("@")
+    if not at:
+        return url
+    user = auth.partition(":")[0]
+    return f"{scheme}{sep}{user}:***@{host}"

@@ -1,0 +1,203 @@
+"""One room across two ``partywidget serve --redis`` processes on one real redis-server.
+
+A client on each process: messages cross both ways once each, in one offset
+order; presence is global; a client resumes on the other process; a retried
+``cid`` is stored once whichever process gets it; a moderator's removal on
+one process closes the user's socket on the other; after Redis restarts,
+clients reconnect and resume; a Jupyter server and ``serve`` share a room; a
+process killed with -9
+loses nothing it acknowledged, and its users leave within the member expiry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ServerProcess, free_port
+
+from .clients import fetch, run_node
+from .test_cli import serve
+from .test_partysocket import check_recorded_chat
+
+pytestmark = pytest.mark.timeout(120)
+
+#: Seconds after which a dead process's users leave (short, for the kill test).
+MEMBER_EXPIRY = 2.0
+
+
+@pytest.fixture(scope="module")
+def servers(redis_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        tuple[ServerProcess, ServerProcess]]:
+    """Two room hosts sharing ``redis_server`` (storage "": Redis replaces it)."""
+    started: list[ServerProcess] = []
+    try:
+        for name in ("a", "b"):
+            workdir: Path = tmp_path_factory.mktemp(f"serve-{name}")
+            config = workdir / "config.py"
+            config.write_text(f"c.PartyWidget.redis_member_expiry = {MEMBER_EXPIRY}\n")
+            server = ServerProcess("standalone", workdir, storage="", token="",
+                                   extra_args=["--redis", redis_server.url,
+                                               "--config", str(config)])
+            started.append(server.start())
+        yield started[0], started[1]
+    finally:
+        for server in started:
+            server.stop()
+
+
+async def test_messages_cross_processes_once_each_in_offset_order(servers, room, join):
+    a, b = servers
+    alice = await join(a, room, pk="alice-1")
+    await alice.joined()
+    bob = await join(b, room, pk="bobby-1")
+    bob_welcome, _ = await bob.joined()
+    assert {u["id"] for u in bob_welcome["users"]} == {"alice-1", "bobby-1"}
+    assert (await alice.expect("userJoined"))["id"] == "bobby-1"
+
+    for n in range(5):
+        await alice.send({"content": f"a{n}"})
+        await bob.send({"content": f"b{n}"})
+    for sock in (alice, bob):
+        got = [await sock.expect("message") for _ in range(10)]
+        ids = [m["id"] for m in got]
+        assert ids == sorted(ids) and len(set(ids)) == 10
+        assert sorted(m["content"] for m in got) == sorted(
+            [f"a{n}" for n in range(5)] + [f"b{n}" for n in range(5)])
+    await bob.close()
+    assert (await alice.skip_to("userLeft"))["id"] == "bobby-1"
+
+
+async def test_a_client_resumes_on_the_other_process(servers, room, join):
+    a, b = servers
+    alice = await join(a, room, pk="alice-2")
+    welcome, _ = await alice.joined()
+    await alice.send({"content": "seen"})
+    seen = await alice.expect("message")
+    await alice.close()
+
+    bob = await join(b, room, pk="bobby-2")
+    await bob.joined()
+    await bob.send({"content": "missed"})
+    missed = await bob.expect("message")
+
+    again = await join(b, room, pk="alice-2",
+                       query={"since": str(seen["id"]), "epoch": welcome["epoch"]})
+    _, history = await again.joined()
+    assert history["recovered"] is True
+    assert [(m["id"], m["content"]) for m in history["messages"]] == [
+        (missed["id"], "missed")]
+
+
+async def test_stock_partysocket_clients_on_two_processes_keep_the_chat_contract(servers, room):
+    a, b = servers
+    run = await asyncio.to_thread(run_node, "chat.mjs", a.host, room, "", b.host)
+    check_recorded_chat(run, room)
+
+
+async def test_a_retried_cid_is_stored_once_whichever_process_gets_it(servers, room, join):
+    a, b = servers
+    first = await join(a, room, pk="carol-1")  # one user (guest-caro) on both processes
+    await first.joined()
+    await first.send({"content": "once", "cid": "c-42"})
+    stored = await first.expect("message")
+    retry = await join(b, room, pk="carol-2")
+    await retry.joined()
+    await retry.send({"content": "once", "cid": "c-42"})
+    assert await retry.expect("message") == stored  # the stored message, repeated to it
+    response = await fetch("GET", f"{b.room_url(room, ws=False)}")
+    assert [m["content"] for m in response.json()["messages"]] == ["once"]
+
+
+async def test_a_removal_on_one_process_closes_the_user_on_the_other(servers, room, join):
+    a, b = servers
+    teacher = await join(a, room, pk="teach-1")  # standalone dev mode: everyone moderates
+    await teacher.joined()
+    bob = await join(b, room, pk="bobby-3")
+    await bob.joined()
+    await teacher.skip_to("userJoined", id="bobby-3")
+    await teacher.send({"type": "remove", "id": "bobby-3"})
+    assert await bob.close_code() == 4003
+
+
+async def test_after_a_redis_restart_clients_reconnect_and_resume(servers, redis_server, room,
+                                                                  join):
+    a, b = servers
+    alice = await join(a, room, pk="alice-5")
+    welcome, _ = await alice.joined()
+    bob = await join(b, room, pk="bobby-5")
+    await bob.joined()
+    await alice.send({"content": "before"})
+    before = await alice.skip_to("message")
+    await bob.skip_to("message")
+    redis_server.restart()
+    # Each process lost its subscription: its clients are told to reconnect.
+    assert await alice.close_code() == 1001 and await bob.close_code() == 1001
+    resume = {"since": str(before["id"]), "epoch": welcome["epoch"]}
+    alice = await join(a, room, pk="alice-5", query=resume)
+    _, history = await alice.joined()
+    assert history["recovered"] is True and history["messages"] == []  # nothing was lost
+    bob = await join(b, room, pk="bobby-5", query=resume)
+    await bob.joined()
+    await bob.send({"content": "after"})
+    assert (await alice.skip_to("message"))["content"] == "after"
+
+
+async def test_a_killed_process_loses_no_acknowledged_message_and_its_users_leave(
+        servers, room, join):
+    a, b = servers
+    alice = await join(a, room, pk="alice-4")
+    await alice.joined()
+    carol = await join(b, room, pk="carol-4")
+    await carol.joined()
+    for n in range(20):
+        await carol.send({"content": f"burst {n}", "cid": f"k{n}"})
+    acknowledged = [(await carol.expect("message"))["id"] for _ in range(5)]
+    b.kill()
+    try:
+        # Within the expiry plus one sweep of the survivor (a third of it).
+        left = await alice.skip_to("userLeft", timeout=MEMBER_EXPIRY * 2 + 10, id="carol-4")
+        assert left["user"]["username"] == "guest-caro"
+        history = (await fetch("GET", a.room_url(room, ws=False))).json()
+        stored = {m["id"] for m in history["messages"]}
+        assert set(acknowledged) <= stored
+    finally:
+        b.start()
+
+
+def test_an_unreachable_redis_stops_serve_with_the_url_and_no_password(tmp_path):
+    url = f"redis://pw:secret@127.0.0.1:{free_port()}/0"
+    result = serve("--redis", url, "--port", str(free_port()), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot reach Redis at redis://pw:***@127.0.0.1:" in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_storage_and_redis_together_are_refused(tmp_path, redis_server):
+    result = serve("--storage", "rooms.db", "--redis", redis_server.url, cwd=tmp_path)
+    assert result.returncode == 2 and "not both" in result.stderr
+
+
+async def test_a_jupyter_server_and_serve_share_a_room(servers, redis_server, room, join,
+                                                      tmp_path):
+    a, _ = servers
+    workdir = tmp_path / "jupyter"
+    workdir.mkdir()
+    jupyter = ServerProcess("jupyter", workdir, storage="", token=secrets.token_hex(16),
+                            config={"PartyWidget": {"redis_url": redis_server.url}})
+    jupyter.start()
+    try:
+        student = await join(jupyter, room)
+        await student.joined()
+        guest = await join(a, room, pk="guest-7")
+        await guest.joined()
+        await student.send({"content": "from jupyter"})
+        assert (await guest.skip_to("message"))["content"] == "from jupyter"
+        await guest.send({"content": "from serve"})
+        assert (await student.skip_to("message", content="from serve"))["id"] == 2
+    finally:
+        jupyter.stop()

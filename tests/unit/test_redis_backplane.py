@@ -1,0 +1,79 @@
+"""The Redis backplane against a real redis-server: presence, expiry claims, pub/sub."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from partywidget.protocol.outgoing import Outgoing
+from partywidget.rooms.backplane import Broadcast
+from partywidget.storage.redis import RedisStorage
+from partywidget.storage.redis_backplane import RedisBackplane
+from tests.redis_server import redis_prefix
+
+ROOM = "main/r"
+
+
+@pytest.fixture
+async def planes(redis_server) -> AsyncIterator[list[RedisBackplane]]:
+    """Two processes' backplanes (each with its own storage client) on one prefix."""
+    prefix = redis_prefix()
+    made = []
+    for _ in range(2):
+        storage = RedisStorage(redis_server.url, prefix=prefix)
+        await storage.start()
+        plane = RedisBackplane(storage)
+        await plane.start()
+        made.append(plane)
+    yield made
+    for plane in made:
+        await plane.close()
+        await plane.storage.close()
+
+
+async def test_members_of_every_process_are_listed_and_removed_only_by_their_own(planes):
+    a, b = planes
+    await a.add_member(ROOM, "c1", {"id": "c1", "user": {"username": "alice"}})
+    await b.add_member(ROOM, "c2", {"id": "c2", "user": {"username": "bob"}})
+    assert sorted(m["id"] for m in await a.members(ROOM)) == ["c1", "c2"]
+    await a.remove_member(ROOM, "c2")  # not a's: a newer connection elsewhere keeps it
+    await b.remove_member(ROOM, "c1")
+    assert sorted(m["id"] for m in await b.members(ROOM)) == ["c1", "c2"]
+    await a.remove_member(ROOM, "c1")
+    assert [m["id"] for m in await b.members(ROOM)] == ["c2"]
+
+
+async def test_members_of_a_process_whose_heartbeat_expired_are_claimed_once(planes):
+    a, b = planes
+    await a.add_member(ROOM, "c1", {"id": "c1", "user": {"username": "alice"}})
+    await b.add_member(ROOM, "c2", {"id": "c2", "user": {"username": "bob"}})
+    await a.storage.client.delete(a._key("proc", a.id))  # a's heartbeat key expired
+    assert [m["id"] for m in await b.members(ROOM)] == ["c2"]
+    claims = await asyncio.gather(a.claim_lost(ROOM), b.claim_lost(ROOM))
+    assert sorted(m["id"] for claim in claims for m in claim) == ["c1"]
+    assert await b.claim_lost(ROOM) == []
+
+
+async def test_a_broadcast_reaches_every_subscribed_process_in_publish_order(planes):
+    a, b = planes
+    heard: dict[str, list[Broadcast | None]] = {"a": [], "b": []}
+    await a.subscribe(ROOM, heard["a"].append)
+    await b.subscribe(ROOM, heard["b"].append)
+    for n in range(1, 21):
+        a.publish(ROOM, Broadcast(Outgoing.of(f"m{n}"), ("x",), n))
+    for _ in range(500):  # bounded: 20 messages over loopback
+        if len(heard["a"]) == len(heard["b"]) == 20:
+            break
+        await asyncio.sleep(0.01)
+    for got in heard.values():
+        assert [item.offset for item in got] == list(range(1, 21))
+        assert got[0].message.data == b"m1" and got[0].exclude == ("x",)
+    await b.unsubscribe(ROOM, heard["b"].append)
+    a.publish(ROOM, Broadcast(Outgoing.of("late"), (), 21))
+    for _ in range(500):
+        if len(heard["a"]) == 21:
+            break
+        await asyncio.sleep(0.01)
+    assert len(heard["b"]) == 20
