@@ -45,16 +45,18 @@ class ConnectionIds:
 
     @classmethod
     async def load(cls, storage: Storage) -> ConnectionIds:
-        """The secret kept in ``storage``, created there on first use."""
-        stored = await storage.get(SECRET_ROOM, SECRET_KEY)
-        if isinstance(stored, str):
-            try:
-                return cls(bytes.fromhex(stored))
-            except ValueError:
-                pass  # not ours: replace it
-        ids = cls()
-        await storage.put(SECRET_ROOM, SECRET_KEY, ids._secret.hex())
-        return ids
+        """The secret kept in ``storage``, created there on first use.
+
+        Hosts starting at once on one shared storage (Redis, one SQLite file)
+        all end with the first secret stored: ``put_if_absent`` is atomic.
+        """
+        stored = await storage.put_if_absent(SECRET_ROOM, SECRET_KEY, secrets.token_hex(32))
+        try:
+            return cls(bytes.fromhex(stored))
+        except (TypeError, ValueError):  # not ours: replace it
+            ids = cls()
+            await storage.put(SECRET_ROOM, SECRET_KEY, ids._secret.hex())
+            return ids
 
     def _mac(self, *parts: str) -> bytes:
         message = "\x00".join(parts).encode("utf-8", "surrogatepass")

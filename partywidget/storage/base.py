@@ -118,6 +118,19 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def put(self, room: str, key: str, value: Any) -> None: ...
 
+    async def put_if_absent(self, room: str, key: str, value: Any) -> Any:
+        """Store ``value`` unless ``key`` holds one; return what ``key`` holds after.
+
+        Atomic where several processes share the storage (backends override
+        this), so they agree on one value, as on a host's secret. The default
+        suits storage only one process writes (``memory:``).
+        """
+        stored = await self.get(room, key)
+        if stored is None:
+            await self.put(room, key, value)
+            return value
+        return stored
+
     @abc.abstractmethod
     async def delete(self, room: str, key: str) -> bool: ...
 

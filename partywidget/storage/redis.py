@@ -100,6 +100,15 @@ redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return 1
 """
 
+#: KEYS kv kvk kvrooms; ARGV room key value: _PUT unless the key holds a value.
+_PUT_IF_ABSENT = """
+if redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3]) == 1 then
+  redis.call('ZADD', KEYS[2], 0, ARGV[2])
+  redis.call('ZADD', KEYS[3], 0, ARGV[1])
+end
+return redis.call('HGET', KEYS[1], ARGV[2])
+"""
+
 #: KEYS kv kvk kvrooms; ARGV room key.
 _DELETE = """
 local gone = redis.call('HDEL', KEYS[1], ARGV[2])
@@ -247,7 +256,8 @@ class RedisStorage(Storage):
                 f"cannot reach Redis at {_redacted(self.url)}: {exc}") from None
         self.client = client
         for name, source in (("append", _APPEND), ("read", _READ), ("remove", _REMOVE),
-                             ("reset", _RESET), ("put", _PUT), ("delete", _DELETE),
+                             ("reset", _RESET), ("put", _PUT), ("put_if_absent", _PUT_IF_ABSENT),
+                             ("delete", _DELETE),
                              ("delete_all", _DELETE_ALL), ("list", _LIST), ("find", _FIND)):
             self._scripts[name] = script = client.register_script(source)
             script.sha = await client.script_load(source)
@@ -340,6 +350,10 @@ class RedisStorage(Storage):
 
     async def put(self, room: str, key: str, value: Any) -> None:
         await self._write("put", self._kv_keys(room), [room, key, _encode(value)])
+
+    async def put_if_absent(self, room: str, key: str, value: Any) -> Any:
+        return _decode(await self._write("put_if_absent", self._kv_keys(room),
+                                         [room, key, _encode(value)]))
 
     async def delete(self, room: str, key: str) -> bool:
         return bool(await self._write("delete", self._kv_keys(room), [room, key]))

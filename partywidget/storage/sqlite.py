@@ -379,6 +379,13 @@ class SQLiteStorage(Storage):
         await self._write(lambda db: db.execute(
             "INSERT OR REPLACE INTO kv (room, key, value) VALUES (?, ?, ?)", (room, key, encoded)))
 
+    async def put_if_absent(self, room: str, key: str, value: Any) -> Any:
+        # INSERT OR IGNORE is atomic in SQLite's writer lock, across processes too.
+        encoded = encode_value(value, max_bytes=1 << 62)
+        await self._write(lambda db: db.execute(
+            "INSERT OR IGNORE INTO kv (room, key, value) VALUES (?, ?, ?)", (room, key, encoded)))
+        return await self.get(room, key)
+
     async def delete(self, room: str, key: str) -> bool:
         return await self._write(lambda db: db.execute(
             "DELETE FROM kv WHERE room = ? AND key = ?", (room, key)).rowcount > 0)

@@ -53,11 +53,12 @@ def servers(redis_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 async def test_messages_cross_processes_once_each_in_offset_order(servers, room, join):
     a, b = servers
     alice = await join(a, room, pk="alice-1")
-    await alice.joined()
+    alice_welcome, _ = await alice.joined()
     bob = await join(b, room, pk="bobby-1")
     bob_welcome, _ = await bob.joined()
-    assert {u["id"] for u in bob_welcome["users"]} == {"alice-1", "bobby-1"}
-    assert (await alice.expect("userJoined"))["id"] == "bobby-1"
+    # Connection ids are the _pk namespaced by user: both processes derive the same.
+    assert {u["id"] for u in bob_welcome["users"]} == {alice_welcome["id"], bob_welcome["id"]}
+    assert (await alice.expect("userJoined"))["id"] == bob_welcome["id"]
 
     for n in range(5):
         await alice.send({"content": f"a{n}"})
@@ -69,7 +70,7 @@ async def test_messages_cross_processes_once_each_in_offset_order(servers, room,
         assert sorted(m["content"] for m in got) == sorted(
             [f"a{n}" for n in range(5)] + [f"b{n}" for n in range(5)])
     await bob.close()
-    assert (await alice.skip_to("userLeft"))["id"] == "bobby-1"
+    assert (await alice.skip_to("userLeft"))["id"] == bob_welcome["id"]
 
 
 async def test_a_client_resumes_on_the_other_process(servers, room, join):
@@ -101,11 +102,14 @@ async def test_stock_partysocket_clients_on_two_processes_keep_the_chat_contract
 
 async def test_a_retried_cid_is_stored_once_whichever_process_gets_it(servers, room, join):
     a, b = servers
-    first = await join(a, room, pk="carol-1")  # one user (guest-caro) on both processes
+    # One client (the same _pk, so the same guest) reconnecting to the other
+    # process after its acknowledgement was lost, as partysocket does.
+    first = await join(a, room, pk="carol-1")
     await first.joined()
     await first.send({"content": "once", "cid": "c-42"})
     stored = await first.expect("message")
-    retry = await join(b, room, pk="carol-2")
+    await first.close()
+    retry = await join(b, room, pk="carol-1")
     await retry.joined()
     await retry.send({"content": "once", "cid": "c-42"})
     assert await retry.expect("message") == stored  # the stored message, repeated to it
@@ -118,9 +122,9 @@ async def test_a_removal_on_one_process_closes_the_user_on_the_other(servers, ro
     teacher = await join(a, room, pk="teach-1")  # standalone dev mode: everyone moderates
     await teacher.joined()
     bob = await join(b, room, pk="bobby-3")
-    await bob.joined()
-    await teacher.skip_to("userJoined", id="bobby-3")
-    await teacher.send({"type": "remove", "id": "bobby-3"})
+    bob_welcome, _ = await bob.joined()
+    await teacher.skip_to("userJoined", id=bob_welcome["id"])
+    await teacher.send({"type": "remove", "id": bob_welcome["id"]})
     assert await bob.close_code() == 4003
 
 
@@ -153,15 +157,16 @@ async def test_a_killed_process_loses_no_acknowledged_message_and_its_users_leav
     alice = await join(a, room, pk="alice-4")
     await alice.joined()
     carol = await join(b, room, pk="carol-4")
-    await carol.joined()
+    carol_welcome, _ = await carol.joined()
     for n in range(20):
         await carol.send({"content": f"burst {n}", "cid": f"k{n}"})
     acknowledged = [(await carol.expect("message"))["id"] for _ in range(5)]
     b.kill()
     try:
         # Within the expiry plus one sweep of the survivor (a third of it).
-        left = await alice.skip_to("userLeft", timeout=MEMBER_EXPIRY * 2 + 10, id="carol-4")
-        assert left["user"]["username"] == "guest-caro"
+        left = await alice.skip_to("userLeft", timeout=MEMBER_EXPIRY * 2 + 10,
+                                   id=carol_welcome["id"])
+        assert left["user"] == carol_welcome["user"]
         history = (await fetch("GET", a.room_url(room, ws=False))).json()
         stored = {m["id"] for m in history["messages"]}
         assert set(acknowledged) <= stored

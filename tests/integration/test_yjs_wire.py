@@ -72,11 +72,10 @@ async def test_stock_providers_converge_and_see_the_identity_the_server_set(
     assert run["a"]["map"] == run["b"]["map"] == run["c"]["map"] == {
         "from-a": 1, "from-b": {"nested": [1, 2]}}
     # YProvider "yjs-alice" claimed {"name": "Teacher"}: the others see who it is.
-    if room_server.kind == "standalone":
-        username = "guest-yjsa"  # the dev server names guests after their _pk
-    else:
-        welcome = await (await join(room_server, room)).expect("welcome")
-        username = welcome["user"]["username"]
+    # Who the host says alice is: on the dev server a guest named (keyed) after
+    # her _pk, so ask with the same _pk; in Jupyter the server's user.
+    welcome = await (await join(room_server, room, pk="yjs-alice")).expect("welcome")
+    username = welcome["user"]["username"]
     user = run["awareness"]["user"]
     assert user["username"] == username and user["name"] != "Teacher"
     assert user["color"] != "#000000" and run["awareness"]["cursor"] == 7

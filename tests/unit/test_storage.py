@@ -52,6 +52,13 @@ async def test_get_of_a_missing_key_is_none(storage):
     assert await storage.get(ROOM, "nope") is None
 
 
+async def test_put_if_absent_keeps_the_first_value(storage):
+    assert await storage.put_if_absent(ROOM, "secret", "first") == "first"
+    assert await storage.put_if_absent(ROOM, "secret", "second") == "first"
+    assert await storage.get(ROOM, "secret") == "first"
+    assert await storage.list(ROOM) == {"secret": "first"}
+
+
 async def test_put_then_get_round_trips_json_values(storage):
     value = {"text": "héllo ✓", "n": [1, 2.5, True, None], "nested": {"a": {}}}
     await storage.put(ROOM, "k", value)
@@ -649,3 +656,13 @@ async def test_redis_unreachable_at_start_names_the_url():
 def test_open_storage_points_redis_urls_to_their_own_setting():
     with pytest.raises(ConfigurationError, match="redis_url"):
         open_storage("redis://127.0.0.1:6379/2")
+
+
+async def test_two_redis_hosts_starting_at_once_agree_on_one_secret(two_redis):
+    # Connection ids and guest names must match across processes (issue 17,
+    # item 2 with issue 12): both hosts end with the first secret stored.
+    from partywidget.rooms.identity import ConnectionIds
+
+    first, second = await asyncio.gather(*(ConnectionIds.load(s) for s in two_redis))
+    assert first.connection_id("ada", "pk") == second.connection_id("ada", "pk")
+    assert first.guest_tag("pk") == second.guest_tag("pk")
