@@ -1,8 +1,10 @@
 /**
  * The Chat widget: a room of the `main` party (docs/protocol.md).
  *
- * Every piece of user content is rendered with `textContent`, never as HTML:
- * a message `<img src=x onerror=...>` shows those characters and runs nothing.
+ * Names, times and pending sends are rendered with `textContent`, never as
+ * HTML. Message content is text at once, then Markdown (math, code) or a
+ * kernel's MIME bundle through the lazily loaded, sanitizing renderer
+ * (render-lazy.ts, render/); `Chat(room, markdown=False)` keeps it text.
  */
 
 import "./room.css";
@@ -23,11 +25,11 @@ import {
 } from "./room";
 import { type ChatMessage, ChatLog, newCid } from "./chat-log";
 import { chat as frames, moderation } from "./protocol";
+import { contentText, renderContent } from "./render-lazy";
 
-type ChatTraits = RoomTraits;
-
-function contentText(content: unknown): string {
-  return typeof content === "string" ? content : JSON.stringify(content);
+interface ChatTraits extends RoomTraits {
+  /** Render Markdown, math and rich kernel output (else plain text). */
+  markdown: boolean;
 }
 
 function timeLabel(timestamp: number): [string, string] {
@@ -39,7 +41,8 @@ function timeLabel(timestamp: number): [string, string] {
  * One message. `onDelete` (given when we may delete it: our own, or any for
  * moderators; the room host checks again) adds a small delete control.
  */
-function messageRow(message: ChatMessage, mine: boolean, onDelete?: () => void): HTMLElement {
+function messageRow(message: ChatMessage, mine: boolean, rich: boolean,
+                    onDelete?: () => void): HTMLElement {
   const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : ""));
   row.dataset.id = String(message.id);
   const body = element("div", "pw-msg-body");
@@ -59,7 +62,9 @@ function messageRow(message: ChatMessage, mine: boolean, onDelete?: () => void):
     remove.addEventListener("click", onDelete);
     head.append(remove);
   }
-  body.append(head, element("div", "pw-text", contentText(message.content)));
+  const text = element("div", "pw-text");
+  renderContent(text, message.content, message.mime, rich);
+  body.append(head, text);
   row.append(avatar(message.user), body);
   return row;
 }
@@ -139,7 +144,7 @@ export default () => {
       const deletable = (message: ChatMessage) =>
         link.moderator || (!!link.self && message.user?.username === link.self.user.username);
       const row = (message: ChatMessage) =>
-        messageRow(message, mine(message),
+        messageRow(message, mine(message), model.get("markdown") !== false,
           deletable(message) ? () => link.send(frames.delete(message.id)) : undefined);
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
       const toBottom = () => {
@@ -179,6 +184,8 @@ export default () => {
         }
       }, signal);
       link.onChange(renderStatus, signal);
+      model.on("change:markdown", renderAll);
+      signal.addEventListener("abort", () => model.off("change:markdown", renderAll));
       renderAll();
       renderPending();
       renderStatus();

@@ -56,6 +56,8 @@ export interface ChatMessage {
   from: string;
   user: User;
   content: unknown;
+  /** A kernel's rich output (`chat.send(figure)`): MIME type to data (base64 for images). */
+  mime?: Record<string, string>;
   timestamp: number;
   cid?: string;
 }

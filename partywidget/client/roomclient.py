@@ -29,6 +29,7 @@ from .discovery import find_room_host
 from .membership import Membership
 from .loop import client_loop, on_client_thread, run_async, run_sync
 from .outbox import Pending
+from .richoutput import is_plain, mime_bundle
 
 __all__ = ["RoomClient", "aconnect", "connect", "open_clients"]
 
@@ -142,12 +143,19 @@ class RoomClient:
     def send(self, content: Any, *, cid: str | None = None) -> None:
         """Send a chat message ``{"content": content, "cid": cid}`` (any JSON value).
 
+        Any other object with a rich form (a Matplotlib figure, a PIL image, a
+        DataFrame, anything with ``_repr_png_``/``_repr_svg_``/``_repr_html_``/
+        ``_repr_markdown_``) goes as its MIME bundle with its text as content
+        (:mod:`.richoutput`; ``LimitExceeded`` if it is too big to store).
         ``cid`` (default: a fresh one) makes the send idempotent: after a
         reconnect the message goes out again unless the room already has it.
         Returns at once; the server's echo (an ``on_message`` call) confirms it.
         """
         cid = cid or uuid.uuid4().hex
-        self._enqueue(Pending(self._encoded(chat.Post(content, cid).to_json()), cid))
+        bundle = None if is_plain(content) else mime_bundle(content)
+        post = (chat.Post(content, cid) if bundle is None
+                else chat.Post(bundle["text/plain"], cid, bundle))
+        self._enqueue(Pending(self._encoded(post.to_json()), cid))
 
     def send_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
         """Send one frame as is (``str``/``bytes``) or JSON-encoded; sent at most once."""

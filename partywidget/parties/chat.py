@@ -87,12 +87,14 @@ class ChatParty(LockableParty):
                      else encode_json(user))
         try:
             entry = chat.stored_entry(sender.id if sender else None, user_json, command.content,
-                                      now_ms(), cid)
+                                      now_ms(), cid, command.mime)
         except ValueError as exc:  # content JSON cannot carry, from a kernel's HTTP POST
             raise ProtocolError("bad_message", f"expected JSON content: {exc}") from None
-        if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
+        size = len(entry.encode("utf-8"))
+        if size > self.room.limits.max_value_bytes:
             raise ProtocolError("too_large", f"expected a message of at most "
-                                             f"{self.room.limits.max_value_bytes} bytes")
+                                             f"{self.room.limits.max_value_bytes} bytes as "
+                                             f"stored, got {size} bytes")
         if cid is not None:
             self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
         try:

@@ -1,7 +1,7 @@
 """The ``main`` party (chat): its frames, and the client's fold of its stream.
 
 Client to server (docs/protocol.md, "The main party"): :class:`Post`
-(``{"content", "cid"?}``, also with ``"type": "message"``), :class:`Delete`, and
+(``{"content", "cid"?, "mime"?}``, also with ``"type": "message"``), :class:`Delete`, and
 the moderators' :class:`~.frames.Lock`, :class:`~.frames.Clear`,
 :class:`~.frames.Remove`. :func:`parse_command` reads any of them.
 
@@ -27,33 +27,61 @@ from .frames import (Clear, Envelope, Lock, Remove, log_join_frame, parse_object
 from .jsonrules import MAX_JSON_DEPTH, encode_json
 
 __all__ = [
-    "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "ChatCommand", "ChatHistory", "Delete",
+    "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "MIME_TYPES", "ChatCommand", "ChatHistory", "Delete",
     "Deleted", "History", "Post", "command_of", "history_frame", "message_frame",
-    "parse_command", "stored_entry",
+    "parse_command", "parse_mime", "stored_entry",
 ]
 
 #: The frame that completes a join to the chat (after ``welcome``).
 JOIN_TYPE = "history"
 #: Longest client message id.
 MAX_CID_LENGTH = 128
+#: MIME types a message's ``mime`` bundle may hold (a kernel's rich output),
+#: richest first as front ends prefer them. Images are base64 text.
+MIME_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "text/html",
+              "text/markdown", "text/plain")
+
+
+def parse_mime(value: Any) -> dict[str, str]:
+    """A ``mime`` bundle, validated: an object of 1+ :data:`MIME_TYPES` to strings.
+
+    Unknown types are refused rather than dropped, so a client learns at once
+    that a type it sends is never shown. The size bound is the stored-message
+    limit, checked on the whole stored entry.
+    """
+    if not isinstance(value, dict) or not value:
+        raise ProtocolError("bad_message", "expected mime as an object of MIME type to text")
+    for kind, data in value.items():
+        if kind not in MIME_TYPES:
+            raise ProtocolError("bad_message", f"unsupported MIME type {str(kind)[:60]!r}; "
+                                               f"expected one of {', '.join(MIME_TYPES)}")
+        if not isinstance(data, str):
+            raise ProtocolError("bad_message", f"expected mime[{kind!r}] as a string")
+    return dict(value)
 
 
 @dataclass(frozen=True, slots=True)
 class Post(Envelope):
-    """``{"content": <any JSON>, "cid"?: "<id>"}``: post a message.
+    """``{"content": <any JSON>, "cid"?: "<id>", "mime"?: {<type>: <text>}}``: post a message.
 
     ``cid`` (client message id) makes a retried send idempotent: the room
-    stores it once per user.
+    stores it once per user. ``mime`` is a kernel's rich output (a figure, a
+    DataFrame), shown instead of ``content``, its plain text.
     """
 
     content: Any
     cid: str | None = None
+    mime: Mapping[str, str] | None = None
     type: ClassVar[str] = "message"
 
     def to_json(self) -> dict[str, Any]:
         # Without "type": the PartyKit article's client sends {"content"} alone.
-        return {"content": self.content} if self.cid is None else {
-            "content": self.content, "cid": self.cid}
+        data: dict[str, Any] = {"content": self.content}
+        if self.cid is not None:
+            data["cid"] = self.cid
+        if self.mime is not None:
+            data["mime"] = dict(self.mime)
+        return data
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Post:
@@ -63,7 +91,8 @@ class Post(Envelope):
         if cid is not None and (not isinstance(cid, str) or not 0 < len(cid) <= MAX_CID_LENGTH):
             raise ProtocolError("bad_message", f"expected cid as a string of 1 to "
                                                f"{MAX_CID_LENGTH} characters")
-        return cls(data["content"], cid)
+        mime = data.get("mime")
+        return cls(data["content"], cid, None if mime is None else parse_mime(mime))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +142,17 @@ class Deleted(Envelope):
 
 
 def stored_entry(sender_id: str | None, user_json: str, content: Any, timestamp: int,
-                 cid: str | None) -> str:
-    """The stored text of a message: ``{"from", "user", "content", "timestamp"[, "cid"]}``.
+                 cid: str | None, mime: Mapping[str, str] | None = None) -> str:
+    """The stored text of a message: ``{"from", "user", "content", "timestamp"[, "cid"][, "mime"]}``.
 
     ``user_json`` is the sender's user already encoded (a connection encodes
     it once, not per message). Raises ``ValueError`` for content JSON cannot
     carry (``NaN`` from a kernel, say).
     """
-    return '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s}' % (
+    return '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s%s}' % (
         "null" if sender_id is None else encode_json(sender_id), user_json,
-        encode_json(content), timestamp, "" if cid is None else ',"cid":' + encode_json(cid))
+        encode_json(content), timestamp, "" if cid is None else ',"cid":' + encode_json(cid),
+        "" if mime is None else ',"mime":' + encode_json(dict(mime)))
 
 
 def message_frame(offset: int, entry: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import traitlets
+
 from ..protocol import chat
 from .room_widget import STATIC, RoomWidget
 
@@ -27,14 +29,20 @@ class Chat(RoomWidget):
     ``endpoint``: ``None`` uses the page's Jupyter server (and the kernel as a
     relay where the page has none), ``"relay"`` forces the relay, anything else
     is the base URL or path of a room host.
+
+    ``markdown=False`` shows every message as plain text (no Markdown, math,
+    highlighted code or kernel images); it can be changed live.
     """
 
     _esm = STATIC / "chat.js"
     _css = STATIC / "chat.css"
 
+    markdown = traitlets.Bool(True, help="Render Markdown, math, code and rich kernel output "
+                                         "(sanitized); False: plain text.").tag(sync=True)
+
     def __init__(self, room: str, *, party: str = "main", endpoint: str | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(room, party=party, endpoint=endpoint, **kwargs)
+                 markdown: bool = True, **kwargs: Any) -> None:
+        super().__init__(room, party=party, endpoint=endpoint, markdown=markdown, **kwargs)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -43,6 +51,11 @@ class Chat(RoomWidget):
 
     def send(self, content: Any, *, cid: str | None = None) -> None:  # type: ignore[override]
         """Post ``content`` (any JSON value) to the room as this kernel.
+
+        A Matplotlib figure, PIL image, DataFrame or any object with a
+        ``_repr_png_``/``_repr_svg_``/``_repr_html_``/``_repr_markdown_`` is
+        posted as its MIME bundle: every view shows the image or table
+        (``LimitExceeded`` when it is too big to store).
 
         ``cid`` makes a retried send idempotent (the server stores it once).
         This shadows ``Widget.send`` (the widget's own custom messages use
