@@ -197,6 +197,17 @@ async def test_a_resume_from_a_trimmed_position_gets_the_retained_history(make_h
     assert history["recovered"] is False and history["messages"] == messages[1:]
 
 
+async def test_a_mime_bundle_is_stored_and_delivered_live_and_in_history(room, join):
+    alice = await join(room, "a1", ALICE)
+    bundle = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    await post(alice, "<Figure>", cid="fig-1", mime=bundle)
+    (live,) = alice.of_type("message")
+    assert live["mime"] == bundle and live["content"] == "<Figure>"
+    bob = await join(room, "b1", BOB)
+    (history,) = bob.of_type("history")
+    assert history["messages"] == [live]
+
+
 async def test_history_epoch_and_cids_survive_a_restart_on_sqlite(make_host, join, tmp_path):
     path = tmp_path / "rooms.db"
     before = await make_host({"main": ChatParty}, storage=SQLiteStorage(path))
@@ -302,6 +313,14 @@ async def test_a_joiner_that_leaves_while_its_history_is_read_never_appears_to_o
     pytest.param('{"type": "dance", "content": "x"}', "bad_message", id="unknown-type"),
     pytest.param('{"type": "delete", "id": "1"}', "bad_message", id="delete-id-not-int"),
     pytest.param('{"type": "delete", "id": true}', "bad_message", id="delete-id-boolean"),
+    pytest.param('{"content": "x", "mime": "png"}', "bad_message", id="mime-not-an-object"),
+    pytest.param('{"content": "x", "mime": {}}', "bad_message", id="mime-empty"),
+    pytest.param('{"content": "x", "mime": {"application/javascript": "alert(1)"}}',
+                 "bad_message", id="mime-script-type"),
+    pytest.param('{"content": "x", "mime": {"text/html": {"a": 1}}}', "bad_message",
+                 id="mime-value-not-a-string"),
+    pytest.param('{"content": "x", "mime": {"image/png": "%s"}}' % ("A" * 140_000), "too_large",
+                 id="mime-too-large"),
     pytest.param('{"content": "%s"}' % ("x" * 140_000), "too_large", id="too-large"),
     # 70 k characters but 140 kB of UTF-8: the limit is in bytes
     pytest.param('{"content": "%s"}' % ("é" * 70_000), "too_large", id="too-large-utf8"),
