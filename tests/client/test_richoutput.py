@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import matplotlib
 import pandas as pd
 import pytest
 from PIL import Image
 
+import partywidget
 from partywidget.client.richoutput import is_plain, mime_bundle
 from partywidget.errors import LimitExceeded
 from partywidget.protocol.chat import Post, parse_mime
@@ -92,3 +94,25 @@ def test_a_bundle_over_the_stored_message_limit_is_refused_with_a_clear_error():
 def test_a_post_with_mime_round_trips_through_its_envelope():
     post = Post("<Figure>", "c1", {"image/png": "AAAA", "text/plain": "<Figure>"})
     assert Post.parse(post.to_json()) == post
+
+
+def test_a_figure_posted_by_one_client_reaches_another_live_and_in_history(
+        standalone_server: Any, wait_until: Any) -> None:
+    """Over a real ``partywidget serve``: the bundle is stored, broadcast and replayed."""
+    url = standalone_server.http_url
+    figure = Figure(figsize=(2, 2))
+    figure.subplots().bar([1, 2], [3, 1])
+    with partywidget.connect("plots", url=url) as student, \
+            partywidget.connect("plots", url=url, name="Teacher") as teacher:
+        seen: list[dict[str, Any]] = []
+        student.on_message(seen.append)
+        teacher.send(figure)
+        wait_until(lambda: seen, what="the figure at the student")
+        (message,) = seen
+        assert png_of(message["mime"]).startswith(PNG_MAGIC)
+        assert message["content"] == message["mime"]["text/plain"]
+        with pytest.raises(LimitExceeded, match="stored-message limit"):
+            teacher.send(Image.effect_noise((400, 400), 100))
+    with partywidget.connect("plots", url=url) as late:
+        assert late.history()[0]["mime"] == message["mime"]
+        assert len(late.history()) == 1  # the refused image was never sent
