@@ -4,7 +4,7 @@
  * await their echo (docs/protocol.md, main party).
  */
 
-import type { ChatMessage, Frame } from "./protocol";
+import type { ChatMessage, Frame, User } from "./protocol";
 import type { ResumePoint } from "./room";
 
 export type { ChatMessage };
@@ -13,7 +13,9 @@ export type LogChange =
   | "reset"
   | "pending"
   | { append: ChatMessage }
-  | { refused: unknown; reason: string };
+  | { refused: unknown; reason: string }
+  /** Ephemeral: connection `typing` is typing (never part of the log). */
+  | { typing: string; user: User };
 
 /**
  * Error codes by which the server refuses a message it was sent. The server
@@ -63,6 +65,9 @@ export class ChatLog {
         this.ids.clear();
         this.epoch = frame.epoch ?? this.epoch;
         this.emit("reset");
+        return false;
+      case "typing":
+        if (typeof frame.id === "string") this.emit({ typing: frame.id, user: frame.user ?? {} });
         return false;
       case "error":
         if (REFUSALS.has(frame.code)) this.refuseOldest(String(frame.message ?? frame.code));

@@ -26,6 +26,7 @@ import {
 import { type ChatMessage, ChatLog, newCid } from "./chat-log";
 import { chat as frames, moderation } from "./protocol";
 import { contentText, renderContent } from "./render-lazy";
+import { TYPING_SEND_MS, Typists, mentions } from "./attention";
 
 interface ChatTraits extends RoomTraits {
   /** Render Markdown, math and rich kernel output (else plain text). */
@@ -41,9 +42,10 @@ function timeLabel(timestamp: number): [string, string] {
  * One message. `onDelete` (given when we may delete it: our own, or any for
  * moderators; the room host checks again) adds a small delete control.
  */
-function messageRow(message: ChatMessage, mine: boolean, rich: boolean,
+function messageRow(message: ChatMessage, mine: boolean, rich: boolean, mentioned: boolean,
                     onDelete?: () => void): HTMLElement {
-  const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : ""));
+  const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : "")
+    + (mentioned ? " pw-mention" : ""));
   row.dataset.id = String(message.id);
   const body = element("div", "pw-msg-body");
   const head = element("div", "pw-msg-head");
@@ -111,6 +113,10 @@ export default () => {
       const clearButton = moderatorButton("Clear", "Delete every message for everyone", link, signal);
       clearButton.addEventListener("click", () => link.send(moderation.clear()), { signal });
       const header = roomHeader(`# ${model.get("room")}`, link, signal, [lockToggle(link, signal), clearButton]);
+      const unreadBadge = element("span", "pw-unread");
+      unreadBadge.hidden = true;
+      unreadBadge.title = "Unread messages";
+      header.querySelector(".pw-title")?.after(unreadBadge);
       const banner = lockBanner(link, signal, "room");
 
       const scroller = element("div", "pw-log");
@@ -124,6 +130,11 @@ export default () => {
       hint.type = "button";
       hint.hidden = true;
 
+      const typingLine = element("div", "pw-typing");
+      typingLine.setAttribute("aria-live", "polite");
+      const typists = new Typists(() => { typingLine.textContent = typists.text(); });
+      signal.addEventListener("abort", () => typists.clear());
+
       const form = element("form", "pw-compose");
       const input = element("textarea", "pw-input");
       input.rows = 1;
@@ -134,7 +145,7 @@ export default () => {
       form.append(input, button);
       const notice = element("div", "pw-notice");
       notice.setAttribute("role", "status");
-      root.append(header, banner, scroller, hint, form, notice);
+      root.append(header, banner, scroller, hint, typingLine, form, notice);
       el.append(root);
 
       // Our own messages come back from the server on our connection id.
@@ -143,13 +154,28 @@ export default () => {
       // user's other tabs and kernels too) and moderators delete any.
       const deletable = (message: ChatMessage) =>
         link.moderator || (!!link.self && message.user?.username === link.self.user.username);
+      const mentionsMe = (message: ChatMessage) => !mine(message) && mentions(message.content, link.self?.user);
       const row = (message: ChatMessage) =>
-        messageRow(message, mine(message), model.get("markdown") !== false,
+        messageRow(message, mine(message), model.get("markdown") !== false, mentionsMe(message),
           deletable(message) ? () => link.send(frames.delete(message.id)) : undefined);
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
+      // Unread: messages from others that arrived while scrolled up or with the tab hidden.
+      let unread = 0;
+      const showUnread = () => {
+        unreadBadge.hidden = unread === 0;
+        unreadBadge.textContent = String(unread);
+        hint.textContent = unread > 1 ? `${unread} new messages ↓` : "New messages ↓";
+      };
+      const markRead = () => {
+        if (document.hidden || !atBottom()) return;
+        unread = 0;
+        hint.hidden = true;
+        showUnread();
+      };
       const toBottom = () => {
         scroller.scrollTop = scroller.scrollHeight;
         hint.hidden = true;
+        markRead();
       };
       const renderAll = () => {
         const follow = atBottom();
@@ -174,11 +200,18 @@ export default () => {
           // Give the text back rather than lose it, and say why it was refused.
           notice.textContent = `Not sent: ${change.reason}`;
           if (!input.value) input.value = contentText(change.refused);
+        } else if ("typing" in change) {
+          if (change.typing !== link.self?.id) typists.typing(change.typing, change.user);
         } else {
           // Stick to the bottom unless the reader scrolled up; then only hint.
           const follow = atBottom() || mine(change.append);
+          typists.stopped(change.append.from);
           list.append(row(change.append));
           empty.hidden = true;
+          if (!mine(change.append) && (document.hidden || !follow)) {
+            unread += 1;
+            showUnread();
+          }
           if (follow) toBottom();
           else hint.hidden = false;
         }
@@ -216,8 +249,20 @@ export default () => {
         }
       }, { signal });
       scroller.addEventListener("scroll", () => {
-        if (atBottom()) hint.hidden = true;
+        if (atBottom()) {
+          hint.hidden = true;
+          markRead();
+        }
       }, { signal, passive: true });
+      document.addEventListener("visibilitychange", markRead, { signal });
+      // Tell the others we are typing, at the pace the room relays it.
+      let typedAt = 0;
+      input.addEventListener("input", () => {
+        const now = Date.now();
+        if (!input.value.trim() || link.status !== "live" || now - typedAt < TYPING_SEND_MS) return;
+        typedAt = now;
+        link.send(frames.typing());
+      }, { signal });
       hint.addEventListener("click", toBottom, { signal });
 
       return () => {

@@ -48,6 +48,8 @@ export const chat = {
   /** A message; `cid` makes a retried send idempotent (stored once). */
   post: (content: unknown, cid: string) => ({ content, cid }),
   delete: (id: number) => ({ type: "delete", id }),
+  /** "I am typing": relayed to the others, never stored (at most one per 2 s is relayed). */
+  typing: () => ({ type: "typing" }),
 };
 
 /** A stored chat message (`message` frames and the `history` join frame). */

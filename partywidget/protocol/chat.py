@@ -1,12 +1,14 @@
 """The ``main`` party (chat): its frames, and the client's fold of its stream.
 
 Client to server (docs/protocol.md, "The main party"): :class:`Post`
-(``{"content", "cid"?, "mime"?}``, also with ``"type": "message"``), :class:`Delete`, and
+(``{"content", "cid"?, "mime"?}``, also with ``"type": "message"``), :class:`Delete`,
+:class:`Typing`, and
 the moderators' :class:`~.frames.Lock`, :class:`~.frames.Clear`,
 :class:`~.frames.Remove`. :func:`parse_command` reads any of them.
 
 Server to client: the join frames (``welcome``, then :func:`history_frame`),
-``message`` (:func:`message_frame`), ``deleted`` (:class:`Deleted`), and the
+``message`` (:func:`message_frame`), ``deleted`` (:class:`Deleted`), ``typing``
+(:class:`IsTyping`, ephemeral), and the
 shared frames of :mod:`.frames`. A message is stored as the text of
 :func:`stored_entry` and becomes its wire frame by splicing in the offset, so
 the hot path (persist, then broadcast) encodes each message once.
@@ -23,12 +25,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
-from .frames import (Clear, Envelope, Lock, Remove, log_join_frame, parse_object, require_int)
+from .frames import (Clear, Envelope, Lock, Remove, User, log_join_frame, parse_object,
+                     require_int)
 from .jsonrules import MAX_JSON_DEPTH, encode_json
 
 __all__ = [
-    "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "MIME_TYPES", "ChatCommand", "ChatHistory", "Delete",
-    "Deleted", "History", "Post", "command_of", "history_frame", "message_frame",
+    "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "MIME_TYPES", "TYPING_INTERVAL", "ChatCommand",
+    "ChatHistory", "Delete", "Deleted", "History", "IsTyping", "Post", "Typing", "command_of", "history_frame", "message_frame",
     "parse_command", "parse_mime", "stored_entry",
 ]
 
@@ -110,10 +113,43 @@ class Delete(Envelope):
         return cls(require_int(data, "id", "message id"))
 
 
-ChatCommand = Post | Delete | Clear | Lock | Remove
+#: Seconds between two ``typing`` frames the room relays for one connection; the
+#: ones in between are dropped (a typing indicator needs no more, and a flood of
+#: them reaches no one).
+TYPING_INTERVAL = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Typing(Envelope):
+    """``{"type": "typing"}``: the sender is typing; relayed to the others, never stored."""
+
+    type: ClassVar[str] = "typing"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "typing"}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Typing:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class IsTyping(Envelope):
+    """``{"type": "typing", "id": <connection id>, "user"}``, to everyone but the typist."""
+
+    id: str
+    user: User
+    type: ClassVar[str] = "typing"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "typing", "id": self.id, "user": self.user}
+
+
+ChatCommand = Post | Delete | Typing | Clear | Lock | Remove
 
 #: Client frames of the chat by ``type`` (a frame without ``type`` is a post).
-COMMANDS: Mapping[str, Any] = {cls.type: cls for cls in (Post, Delete, Clear, Lock, Remove)}
+COMMANDS: Mapping[str, Any] = {cls.type: cls
+                               for cls in (Post, Delete, Typing, Clear, Lock, Remove)}
 
 
 def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> ChatCommand:

@@ -187,3 +187,32 @@ def test_markdown_math_code_and_a_kernel_figure_render_and_payloads_stay_inert(l
             return box.left >= log.left - 1 && box.right <= log.right + 1;
         })""")
     assert network.outside() == [], network.outside()
+
+
+def test_typing_mentions_and_unread_cross_between_pages(lab, open_notebook):
+    """B's typing shows in A; A's @mention of B is highlighted in B and counted as
+    unread while B is scrolled up."""
+    write_notebook(Path(lab.workdir))
+    a, _ = open_chat(open_notebook)
+    b, _ = open_chat(open_notebook)
+    chat_a = a.page.locator(".pw-chat").first
+    chat_b = b.page.locator(".pw-chat").first
+
+    chat_b.locator(".pw-input").press_sequentially("hel")
+    expect(chat_a.locator(".pw-typing")).to_contain_text("is typing…", timeout=QUICK)
+    chat_b.locator(".pw-input").press_sequentially("lo from B")
+    chat_b.locator(".pw-input").press("Enter")
+    from_b = chat_a.locator(".pw-msg", has_text="hello from B")
+    expect(from_b).to_be_visible(timeout=QUICK)
+    expect(chat_a.locator(".pw-typing")).to_have_text("")  # a message ends its typing
+    name_of_b = from_b.locator(".pw-name").inner_text()
+
+    chat_b.locator(".pw-log").evaluate("log => { log.scrollTop = 0; }")
+    chat_a.locator(".pw-input").fill(f"@{name_of_b} look here")
+    chat_a.locator(".pw-input").press("Enter")
+    expect(chat_b.locator(".pw-msg.pw-mention", has_text="look here")).to_have_count(1,
+                                                                                      timeout=QUICK)
+    expect(chat_b.locator(".pw-unread")).to_have_text("1")
+    assert chat_a.locator(".pw-msg.pw-mention").count() == 0  # one's own message never is
+    chat_b.locator(".pw-new").click()
+    expect(chat_b.locator(".pw-unread")).to_be_hidden()

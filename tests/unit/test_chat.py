@@ -336,6 +336,31 @@ async def test_a_bad_message_gets_an_error_and_nothing_is_stored(room, join, fra
     assert bob.frames == [] and await stored(room) == [] and alice.close_code is None
 
 
+# typing --------------------------------------------------------------------------
+
+
+async def test_typing_reaches_the_others_once_per_interval_and_is_never_stored(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    bob.clear()
+    for _ in range(5):  # a flood within TYPING_INTERVAL: one frame relayed
+        await alice.send('{"type": "typing"}')
+    assert bob.frames == [{"type": "typing", "id": "a1", "user": ALICE}]
+    assert alice.frames == [] and await stored(room) == []
+    late = await join(room, "c1", BOB)
+    assert late.of_type("typing") == []  # ephemeral: not in any join
+
+
+async def test_typing_is_dropped_while_the_room_is_locked_to_the_typist(room, join):
+    teacher = await join(room, "t1", TEACHER)
+    alice = await join(room, "a1", ALICE)
+    await teacher.send('{"type": "lock"}')
+    teacher.clear()
+    await alice.send('{"type": "typing"}')
+    assert teacher.frames == [] and alice.of_type("error") == []
+
+
 # moderation ----------------------------------------------------------------------
 
 
