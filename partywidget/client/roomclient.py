@@ -200,6 +200,22 @@ class RoomClient:
         self._message_callbacks.append(fn)
         return fn
 
+    def on_mention(self, fn: F) -> F:
+        """Decorator: call ``fn(msg)`` for each new message from another connection
+        that mentions this client (``@username`` or ``@display name``, the rule of
+        :func:`partywidget.protocol.chat.mentions`): a bot that answers only when
+        addressed. Like :meth:`on_message` otherwise; :meth:`off` removes it.
+        """
+        def when_mentioned(message: dict[str, Any]) -> Any:
+            if message.get("from") != self.id and chat.mentions(message.get("content"),
+                                                                self.user):
+                return fn(message)
+            return None
+
+        when_mentioned.__wrapped__ = fn  # type: ignore[attr-defined] # for off(fn)
+        self._message_callbacks.append(when_mentioned)
+        return fn
+
     def on_event(self, fn: F) -> F:
         """Decorator: call ``fn(frame)`` for every frame from the server.
 
@@ -224,8 +240,8 @@ class RoomClient:
         """Remove ``fn`` from the callbacks (no error if it is not one)."""
         for callbacks in (self._event_callbacks, self._message_callbacks,
                           self._status_callbacks):
-            while fn in callbacks:
-                callbacks.remove(fn)
+            callbacks[:] = [c for c in callbacks
+                            if c is not fn and getattr(c, "__wrapped__", None) is not fn]
 
     def _dispatch(self, frame: Any, new_messages: list[dict[str, Any]]) -> None:
         """Client thread: run callbacks. A failing callback is reported, never fatal."""

@@ -19,6 +19,7 @@ of the delivery contract.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from .jsonrules import MAX_JSON_DEPTH, encode_json
 __all__ = [
     "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "MIME_TYPES", "TYPING_INTERVAL", "ChatCommand",
     "ChatHistory", "Delete", "Deleted", "History", "IsTyping", "Post", "Typing", "command_of", "history_frame", "message_frame",
-    "parse_command", "parse_mime", "stored_entry",
+    "mentions", "parse_command", "parse_mime", "stored_entry",
 ]
 
 #: The frame that completes a join to the chat (after ``welcome``).
@@ -143,6 +144,21 @@ class IsTyping(Envelope):
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "typing", "id": self.id, "user": self.user}
+
+
+def mentions(content: Any, user: Mapping[str, Any] | None) -> bool:
+    """Whether message ``content`` mentions ``user``: ``@username``, ``@display_name``
+    or ``@name``, not inside a longer word, case-insensitive.
+
+    The one rule of mentions (js/attention.ts mirrors it): readers compute
+    it from the text and their own host-given identity; no frame carries it.
+    """
+    if not isinstance(content, str) or not user:
+        return False
+    names = [n for key in ("username", "display_name", "name")
+             if isinstance(n := user.get(key), str) and n]
+    return any(re.search(r"(^|[^\w@])@" + re.escape(name) + r"(?![\w-])", content,
+                         re.IGNORECASE) for name in names)
 
 
 ChatCommand = Post | Delete | Typing | Clear | Lock | Remove

@@ -63,6 +63,12 @@ class Chat(RoomWidget):
         """
         self.client.send(content, cid=cid)
 
+    def on_mention(self, fn: Any) -> Any:
+        """Decorator: call ``fn(msg)`` for messages from others that mention this
+        kernel (``@name``): a bot that answers only when addressed
+        (:meth:`partywidget.client.RoomClient.on_mention`)."""
+        return self.client.on_mention(fn)
+
     def delete(self, message_id: int) -> None:
         """Delete the message with id ``message_id`` for everyone.
 
