@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import traitlets
 
+from ..client.transcript import to_markdown
 from ..protocol import chat
 from .room_widget import STATIC, RoomWidget
 
@@ -62,6 +63,11 @@ class Chat(RoomWidget):
         ``RoomWidget._to_front_end``).
         """
         self.client.send(content, cid=cid)
+
+    def to_markdown(self) -> str:
+        """The room's history as a Markdown transcript (images embedded), e.g. to
+        save with ``Path("chat.md").write_text(chat.to_markdown())``."""
+        return to_markdown(self.messages, title=self.room)
 
     def on_mention(self, fn: Any) -> Any:
         """Decorator: call ``fn(msg)`` for messages from others that mention this
