@@ -10,14 +10,17 @@ all of it rendered, run none of the payloads and fetch nothing from outside
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Browser, Locator, expect
 
 from tests.browser.pages import QUICK, SLOW, NotebookPage, screenshot
+from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +102,7 @@ class NetworkLog:
     """Every request a page makes; any outside 127.0.0.1 (or data:/blob:) is a leak."""
 
     def __init__(self, page: NotebookPage) -> None:
+        # Attached once the page loaded (JupyterLab's own files), before any widget renders.
         self.urls: list[str] = []
         page.page.on("request", lambda request: self.urls.append(request.url))
 
@@ -107,30 +111,54 @@ class NetworkLog:
                 and urlsplit(url).hostname != "127.0.0.1"]
 
 
-def open_chat(open_notebook, log: bool = False) -> tuple[NotebookPage, NetworkLog | None]:
-    page = open_notebook("lab/tree/rich.ipynb")
-    network = NetworkLog(page) if log else None
+@dataclass
+class Pages:
+    """Page A (which typed Markdown), page B (opened after the kernel's posts), B's network log."""
+
+    a: NotebookPage
+    b: NotebookPage
+    network: NetworkLog
+
+
+def open_chat(browser: Browser, lab: ServerProcess) -> NotebookPage:
+    page = NotebookPage(browser, lab, "lab/tree/rich.ipynb")
     page.run_all()
     page.widget("chat")
-    return page, network
+    return page
+
+
+@pytest.fixture(scope="module")
+def pages(browser: Browser, lab: ServerProcess) -> Iterator[Pages]:
+    """Two sessions on one notebook, shared by this module's tests (a kernel start each
+    is the slow part). B opens once the kernel posted its figure and payloads."""
+    write_notebook(Path(lab.workdir))
+    a = open_chat(browser, lab)
+    try:
+        expect(rich_log(a).locator(".pw-text", has_text="payloads done")).to_be_visible(
+            timeout=SLOW)
+        box = a.page.locator(".pw-chat").first.locator(".pw-input")
+        box.fill(MARKDOWN)
+        box.press("Enter")
+        b = NotebookPage(browser, lab, "lab/tree/rich.ipynb")
+        try:
+            network = NetworkLog(b)
+            b.run_all()
+            b.widget("chat")
+            b.context.grant_permissions(["clipboard-read", "clipboard-write"])
+            yield Pages(a, b, network)
+        finally:
+            b.close()
+    finally:
+        a.close()
 
 
 def rich_log(page: NotebookPage) -> Locator:
     return page.page.locator(".pw-chat").first.locator(".pw-log")
 
 
-def test_markdown_math_code_and_a_kernel_figure_render_and_payloads_stay_inert(lab, open_notebook):
-    write_notebook(Path(lab.workdir))
-    a, _ = open_chat(open_notebook)
-    chat_a = a.page.locator(".pw-chat").first
-    expect(rich_log(a).locator(".pw-text", has_text="payloads done")).to_be_visible(timeout=SLOW)
-    box = chat_a.locator(".pw-input")
-    box.fill(MARKDOWN)
-    box.press("Enter")
-
-    b, network = open_chat(open_notebook, log=True)
-    assert network is not None
-    b.context.grant_permissions(["clipboard-read", "clipboard-write"])
+def test_markdown_math_code_and_a_kernel_figure_render_and_payloads_stay_inert(
+        pages: Pages) -> None:
+    a, b, network = pages.a, pages.b, pages.network
     log = rich_log(b)
     message = log.locator(".pw-text.pw-rich", has_text="Results")
     expect(message).to_be_visible(timeout=QUICK)
@@ -189,12 +217,10 @@ def test_markdown_math_code_and_a_kernel_figure_render_and_payloads_stay_inert(l
     assert network.outside() == [], network.outside()
 
 
-def test_typing_mentions_and_unread_cross_between_pages(lab, open_notebook):
+def test_typing_mentions_and_unread_cross_between_pages(pages: Pages) -> None:
     """B's typing shows in A; A's @mention of B is highlighted in B and counted as
     unread while B is scrolled up."""
-    write_notebook(Path(lab.workdir))
-    a, _ = open_chat(open_notebook)
-    b, _ = open_chat(open_notebook)
+    a, b = pages.a, pages.b
     chat_a = a.page.locator(".pw-chat").first
     chat_b = b.page.locator(".pw-chat").first
 
