@@ -13,6 +13,7 @@ export type LogChange =
   | "reset"
   | "pending"
   | { append: ChatMessage }
+  | { deleted: number }
   | { refused: unknown; reason: string }
   /** Ephemeral: connection `typing` is typing (never part of the log). */
   | { typing: string; user: User };
@@ -58,7 +59,8 @@ export class ChatLog {
         return false;
       case "deleted":
         this.messages = this.messages.filter((m) => m.id !== frame.id);
-        this.emit("reset");
+        // One row goes; the rest of the list (typeset math, images) stays as it is.
+        if (typeof frame.id === "number") this.emit({ deleted: frame.id });
         return false;
       case "cleared":
         this.messages = [];

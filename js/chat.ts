@@ -42,7 +42,7 @@ function timeLabel(timestamp: number): [string, string] {
  * One message. `onDelete` (given when we may delete it: our own, or any for
  * moderators; the room host checks again) adds a small delete control.
  */
-function messageRow(message: ChatMessage, mine: boolean, rich: boolean, mentioned: boolean,
+function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, mentioned: boolean,
                     onDelete?: () => void): HTMLElement {
   const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : "")
     + (mentioned ? " pw-mention" : ""));
@@ -64,8 +64,6 @@ function messageRow(message: ChatMessage, mine: boolean, rich: boolean, mentione
     remove.addEventListener("click", onDelete);
     head.append(remove);
   }
-  const text = element("div", "pw-text");
-  renderContent(text, message.content, message.mime, rich);
   body.append(head, text);
   row.append(avatar(message.user), body);
   return row;
@@ -155,8 +153,21 @@ export default () => {
       const deletable = (message: ChatMessage) =>
         link.moderator || (!!link.self && message.user?.username === link.self.user.username);
       const mentionsMe = (message: ChatMessage) => !mine(message) && mentions(message.content, link.self?.user);
+      // A message's rendered text, kept per message object: rebuilding the list
+      // (a deletion, a resume) must not typeset every formula again. A new
+      // history brings new objects, so nothing stale is reused.
+      const texts = new WeakMap<ChatMessage, { rich: boolean; el: HTMLElement }>();
+      const textOf = (message: ChatMessage) => {
+        const rich = model.get("markdown") !== false;
+        const known = texts.get(message);
+        if (known?.rich === rich) return known.el;
+        const el = element("div", "pw-text");
+        renderContent(el, message.content, message.mime, rich);
+        texts.set(message, { rich, el });
+        return el;
+      };
       const row = (message: ChatMessage) =>
-        messageRow(message, mine(message), model.get("markdown") !== false, mentionsMe(message),
+        messageRow(message, textOf(message), mine(message), mentionsMe(message),
           deletable(message) ? () => link.send(frames.delete(message.id)) : undefined);
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
       // Unread: messages from others that arrived while scrolled up or with the tab hidden.
@@ -200,6 +211,9 @@ export default () => {
           // Give the text back rather than lose it, and say why it was refused.
           notice.textContent = `Not sent: ${change.reason}`;
           if (!input.value) input.value = contentText(change.refused);
+        } else if ("deleted" in change) {
+          for (const gone of list.querySelectorAll(`.pw-msg[data-id="${change.deleted}"]`)) gone.remove();
+          empty.hidden = log.messages.length > 0 || log.pending.size > 0;
         } else if ("typing" in change) {
           if (change.typing !== link.self?.id) typists.typing(change.typing, change.user);
         } else {
