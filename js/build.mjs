@@ -44,24 +44,28 @@ const katexCssPlugin = {
   },
 };
 
+/** The renderer's bundle as text, and the files it was built from (for --watch). */
 async function renderer() {
   const result = await esbuild.build({
     ...common,
     entryPoints: ["js/render/index.ts"],
     write: false,
+    metafile: true,
     logLevel: "warning",
     plugins: [katexCssPlugin],
   });
-  return result.outputFiles[0].text;
+  const inputs = Object.keys(result.metafile.inputs).filter((path) => !path.includes(":"));
+  return { text: result.outputFiles[0].text, inputs };
 }
 
 const rendererPlugin = {
   name: "renderer",
   setup(build) {
     build.onResolve({ filter: /^virtual:renderer$/ }, () => ({ path: "renderer", namespace: "pw" }));
-    build.onLoad({ filter: /^renderer$/, namespace: "pw" }, async () => ({
-      contents: await renderer(), loader: "text", watchFiles: [],
-    }));
+    build.onLoad({ filter: /^renderer$/, namespace: "pw" }, async () => {
+      const { text, inputs } = await renderer();
+      return { contents: text, loader: "text", watchFiles: inputs };
+    });
   },
 };
 
