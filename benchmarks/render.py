@@ -39,7 +39,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SAMPLE = ("Try **this** with `np.linalg.solve`: for $Ax = b$ the residual is $\\|Ax-b\\|_2$.\n\n"
           "```python\nx = np.linalg.solve(A, b)\nprint(x)\n```")
 
-PAGE_SCRIPT = """async ({code, css, count, sample}) => {
+PAGE_SCRIPT = """async ({code, css, count, sample, textOnly}) => {
   const style = document.createElement("style");
   style.textContent = css;
   document.head.append(style);
@@ -74,6 +74,7 @@ PAGE_SCRIPT = """async ({code, css, count, sample}) => {
     check();
   });
   const shown = await until(() => el.querySelectorAll(".pw-text").length === count);
+  if (textOnly) return {shown};
   const rich = await until(() => el.querySelectorAll(".pw-text.pw-rich").length === count);
   // With the renderer loaded both are synchronous: script time, layout excluded.
   traits.markdown = false; emit("change:markdown");
@@ -91,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--bundle", type=Path, default=BUNDLE,
+                        help="another build of chat.js (e.g. a text-only one, for comparison)")
+    parser.add_argument("--text-only", action="store_true",
+                        help="time only `shown` (for bundles without the renderer)")
     args = parser.parse_args(argv)
-    code, css = BUNDLE.read_text(), CSS.read_text()
+    code, css = args.bundle.read_text(), CSS.read_text()
     results = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -101,16 +106,18 @@ def main(argv: list[str] | None = None) -> int:
                 page = browser.new_page()
                 try:
                     results.append(page.evaluate(PAGE_SCRIPT, {
-                        "code": code, "css": css, "count": args.messages, "sample": SAMPLE}))
+                        "code": code, "css": css, "count": args.messages, "sample": SAMPLE,
+                        "textOnly": args.text_only}))
                 finally:
                     page.close()
         finally:
             browser.close()
-    assert all(r["katex"] == 2 * (args.messages - 1) for r in results), results
-    medians = {key: round(statistics.median(r[key] for r in results), 1)
-               for key in ("shown", "rich", "rerender", "rebuild")}
+    keys = ("shown",) if args.text_only else ("shown", "rich", "rerender", "rebuild")
+    assert args.text_only or all(r["katex"] == 2 * (args.messages - 1) for r in results), results
+    medians = {key: round(statistics.median(r[key] for r in results), 1) for key in keys}
     print(json.dumps({"messages": args.messages, "runs": args.runs,
-                      "bundle_kb": round(BUNDLE.stat().st_size / 1024), "median_ms": medians}))
+                      "bundle_kb": round(args.bundle.stat().st_size / 1024),
+                      "median_ms": medians}))
     return 0
 
 

@@ -12,8 +12,14 @@ export type MimeBundle = Record<string, string>;
 let renderer: Renderer | null = null;
 let loading: Promise<Renderer> | null = null;
 
+/** Resolves after the next paint: the plain text shows before the renderer is parsed. */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 function loadRenderer(): Promise<Renderer> {
   loading ??= (async () => {
+    await afterPaint();
     const url = URL.createObjectURL(new Blob([rendererCode], { type: "text/javascript" }));
     try {
       renderer = (await import(url)) as Renderer;
