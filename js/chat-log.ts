@@ -9,6 +9,12 @@ import type { ResumePoint } from "./room";
 
 export type { ChatMessage };
 
+/** A send awaiting its echo: what it said, and the id it answers. */
+export interface PendingPost {
+  content: unknown;
+  replyTo?: number;
+}
+
 export type LogChange =
   | "reset"
   | "pending"
@@ -30,7 +36,7 @@ export class ChatLog {
   messages: ChatMessage[] = [];
   epoch = "";
   /** Sent but not yet echoed back, by cid: retried with the same cid (stored once). */
-  readonly pending = new Map<string, unknown>();
+  readonly pending = new Map<string, PendingPost>();
   private ids = new Set<number>();
   private listeners = new Set<(change: LogChange) => void>();
 
@@ -78,6 +84,11 @@ export class ChatLog {
     return false;
   }
 
+  /** The held message with id `id`, if any (to quote what a reply answers). */
+  find(id: number): ChatMessage | undefined {
+    return this.ids.has(id) ? this.messages.find((m) => m.id === id) : undefined;
+  }
+
   /** Dedupe by id: a message can arrive live and again in a resumed history. */
   private add(message: ChatMessage, live: boolean): void {
     if (typeof message.id !== "number" || this.ids.has(message.id)) return;
@@ -90,10 +101,10 @@ export class ChatLog {
   private refuseOldest(reason: string): void {
     const oldest = this.pending.keys().next();
     if (oldest.done) return;
-    const content = this.pending.get(oldest.value);
+    const post = this.pending.get(oldest.value);
     this.pending.delete(oldest.value);
     this.emit("pending");
-    this.emit({ refused: content, reason });
+    this.emit({ refused: post?.content, reason });
   }
 
   onChange(listener: (change: LogChange) => void, signal: AbortSignal): void {

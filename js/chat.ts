@@ -23,7 +23,7 @@ import {
   roomHeader,
   userColor,
 } from "./room";
-import { type ChatMessage, ChatLog, newCid } from "./chat-log";
+import { type ChatMessage, ChatLog, type PendingPost, newCid } from "./chat-log";
 import { chat as frames, moderation } from "./protocol";
 import { contentText, renderContent } from "./render-lazy";
 import { TYPING_SEND_MS, Typists, mentions } from "./attention";
@@ -42,8 +42,24 @@ function timeLabel(timestamp: number): [string, string] {
  * One message. `onDelete` (given when we may delete it: our own, or any for
  * moderators; the room host checks again) adds a small delete control.
  */
+/** "↪ name: start of the answered message", or that it is gone; always text. */
+function quoteOf(answered: ChatMessage | undefined): HTMLElement {
+  const quote = element("div", "pw-quote");
+  quote.textContent = answered
+    ? `↪ ${displayName(answered.user)}: ${contentText(answered.content).slice(0, QUOTE_CHARS)}`
+    : "↪ a message that is no longer here";
+  return quote;
+}
+
+const QUOTE_CHARS = 120;
+
+interface RowActions {
+  onReply: () => void;
+  onDelete?: () => void;
+}
+
 function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, mentioned: boolean,
-                    onDelete?: () => void): HTMLElement {
+                    answered: ChatMessage | undefined, actions: RowActions): HTMLElement {
   const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : "")
     + (mentioned ? " pw-mention" : ""));
   row.dataset.id = String(message.id);
@@ -56,23 +72,30 @@ function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, ment
   time.title = full;
   time.dateTime = new Date(message.timestamp).toISOString();
   head.append(name, time);
-  if (onDelete) {
+  const reply = element("button", "pw-reply", "↩");
+  reply.type = "button";
+  reply.title = "Reply to this message";
+  reply.setAttribute("aria-label", "Reply");
+  reply.addEventListener("click", actions.onReply);
+  head.append(reply);
+  if (actions.onDelete) {
     const remove = element("button", "pw-delete", "×");
     remove.type = "button";
     remove.title = "Delete this message for everyone";
     remove.setAttribute("aria-label", "Delete message");
-    remove.addEventListener("click", onDelete);
+    remove.addEventListener("click", actions.onDelete);
     head.append(remove);
   }
-  body.append(head, text);
+  if (typeof message.reply_to === "number") body.append(head, quoteOf(answered), text);
+  else body.append(head, text);
   row.append(avatar(message.user), body);
   return row;
 }
 
-function pendingRow(content: unknown): HTMLElement {
+function pendingRow(post: PendingPost): HTMLElement {
   const row = element("div", "pw-msg pw-mine pw-pending");
   const body = element("div", "pw-msg-body");
-  body.append(element("div", "pw-msg-head", "sending…"), element("div", "pw-text", contentText(content)));
+  body.append(element("div", "pw-msg-head", "sending…"), element("div", "pw-text", contentText(post.content)));
   row.append(element("span", "pw-avatar"), body);
   return row;
 }
@@ -93,7 +116,9 @@ export default () => {
         link.onFrame((frame) => {
           // After (re)joining, retry what was not acknowledged: same cid, so the
           // server stores it once even if the first attempt did arrive.
-          if (log.apply(frame)) for (const [cid, content] of log.pending) link.send(frames.post(content, cid));
+          if (log.apply(frame)) {
+            for (const [cid, post] of log.pending) link.send(frames.post(post.content, cid, post.replyTo));
+          }
         });
         return link;
       });
@@ -133,6 +158,25 @@ export default () => {
       const typists = new Typists(() => { typingLine.textContent = typists.text(); });
       signal.addEventListener("abort", () => typists.clear());
 
+      // The message the next send answers, shown above the input with a cancel button.
+      let answering: ChatMessage | null = null;
+      const replyBar = element("div", "pw-replying");
+      replyBar.hidden = true;
+      const showReply = () => {
+        replyBar.hidden = answering === null;
+        if (!answering) return replyBar.replaceChildren();
+        const cancel = element("button", "pw-reply-cancel", "×");
+        cancel.type = "button";
+        cancel.title = "Cancel the reply";
+        cancel.addEventListener("click", () => { answering = null; showReply(); });
+        replyBar.replaceChildren(quoteOf(answering), cancel);
+      };
+      const replyTo = (message: ChatMessage) => {
+        answering = message;
+        showReply();
+        input.focus();
+      };
+
       const form = element("form", "pw-compose");
       const input = element("textarea", "pw-input");
       input.rows = 1;
@@ -143,7 +187,7 @@ export default () => {
       form.append(input, button);
       const notice = element("div", "pw-notice");
       notice.setAttribute("role", "status");
-      root.append(header, banner, scroller, hint, typingLine, form, notice);
+      root.append(header, banner, scroller, hint, typingLine, replyBar, form, notice);
       el.append(root);
 
       // Our own messages come back from the server on our connection id.
@@ -168,7 +212,10 @@ export default () => {
       };
       const row = (message: ChatMessage) =>
         messageRow(message, textOf(message), mine(message), mentionsMe(message),
-          deletable(message) ? () => link.send(frames.delete(message.id)) : undefined);
+          typeof message.reply_to === "number" ? log.find(message.reply_to) : undefined, {
+            onReply: () => replyTo(message),
+            onDelete: deletable(message) ? () => link.send(frames.delete(message.id)) : undefined,
+          });
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
       // Unread: messages from others that arrived while scrolled up or with the tab hidden.
       let unread = 0;
@@ -242,10 +289,13 @@ export default () => {
         const content = input.value;
         if (!content.trim()) return;
         const cid = newCid();
-        log.pending.set(cid, content);
+        const post: PendingPost = { content, replyTo: answering?.id };
+        log.pending.set(cid, post);
+        answering = null;
+        showReply();
         // While not live the send waits in `pending` and goes out after the next
         // history (see sendPending), so it is never queued twice.
-        if (link.status === "live") link.send(frames.post(content, cid));
+        if (link.status === "live") link.send(frames.post(content, cid, post.replyTo));
         input.value = "";
         notice.textContent = "";
         renderPending();

@@ -140,7 +140,7 @@ class RoomClient:
 
     # sending -----------------------------------------------------------------------
 
-    def send(self, content: Any, *, cid: str | None = None) -> None:
+    def send(self, content: Any, *, cid: str | None = None, reply_to: int | None = None) -> None:
         """Send a chat message ``{"content": content, "cid": cid}`` (any JSON value).
 
         Any other object with a rich form (a Matplotlib figure, a PIL image, a
@@ -149,12 +149,13 @@ class RoomClient:
         (:mod:`.richoutput`; ``LimitExceeded`` if it is too big to store).
         ``cid`` (default: a fresh one) makes the send idempotent: after a
         reconnect the message goes out again unless the room already has it.
+        ``reply_to`` is the id of the message this one answers (shown quoted).
         Returns at once; the server's echo (an ``on_message`` call) confirms it.
         """
         cid = cid or uuid.uuid4().hex
         bundle = None if is_plain(content) else mime_bundle(content)
-        post = (chat.Post(content, cid) if bundle is None
-                else chat.Post(bundle["text/plain"], cid, bundle))
+        post = (chat.Post(content, cid, None, reply_to) if bundle is None
+                else chat.Post(bundle["text/plain"], cid, bundle, reply_to))
         self._enqueue(Pending(self._encoded(post.to_json()), cid))
 
     def send_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
@@ -167,9 +168,10 @@ class RoomClient:
             data = self._encoded(message)
         self._enqueue(Pending(data))
 
-    async def asend(self, content: Any, *, cid: str | None = None) -> None:
+    async def asend(self, content: Any, *, cid: str | None = None,
+                    reply_to: int | None = None) -> None:
         """``send`` for async code (buffering never waits, so this never blocks a loop)."""
-        self.send(content, cid=cid)
+        self.send(content, cid=cid, reply_to=reply_to)
 
     async def asend_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
         self.send_raw(message)

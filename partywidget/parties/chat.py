@@ -94,7 +94,7 @@ class ChatParty(LockableParty):
                      else encode_json(user))
         try:
             entry = chat.stored_entry(sender.id if sender else None, user_json, command.content,
-                                      now_ms(), cid, command.mime)
+                                      now_ms(), cid, command.mime, command.reply_to)
         except ValueError as exc:  # content JSON cannot carry, from a kernel's HTTP POST
             raise ProtocolError("bad_message", f"expected JSON content: {exc}") from None
         size = len(entry.encode("utf-8"))

@@ -66,16 +66,18 @@ def parse_mime(value: Any) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Post(Envelope):
-    """``{"content": <any JSON>, "cid"?: "<id>", "mime"?: {<type>: <text>}}``: post a message.
+    """``{"content": <any JSON>, "cid"?: "<id>", "mime"?: {<type>: <text>}, "reply_to"?: <id>}``.
 
     ``cid`` (client message id) makes a retried send idempotent: the room
     stores it once per user. ``mime`` is a kernel's rich output (a figure, a
-    DataFrame), shown instead of ``content``, its plain text.
+    DataFrame), shown instead of ``content``, its plain text. ``reply_to`` is
+    the id of the message this one answers (readers quote it if they hold it).
     """
 
     content: Any
     cid: str | None = None
     mime: Mapping[str, str] | None = None
+    reply_to: int | None = None
     type: ClassVar[str] = "message"
 
     def to_json(self) -> dict[str, Any]:
@@ -85,6 +87,8 @@ class Post(Envelope):
             data["cid"] = self.cid
         if self.mime is not None:
             data["mime"] = dict(self.mime)
+        if self.reply_to is not None:
+            data["reply_to"] = self.reply_to
         return data
 
     @classmethod
@@ -96,7 +100,9 @@ class Post(Envelope):
             raise ProtocolError("bad_message", f"expected cid as a string of 1 to "
                                                f"{MAX_CID_LENGTH} characters")
         mime = data.get("mime")
-        return cls(data["content"], cid, None if mime is None else parse_mime(mime))
+        reply_to = None if data.get("reply_to") is None else require_int(data, "reply_to",
+                                                                         "message id")
+        return cls(data["content"], cid, None if mime is None else parse_mime(mime), reply_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,17 +200,20 @@ class Deleted(Envelope):
 
 
 def stored_entry(sender_id: str | None, user_json: str, content: Any, timestamp: int,
-                 cid: str | None, mime: Mapping[str, str] | None = None) -> str:
-    """The stored text of a message: ``{"from", "user", "content", "timestamp"[, "cid"][, "mime"]}``.
+                 cid: str | None, mime: Mapping[str, str] | None = None,
+                 reply_to: int | None = None) -> str:
+    """The stored text of a message: ``{"from", "user", "content", "timestamp"[, "cid"]
+    [, "mime"][, "reply_to"]}``.
 
     ``user_json`` is the sender's user already encoded (a connection encodes
     it once, not per message). Raises ``ValueError`` for content JSON cannot
     carry (``NaN`` from a kernel, say).
     """
-    return '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s%s}' % (
+    return '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s%s%s}' % (
         "null" if sender_id is None else encode_json(sender_id), user_json,
         encode_json(content), timestamp, "" if cid is None else ',"cid":' + encode_json(cid),
-        "" if mime is None else ',"mime":' + encode_json(dict(mime)))
+        "" if mime is None else ',"mime":' + encode_json(dict(mime)),
+        "" if reply_to is None else ',"reply_to":%d' % reply_to)
 
 
 def message_frame(offset: int, entry: str) -> str:

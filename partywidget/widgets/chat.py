@@ -50,7 +50,8 @@ class Chat(RoomWidget):
         """The room's stored messages, oldest first, kept live by the kernel's client."""
         return self.client.history()
 
-    def send(self, content: Any, *, cid: str | None = None) -> None:  # type: ignore[override]
+    def send(self, content: Any, *, cid: str | None = None,  # type: ignore[override]
+             reply_to: int | None = None) -> None:
         """Post ``content`` (any JSON value) to the room as this kernel.
 
         A Matplotlib figure, PIL image, DataFrame or any object with a
@@ -58,11 +59,11 @@ class Chat(RoomWidget):
         posted as its MIME bundle: every view shows the image or table
         (``LimitExceeded`` when it is too big to store).
 
-        ``cid`` makes a retried send idempotent (the server stores it once).
-        This shadows ``Widget.send`` (the widget's own custom messages use
+        ``cid`` makes a retried send idempotent (the server stores it once);
+        ``reply_to`` is the id of the message this one answers. This shadows ``Widget.send`` (the widget's own custom messages use
         ``RoomWidget._to_front_end``).
         """
-        self.client.send(content, cid=cid)
+        self.client.send(content, cid=cid, reply_to=reply_to)
 
     def to_markdown(self) -> str:
         """The room's history as a Markdown transcript (images embedded), e.g. to

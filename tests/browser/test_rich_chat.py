@@ -217,9 +217,9 @@ def test_markdown_math_code_and_a_kernel_figure_render_and_payloads_stay_inert(
     assert network.outside() == [], network.outside()
 
 
-def test_typing_mentions_and_unread_cross_between_pages(pages: Pages) -> None:
+def test_typing_mentions_unread_and_replies_cross_between_pages(pages: Pages) -> None:
     """B's typing shows in A; A's @mention of B is highlighted in B and counted as
-    unread while B is scrolled up."""
+    unread while B is scrolled up; B's reply to it shows the quote in A."""
     a, b = pages.a, pages.b
     chat_a = a.page.locator(".pw-chat").first
     chat_b = b.page.locator(".pw-chat").first
@@ -242,3 +242,14 @@ def test_typing_mentions_and_unread_cross_between_pages(pages: Pages) -> None:
     assert chat_a.locator(".pw-msg.pw-mention").count() == 0  # one's own message never is
     chat_b.locator(".pw-new").click()
     expect(chat_b.locator(".pw-unread")).to_be_hidden()
+
+    # B replies to the mention: A sees the reply with the answered message quoted.
+    mention = chat_b.locator(".pw-msg", has_text="look here")
+    mention.hover()
+    mention.locator(".pw-reply").click()
+    expect(chat_b.locator(".pw-replying .pw-quote")).to_contain_text("look here")
+    chat_b.locator(".pw-input").fill("yes, seen")
+    chat_b.locator(".pw-input").press("Enter")
+    expect(chat_b.locator(".pw-replying")).to_be_hidden()
+    reply = chat_a.locator(".pw-msg", has_text="yes, seen")
+    expect(reply.locator(".pw-quote")).to_contain_text("look here", timeout=QUICK)

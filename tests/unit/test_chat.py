@@ -208,6 +208,14 @@ async def test_a_mime_bundle_is_stored_and_delivered_live_and_in_history(room, j
     assert history["messages"] == [live]
 
 
+async def test_a_reply_stores_the_id_it_answers(room, join):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "question?")
+    await post(alice, "answer", reply_to=1)
+    assert [m.get("reply_to") for m in alice.of_type("message")] == [None, 1]
+    assert (await stored(room))[1]["reply_to"] == 1
+
+
 async def test_history_epoch_and_cids_survive_a_restart_on_sqlite(make_host, join, tmp_path):
     path = tmp_path / "rooms.db"
     before = await make_host({"main": ChatParty}, storage=SQLiteStorage(path))

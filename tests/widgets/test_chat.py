@@ -20,7 +20,8 @@ def test_send_posts_through_the_client_with_an_optional_cid(fake_client: Any) ->
     chat = Chat("class-101")
     chat.send("hi")
     chat.send({"poll": 1}, cid="c-9")
-    assert fake_client.sent == [("hi", None), ({"poll": 1}, "c-9")]
+    chat.send("yes", reply_to=3)
+    assert fake_client.sent == [("hi", None), ({"poll": 1}, "c-9"), ("yes", None, 3)]
 
 
 def test_chat_send_does_not_reach_the_front_end_as_a_custom_message(
