@@ -53,6 +53,17 @@ function quoteOf(answered: ChatMessage | undefined): HTMLElement {
 
 const QUOTE_CHARS = 120;
 
+/** A small text button of a message's header (its label says what it does to readers). */
+function iconButton(className: string, icon: string, title: string, label: string,
+                    onClick: () => void): HTMLButtonElement {
+  const button = element("button", className, icon);
+  button.type = "button";
+  button.title = title;
+  button.setAttribute("aria-label", label);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
 interface RowActions {
   onReply: () => void;
   onDelete?: () => void;
@@ -71,20 +82,10 @@ function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, ment
   const time = element("time", "pw-time", short);
   time.title = full;
   time.dateTime = new Date(message.timestamp).toISOString();
-  head.append(name, time);
-  const reply = element("button", "pw-reply", "↩");
-  reply.type = "button";
-  reply.title = "Reply to this message";
-  reply.setAttribute("aria-label", "Reply");
-  reply.addEventListener("click", actions.onReply);
-  head.append(reply);
+  head.append(name, time, iconButton("pw-reply", "↩", "Reply to this message", "Reply", actions.onReply));
   if (actions.onDelete) {
-    const remove = element("button", "pw-delete", "×");
-    remove.type = "button";
-    remove.title = "Delete this message for everyone";
-    remove.setAttribute("aria-label", "Delete message");
-    remove.addEventListener("click", actions.onDelete);
-    head.append(remove);
+    head.append(iconButton("pw-delete", "×", "Delete this message for everyone", "Delete message",
+      actions.onDelete));
   }
   if (typeof message.reply_to === "number") body.append(head, quoteOf(answered), text);
   else body.append(head, text);
@@ -165,10 +166,10 @@ export default () => {
       const showReply = () => {
         replyBar.hidden = answering === null;
         if (!answering) return replyBar.replaceChildren();
-        const cancel = element("button", "pw-reply-cancel", "×");
-        cancel.type = "button";
-        cancel.title = "Cancel the reply";
-        cancel.addEventListener("click", () => { answering = null; showReply(); });
+        const cancel = iconButton("pw-reply-cancel", "×", "Cancel the reply", "Cancel reply", () => {
+          answering = null;
+          showReply();
+        });
         replyBar.replaceChildren(quoteOf(answering), cancel);
       };
       const replyTo = (message: ChatMessage) => {
