@@ -38,10 +38,9 @@ function timeLabel(timestamp: number): [string, string] {
   return [date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), date.toLocaleString()];
 }
 
-/**
- * One message. `onDelete` (given when we may delete it: our own, or any for
- * moderators; the room host checks again) adds a small delete control.
- */
+/** How much of an answered message a reply quotes. */
+const QUOTE_CHARS = 120;
+
 /** "↪ name: start of the answered message", or that it is gone; always text. */
 function quoteOf(answered: ChatMessage | undefined): HTMLElement {
   const quote = element("div", "pw-quote");
@@ -50,8 +49,6 @@ function quoteOf(answered: ChatMessage | undefined): HTMLElement {
     : "↪ a message that is no longer here";
   return quote;
 }
-
-const QUOTE_CHARS = 120;
 
 /** A small text button of a message's header (its label says what it does to readers). */
 function iconButton(className: string, icon: string, title: string, label: string,
@@ -69,6 +66,11 @@ interface RowActions {
   onDelete?: () => void;
 }
 
+/**
+ * One message, its `text` already rendered. `onDelete` (given when we may
+ * delete it: our own, or any for moderators; the room host checks again) adds
+ * a small delete control; a reply quotes the message it `answered`.
+ */
 function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, mentioned: boolean,
                     answered: ChatMessage | undefined, actions: RowActions): HTMLElement {
   const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : "")
