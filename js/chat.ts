@@ -27,6 +27,7 @@ import { type ChatMessage, ChatLog, type PendingPost, newCid } from "./chat-log"
 import { chat as frames, moderation } from "./protocol";
 import { contentText, renderContent } from "./render-lazy";
 import { TYPING_SEND_MS, Typists, mentions } from "./attention";
+import { download, toMarkdown } from "./transcript";
 
 interface ChatTraits extends RoomTraits {
   /** Render Markdown, math and rich kernel output (else plain text). */
@@ -138,7 +139,16 @@ export default () => {
 
       const clearButton = moderatorButton("Clear", "Delete every message for everyone", link, signal);
       clearButton.addEventListener("click", () => link.send(moderation.clear()), { signal });
-      const header = roomHeader(`# ${model.get("room")}`, link, signal, [lockToggle(link, signal), clearButton]);
+      const exportButton = element("button", "pw-export", "⤓");
+      exportButton.type = "button";
+      exportButton.title = "Download the conversation as Markdown";
+      exportButton.setAttribute("aria-label", "Download transcript");
+      exportButton.addEventListener("click", () => {
+        const room = model.get("room");
+        download(toMarkdown(log.messages, room), `${room.replace(/[^\w.-]+/g, "_")}.md`);
+      }, { signal });
+      const header = roomHeader(`# ${model.get("room")}`, link, signal,
+        [exportButton, lockToggle(link, signal), clearButton]);
       const unreadBadge = element("span", "pw-unread");
       unreadBadge.hidden = true;
       unreadBadge.title = "Unread messages";

@@ -188,6 +188,14 @@ def test_markdown_math_code_and_a_kernel_figure_render_and_payloads_stay_inert(
         expect(figure).to_be_visible(timeout=QUICK)
         assert figure.evaluate("img => img.complete && img.naturalWidth > 0")
 
+    # The transcript downloads as Markdown: the typed source, the figure embedded.
+    with b.page.expect_download(timeout=QUICK) as download:
+        b.page.locator(".pw-chat").first.locator(".pw-export").click()
+    assert download.value.suggested_filename == f"{ROOM}.md"
+    transcript = Path(download.value.path()).read_text()
+    assert transcript.startswith(f"# {ROOM}\n\n---\n\n") and MARKDOWN in transcript
+    assert "](data:image/png;base64," in transcript
+
     # The text-only view shows the same message as its source text.
     plain = b.page.locator(".pw-chat").nth(1).locator(".pw-log")
     expect(plain.locator(".pw-text", has_text="**bold**")).to_be_visible(timeout=QUICK)
