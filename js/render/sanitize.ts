@@ -68,6 +68,8 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
     if (href !== null && !SAFE_LINK.test(href.trim())) node.removeAttribute("href");
     node.setAttribute("target", "_blank");
     node.setAttribute("rel", "noopener noreferrer");
+  } else if (node.hasAttribute("href")) {
+    node.removeAttribute("href"); // MathML and SVG know href on other elements: links are <a> only
   } else if (node.tagName === "IMG") {
     const src = node.getAttribute("src") ?? "";
     if (!SAFE_IMAGE.test(src)) {
