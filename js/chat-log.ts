@@ -4,10 +4,16 @@
  * await their echo (docs/protocol.md, main party).
  */
 
-import type { ChatMessage, Frame } from "./protocol";
+import type { ChatMessage, Frame, User } from "./protocol";
 import type { ResumePoint } from "./room";
 
 export type { ChatMessage };
+
+/** A send awaiting its echo: what it said, and the id it answers. */
+export interface PendingPost {
+  content: unknown;
+  replyTo?: number;
+}
 
 export type LogChange =
   | "reset"
@@ -15,7 +21,10 @@ export type LogChange =
   | { append: ChatMessage }
   /** The oldest `dropped` messages left the log (past the room's history bound). */
   | { dropped: number }
-  | { refused: unknown; reason: string };
+  | { deleted: number }
+  | { refused: unknown; reason: string }
+  /** Ephemeral: connection `typing` is typing (never part of the log). */
+  | { typing: string; user: User };
 
 /**
  * Error codes by which the server refuses a message it was sent. The server
@@ -29,7 +38,7 @@ export class ChatLog {
   messages: ChatMessage[] = [];
   epoch = "";
   /** Sent but not yet echoed back, by cid: retried with the same cid (stored once). */
-  readonly pending = new Map<string, unknown>();
+  readonly pending = new Map<string, PendingPost>();
   /** How many messages the room keeps (`welcome.history`): a view never holds more. */
   limit = Infinity;
   private ids = new Set<number>();
@@ -67,7 +76,8 @@ export class ChatLog {
         return false;
       case "deleted":
         this.messages = this.messages.filter((m) => m.id !== frame.id);
-        this.emit("reset");
+        // One row goes; the rest of the list (typeset math, images) stays as it is.
+        if (typeof frame.id === "number") this.emit({ deleted: frame.id });
         return false;
       case "cleared":
         this.messages = [];
@@ -75,11 +85,19 @@ export class ChatLog {
         this.epoch = frame.epoch ?? this.epoch;
         this.emit("reset");
         return false;
+      case "typing":
+        if (typeof frame.id === "string") this.emit({ typing: frame.id, user: frame.user ?? {} });
+        return false;
       case "error":
         if (REFUSALS.has(frame.code)) this.refuseOldest(String(frame.message ?? frame.code));
         return false;
     }
     return false;
+  }
+
+  /** The held message with id `id`, if any (to quote what a reply answers). */
+  find(id: number): ChatMessage | undefined {
+    return this.ids.has(id) ? this.messages.find((m) => m.id === id) : undefined;
   }
 
   /** Dedupe by id: a message can arrive live and again in a resumed history. */
@@ -103,10 +121,10 @@ export class ChatLog {
   private refuseOldest(reason: string): void {
     const oldest = this.pending.keys().next();
     if (oldest.done) return;
-    const content = this.pending.get(oldest.value);
+    const post = this.pending.get(oldest.value);
     this.pending.delete(oldest.value);
     this.emit("pending");
-    this.emit({ refused: content, reason });
+    this.emit({ refused: post?.content, reason });
   }
 
   onChange(listener: (change: LogChange) => void, signal: AbortSignal): void {

@@ -1,8 +1,10 @@
 /**
  * The Chat widget: a room of the `main` party (docs/protocol.md).
  *
- * Every piece of user content is rendered with `textContent`, never as HTML:
- * a message `<img src=x onerror=...>` shows those characters and runs nothing.
+ * Names, times and pending sends are rendered with `textContent`, never as
+ * HTML. Message content is text at once, then Markdown (math, code) or a
+ * kernel's MIME bundle through the lazily loaded, sanitizing renderer
+ * (render-lazy.ts, render/); `Chat(room, markdown=False)` keeps it text.
  */
 
 import "./room.css";
@@ -21,13 +23,15 @@ import {
   roomHeader,
   userColor,
 } from "./room";
-import { type ChatMessage, ChatLog, newCid } from "./chat-log";
+import { type ChatMessage, ChatLog, type PendingPost, newCid } from "./chat-log";
 import { chat as frames, moderation } from "./protocol";
+import { contentText, renderContent } from "./render-lazy";
+import { TYPING_SEND_MS, Typists, mentions } from "./attention";
+import { download, toMarkdown } from "./transcript";
 
-type ChatTraits = RoomTraits;
-
-function contentText(content: unknown): string {
-  return typeof content === "string" ? content : JSON.stringify(content);
+interface ChatTraits extends RoomTraits {
+  /** Render Markdown, math and rich kernel output (else plain text). */
+  markdown: boolean;
 }
 
 function timeLabel(timestamp: number): [string, string] {
@@ -35,12 +39,43 @@ function timeLabel(timestamp: number): [string, string] {
   return [date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), date.toLocaleString()];
 }
 
+/** How much of an answered message a reply quotes. */
+const QUOTE_CHARS = 120;
+
+/** "↪ name: start of the answered message", or that it is gone; always text. */
+function quoteOf(answered: ChatMessage | undefined): HTMLElement {
+  const quote = element("div", "pw-quote");
+  quote.textContent = answered
+    ? `↪ ${displayName(answered.user)}: ${contentText(answered.content).slice(0, QUOTE_CHARS)}`
+    : "↪ a message that is no longer here";
+  return quote;
+}
+
+/** A small text button of a message's header (its label says what it does to readers). */
+function iconButton(className: string, icon: string, title: string, label: string,
+                    onClick: () => void): HTMLButtonElement {
+  const button = element("button", className, icon);
+  button.type = "button";
+  button.title = title;
+  button.setAttribute("aria-label", label);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+interface RowActions {
+  onReply: () => void;
+  onDelete?: () => void;
+}
+
 /**
- * One message. `onDelete` (given when we may delete it: our own, or any for
- * moderators; the room host checks again) adds a small delete control.
+ * One message, its `text` already rendered. `onDelete` (given when we may
+ * delete it: our own, or any for moderators; the room host checks again) adds
+ * a small delete control; a reply quotes the message it `answered`.
  */
-function messageRow(message: ChatMessage, mine: boolean, onDelete?: () => void): HTMLElement {
-  const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : ""));
+function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, mentioned: boolean,
+                    answered: ChatMessage | undefined, actions: RowActions): HTMLElement {
+  const row = element("div", "pw-msg" + (mine ? " pw-mine" : "") + (message.user?.kernel ? " pw-kernel" : "")
+    + (mentioned ? " pw-mention" : ""));
   row.dataset.id = String(message.id);
   const body = element("div", "pw-msg-body");
   const head = element("div", "pw-msg-head");
@@ -50,24 +85,21 @@ function messageRow(message: ChatMessage, mine: boolean, onDelete?: () => void):
   const time = element("time", "pw-time", short);
   time.title = full;
   time.dateTime = new Date(message.timestamp).toISOString();
-  head.append(name, time);
-  if (onDelete) {
-    const remove = element("button", "pw-delete", "×");
-    remove.type = "button";
-    remove.title = "Delete this message for everyone";
-    remove.setAttribute("aria-label", "Delete message");
-    remove.addEventListener("click", onDelete);
-    head.append(remove);
+  head.append(name, time, iconButton("pw-reply", "↩", "Reply to this message", "Reply", actions.onReply));
+  if (actions.onDelete) {
+    head.append(iconButton("pw-delete", "×", "Delete this message for everyone", "Delete message",
+      actions.onDelete));
   }
-  body.append(head, element("div", "pw-text", contentText(message.content)));
+  if (typeof message.reply_to === "number") body.append(head, quoteOf(answered), text);
+  else body.append(head, text);
   row.append(avatar(message.user), body);
   return row;
 }
 
-function pendingRow(content: unknown): HTMLElement {
+function pendingRow(post: PendingPost): HTMLElement {
   const row = element("div", "pw-msg pw-mine pw-pending");
   const body = element("div", "pw-msg-body");
-  body.append(element("div", "pw-msg-head", "sending…"), element("div", "pw-text", contentText(content)));
+  body.append(element("div", "pw-msg-head", "sending…"), element("div", "pw-text", contentText(post.content)));
   row.append(element("span", "pw-avatar"), body);
   return row;
 }
@@ -88,7 +120,9 @@ export default () => {
         link.onFrame((frame) => {
           // After (re)joining, retry what was not acknowledged: same cid, so the
           // server stores it once even if the first attempt did arrive.
-          if (log.apply(frame)) for (const [cid, content] of log.pending) link.send(frames.post(content, cid));
+          if (log.apply(frame)) {
+            for (const [cid, post] of log.pending) link.send(frames.post(post.content, cid, post.replyTo));
+          }
         });
         return link;
       });
@@ -105,7 +139,20 @@ export default () => {
 
       const clearButton = moderatorButton("Clear", "Delete every message for everyone", link, signal);
       clearButton.addEventListener("click", () => link.send(moderation.clear()), { signal });
-      const header = roomHeader(`# ${model.get("room")}`, link, signal, [lockToggle(link, signal), clearButton]);
+      const exportButton = element("button", "pw-export", "⤓");
+      exportButton.type = "button";
+      exportButton.title = "Download the conversation as Markdown";
+      exportButton.setAttribute("aria-label", "Download transcript");
+      exportButton.addEventListener("click", () => {
+        const room = model.get("room");
+        download(toMarkdown(log.messages, room), `${room.replace(/[^\w.-]+/g, "_")}.md`);
+      }, { signal });
+      const header = roomHeader(`# ${model.get("room")}`, link, signal,
+        [exportButton, lockToggle(link, signal), clearButton]);
+      const unreadBadge = element("span", "pw-unread");
+      unreadBadge.hidden = true;
+      unreadBadge.title = "Unread messages";
+      header.querySelector(".pw-title")?.after(unreadBadge);
       const banner = lockBanner(link, signal, "room");
 
       const scroller = element("div", "pw-log");
@@ -119,6 +166,30 @@ export default () => {
       hint.type = "button";
       hint.hidden = true;
 
+      const typingLine = element("div", "pw-typing");
+      typingLine.setAttribute("aria-live", "polite");
+      const typists = new Typists(() => { typingLine.textContent = typists.text(); });
+      signal.addEventListener("abort", () => typists.clear());
+
+      // The message the next send answers, shown above the input with a cancel button.
+      let answering: ChatMessage | null = null;
+      const replyBar = element("div", "pw-replying");
+      replyBar.hidden = true;
+      const showReply = () => {
+        replyBar.hidden = answering === null;
+        if (!answering) return replyBar.replaceChildren();
+        const cancel = iconButton("pw-reply-cancel", "×", "Cancel the reply", "Cancel reply", () => {
+          answering = null;
+          showReply();
+        });
+        replyBar.replaceChildren(quoteOf(answering), cancel);
+      };
+      const replyTo = (message: ChatMessage) => {
+        answering = message;
+        showReply();
+        input.focus();
+      };
+
       const form = element("form", "pw-compose");
       const input = element("textarea", "pw-input");
       input.rows = 1;
@@ -129,7 +200,7 @@ export default () => {
       form.append(input, button);
       const notice = element("div", "pw-notice");
       notice.setAttribute("role", "status");
-      root.append(header, banner, scroller, hint, form, notice);
+      root.append(header, banner, scroller, hint, typingLine, replyBar, form, notice);
       el.append(root);
 
       // Our own messages come back from the server on our connection id.
@@ -138,13 +209,44 @@ export default () => {
       // user's other tabs and kernels too) and moderators delete any.
       const deletable = (message: ChatMessage) =>
         link.moderator || (!!link.self && message.user?.username === link.self.user.username);
+      const mentionsMe = (message: ChatMessage) => !mine(message) && mentions(message.content, link.self?.user);
+      // A message's rendered text, kept per message object: rebuilding the list
+      // (a deletion, a resume) must not typeset every formula again. A new
+      // history brings new objects, so nothing stale is reused.
+      const texts = new WeakMap<ChatMessage, { rich: boolean; el: HTMLElement }>();
+      const textOf = (message: ChatMessage) => {
+        const rich = model.get("markdown") !== false;
+        const known = texts.get(message);
+        if (known?.rich === rich) return known.el;
+        const el = element("div", "pw-text");
+        renderContent(el, message.content, message.mime, rich);
+        texts.set(message, { rich, el });
+        return el;
+      };
       const row = (message: ChatMessage) =>
-        messageRow(message, mine(message),
-          deletable(message) ? () => link.send(frames.delete(message.id)) : undefined);
+        messageRow(message, textOf(message), mine(message), mentionsMe(message),
+          typeof message.reply_to === "number" ? log.find(message.reply_to) : undefined, {
+            onReply: () => replyTo(message),
+            onDelete: deletable(message) ? () => link.send(frames.delete(message.id)) : undefined,
+          });
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
+      // Unread: messages from others that arrived while scrolled up or with the tab hidden.
+      let unread = 0;
+      const showUnread = () => {
+        unreadBadge.hidden = unread === 0;
+        unreadBadge.textContent = String(unread);
+        hint.textContent = unread > 1 ? `${unread} new messages ↓` : "New messages ↓";
+      };
+      const markRead = () => {
+        if (document.hidden || !atBottom()) return;
+        unread = 0;
+        hint.hidden = true;
+        showUnread();
+      };
       const toBottom = () => {
         scroller.scrollTop = scroller.scrollHeight;
         hint.hidden = true;
+        markRead();
       };
       const renderAll = () => {
         const follow = atBottom();
@@ -171,16 +273,28 @@ export default () => {
           // Give the text back rather than lose it, and say why it was refused.
           notice.textContent = `Not sent: ${change.reason}`;
           if (!input.value) input.value = contentText(change.refused);
+        } else if ("deleted" in change) {
+          for (const gone of list.querySelectorAll(`.pw-msg[data-id="${change.deleted}"]`)) gone.remove();
+          empty.hidden = log.messages.length > 0 || log.pending.size > 0;
+        } else if ("typing" in change) {
+          if (change.typing !== link.self?.id) typists.typing(change.typing, change.user);
         } else {
           // Stick to the bottom unless the reader scrolled up; then only hint.
           const follow = atBottom() || mine(change.append);
+          typists.stopped(change.append.from);
           list.append(row(change.append));
           empty.hidden = true;
+          if (!mine(change.append) && (document.hidden || !follow)) {
+            unread += 1;
+            showUnread();
+          }
           if (follow) toBottom();
           else hint.hidden = false;
         }
       }, signal);
       link.onChange(renderStatus, signal);
+      model.on("change:markdown", renderAll);
+      signal.addEventListener("abort", () => model.off("change:markdown", renderAll));
       renderAll();
       renderPending();
       renderStatus();
@@ -190,10 +304,13 @@ export default () => {
         const content = input.value;
         if (!content.trim()) return;
         const cid = newCid();
-        log.pending.set(cid, content);
+        const post: PendingPost = { content, replyTo: answering?.id };
+        log.pending.set(cid, post);
+        answering = null;
+        showReply();
         // While not live the send waits in `pending` and goes out after the next
         // history (see sendPending), so it is never queued twice.
-        if (link.status === "live") link.send(frames.post(content, cid));
+        if (link.status === "live") link.send(frames.post(content, cid, post.replyTo));
         input.value = "";
         notice.textContent = "";
         renderPending();
@@ -211,8 +328,20 @@ export default () => {
         }
       }, { signal });
       scroller.addEventListener("scroll", () => {
-        if (atBottom()) hint.hidden = true;
+        if (atBottom()) {
+          hint.hidden = true;
+          markRead();
+        }
       }, { signal, passive: true });
+      document.addEventListener("visibilitychange", markRead, { signal });
+      // Tell the others we are typing, at the pace the room relays it.
+      let typedAt = 0;
+      input.addEventListener("input", () => {
+        const now = Date.now();
+        if (!input.value.trim() || link.status !== "live" || now - typedAt < TYPING_SEND_MS) return;
+        typedAt = now;
+        link.send(frames.typing());
+      }, { signal });
       hint.addEventListener("click", toBottom, { signal });
 
       return () => {

@@ -45,9 +45,12 @@ export const moderation = {
 
 /** The `main` party (chat): what a client sends. */
 export const chat = {
-  /** A message; `cid` makes a retried send idempotent (stored once). */
-  post: (content: unknown, cid: string) => ({ content, cid }),
+  /** A message; `cid` makes a retried send idempotent (stored once); `reply_to` the id it answers. */
+  post: (content: unknown, cid: string, replyTo?: number) =>
+    replyTo === undefined ? { content, cid } : { content, cid, reply_to: replyTo },
   delete: (id: number) => ({ type: "delete", id }),
+  /** "I am typing": relayed to the others, never stored (at most one per 2 s is relayed). */
+  typing: () => ({ type: "typing" }),
 };
 
 /** A stored chat message (`message` frames and the `history` join frame). */
@@ -56,6 +59,10 @@ export interface ChatMessage {
   from: string;
   user: User;
   content: unknown;
+  /** A kernel's rich output (`chat.send(figure)`): MIME type to data (base64 for images). */
+  mime?: Record<string, string>;
+  /** The id of the message this one answers. */
+  reply_to?: number;
   timestamp: number;
   cid?: string;
 }

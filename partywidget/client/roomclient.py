@@ -29,6 +29,7 @@ from .discovery import find_room_host
 from .membership import Membership
 from .loop import client_loop, on_client_thread, run_async, run_sync
 from .outbox import Pending
+from .richoutput import is_plain, mime_bundle
 
 __all__ = ["RoomClient", "aconnect", "connect", "open_clients"]
 
@@ -140,15 +141,23 @@ class RoomClient:
 
     # sending -----------------------------------------------------------------------
 
-    def send(self, content: Any, *, cid: str | None = None) -> None:
+    def send(self, content: Any, *, cid: str | None = None, reply_to: int | None = None) -> None:
         """Send a chat message ``{"content": content, "cid": cid}`` (any JSON value).
 
+        Any other object with a rich form (a Matplotlib figure, a PIL image, a
+        DataFrame, anything with ``_repr_png_``/``_repr_svg_``/``_repr_html_``/
+        ``_repr_markdown_``) goes as its MIME bundle with its text as content
+        (:mod:`.richoutput`; ``LimitExceeded`` if it is too big to store).
         ``cid`` (default: a fresh one) makes the send idempotent: after a
         reconnect the message goes out again unless the room already has it.
+        ``reply_to`` is the id of the message this one answers (shown quoted).
         Returns at once; the server's echo (an ``on_message`` call) confirms it.
         """
         cid = cid or uuid.uuid4().hex
-        self._enqueue(Pending(self._encoded(chat.Post(content, cid).to_json()), cid))
+        bundle = None if is_plain(content) else mime_bundle(content)
+        post = (chat.Post(content, cid, None, reply_to) if bundle is None
+                else chat.Post(bundle["text/plain"], cid, bundle, reply_to))
+        self._enqueue(Pending(self._encoded(post.to_json()), cid))
 
     def send_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
         """Send one frame as is (``str``/``bytes``) or JSON-encoded; sent at most once."""
@@ -160,9 +169,10 @@ class RoomClient:
             data = self._encoded(message)
         self._enqueue(Pending(data))
 
-    async def asend(self, content: Any, *, cid: str | None = None) -> None:
+    async def asend(self, content: Any, *, cid: str | None = None,
+                    reply_to: int | None = None) -> None:
         """``send`` for async code (buffering never waits, so this never blocks a loop)."""
-        self.send(content, cid=cid)
+        self.send(content, cid=cid, reply_to=reply_to)
 
     async def asend_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
         self.send_raw(message)
@@ -193,6 +203,22 @@ class RoomClient:
         self._message_callbacks.append(fn)
         return fn
 
+    def on_mention(self, fn: F) -> F:
+        """Decorator: call ``fn(msg)`` for each new message from another connection
+        that mentions this client (``@username`` or ``@display name``, the rule of
+        :func:`partywidget.protocol.chat.mentions`): a bot that answers only when
+        addressed. Like :meth:`on_message` otherwise; :meth:`off` removes it.
+        """
+        def when_mentioned(message: dict[str, Any]) -> Any:
+            if message.get("from") != self.id and chat.mentions(message.get("content"),
+                                                                self.user):
+                return fn(message)
+            return None
+
+        when_mentioned.__wrapped__ = fn  # type: ignore[attr-defined] # for off(fn)
+        self._message_callbacks.append(when_mentioned)
+        return fn
+
     def on_event(self, fn: F) -> F:
         """Decorator: call ``fn(frame)`` for every frame from the server.
 
@@ -217,8 +243,8 @@ class RoomClient:
         """Remove ``fn`` from the callbacks (no error if it is not one)."""
         for callbacks in (self._event_callbacks, self._message_callbacks,
                           self._status_callbacks):
-            while fn in callbacks:
-                callbacks.remove(fn)
+            callbacks[:] = [c for c in callbacks
+                            if c is not fn and getattr(c, "__wrapped__", None) is not fn]
 
     def _dispatch(self, frame: Any, new_messages: list[dict[str, Any]]) -> None:
         """Client thread: run callbacks. A failing callback is reported, never fatal."""

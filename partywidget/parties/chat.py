@@ -10,12 +10,15 @@ What it adds to the article (see docs/protocol.md for every message, and
   (``recovered: false``), never a partial replay;
 * a retried send with the same ``cid`` from the same user is stored once;
 * identity (``user``) comes from the host, never from the message;
-* moderators can delete messages, clear the room and lock it read-only.
+* moderators can delete messages, clear the room and lock it read-only;
+* "is typing" frames are relayed to the others, never stored, at most one per
+  connection every :data:`~partywidget.protocol.chat.TYPING_INTERVAL` seconds.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -51,6 +54,8 @@ class ChatParty(LockableParty):
     async def on_start(self) -> None:
         await super().on_start()
         self.cids: OrderedDict[tuple[str, str], int] = OrderedDict()
+        #: When each connection's last ``typing`` was relayed (monotonic seconds).
+        self.typed: dict[str, float] = {}
         _, entries = await self.log.read()
         for offset, entry in entries:
             stored = json.loads(entry)
@@ -68,6 +73,8 @@ class ChatParty(LockableParty):
             await self.post(sender.user, command, sender)
         elif isinstance(command, chat.Delete):
             await self.delete(command, sender.user)
+        elif isinstance(command, chat.Typing):
+            self.typing(sender)
         elif isinstance(command, Clear):
             await self.clear(sender.user)
         elif isinstance(command, Lock):
@@ -87,12 +94,14 @@ class ChatParty(LockableParty):
                      else encode_json(user))
         try:
             entry = chat.stored_entry(sender.id if sender else None, user_json, command.content,
-                                      now_ms(), cid)
+                                      now_ms(), cid, command.mime, command.reply_to)
         except ValueError as exc:  # content JSON cannot carry, from a kernel's HTTP POST
             raise ProtocolError("bad_message", f"expected JSON content: {exc}") from None
-        if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
+        size = len(entry.encode("utf-8"))
+        if size > self.room.limits.max_value_bytes:
             raise ProtocolError("too_large", f"expected a message of at most "
-                                             f"{self.room.limits.max_value_bytes} bytes")
+                                             f"{self.room.limits.max_value_bytes} bytes as "
+                                             f"stored, got {size} bytes")
         if cid is not None:
             self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
         try:
@@ -124,6 +133,22 @@ class ChatParty(LockableParty):
         self.cids.move_to_end((username, cid))
         while len(self.cids) > CID_MEMORY:
             self.cids.popitem(last=False)
+
+    def typing(self, sender: Connection) -> None:
+        """Relay "is typing" to the others: never stored, silently dropped while the
+        room is locked to the sender or within ``TYPING_INTERVAL`` of its last one
+        (docs/security.md: an ephemeral frame must not become a broadcast flood)."""
+        if self.locked and not sender.user.get("moderator"):
+            return
+        now = time.monotonic()
+        if now - self.typed.get(sender.id, -chat.TYPING_INTERVAL) < chat.TYPING_INTERVAL:
+            return
+        self.typed[sender.id] = now
+        self.publish(chat.IsTyping(sender.id, sender.user), exclude=(sender.id,))
+
+    async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
+        self.typed.pop(connection.id, None)
+        await super().on_close(connection, code, reason)
 
     # moderation --------------------------------------------------------------
 

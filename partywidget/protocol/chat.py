@@ -1,12 +1,14 @@
 """The ``main`` party (chat): its frames, and the client's fold of its stream.
 
 Client to server (docs/protocol.md, "The main party"): :class:`Post`
-(``{"content", "cid"?}``, also with ``"type": "message"``), :class:`Delete`, and
+(``{"content", "cid"?, "mime"?}``, also with ``"type": "message"``), :class:`Delete`,
+:class:`Typing`, and
 the moderators' :class:`~.frames.Lock`, :class:`~.frames.Clear`,
 :class:`~.frames.Remove`. :func:`parse_command` reads any of them.
 
 Server to client: the join frames (``welcome``, then :func:`history_frame`),
-``message`` (:func:`message_frame`), ``deleted`` (:class:`Deleted`), and the
+``message`` (:func:`message_frame`), ``deleted`` (:class:`Deleted`), ``typing``
+(:class:`IsTyping`, ephemeral), and the
 shared frames of :mod:`.frames`. A message is stored as the text of
 :func:`stored_entry` and becomes its wire frame by splicing in the offset, so
 the hot path (persist, then broadcast) encodes each message once.
@@ -17,43 +19,77 @@ of the delivery contract.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
-from .frames import (Clear, Envelope, Lock, Remove, log_join_frame, parse_object, require_int)
+from .frames import (Clear, Envelope, Lock, Remove, User, log_join_frame, parse_object,
+                     require_int)
 from .jsonrules import MAX_JSON_DEPTH, encode_json
 
 __all__ = [
-    "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "ChatCommand", "ChatHistory", "Delete",
-    "Deleted", "History", "Post", "command_of", "history_frame", "message_frame",
-    "parse_command", "stored_entry",
+    "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "MIME_TYPES", "TYPING_INTERVAL", "ChatCommand",
+    "ChatHistory", "Delete", "Deleted", "History", "IsTyping", "Post", "Typing", "command_of", "history_frame", "message_frame",
+    "mentions", "parse_command", "parse_mime", "stored_entry",
 ]
 
 #: The frame that completes a join to the chat (after ``welcome``).
 JOIN_TYPE = "history"
 #: Longest client message id.
 MAX_CID_LENGTH = 128
+#: MIME types a message's ``mime`` bundle may hold (a kernel's rich output),
+#: richest first as front ends prefer them. Images are base64 text.
+MIME_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "text/html",
+              "text/markdown", "text/plain")
+
+
+def parse_mime(value: Any) -> dict[str, str]:
+    """A ``mime`` bundle, validated: an object of 1+ :data:`MIME_TYPES` to strings.
+
+    Unknown types are refused rather than dropped, so a client learns at once
+    that a type it sends is never shown. The size bound is the stored-message
+    limit, checked on the whole stored entry.
+    """
+    if not isinstance(value, dict) or not value:
+        raise ProtocolError("bad_message", "expected mime as an object of MIME type to text")
+    for kind, data in value.items():
+        if kind not in MIME_TYPES:
+            raise ProtocolError("bad_message", f"unsupported MIME type {str(kind)[:60]!r}; "
+                                               f"expected one of {', '.join(MIME_TYPES)}")
+        if not isinstance(data, str):
+            raise ProtocolError("bad_message", f"expected mime[{kind!r}] as a string")
+    return dict(value)
 
 
 @dataclass(frozen=True, slots=True)
 class Post(Envelope):
-    """``{"content": <any JSON>, "cid"?: "<id>"}``: post a message.
+    """``{"content": <any JSON>, "cid"?: "<id>", "mime"?: {<type>: <text>}, "reply_to"?: <id>}``.
 
     ``cid`` (client message id) makes a retried send idempotent: the room
-    stores it once per user.
+    stores it once per user. ``mime`` is a kernel's rich output (a figure, a
+    DataFrame), shown instead of ``content``, its plain text. ``reply_to`` is
+    the id of the message this one answers (readers quote it if they hold it).
     """
 
     content: Any
     cid: str | None = None
+    mime: Mapping[str, str] | None = None
+    reply_to: int | None = None
     type: ClassVar[str] = "message"
 
     def to_json(self) -> dict[str, Any]:
         # Without "type": the PartyKit article's client sends {"content"} alone.
-        return {"content": self.content} if self.cid is None else {
-            "content": self.content, "cid": self.cid}
+        data: dict[str, Any] = {"content": self.content}
+        if self.cid is not None:
+            data["cid"] = self.cid
+        if self.mime is not None:
+            data["mime"] = dict(self.mime)
+        if self.reply_to is not None:
+            data["reply_to"] = self.reply_to
+        return data
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Post:
@@ -63,7 +99,10 @@ class Post(Envelope):
         if cid is not None and (not isinstance(cid, str) or not 0 < len(cid) <= MAX_CID_LENGTH):
             raise ProtocolError("bad_message", f"expected cid as a string of 1 to "
                                                f"{MAX_CID_LENGTH} characters")
-        return cls(data["content"], cid)
+        mime = data.get("mime")
+        reply_to = None if data.get("reply_to") is None else require_int(data, "reply_to",
+                                                                         "message id")
+        return cls(data["content"], cid, None if mime is None else parse_mime(mime), reply_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +120,58 @@ class Delete(Envelope):
         return cls(require_int(data, "id", "message id"))
 
 
-ChatCommand = Post | Delete | Clear | Lock | Remove
+#: Seconds between two ``typing`` frames the room relays for one connection; the
+#: ones in between are dropped (a typing indicator needs no more, and a flood of
+#: them reaches no one).
+TYPING_INTERVAL = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Typing(Envelope):
+    """``{"type": "typing"}``: the sender is typing; relayed to the others, never stored."""
+
+    type: ClassVar[str] = "typing"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "typing"}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Typing:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class IsTyping(Envelope):
+    """``{"type": "typing", "id": <connection id>, "user"}``, to everyone but the typist."""
+
+    id: str
+    user: User
+    type: ClassVar[str] = "typing"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "typing", "id": self.id, "user": self.user}
+
+
+def mentions(content: Any, user: Mapping[str, Any] | None) -> bool:
+    """Whether message ``content`` mentions ``user``: ``@username``, ``@display_name``
+    or ``@name``, not inside a longer word, case-insensitive.
+
+    The one rule of mentions (js/attention.ts mirrors it): readers compute
+    it from the text and their own host-given identity; no frame carries it.
+    """
+    if not isinstance(content, str) or not user:
+        return False
+    names = [n for key in ("username", "display_name", "name")
+             if isinstance(n := user.get(key), str) and n]
+    return any(re.search(r"(^|[^\w@])@" + re.escape(name) + r"(?![\w-])", content,
+                         re.IGNORECASE) for name in names)
+
+
+ChatCommand = Post | Delete | Typing | Clear | Lock | Remove
 
 #: Client frames of the chat by ``type`` (a frame without ``type`` is a post).
-COMMANDS: Mapping[str, Any] = {cls.type: cls for cls in (Post, Delete, Clear, Lock, Remove)}
+COMMANDS: Mapping[str, Any] = {cls.type: cls
+                               for cls in (Post, Delete, Typing, Clear, Lock, Remove)}
 
 
 def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> ChatCommand:
@@ -113,16 +200,20 @@ class Deleted(Envelope):
 
 
 def stored_entry(sender_id: str | None, user_json: str, content: Any, timestamp: int,
-                 cid: str | None) -> str:
-    """The stored text of a message: ``{"from", "user", "content", "timestamp"[, "cid"]}``.
+                 cid: str | None, mime: Mapping[str, str] | None = None,
+                 reply_to: int | None = None) -> str:
+    """The stored text of a message: ``{"from", "user", "content", "timestamp"[, "cid"]
+    [, "mime"][, "reply_to"]}``.
 
     ``user_json`` is the sender's user already encoded (a connection encodes
     it once, not per message). Raises ``ValueError`` for content JSON cannot
     carry (``NaN`` from a kernel, say).
     """
-    return '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s}' % (
+    return '{"from":%s,"user":%s,"content":%s,"timestamp":%d%s%s%s}' % (
         "null" if sender_id is None else encode_json(sender_id), user_json,
-        encode_json(content), timestamp, "" if cid is None else ',"cid":' + encode_json(cid))
+        encode_json(content), timestamp, "" if cid is None else ',"cid":' + encode_json(cid),
+        "" if mime is None else ',"mime":' + encode_json(dict(mime)),
+        "" if reply_to is None else ',"reply_to":%d' % reply_to)
 
 
 def message_frame(offset: int, entry: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..protocol.defaults import MAX_FRAME_SIZE, MESSAGE_BURST, MESSAGES_PER_SECOND
+from ..protocol.defaults import MAX_FRAME_SIZE, MAX_VALUE_BYTES, MESSAGE_BURST, MESSAGES_PER_SECOND
 from ..protocol.jsonrules import MAX_JSON_DEPTH
 
 __all__ = ["PARTY_OPTIONS", "Limits"]
@@ -46,7 +46,7 @@ class Limits:
     max_json_depth: int = MAX_JSON_DEPTH
     #: Storage key size (UTF-8 bytes) and value size (encoded bytes), as PartyKit.
     max_key_bytes: int = 2048
-    max_value_bytes: int = 128 * 1024
+    max_value_bytes: int = MAX_VALUE_BYTES
     #: Connection tags (the id tag included) and the length of each.
     max_tags: int = 10
     max_tag_length: int = 256

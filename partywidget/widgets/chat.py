@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import traitlets
+
+from ..client.transcript import to_markdown
 from ..protocol import chat
 from .room_widget import STATIC, RoomWidget
 
@@ -27,28 +30,51 @@ class Chat(RoomWidget):
     ``endpoint``: ``None`` uses the page's Jupyter server (and the kernel as a
     relay where the page has none), ``"relay"`` forces the relay, anything else
     is the base URL or path of a room host.
+
+    ``markdown=False`` shows every message as plain text (no Markdown, math,
+    highlighted code or kernel images); it can be changed live.
     """
 
     _esm = STATIC / "chat.js"
     _css = STATIC / "chat.css"
 
+    markdown = traitlets.Bool(True, help="Render Markdown, math, code and rich kernel output "
+                                         "(sanitized); False: plain text.").tag(sync=True)
+
     def __init__(self, room: str, *, party: str = "main", endpoint: str | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(room, party=party, endpoint=endpoint, **kwargs)
+                 markdown: bool = True, **kwargs: Any) -> None:
+        super().__init__(room, party=party, endpoint=endpoint, markdown=markdown, **kwargs)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
         """The room's stored messages, oldest first, kept live by the kernel's client."""
         return self.client.history()
 
-    def send(self, content: Any, *, cid: str | None = None) -> None:  # type: ignore[override]
+    def send(self, content: Any, *, cid: str | None = None,  # type: ignore[override]
+             reply_to: int | None = None) -> None:
         """Post ``content`` (any JSON value) to the room as this kernel.
 
-        ``cid`` makes a retried send idempotent (the server stores it once).
-        This shadows ``Widget.send`` (the widget's own custom messages use
+        A Matplotlib figure, PIL image, DataFrame or any object with a
+        ``_repr_png_``/``_repr_svg_``/``_repr_html_``/``_repr_markdown_`` is
+        posted as its MIME bundle: every view shows the image or table
+        (``LimitExceeded`` when it is too big to store).
+
+        ``cid`` makes a retried send idempotent (the server stores it once);
+        ``reply_to`` is the id of the message this one answers. This shadows ``Widget.send`` (the widget's own custom messages use
         ``RoomWidget._to_front_end``).
         """
-        self.client.send(content, cid=cid)
+        self.client.send(content, cid=cid, reply_to=reply_to)
+
+    def to_markdown(self) -> str:
+        """The room's history as a Markdown transcript (images embedded), e.g. to
+        save with ``Path("chat.md").write_text(chat.to_markdown())``."""
+        return to_markdown(self.messages, title=self.room)
+
+    def on_mention(self, fn: Any) -> Any:
+        """Decorator: call ``fn(msg)`` for messages from others that mention this
+        kernel (``@name``): a bot that answers only when addressed
+        (:meth:`partywidget.client.RoomClient.on_mention`)."""
+        return self.client.on_mention(fn)
 
     def delete(self, message_id: int) -> None:
         """Delete the message with id ``message_id`` for everyone.

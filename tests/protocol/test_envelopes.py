@@ -22,7 +22,9 @@ from partywidget.protocol.frames import (Clear, Cleared, Envelope, ErrorFrame, L
 INK = board.Ink([[1.0, 2.0], [3.5, 4.0]], "#e53935", 4.0, "s-1")
 
 CHAT_COMMANDS = [chat.Post("hi"), chat.Post({"text": "x", "n": [1, 2]}, cid="c-1"),
-                 chat.Delete(7), Clear(), Lock(True), Lock(False), Remove("pk-1")]
+                 chat.Post("<Figure>", "c-2", {"image/png": "iVBORw0=", "text/plain": "<Figure>"}),
+                 chat.Post("yes", "c-3", reply_to=4),
+                 chat.Delete(7), chat.Typing(), Clear(), Lock(True), Lock(False), Remove("pk-1")]
 BOARD_COMMANDS = [board.Cursor(10.0, 20.5), board.Draw(INK), board.Stroke(INK),
                   board.Stroke(board.Ink([[0.0, 0.0]])), board.Erase(3), board.Undo(), Clear(),
                   Lock(True), Remove("pk-2")]
@@ -58,6 +60,11 @@ CHAT_REFUSALS: list[tuple[str, str]] = [
     ('{"type": "delete", "id": "3"}', "bad_message"),
     ('{"type": "delete", "id": true}', "bad_message"),
     ('{"type": "remove", "id": 4}', "bad_message"),
+    ('{"content": 1, "mime": []}', "bad_message"),
+    ('{"content": 1, "reply_to": "4"}', "bad_message"),
+    ('{"content": 1, "reply_to": true}', "bad_message"),
+    ('{"content": 1, "mime": {"text/javascript": "x"}}', "bad_message"),
+    ('{"content": 1, "mime": {"text/html": 5}}', "bad_message"),
     ("[" * 40 + "]" * 40, "too_deep"),
 ]
 

@@ -197,6 +197,25 @@ async def test_a_resume_from_a_trimmed_position_gets_the_retained_history(make_h
     assert history["recovered"] is False and history["messages"] == messages[1:]
 
 
+async def test_a_mime_bundle_is_stored_and_delivered_live_and_in_history(room, join):
+    alice = await join(room, "a1", ALICE)
+    bundle = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    await post(alice, "<Figure>", cid="fig-1", mime=bundle)
+    (live,) = alice.of_type("message")
+    assert live["mime"] == bundle and live["content"] == "<Figure>"
+    bob = await join(room, "b1", BOB)
+    (history,) = bob.of_type("history")
+    assert history["messages"] == [live]
+
+
+async def test_a_reply_stores_the_id_it_answers(room, join):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "question?")
+    await post(alice, "answer", reply_to=1)
+    assert [m.get("reply_to") for m in alice.of_type("message")] == [None, 1]
+    assert (await stored(room))[1]["reply_to"] == 1
+
+
 async def test_history_epoch_and_cids_survive_a_restart_on_sqlite(make_host, join, tmp_path):
     path = tmp_path / "rooms.db"
     before = await make_host({"main": ChatParty}, storage=SQLiteStorage(path))
@@ -302,6 +321,14 @@ async def test_a_joiner_that_leaves_while_its_history_is_read_never_appears_to_o
     pytest.param('{"type": "dance", "content": "x"}', "bad_message", id="unknown-type"),
     pytest.param('{"type": "delete", "id": "1"}', "bad_message", id="delete-id-not-int"),
     pytest.param('{"type": "delete", "id": true}', "bad_message", id="delete-id-boolean"),
+    pytest.param('{"content": "x", "mime": "png"}', "bad_message", id="mime-not-an-object"),
+    pytest.param('{"content": "x", "mime": {}}', "bad_message", id="mime-empty"),
+    pytest.param('{"content": "x", "mime": {"application/javascript": "alert(1)"}}',
+                 "bad_message", id="mime-script-type"),
+    pytest.param('{"content": "x", "mime": {"text/html": {"a": 1}}}', "bad_message",
+                 id="mime-value-not-a-string"),
+    pytest.param('{"content": "x", "mime": {"image/png": "%s"}}' % ("A" * 140_000), "too_large",
+                 id="mime-too-large"),
     pytest.param('{"content": "%s"}' % ("x" * 140_000), "too_large", id="too-large"),
     # 70 k characters but 140 kB of UTF-8: the limit is in bytes
     pytest.param('{"content": "%s"}' % ("é" * 70_000), "too_large", id="too-large-utf8"),
@@ -315,6 +342,31 @@ async def test_a_bad_message_gets_an_error_and_nothing_is_stored(room, join, fra
     (error,) = alice.frames
     assert error["type"] == "error" and error["code"] == code and error["message"]
     assert bob.frames == [] and await stored(room) == [] and alice.close_code is None
+
+
+# typing --------------------------------------------------------------------------
+
+
+async def test_typing_reaches_the_others_once_per_interval_and_is_never_stored(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    bob.clear()
+    for _ in range(5):  # a flood within TYPING_INTERVAL: one frame relayed
+        await alice.send('{"type": "typing"}')
+    assert bob.frames == [{"type": "typing", "id": "a1", "user": ALICE}]
+    assert alice.frames == [] and await stored(room) == []
+    late = await join(room, "c1", BOB)
+    assert late.of_type("typing") == []  # ephemeral: not in any join
+
+
+async def test_typing_is_dropped_while_the_room_is_locked_to_the_typist(room, join):
+    teacher = await join(room, "t1", TEACHER)
+    alice = await join(room, "a1", ALICE)
+    await teacher.send('{"type": "lock"}')
+    teacher.clear()
+    await alice.send('{"type": "typing"}')
+    assert teacher.frames == [] and alice.of_type("error") == []
 
 
 # moderation ----------------------------------------------------------------------

@@ -56,8 +56,8 @@ class FakeClient:
     def history(self) -> list[dict[str, Any]]:
         return list(self.messages)
 
-    def send(self, content: Any, *, cid: str | None = None) -> None:
-        self.sent.append((content, cid))
+    def send(self, content: Any, *, cid: str | None = None, reply_to: int | None = None) -> None:
+        self.sent.append((content, cid) if reply_to is None else (content, cid, reply_to))
 
     def send_raw(self, message: Any) -> None:
         self.raw.append(json.loads(message) if isinstance(message, str) else message)

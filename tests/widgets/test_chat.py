@@ -20,7 +20,8 @@ def test_send_posts_through_the_client_with_an_optional_cid(fake_client: Any) ->
     chat = Chat("class-101")
     chat.send("hi")
     chat.send({"poll": 1}, cid="c-9")
-    assert fake_client.sent == [("hi", None), ({"poll": 1}, "c-9")]
+    chat.send("yes", reply_to=3)
+    assert fake_client.sent == [("hi", None), ({"poll": 1}, "c-9"), ("yes", None, 3)]
 
 
 def test_chat_send_does_not_reach_the_front_end_as_a_custom_message(
@@ -40,3 +41,17 @@ def test_delete_sends_the_message_id(fake_client: Any) -> None:
     chat = Chat("class-101")
     chat.delete(12)
     assert fake_client.raw == [{"type": "delete", "id": 12}]
+
+
+def test_markdown_is_a_synced_trait_on_by_default(fake_client: Any) -> None:
+    assert Chat("class-101").markdown is True
+    plain = Chat("class-101", markdown=False)
+    assert plain.markdown is False and "markdown" in plain.keys
+
+
+def test_to_markdown_is_the_transcript_of_the_messages(fake_client: Any) -> None:
+    chat = Chat("class-101")
+    fake_client.feed({"type": "message", "id": 1, "from": "b", "user": {"name": "bo"},
+                      "content": "hello *there*", "timestamp": 5})
+    assert chat.to_markdown() == ("# class-101\n\n---\n\n"
+                                  "**bo** · 1970-01-01 00:00 UTC\n\nhello *there*\n")
