@@ -35,6 +35,7 @@ from ..client.hubservice import widget_endpoint
 from ..errors import PartyWidgetError
 from ..protocol.frames import Clear, Envelope, ErrorFrame, Lock, Remove, Welcome
 from ..protocol.jsonrules import encode_json
+from ..protocol.names import check_name
 
 __all__ = ["RELAY", "STATIC", "RoomWidget"]
 
@@ -65,6 +66,10 @@ class RoomWidget(anywidget.AnyWidget):
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
                  **kwargs: Any) -> None:
+        # Names are checked at the call, as partywidget.connect does: a bad name
+        # raises InvalidName here instead of a view stuck on "reconnecting".
+        check_name("room", room)
+        check_name("party", party)
         # On JupyterHub the hub-wide room service, if configured (docs/jupyterhub.md).
         endpoint = endpoint or widget_endpoint(os.environ)
         super().__init__(room=room, party=party, _endpoint=endpoint,
@@ -115,6 +120,11 @@ class RoomWidget(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Close the widget's views and the kernel's connection to the room."""
+        if "_client_lock" not in self.__dict__:
+            # __init__ stopped early (``Chat()`` without a room, a bad name):
+            # nothing was opened, and Widget.__del__ calls close() all the same.
+            super().close()
+            return
         with self._client_lock:
             client, self._client = self._client, None
         if client is not None:
