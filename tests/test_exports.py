@@ -14,8 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
-    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
-    "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+    "LimitExceeded", "NotAllowed", "NotConnectedError", "Party", "PartyWidgetError",
+    "ProtocolError", "Removed", "StorageError", "UnknownParty", "__version__", "connect",
+    "load_ipython_extension",
 ]
 
 
