@@ -115,8 +115,15 @@ class RoomWidget(anywidget.AnyWidget):
             self._relay_frame(frame)
 
     def _on_status(self, status: str) -> None:
-        if self._endpoint == RELAY:
-            self._to_front_end({"kind": "status", "status": status})
+        if self._endpoint != RELAY:
+            return
+        client = self._client
+        if status == "closed" and client is not None and client.error is not None:
+            # Why the kernel's membership ended (removed, refused): the page says
+            # it instead of a bare "closed" (issue 18: nothing fails silently).
+            self._relay_problem(str(client.error))
+            return
+        self._to_front_end({"kind": "status", "status": status})
 
     def close(self) -> None:
         """Close the widget's views and the kernel's connection to the room."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from partywidget import Board, Chat, InvalidName, NotConnectedError
+from partywidget import Board, Chat, InvalidName, NotConnectedError, Removed
 from partywidget.widgets.room_widget import RoomWidget
 
 ENV_VARS = ("PARTYWIDGET_URL", "PARTYWIDGET_TOKEN", "PARTYWIDGET_JUPYTER_URL",
@@ -90,6 +90,17 @@ def test_relay_tells_the_front_end_the_kernels_connection_state(fake_client: Any
     assert seen.messages == [{"kind": "status", "status": "reconnecting"},
                              {"kind": "status", "status": "open"},
                              {"kind": "status", "status": "closed"}]
+
+
+def test_relay_tells_the_front_end_why_the_kernels_membership_ended(fake_client: Any,
+                                                                    front_end: Any) -> None:
+    chat = Chat("class-101", endpoint="relay")
+    seen = front_end(chat)
+    fake_client.error = Removed("room main/class-101 closed the connection with code 4003: "
+                                "a moderator removed this client from the room")
+    fake_client.set_status("closed")
+    assert "a moderator removed this client" in seen.frames()[0]["message"]
+    assert seen.messages[-1] == {"kind": "status", "status": "closed"}
 
 
 def test_without_relay_server_frames_stay_in_the_kernel(fake_client: Any, front_end: Any) -> None:
