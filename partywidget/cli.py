@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .errors import PartyWidgetError
+from .errors import ConfigurationError, PartyWidgetError
 from .rooms import Limits
 
 if TYPE_CHECKING:
@@ -118,6 +120,10 @@ def serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
+    # `--party counter=counter_party:Counter` next to counter_party.py loads as
+    # `python -m partywidget serve` would: the current directory is importable.
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     host = serve_options(args).make_host(default_dir=".")
     if args.jupyterhub:
         from .server.hub import HubPolicy, run_hub
@@ -125,8 +131,15 @@ def serve(args: argparse.Namespace) -> int:
         policy = HubPolicy(teacher_group=args.teacher_group, room_groups=dict(args.room_group))
         asyncio.run(run_hub(host, policy=policy, allowed_origins=args.allow_origin))
         return 0
-    asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
-                    allowed_origins=args.allow_origin, prefix=args.prefix))
+    try:
+        asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
+                        allowed_origins=args.allow_origin, prefix=args.prefix))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigurationError(
+            f"port {args.port} on {args.host} is in use (another partywidget serve?): stop "
+            "what uses it, or choose another port with --port N") from None
     return 0
 
 
