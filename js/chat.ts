@@ -50,7 +50,10 @@ function messageRow(message: ChatMessage, mine: boolean, onDelete?: () => void):
   const time = element("time", "pw-time", short);
   time.title = full;
   time.dateTime = new Date(message.timestamp).toISOString();
-  head.append(name, time);
+  head.append(name);
+  // This page's own messages say so (issue 18: one person, one identity, and "you" is you).
+  if (mine) head.append(element("span", "pw-you", "you"));
+  head.append(time);
   if (onDelete) {
     const remove = element("button", "pw-delete", "×");
     remove.type = "button";

@@ -57,6 +57,11 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     # A message typed in A reaches B and the kernel; the kernel's own message is marked.
     chat_says(a, "hello from A")
     expect_message(b, "hello from A")
+    # A's own message is marked "you" in A only.
+    expect(a.widget("chat").locator(".pw-mine", has_text="hello from A").locator(".pw-you")
+           ).to_have_text("you", timeout=QUICK)
+    expect(b.widget("chat").locator(".pw-msg", has_text="hello from A").locator(".pw-you")
+           ).to_have_count(0)
     kernel_state(root, "lab", lambda s: "hello from A" in s["messages"])
     expect(b.widget("chat").locator(".pw-kernel .pw-name").first).to_contain_text("(kernel)")
 
