@@ -133,15 +133,19 @@ const MAX_REASON = 200;
  * there (docs/protocol.md, "HTTP status codes of the room host"). 400 (name),
  * 401/403 (credentials, room group, removed) and 404 (no such party) cannot be
  * fixed by retrying; a party that answers no HTTP (the board) says 404
- * `not_found` in JSON, which means the room itself is fine. `redirect: manual`:
- * a hub's sign-in redirect is not a refusal (the next attempt signs in again).
+ * `not_found` in JSON, which means the room itself is fine. `no-cors`, as in
+ * {@link visitRoomHost}: a JupyterHub service takes its cookie on a script's GET
+ * without an XSRF token only in that mode (a `cors` GET is "Sign in" there), and
+ * the redirects of its sign-in are followed, so only a real refusal remains. A
+ * same-origin `no-cors` response is readable; a cross-origin one is opaque
+ * (status 0): no reason, keep retrying.
  */
 export async function refusalReason(url: string): Promise<string | null> {
   let response: Response;
   try {
-    response = await fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "manual" });
+    response = await fetch(url, { mode: "no-cors", credentials: "same-origin", cache: "no-store" });
   } catch {
-    return null; // offline, or a cross-origin host without CORS: keep retrying
+    return null; // offline: keep retrying
   }
   if (![400, 401, 403, 404].includes(response.status)) return null;
   let body: any = null;
