@@ -85,7 +85,10 @@ function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, ment
   const time = element("time", "pw-time", short);
   time.title = full;
   time.dateTime = new Date(message.timestamp).toISOString();
-  head.append(name, time, iconButton("pw-reply", "↩", "Reply to this message", "Reply", actions.onReply));
+  head.append(name);
+  // This page's own messages say so (issue 18: one person, one identity, and "you" is you).
+  if (mine) head.append(element("span", "pw-you", "you"));
+  head.append(time, iconButton("pw-reply", "↩", "Reply to this message", "Reply", actions.onReply));
   if (actions.onDelete) {
     head.append(iconButton("pw-delete", "×", "Delete this message for everyone", "Delete message",
       actions.onDelete));

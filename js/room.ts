@@ -110,7 +110,54 @@ interface Transport {
 interface TransportEvents {
   frame(frame: Frame): void;
   open(): void;
-  drop(final: boolean): void;
+  /** The connection is gone; `final` (with the reason to show) when no retry will follow. */
+  drop(final: boolean, reason?: string): void;
+}
+
+/** What a final close code means for the person looking at the widget (docs/protocol.md). */
+const FINAL_CLOSE_REASONS: Record<number, string> = {
+  4001: "another connection of yours took over this one",
+  4003: "a moderator removed you from this room",
+  1008: "the room host refused what this page sent",
+};
+
+/** Longest host-supplied reason shown (it comes from the network: bounded, shown as text). */
+const MAX_REASON = 200;
+
+/**
+ * Why a room host refuses this page's joins, or `null` when a retry may help.
+ *
+ * A browser never sees the HTTP status of a refused WebSocket handshake (the
+ * socket just fails), so after an attempt that never opened, the room's own
+ * HTTP address is asked with the same cookies: the host runs the same checks
+ * there (docs/protocol.md, "HTTP status codes of the room host"). 400 (name),
+ * 401/403 (credentials, room group, removed) and 404 (no such party) cannot be
+ * fixed by retrying; a party that answers no HTTP (the board) says 404
+ * `not_found` in JSON, which means the room itself is fine. `no-cors`, as in
+ * {@link visitRoomHost}: a JupyterHub service takes its cookie on a script's GET
+ * without an XSRF token only in that mode (a `cors` GET is "Sign in" there), and
+ * the redirects of its sign-in are followed, so only a real refusal remains. A
+ * same-origin `no-cors` response is readable; a cross-origin one is opaque
+ * (status 0): no reason, keep retrying.
+ */
+export async function refusalReason(url: string): Promise<string | null> {
+  let response: Response;
+  try {
+    response = await fetch(url, { mode: "no-cors", credentials: "same-origin", cache: "no-store" });
+  } catch {
+    return null; // offline: keep retrying
+  }
+  if (![400, 401, 403, 404].includes(response.status)) return null;
+  let body: any = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Tornado's error pages are HTML: the reason is the status line's.
+  }
+  const partyError = body?.type === "error";
+  if (response.status === 404 && partyError && body.code === "not_found") return null;
+  const detail = partyError && typeof body.message === "string" ? body.message : response.statusText;
+  return `${String(detail || "refused").slice(0, MAX_REASON)} (HTTP ${response.status})`;
 }
 
 export function socketTransport(
@@ -137,11 +184,13 @@ export function socketTransport(
     // A frame sent while offline waits in partysocket's queue; bound it.
     maxEnqueuedMessages: 200,
   });
+  const httpUrl = `${where.protocol === "wss" ? "https" : "http"}://${where.host}/parties/${encodeURIComponent(party)}/${encodeURIComponent(room)}`;
   // A host that does not namespace ids by user refuses a `_pk` another user
   // holds (409), which a browser only sees as a socket that never opened:
   // after two such attempts in a row, the next one presents a new `_pk`.
   let opened = false;
   let unopened = 0;
+  let stopped = false;
   socket.addEventListener("open", () => {
     opened = true;
     unopened = 0;
@@ -152,16 +201,37 @@ export function socketTransport(
     if (frame) events.frame(frame);
   });
   socket.addEventListener("close", (event) => {
-    if (!opened && ++unopened >= 2) {
+    const neverOpened = !opened;
+    if (neverOpened && ++unopened >= 2) {
       unopened = 0;
       // randomUUID exists in secure contexts only (a hub on plain http is not one).
       const id = crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
       socket.updateProperties({ id });
     }
     opened = false;
-    events.drop(FINAL_CLOSE_CODES.has(event.code));
+    if (stopped) return;
+    if (FINAL_CLOSE_CODES.has(event.code)) {
+      stopped = true;
+      events.drop(true, String(event.reason || FINAL_CLOSE_REASONS[event.code] || "closed").slice(0, MAX_REASON));
+      return;
+    }
+    events.drop(false);
+    // A handshake refused: find out why; stop retrying what cannot succeed.
+    if (neverOpened)
+      void refusalReason(httpUrl).then((reason) => {
+        if (reason === null || stopped || opened) return;
+        stopped = true;
+        socket.close();
+        events.drop(true, reason);
+      });
   });
-  return { send: (text) => socket.send(text), close: () => socket.close() };
+  return {
+    send: (text) => socket.send(text),
+    close: () => {
+      stopped = true;
+      socket.close();
+    },
+  };
 }
 
 /**
@@ -212,9 +282,10 @@ export class RoomLink {
     const events: TransportEvents = {
       frame: (frame) => this.receive(frame),
       open: () => {}, // "live" only once the welcome arrived
-      drop: (final) => {
+      drop: (final, reason) => {
         this.self = null;
         this.users.clear();
+        if (reason) this.problem = reason;
         this.setStatus(final ? "closed" : "reconnecting");
       },
     };
@@ -438,8 +509,27 @@ export function roomHeader(title: string, link: RoomLink, signal: AbortSignal, c
   };
   update();
   link.onChange(update, signal);
-  header.append(element("span", "pw-title", title), online, ...controls, statusPill(link, signal));
+  header.append(element("span", "pw-title", title), online, ...controls, statusPill(link, signal),
+    refusalLine(link, signal));
   return header;
+}
+
+/**
+ * Why the link stopped for good ("Cannot join: ..."), on its own line of the
+ * header: a refused join or a removal is said in the widget, not only in the
+ * browser console (issue 18: nothing fails silently). Text only.
+ */
+function refusalLine(link: RoomLink, signal: AbortSignal): HTMLElement {
+  const line = element("div", "pw-refusal");
+  line.setAttribute("role", "alert");
+  const update = () => {
+    const shown = link.status === "closed" && link.problem !== "";
+    line.hidden = !shown;
+    line.textContent = shown ? `Cannot join: ${link.problem}` : "";
+  };
+  update();
+  link.onChange(update, signal);
+  return line;
 }
 
 /** A header/toolbar button shown to moderators only (the room host refuses others anyway). */

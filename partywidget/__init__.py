@@ -17,16 +17,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import (AuthError, ClientError, ConfigurationError, InvalidName, LimitExceeded,
-                     NotConnectedError, PartyWidgetError, ProtocolError, StorageError,
-                     UnknownParty)
+                     NotAllowed, NotConnectedError, PartyWidgetError, ProtocolError, Removed,
+                     StorageError, UnknownParty)
 
 __version__ = "0.2.0"
 
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
-    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
-    "StorageError", "UnknownParty", "__version__", "connect", "doc", "load_ipython_extension",
-    "shared",
+    "LimitExceeded", "NotAllowed", "NotConnectedError", "Party", "PartyWidgetError",
+    "ProtocolError", "Removed", "StorageError", "UnknownParty", "__version__", "connect", "doc",
+    "load_ipython_extension", "shared",
 ]
 
 if TYPE_CHECKING:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -156,6 +158,10 @@ def serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
+    # `--party counter=counter_party:Counter` next to counter_party.py loads as
+    # `python -m partywidget serve` would: the current directory is importable.
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     host = serve_options(args).make_host(default_dir=".")
     network = network_limits(args)
     if args.jupyterhub:
@@ -165,8 +171,16 @@ def serve(args: argparse.Namespace) -> int:
         asyncio.run(run_hub(host, policy=policy, allowed_origins=args.allow_origin,
                             network=network, auth_cache_seconds=args.hub_cache_seconds))
         return 0
-    asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
-                    allowed_origins=args.allow_origin, prefix=args.prefix, network=network))
+    try:
+        asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
+                        allowed_origins=args.allow_origin, prefix=args.prefix,
+                        network=network))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigurationError(
+            f"port {args.port} on {args.host} is in use (another partywidget serve?): stop "
+            "what uses it, or choose another port with --port N") from None
     return 0
 
 

@@ -10,6 +10,7 @@ address keeps the demo off the network.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import signal
@@ -49,8 +50,14 @@ def find_notebooks_root(start: Path | None = None) -> Path:
 
 
 def _port_or_free(port: int) -> int:
-    """``port`` if it can be bound on loopback, else an ephemeral free port."""
+    """``port`` if it can be bound on loopback, else an ephemeral free port.
+
+    The probe sets SO_REUSEADDR as Tornado's listening socket does: a port whose
+    only sockets are in TIME_WAIT (a demo just stopped) is free for the server,
+    so a restarted demo keeps its URL.
+    """
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
             return port
@@ -123,6 +130,11 @@ def run_demo(port: int = 8888, open_browser: bool = True) -> int:
     SIGHUP).
     """
     root = find_notebooks_root()
+    if importlib.util.find_spec("jupyterlab") is None:
+        # Said before anything starts, instead of a child's "No module named jupyterlab".
+        raise ConfigurationError(
+            "expected JupyterLab for the demo, found none in this Python; "
+            "install it with: pip install 'partywidget[demo]' (bash scripts/demo.sh does)")
     chosen = _port_or_free(port)
     if chosen != port:
         print(f"partywidget demo: port {port} is in use, using {chosen}", flush=True)

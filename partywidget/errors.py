@@ -12,7 +12,9 @@
     ├── ProtocolError        a client sent something the wire contract forbids
     └── ClientError          raised by the Python client (``partywidget.connect``)
         ├── NotConnectedError  used after ``close()``, or no server could be found
-        └── AuthError          the server refused the credentials (no retry helps)
+        │   └── Removed          a moderator removed this user from the room (4003)
+        ├── AuthError          the server refused the credentials (no retry helps)
+        └── NotAllowed         the credentials are fine, but not for this room
 
 Messages state the condition plainly and, where one exists, what to do about it.
 """
@@ -66,3 +68,12 @@ class NotConnectedError(ClientError, ConnectionError):
 
 class AuthError(ClientError, PermissionError):
     """The room host refused the credentials; retrying will not help."""
+
+
+class NotAllowed(ClientError, PermissionError):
+    """The room host knows who you are and refuses you this room (a hub room group,
+    the server's authorizer); another token will not help, asking an admin may."""
+
+
+class Removed(NotConnectedError):
+    """A moderator removed this user from the room; rejoining is refused while it lasts."""

@@ -15,11 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
 from .client import RoomClient, connect, find_room_host, open_clients
-from .errors import PartyWidgetError
+from .errors import InvalidName, PartyWidgetError
 
 __all__ = ["PartyMagics", "register"]
 
@@ -29,6 +30,14 @@ def _open_client(room: str, party: str) -> RoomClient | None:
         if client.room == room and client.party == party:
             return client
     return None
+
+
+def _one_room(magic: str, words: list[str]) -> str:
+    """The room of ``%chat ROOM``; several words get a hint instead of argparse's
+    "unrecognized arguments" (room names have no spaces)."""
+    if len(words) > 1:
+        raise UsageError(f"a room name has no spaces: try %{magic} {'-'.join(words)}")
+    return words[0]
 
 
 @magics_class
@@ -91,18 +100,18 @@ class PartyMagics(Magics):
             client.send(text)
 
     @magic_arguments()
-    @argument("room", help="the room name, e.g. class-101")
+    @argument("room", nargs="+", help="the room name, e.g. class-101")
     @line_magic
     def chat(self, line: str) -> None:
         """Show a live chat of ROOM in this cell: ``%chat class-101``."""
-        self._show_widget("Chat", parse_argstring(self.chat, line).room)
+        self._show_widget("Chat", _one_room("chat", parse_argstring(self.chat, line).room))
 
     @magic_arguments()
-    @argument("room", help="the room name, e.g. class-101")
+    @argument("room", nargs="+", help="the room name, e.g. class-101")
     @line_magic
     def board(self, line: str) -> None:
         """Show a shared whiteboard of ROOM in this cell: ``%board class-101``."""
-        self._show_widget("Board", parse_argstring(self.board, line).room)
+        self._show_widget("Board", _one_room("board", parse_argstring(self.board, line).room))
 
     @staticmethod
     def _show_widget(kind: str, room: str) -> None:
@@ -116,7 +125,11 @@ class PartyMagics(Magics):
                   f"room = partywidget.connect({room!r}"
                   f"{', party=' + repr('board') if kind == 'Board' else ''})")
             return
-        display(widget_class(room))
+        try:
+            widget = widget_class(room)
+        except InvalidName as exc:  # said as a usage error: no traceback for a typo
+            raise UsageError(str(exc)) from None
+        display(widget)
 
 
 def register(ipython: Any) -> None:

@@ -14,8 +14,10 @@ does:
    venv first on ``PATH``;
 4. start ``jupyter lab`` from the venv with *no* partywidget configuration: the
    extension must be enabled by what ``postBuild`` installed, and a room must
-   answer over HTTP and to the venv's own ``partywidget.connect``;
-5. run the README's demo command, ``bash scripts/demo.sh``, in the same venv.
+   answer over HTTP and to the venv's own ``partywidget.connect``.
+
+The README's demo command has its own fresh venv (tests/test_demo_fresh.py):
+Binder's JupyterLab would hide a demo that forgets to install it.
 
 Installing JupyterLab into a new venv takes about 20 s with a warm pip cache.
 """
@@ -24,28 +26,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import textwrap
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.freshenv import FreshVenv, run_step
 from tests.integration.clients import http_request
 
 REPO = Path(__file__).resolve().parent.parent
 BINDER = REPO / "binder"
-#: Seconds for each install step; generous because a cold pip cache downloads JupyterLab.
-INSTALL_TIMEOUT = 600
 START_TIMEOUT = 90.0
 
 pytestmark = pytest.mark.timeout(1200)
@@ -74,32 +71,10 @@ def environment_pip_requirements(text: str) -> list[str]:
     return requirements
 
 
-def copy_checkout(destination: Path) -> Path:
-    """Copy what a clone of the repository would contain (tracked + not ignored)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = REPO / name
-        if source.is_file():  # deleted-but-tracked files are listed too
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    return destination
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def run_step(args: list[str], cwd: Path, env: dict[str, str]) -> None:
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=INSTALL_TIMEOUT)
-    assert result.returncode == 0, (
-        f"expected {' '.join(args)} to succeed, got exit {result.returncode}:\n"
-        f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
 
 
 def get(url: str, token: str) -> tuple[int, bytes]:
@@ -107,45 +82,16 @@ def get(url: str, token: str) -> tuple[int, bytes]:
     return result.status, result.body
 
 
-class BinderBuild:
-    """A checkout copy plus a venv built by Binder's steps."""
-
-    def __init__(self, root: Path) -> None:
-        self.checkout = copy_checkout(root / "checkout")
-        self.venv = root / "venv"
-        self.home = root / "home"
-        self.home.mkdir()
-        bin_dir = self.venv / "bin"
-        self.python = bin_dir / "python"
-        self.env = {
-            **os.environ,
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "VIRTUAL_ENV": str(self.venv),
-            # Jupyter reads no user-level configuration of this machine.
-            "JUPYTER_CONFIG_DIR": str(self.home / "config"),
-            "JUPYTER_DATA_DIR": str(self.home / "data"),
-            "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "PYTHONNOUSERSITE": "1",
-        }
-        for name in ("PYTHONPATH", "PARTYWIDGET_URL", "PARTYWIDGET_TOKEN",
-                     "PARTYWIDGET_JUPYTER_URL", "PARTYWIDGET_JUPYTER_TOKEN"):
-            self.env.pop(name, None)
+class BinderBuild(FreshVenv):
+    """A checkout copy plus a fresh venv built by Binder's steps."""
 
     def build(self) -> None:
-        run_step([sys.executable, "-m", "venv", str(self.venv)], self.checkout, self.env)
         environment = (self.checkout / "binder" / "environment.yml").read_text()
         requirements = environment_pip_requirements(environment)
         assert requirements, "expected a pip: list in binder/environment.yml"
         run_step([str(self.python), "-m", "pip", "install", "-q", *requirements],
                  self.checkout, self.env)
         run_step(["bash", str(self.checkout / "binder" / "postBuild")], self.checkout, self.env)
-
-    def site_packages(self) -> Path:
-        out = subprocess.run([str(self.python), "-c", "import sysconfig; "
-                              "print(sysconfig.get_paths()['purelib'])"],
-                             env=self.env, check=True, capture_output=True, text=True).stdout
-        return Path(out.strip())
 
 
 class LabProcess:
@@ -267,36 +213,3 @@ def test_a_kernel_of_the_binder_environment_joins_a_room(binder_lab: LabProcess)
                             cwd=binder_lab.build.home, env=binder_lab.build.env,
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "seen", result.stderr[-3000:]
-
-
-def test_the_readme_demo_command_runs_in_a_fresh_environment(binder_lab: LabProcess) -> None:
-    # `bash scripts/demo.sh` as the README says, with this fresh venv's python on PATH:
-    # it installs the checkout, starts JupyterLab and prints a URL that opens the notebook.
-    build = binder_lab.build
-    port = free_port()
-    printed = build.home / "demo.out"
-    with open(printed, "wb") as out:
-        demo = subprocess.Popen(
-            ["bash", str(build.checkout / "scripts" / "demo.sh"), "--no-browser",
-             "--port", str(port)],
-            cwd=build.checkout, env=build.env, stdout=out, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-    try:
-        deadline = time.monotonic() + INSTALL_TIMEOUT
-        url = None
-        while url is None and time.monotonic() < deadline and demo.poll() is None:
-            found = re.search(r"partywidget demo: open (\S+)", printed.read_text())
-            url = found.group(1) if found else None
-            time.sleep(0.2)
-        assert url, f"expected the demo to print its URL, got:\n{printed.read_text()[-3000:]}"
-        assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/notebooks/01-quickstart.ipynb")
-        with urllib.request.urlopen(url, timeout=10) as response:
-            assert response.status == 200
-    finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGINT)  # Ctrl+C in the terminal
-            try:
-                demo.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(demo.pid, signal.SIGKILL)
-                demo.wait(5)

@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from partywidget.demo import QUICKSTART, find_notebooks_root
+from partywidget.demo import QUICKSTART, _port_or_free, find_notebooks_root, run_demo
 from partywidget.errors import ConfigurationError
 from tests.integration.clients import http_request
 
@@ -163,3 +163,41 @@ def test_the_demo_refuses_to_start_outside_a_checkout(tmp_path: Path) -> None:
     assert find_notebooks_root(REPO / "docs") == REPO
     with pytest.raises(ConfigurationError, match="notebooks/01-quickstart.ipynb"):
         find_notebooks_root(tmp_path)
+
+
+def time_wait_port() -> int:
+    """A loopback port whose only socket is in TIME_WAIT (as after a server stops).
+
+    The server side closes first, so its end of the connection stays in TIME_WAIT.
+    """
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = int(listener.getsockname()[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            accepted, _ = listener.accept()
+            accepted.close()
+            client.recv(1)  # the server's FIN: the server end is now in TIME_WAIT
+    return port
+
+
+def test_a_port_left_in_time_wait_is_kept_so_a_restarted_demo_keeps_its_url() -> None:
+    port = time_wait_port()
+    assert _port_or_free(port) == port
+
+
+def test_a_port_someone_listens_on_is_replaced_by_a_free_one() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = int(listener.getsockname()[1])
+        assert _port_or_free(port) != port
+
+
+def test_the_demo_says_how_to_install_jupyterlab_when_it_is_missing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr("partywidget.demo.importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ConfigurationError, match=r"pip install 'partywidget\[demo\]'"):
+        run_demo(port=free_port(), open_browser=False)

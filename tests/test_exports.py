@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
-    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
-    "StorageError", "UnknownParty", "__version__", "connect", "doc", "load_ipython_extension",
-    "shared",
+    "LimitExceeded", "NotAllowed", "NotConnectedError", "Party", "PartyWidgetError",
+    "ProtocolError", "Removed", "StorageError", "UnknownParty", "__version__", "connect", "doc",
+    "load_ipython_extension", "shared",
 ]
 
 

@@ -26,6 +26,7 @@ is retried with a new ``_pk``.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import uuid
 from collections.abc import Callable
@@ -36,10 +37,12 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from ..errors import AuthError, InvalidName, NotConnectedError, PartyWidgetError, UnknownParty
+from ..errors import (AuthError, InvalidName, NotAllowed, NotConnectedError, PartyWidgetError,
+                      Removed, UnknownParty)
 from ..protocol import chat
-from ..protocol.close import FINAL_CLOSE_CODES
+from ..protocol.close import FINAL_CLOSE_CODES, CloseCode
 from ..protocol.frames import Presence, Welcome, decode_frame, read_frame
+from ..protocol.refusals import REFUSAL_HEADER, RefusalCause
 from .backoff import Backoff
 from .discovery import HostAddress
 from .outbox import RETRIED_ERRORS, Outbox, Pending
@@ -215,7 +218,7 @@ class Membership:
                     ping_interval=20, ping_timeout=20, close_timeout=5)
             except InvalidStatus as exc:
                 status = exc.response.status_code
-                final = self._refusal(status)
+                final = self._refusal(exc.response)
                 if final is not None:
                     self._end(final)
                     return
@@ -241,7 +244,8 @@ class Membership:
             if loop.time() - opened >= self.backoff.min_uptime:
                 failures = 0  # partysocket's minUptime: a connection that lasted starts over
             if code in FINAL_CLOSE_CODES:
-                self._end(NotConnectedError(
+                error = Removed if code == CloseCode.REMOVED else NotConnectedError
+                self._end(error(
                     f"room {self.where} closed the connection with code {code}: "
                     f"{FINAL_CLOSE_CODES[code]}"))
                 return
@@ -256,19 +260,37 @@ class Membership:
             return False
         return True
 
-    def _refusal(self, status: int) -> PartyWidgetError | None:
-        """The final error for a refused handshake, or None when a retry may help."""
+    def _refusal(self, response: Any) -> PartyWidgetError | None:
+        """The final error for a refused handshake, or None when a retry may help.
+
+        The host's own reason (status line, or a party's JSON ``message``) ends
+        every message; its ``Partywidget-Refusal`` header tells bad credentials
+        from "not in this room" (issue 19: a student with a fine token must not
+        be told to change it). A host without the header: 401/403 mean credentials.
+        """
+        status = response.status_code
+        said = _host_reason(response)
+        where = f"room host {self.address.url}"
+        cause = response.headers.get(REFUSAL_HEADER, "")
+        if status == 403 and said.startswith("removed:"):
+            return Removed(f"{where} refused to let you back into room {self.where} (HTTP 403): "
+                           f"{said[len('removed:'):].strip()}")
+        if status == 403 and cause in (RefusalCause.ROOM.value, RefusalCause.ORIGIN.value):
+            return NotAllowed(f"{where} does not let you into room {self.where} (HTTP 403): "
+                              f"{said}; your credentials are fine, ask the hub's admin or "
+                              "teacher for access")
         if status in (401, 403):
             return AuthError(
-                f"room host {self.address.url} refused the credentials (HTTP {status}) from "
-                f"{self.address.source}: pass the right token= or set PARTYWIDGET_TOKEN")
+                f"{where} refused the credentials (HTTP {status}) from {self.address.source}: "
+                f"pass the right token= or set PARTYWIDGET_TOKEN (the host said: {said})")
         if status == 400:
-            return InvalidName(f"room host {self.address.url} refused the room or party name "
-                               f"(HTTP 400): {self.party!r}/{self.room!r}")
+            return InvalidName(f"{where} refused the room or party name "
+                               f"{self.party!r}/{self.room!r} (HTTP 400): {said}")
         if status == 404:
             return UnknownParty(
-                f"no party {self.party!r} at {self.address.url} (HTTP 404): check the party "
-                "name and that this URL serves rooms (is the partywidget extension enabled?)")
+                f"no party {self.party!r} at {self.address.url} (HTTP 404): {said}; check the "
+                "party name and that this URL serves rooms (is the partywidget extension "
+                "enabled?)")
         return None
 
     def _end(self, error: PartyWidgetError) -> None:
@@ -373,3 +395,21 @@ class Membership:
             self._note_progress()
         self.dispatch(frame, new)
         return kind
+
+
+#: Longest part of a host's reason quoted in an error (it comes from the network).
+MAX_REASON = 200
+
+
+def _host_reason(response: Any) -> str:
+    """What the host said about a refusal: a party's JSON error as ``code: message``,
+    else the status line's reason phrase; bounded and printable."""
+    said = response.reason_phrase or ""
+    try:
+        body = json.loads(response.body or b"")
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("type") == "error":
+        said = f"{body.get('code')}: {body.get('message')}"
+    said = "".join(ch if ch.isprintable() else " " for ch in str(said))[:MAX_REASON]
+    return said or "no reason given"

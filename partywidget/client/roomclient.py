@@ -135,9 +135,11 @@ class RoomClient:
     def __repr__(self) -> str:
         who = (self.user or {}).get("username", "?")
         users, messages = len(self._conn.presence.users), len(self._conn.history)
-        return (f"<RoomClient {self.party}/{self.room} {self.status} as {who} "
-                f"({users} user{'s' if users != 1 else ''}, "
-                f"{messages} message{'s' if messages != 1 else ''})>")
+        counts = f"{users} user{'s' if users != 1 else ''}"
+        if self._conn.join_type == chat.JOIN_TYPE:
+            # Only the chat protocol has messages: a board's "0 messages" misled (issue 18).
+            counts += f", {messages} message{'s' if messages != 1 else ''}"
+        return f"<RoomClient {self.party}/{self.room} {self.status} as {who} ({counts})>"
 
     # sending -----------------------------------------------------------------------
 

@@ -18,16 +18,16 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from tornado.web import HTTPError
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 from traitlets import TraitError, Unicode, validate
 
 from .. import __version__
 from ..errors import InvalidName
 from ..protocol.names import check_name
+from ..protocol.refusals import RefusalCause
 from ..rooms import RoomHost
 from .config import RoomOptions
-from .handler import RoomHandlerMixin
+from .handler import Refused, RoomHandlerMixin
 
 __all__ = ["JupyterRoomHandler", "PartyWidget"]
 
@@ -55,11 +55,11 @@ class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, Jup
         # after get() would have created the room; POSTs are origin-checked by
         # JupyterHandler's XSRF check.
         if self.is_upgrade() and not self.check_origin():
-            raise HTTPError(403, reason="Cross-origin websocket not allowed")
+            raise Refused(RefusalCause.ORIGIN, "Cross-origin websocket not allowed")
         action = "execute" if self.is_upgrade() else (
             "read" if self.request.method == "GET" else "write")
         if not self.authorizer.is_authorized(self, self.current_user, action, AUTH_RESOURCE):
-            raise HTTPError(403, reason=f"Not allowed to {action} rooms")
+            raise Refused(RefusalCause.ROOM, f"Not allowed to {action} rooms")
 
     def room_user(self) -> dict[str, Any]:
         user = self.current_user

@@ -23,6 +23,7 @@ from tornado.web import HTTPError
 from ..errors import InvalidName, TooManyRooms, UnknownParty
 from ..protocol.names import check_connection_id
 from ..protocol.outgoing import Outgoing
+from ..protocol.refusals import REFUSAL_HEADER, RefusalCause
 from ..rooms import (Connection, ConnectionContext, IdConflict, Limits, Request, Response,
                      Room, RoomHost)
 
@@ -179,6 +180,14 @@ class TornadoTransport:
         return self._queued_bytes + (len(buffer) if buffer is not None else 0)
 
 
+class Refused(HTTPError):
+    """A 403 whose cause the client is told in ``Partywidget-Refusal`` (protocol.refusals)."""
+
+    def __init__(self, cause: RefusalCause, reason: str) -> None:
+        super().__init__(403, reason=reason)
+        self.cause = cause
+
+
 def parse_room_path(path: str, prefix: str) -> tuple[str, str, str]:
     """Split ``{prefix}{party}/{room}[/{sub}]`` into decoded names.
 
@@ -220,6 +229,16 @@ class RoomHandlerMixin:
         raise NotImplementedError
 
     # shared -------------------------------------------------------------------
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """The adapter's error page, plus the cause of a :class:`Refused` as a header.
+
+        Set here, not before raising: Tornado's ``send_error`` clears the headers first.
+        """
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, Refused):
+            self.set_header(REFUSAL_HEADER, exc.cause.value)  # type: ignore[attr-defined]
+        super().write_error(status_code, **kwargs)  # type: ignore[misc]
 
     @property
     def max_message_size(self) -> int:  # Tornado's 10 MiB default must never apply

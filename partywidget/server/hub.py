@@ -33,9 +33,11 @@ from jupyterhub.services.auth import (HubOAuth, HubOAuthCallbackHandler, HubOAut
 from tornado.web import Application, HTTPError, RequestHandler, authenticated
 
 from ..errors import ConfigurationError
+from ..protocol.refusals import RefusalCause
 from ..rooms import RoomHost
 from .accesslog import log_request
 from .netlimits import HUB_AUTH_CACHE_SECONDS, NetworkLimits
+from .handler import Refused
 from .standalone import ServeOptions, StandaloneRoomHandler, log, run
 
 __all__ = ["HubPolicy", "HubRoomHandler", "hub_bind_address", "make_hub_app", "run_hub"]
@@ -140,11 +142,12 @@ class HubRoomHandler(HubIdentityMixin, StandaloneRoomHandler):
         if model is None:
             log.warning("refused %s %s: no hub credentials", self.request.method,
                         self.request.path[:200])
-            raise HTTPError(403, reason="Sign in through JupyterHub (token or service cookie)")
+            raise Refused(RefusalCause.CREDENTIALS,
+                          "Sign in through JupyterHub (token or service cookie)")
         origin = self.request.headers.get("Origin")
         if origin is not None and not self.origin_allowed(origin):
             log.warning("refused %s from origin %s", self.request.path[:200], origin[:100])
-            raise HTTPError(403, reason="Origin not allowed")
+            raise Refused(RefusalCause.ORIGIN, "Origin not allowed")
         if self.request.method != "GET" and not getattr(self, "_token_authenticated", False):
             # Cookies ride along on cross-site form posts; writes over HTTP
             # need the Authorization header (sockets are origin-checked above).
@@ -152,7 +155,7 @@ class HubRoomHandler(HubIdentityMixin, StandaloneRoomHandler):
         _, room, _ = self.target()
         if not self.policy.may_enter(model, room):
             log.warning("refused %s in room %s: not in its hub groups", model["name"], room[:80])
-            raise HTTPError(403, reason="This room is restricted to other hub groups")
+            raise Refused(RefusalCause.ROOM, "This room is restricted to other hub groups")
 
     def room_user(self) -> dict[str, Any]:
         user = self.policy.identity(self.current_user)

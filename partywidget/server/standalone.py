@@ -18,13 +18,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from tornado.web import Application, HTTPError, RequestHandler
+from tornado.web import Application, RequestHandler
 from tornado.websocket import WebSocketHandler
 
 from ..errors import ConfigurationError
+from ..protocol.refusals import RefusalCause
 from ..rooms import RoomHost
 from .accesslog import log_request, request_summary
-from .handler import RoomHandlerMixin
+from .handler import Refused, RoomHandlerMixin
 from .network import GuardedHTTPServer, NetworkLimits, raise_open_files_limit
 
 __all__ = ["ServeOptions", "StandaloneRoomHandler", "make_app", "run"]
@@ -98,18 +99,19 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
                 self.presented_token().encode(), self.serve_options.token.encode()):
             log.warning("refused %s %s: missing or wrong token", self.request.method,
                         self.request.path[:200])
-            raise HTTPError(403, reason="Missing or wrong token")
+            raise Refused(RefusalCause.CREDENTIALS, "Missing or wrong token")
         if not self.serve_options.token and not is_loopback(self.request.host_name):
             # DNS rebinding: a page of evil.example re-resolved to 127.0.0.1 is
             # same-origin with us and sends no Origin. Tokenless dev mode
             # answers loopback names only (jupyter_server's host check, too).
             log.warning("refused %s for host %s: dev mode serves loopback names only",
                         self.request.path[:200], self.request.host[:100])
-            raise HTTPError(403, reason="Host not allowed (dev mode: use localhost or --token)")
+            raise Refused(RefusalCause.ORIGIN,
+                          "Host not allowed (dev mode: use localhost or --token)")
         origin = self.request.headers.get("Origin")
         if origin is not None and not self.origin_allowed(origin):
             log.warning("refused %s from origin %s", self.request.path[:200], origin[:100])
-            raise HTTPError(403, reason="Origin not allowed")
+            raise Refused(RefusalCause.ORIGIN, "Origin not allowed")
 
     def set_default_headers(self) -> None:
         origin = self.request.headers.get("Origin")

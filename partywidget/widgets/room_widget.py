@@ -44,6 +44,7 @@ from ..protocol import board, chat
 from ..protocol.frames import (Clear, Envelope, ErrorFrame, Lock, Remove, Welcome, decode_frame,
                                read_frame)
 from ..protocol.jsonrules import encode_json
+from ..protocol.names import check_name
 
 __all__ = ["KERNEL_OWNED", "RELAY", "STATIC", "RoomWidget"]
 
@@ -90,6 +91,10 @@ class RoomWidget(anywidget.AnyWidget):
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
                  page_moderation: bool | None = None, **kwargs: Any) -> None:
+        # Names are checked at the call, as partywidget.connect does: a bad name
+        # raises InvalidName here instead of a view stuck on "reconnecting".
+        check_name("room", room)
+        check_name("party", party)
         # On JupyterHub the hub-wide room service, if configured (docs/jupyterhub.md).
         endpoint = endpoint or widget_endpoint(os.environ)
         super().__init__(room=room, party=party, _endpoint=endpoint,
@@ -151,11 +156,23 @@ class RoomWidget(anywidget.AnyWidget):
             self._relay_frame(frame)
 
     def _on_status(self, status: str) -> None:
-        if self._endpoint == RELAY:
-            self._to_front_end({"kind": "status", "status": status})
+        if self._endpoint != RELAY:
+            return
+        client = self._client
+        if status == "closed" and client is not None and client.error is not None:
+            # Why the kernel's membership ended (removed, refused): the page says
+            # it instead of a bare "closed" (issue 18: nothing fails silently).
+            self._relay_problem(str(client.error))
+            return
+        self._to_front_end({"kind": "status", "status": status})
 
     def close(self) -> None:
         """Close the widget's views and the kernel's connection to the room."""
+        if "_client_lock" not in self.__dict__:
+            # __init__ stopped early (``Chat()`` without a room, a bad name):
+            # nothing was opened, and Widget.__del__ calls close() all the same.
+            super().close()
+            return
         with self._client_lock:
             client, self._client = self._client, None
         if client is not None:

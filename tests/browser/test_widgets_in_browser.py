@@ -57,6 +57,11 @@ def test_two_users_chat_and_draw_in_jupyterlab(lab: ServerProcess,
     # A message typed in A reaches B and the kernel; the kernel's own message is marked.
     chat_says(a, "hello from A")
     expect_message(b, "hello from A")
+    # A's own message is marked "you" in A only.
+    expect(a.widget("chat").locator(".pw-mine", has_text="hello from A").locator(".pw-you")
+           ).to_have_text("you", timeout=QUICK)
+    expect(b.widget("chat").locator(".pw-msg", has_text="hello from A").locator(".pw-you")
+           ).to_have_count(0)
     kernel_state(root, "lab", lambda s: "hello from A" in s["messages"])
     expect(b.widget("chat").locator(".pw-kernel .pw-name").first).to_contain_text("(kernel)")
 
@@ -315,3 +320,51 @@ def test_moderation_in_the_widgets(lab: ServerProcess, open_notebook: OpenNotebo
         expect(view.locator('.pw-status[data-status="closed"]')).to_be_visible(timeout=QUICK)
     expect(chat_b.locator('.pw-status[data-status="live"]')).to_be_visible()  # another user
     assert a.dialogs == [] and b.dialogs == []
+
+
+def write_refusals_notebook(root: Path, name: str, room: str) -> None:
+    """A chat of a party that does not exist, and a chat whose page user the
+    kernel removes (a moderator: the server's owner) as soon as it is online."""
+    cells = [
+        "from partywidget import Chat\n"
+        f"unknown = Chat({room!r}, party='no-such-party')\nunknown",
+        f"chat = Chat({room!r})\nchat",
+        "import time\n"
+        "deadline = time.monotonic() + 60\n"
+        "pages = []\n"
+        "while not pages and time.monotonic() < deadline:\n"
+        "    pages = [u['id'] for u in chat.users if not u['user'].get('kernel')]\n"
+        "    time.sleep(0.1)\n"
+        "chat.remove(pages[0])",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / f"{name}.ipynb")
+
+
+def test_a_refused_join_is_shown_with_its_reason_and_not_retried(
+        lab: ServerProcess, open_notebook: OpenNotebook) -> None:
+    root = Path(lab.workdir)
+    write_refusals_notebook(root, "refusals", "e2e-refusals")
+    page = open_notebook("lab/tree/refusals.ipynb")
+    attempts: list[str] = []
+    page.page.on("websocket", lambda ws: attempts.append(ws.url)
+                 if "/parties/no-such-party/" in ws.url else None)
+    page.run_all()
+    unknown, removed = page.page.locator(".pw-chat").nth(0), page.page.locator(".pw-chat").nth(1)
+
+    # 404: the host has no such party. The widget says so and stops, instead of
+    # an orange "reconnecting" forever with the reason only in the console.
+    expect(unknown.locator(".pw-refusal")).to_have_text(
+        "Cannot join: Unknown party (HTTP 404)", timeout=SLOW)
+    expect(unknown.locator('.pw-status[data-status="closed"]')).to_be_visible()
+    tried = len(attempts)
+    page.page.wait_for_timeout(4000)  # partysocket's backoff would have retried by now
+    assert len(attempts) == tried
+
+    # 4003: a moderator removed this page's user; the reason is shown, no rejoin.
+    expect(removed.locator(".pw-refusal")).to_have_text(
+        "Cannot join: removed from this room by a moderator", timeout=SLOW)
+    expect(removed.locator('.pw-status[data-status="closed"]')).to_be_visible()
+    assert page.dialogs == []

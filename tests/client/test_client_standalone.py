@@ -332,3 +332,11 @@ def test_async_calls_do_not_block_the_callers_loop(free_url: str) -> None:
         return ticks
 
     assert asyncio.run(main()) >= 20  # the caller's loop ran on while the client waited
+
+
+def test_the_repr_counts_messages_only_for_the_chat(standalone_server: Any) -> None:
+    url = standalone_server.http_url
+    with partywidget.connect("repr-room", url=url) as chat_room:
+        assert repr(chat_room).endswith("(1 user, 0 messages)>")
+    with partywidget.connect("repr-room", "board", url=url) as board_room:
+        assert repr(board_room).endswith("(1 user)>")

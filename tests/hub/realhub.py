@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -58,11 +59,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def docs_block(marker: str) -> str:
+    """The ``python`` block that follows ``<!-- marker: ... -->`` in docs/jupyterhub.md
+    (indented under a list item or not)."""
+    match = re.search(r"<!-- %s:.*?-->\n\s*```python\n(.*?)```" % re.escape(marker),
+                      DOCS.read_text(), re.S)
+    assert match, f"expected a ```python block after <!-- {marker}: --> in docs/jupyterhub.md"
+    return textwrap.dedent(match.group(1))
+
+
 def docs_config_block() -> str:
-    """The ``python`` block that follows the ``hub-config`` marker in docs/jupyterhub.md."""
-    match = re.search(r"<!-- hub-config:.*?-->\n```python\n(.*?)```", DOCS.read_text(), re.S)
-    assert match, "expected a ```python block after <!-- hub-config: --> in docs/jupyterhub.md"
-    return match.group(1)
+    """What the admin pastes into ``jupyterhub_config.py`` (step 2 of the docs)."""
+    return docs_block("hub-config")
 
 
 class Hub:
@@ -110,20 +118,22 @@ c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
 c.JupyterHub.db_url = "sqlite:///" + {str(self.workdir / "hub.sqlite")!r}
 c.JupyterHub.cookie_secret_file = {str(self.workdir / "cookie_secret")!r}
 c.JupyterHub.pid_file = {str(self.workdir / "hub.pid")!r}
+# An existing hub's own service and role (the test driver's), set before the docs'
+# lines as an admin's file would have them: the docs' append form must keep them.
+c.JupyterHub.services = [{{"name": "tester", "api_token": {self.api_token!r}}}]
+c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"],
+    "scopes": ["admin:users", "admin:groups", "admin:servers", "tokens", "list:services"]}}]
 """
         moved = f"""
-# test only: the ports this run picked, a short auth cache, and a service token to drive
-# the REST API
+# test only: the ports this run picked, and a short auth cache
 c.JupyterHub.public_url = {self.url + "/"!r}
-c.JupyterHub.services[0]["url"] = {self.service_url!r}
-c.JupyterHub.services[0]["command"] += ["--hub-cache-seconds", "{AUTH_CACHE_SECONDS}"]
-c.JupyterHub.services.append({{"name": "tester", "api_token": {self.api_token!r}}})
-c.JupyterHub.load_roles.append({{"name": "tester", "services": ["tester"],
-    "scopes": ["admin:users", "admin:groups", "admin:servers", "tokens"]}})
+next(s for s in c.JupyterHub.services if s["name"] == {SERVICE!r})["url"] = {self.service_url!r}
+next(s for s in c.JupyterHub.services if s["name"] == {SERVICE!r})["command"] += [
+    "--hub-cache-seconds", "{AUTH_CACHE_SECONDS}"]
 """
         path = self.workdir / "jupyterhub_config.py"
         path.write_text(test_only + "\n# docs/jupyterhub.md, verbatim\n" + docs_config_block()
-                        + moved)
+                        + docs_block("hub-groups") + moved)
         return path
 
     # lifecycle -------------------------------------------------------------
@@ -253,12 +263,18 @@ c.JupyterHub.load_roles.append({{"name": "tester", "services": ["tester"],
         return self.envs[name]["JUPYTERHUB_API_TOKEN"]
 
     def add_user(self, name: str, *, groups: tuple[str, ...] = ()) -> None:
-        self.api("POST", f"/users/{name}")
+        """Create ``name`` (unless the docs' ``load_groups`` did) and add it to ``groups``."""
+        self.create(f"/users/{name}")
         for group in groups:
             self.api("POST", f"/groups/{group}/users", {"users": [name]})
 
     def add_group(self, name: str) -> None:
-        self.api("POST", f"/groups/{name}")
+        self.create(f"/groups/{name}")
+
+    def create(self, path: str) -> None:
+        """POST ``path``; 409 (it exists, e.g. from the docs' ``load_groups``) is fine."""
+        status, result = self.request("POST", f"{self.url}/hub/api{path}", token=self.api_token)
+        assert status in (201, 409), f"hub API POST {path}: {status} {result}"
 
     def user_token(self, name: str) -> str:
         """A token the user could create on the hub's token page, limited to the service."""

@@ -86,6 +86,13 @@ def chat_notebook(hub, user: str, room: str) -> str:
 
 
 def open_chat(page: Page, hub, user: str, room: str):
+    chat = run_chat(page, hub, user, room)
+    expect(chat.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
+    return chat
+
+
+def run_chat(page: Page, hub, user: str, room: str):
+    """Open the user's Chat notebook in their JupyterLab and run it; the chat's view."""
     page.goto(f"{hub.url}/user/{user}/lab/tree/{chat_notebook(hub, user, room)}")
     page.wait_for_function(
         "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel",
@@ -95,9 +102,7 @@ def open_chat(page: Page, hub, user: str, room: str):
         await app.shell.currentWidget.sessionContext.ready;
         await app.commands.execute("notebook:run-all-cells");
     }""")
-    chat = page.locator(".pw-chat").last
-    expect(chat.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
-    return chat
+    return page.locator(".pw-chat").last
 
 
 def say(chat, text: str) -> None:
@@ -115,3 +120,15 @@ def test_two_students_see_each_others_messages_in_the_chat_widget(hub, sign_in):
     say(bob, "hi alice")
     expect(alice.locator(".pw-msg", has_text="hi alice").locator(".pw-name")
            ).to_contain_text("bob", timeout=SLOW)
+
+
+def test_a_student_outside_the_rooms_group_is_told_why_in_the_widget(hub, sign_in):
+    # mallory is in no group; rooms class-101... are for group class-101 (the docs' config).
+    if "mallory" not in hub.envs:
+        hub.envs.update(hub.spawn("mallory"))
+    room = f"class-101-{secrets.token_hex(4)}"
+    chat = run_chat(sign_in("mallory"), hub, "mallory", room)
+    expect(chat.locator(".pw-refusal")).to_have_text(
+        "Cannot join: This room is restricted to other hub groups (HTTP 403)", timeout=SLOW)
+    expect(chat.locator('.pw-status[data-status="closed"]')).to_be_visible()
+

@@ -16,6 +16,9 @@ import pytest
 
 from websockets.exceptions import InvalidStatus
 
+import partywidget
+from partywidget import AuthError, NotAllowed
+from partywidget.protocol.refusals import REFUSAL_HEADER
 from partywidget.rooms import CloseCode
 from tests.integration.clients import fetch
 
@@ -174,3 +177,27 @@ async def test_sockets_from_pages_of_other_sites_are_refused(hub, join, room):
     assert await refusal(join(alice, room, headers={"Origin": "http://evil.example"})) == 403
     same_site = await join(alice, room, headers={"Origin": hub.url})
     assert (await same_site.joined())[0]["user"]["username"] == "alice"
+
+
+def test_a_kernel_is_told_why_the_hub_service_refused_it(hub, room):
+    # Out of the room's group with a fine token: NotAllowed, with the service's reason,
+    # and never the advice to change the token (issue 19, item 2).
+    with pytest.raises(NotAllowed, match=r"\(HTTP 403\): This room is restricted to other "
+                                         r"hub groups; your credentials are fine") as refused:
+        partywidget.connect(room, url=hub.rooms_url, token=hub.user_token("mallory"), timeout=30)
+    assert "token=" not in str(refused.value)
+    # A bad token is a credentials problem, said with the service's own words.
+    with pytest.raises(AuthError, match=r"refused the credentials \(HTTP 403\).*the host said: "
+                                        r"Sign in through JupyterHub"):
+        partywidget.connect(room, url=hub.rooms_url, token="not-a-hub-token", timeout=30)
+
+
+async def test_the_refusal_cause_travels_in_a_header(hub, room):
+    async def cause(token: str) -> tuple[int, str | None]:
+        caller = hub.caller(token)
+        result = await fetch("GET", caller.room_url(room, ws=False), headers=caller.auth_headers())
+        headers = {name.lower(): value for name, value in result.headers.items()}  # the proxy
+        return result.status, headers.get(REFUSAL_HEADER.lower())                 # lowercases
+
+    assert await cause(hub.user_token("mallory")) == (403, "room")
+    assert await cause("not-a-hub-token") == (403, "credentials")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from .clients import fetch, join
 from .conftest import start_server
@@ -40,6 +42,27 @@ def test_a_party_that_cannot_be_imported_stops_the_server_with_a_reason(tmp_path
     assert result.returncode == 2
     assert "cannot load party 'no_such_module:Poll'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_command_loads_a_party_next_to_it_and_says_which_port_is_busy(tmp_path):
+    # The console script, not `python -m` (which puts the current directory on sys.path).
+    command = Path(sys.executable).with_name("partywidget")
+    assert command.exists(), f"expected the partywidget console script at {command}"
+    (tmp_path / "counter_party.py").write_text(
+        "from partywidget import Party\n\n\nclass Counter(Party):\n    pass\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [str(command), "serve", "--party", "counter=counter_party:Counter", "--storage",
+             "memory:", "--port", str(port)], cwd=tmp_path, capture_output=True, text=True,
+            timeout=60)
+
+    assert result.returncode == 2, result.stderr
+    assert "No module named" not in result.stderr
+    assert f"port {port} on 127.0.0.1 is in use" in result.stderr
+    assert "--port N" in result.stderr and "Traceback" not in result.stderr
 
 
 async def test_history_bounds_what_a_room_keeps(tmp_path, room):

@@ -29,6 +29,8 @@ class FakeClient:
         self.status_callbacks: list[Callable[[str], Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.closed = False
+        #: Why the membership ended, as RoomClient.error.
+        self.error: BaseException | None = None
 
     def on_event(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         self.callbacks.append(fn)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from typing import Any
 
 import pytest
 
-from partywidget import Board, Chat, NotConnectedError
+from partywidget import Board, Chat, InvalidName, NotConnectedError, Removed
 from partywidget.widgets.room_widget import RoomWidget
 
 ENV_VARS = ("PARTYWIDGET_URL", "PARTYWIDGET_TOKEN", "PARTYWIDGET_JUPYTER_URL",
@@ -90,6 +92,17 @@ def test_relay_tells_the_front_end_the_kernels_connection_state(fake_client: Any
                              {"kind": "status", "status": "closed"}]
 
 
+def test_relay_tells_the_front_end_why_the_kernels_membership_ended(fake_client: Any,
+                                                                    front_end: Any) -> None:
+    chat = Chat("class-101", endpoint="relay")
+    seen = front_end(chat)
+    fake_client.error = Removed("room main/class-101 closed the connection with code 4003: "
+                                "a moderator removed this client from the room")
+    fake_client.set_status("closed")
+    assert "a moderator removed this client" in seen.frames()[0]["message"]
+    assert seen.messages[-1] == {"kind": "status", "status": "closed"}
+
+
 def test_without_relay_server_frames_stay_in_the_kernel(fake_client: Any, front_end: Any) -> None:
     chat = Chat("class-101")
     seen = front_end(chat)
@@ -144,3 +157,25 @@ def test_messages_that_are_not_relay_messages_are_ignored(fake_client: Any, fron
 def test_room_widget_is_abstract_about_its_join_frame(fake_client: Any) -> None:
     with pytest.raises(NotImplementedError):
         RoomWidget("r", party="main")._join_frame(fake_client)
+
+
+@pytest.mark.parametrize("kind", [Chat, Board])
+def test_a_bad_room_name_raises_at_the_call_as_connect_does(kind: Any, fake_client: Any) -> None:
+    with pytest.raises(InvalidName, match="expected a room name"):
+        kind("bad name!")
+    with pytest.raises(InvalidName, match="expected a party name"):
+        kind("fine", party="no party")
+
+
+def test_a_widget_made_without_a_room_leaves_no_del_noise(fake_client: Any) -> None:
+    unraisable: list[Any] = []
+    previous, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        with pytest.raises(TypeError, match="room"):
+            Chat()  # type: ignore[call-arg]
+        with pytest.raises(InvalidName):
+            Chat("bad name!")
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert [u.exc_value for u in unraisable] == []
