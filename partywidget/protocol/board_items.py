@@ -18,7 +18,8 @@ from ..errors import ProtocolError
 from .boardspace import (BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR, MAX_WIDTH, check_color,
                          check_sid, coordinate)
 
-__all__ = ["BOXES", "KINDS", "LINES", "MAX_TEXT", "NOTE_COLOR", "TEXTS", "Item", "moved"]
+__all__ = ["BOXES", "DEFAULT_SIZE", "KINDS", "LINES", "MAX_TEXT", "NOTE_COLOR", "TEXTS", "Item",
+           "moved"]
 
 #: Kinds drawn from a start point to an end point (``w``/``h`` may be negative).
 LINES = ("line", "arrow")

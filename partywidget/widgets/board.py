@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import quoteattr
 
 from ..protocol import board
-from ..protocol.board import BOARD_HEIGHT, BOARD_WIDTH, BoardStrokes
+from ..protocol.board import BoardStrokes
+from ..protocol.board_items import DEFAULT_SIZE, NOTE_COLOR, Item
 from ..protocol.frames import read_frame
+from .board_render import PAPER, board_svg, svg_to_png
 from .room_widget import STATIC, RoomWidget
 
 if TYPE_CHECKING:
@@ -16,53 +19,28 @@ if TYPE_CHECKING:
 
 __all__ = ["Board", "strokes_to_svg"]
 
-#: Background of exported boards, the same "paper" the front end draws on.
-PAPER = "#fdfdfb"
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
 
 def strokes_to_svg(strokes: Iterable[dict[str, Any]], *, background: str | None = PAPER) -> str:
-    """A standalone SVG document of ``strokes`` in the 1000 x 625 board space.
-
-    One ``<polyline>`` per stroke (a ``<circle>`` for a single point), drawn in
-    order, with round caps and joins as on screen.
-    """
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{BOARD_WIDTH}" '
-             f'height="{BOARD_HEIGHT}" viewBox="0 0 {BOARD_WIDTH} {BOARD_HEIGHT}">']
-    if background:
-        parts.append(f'<rect width="100%" height="100%" fill={quoteattr(background)}/>')
-    for stroke in strokes:
-        points = stroke.get("points") or []
-        color = quoteattr(str(stroke.get("color", "#222222")))
-        width = float(stroke.get("width", 3))
-        if len(points) == 1:
-            x, y = points[0]
-            parts.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{_number(width / 2)}" '
-                         f'fill={color}/>')
-        elif points:
-            coords = " ".join(f"{_number(x)},{_number(y)}" for x, y in points)
-            parts.append(f'<polyline points="{coords}" fill="none" stroke={color} '
-                         f'stroke-width="{_number(width)}" stroke-linecap="round" '
-                         f'stroke-linejoin="round"/>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+    """A standalone SVG document of strokes and items (:func:`.board_render.board_svg`)."""
+    return board_svg(strokes, background=background)
 
 
 class Board(RoomWidget):
     """A shared whiteboard shown in the notebook, with its kernel side.
 
     ``Board("class-101")`` joins room ``class-101`` of the ``board`` party.
-    The kernel reads the strokes live, draws and exports:
+    The kernel reads the board live, draws, moves, undoes and exports:
 
     >>> board = Board("class-101")                       # doctest: +SKIP
     >>> board.draw([(100, 100), (300, 200)], color="#e53935", width=4)  # doctest: +SKIP
-    >>> board.to_svg()                                   # doctest: +SKIP
+    >>> board.shape("arrow", 100, 300, 200, 0)           # doctest: +SKIP
+    >>> board.text("F = m a", 320, 290, size=32)         # doctest: +SKIP
+    >>> board.save("board.png")                          # doctest: +SKIP
 
-    PNG export is not offered: rasterising needs a non-pure dependency
-    (Pillow/cairo); convert the SVG where one is available.
+    Every item is checked here by the board's own rules, so a bad one raises
+    :class:`~partywidget.ProtocolError` at the call instead of being refused
+    later by the room host. Items are stored once the server has them: they
+    show in :attr:`items` after its echo.
     """
 
     _esm = STATIC / "board.js"
@@ -78,26 +56,86 @@ class Board(RoomWidget):
         super()._on_server_frame(frame)
 
     @property
+    def items(self) -> list[dict[str, Any]]:
+        """Every stroke and item in board order (each with its ``id``), kept live."""
+        self.client  # noqa: B018 - connect on first use; raises if no room host
+        return self._state.items
+
+    @property
     def strokes(self) -> list[dict[str, Any]]:
-        """Finished strokes in board order, kept live by the kernel's client."""
+        """The freehand strokes alone, in board order, kept live."""
         self.client  # noqa: B018 - connect on first use; raises if no room host
         return self._state.strokes
 
     def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
              width: float = 3) -> None:
-        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space).
-
-        Checked here by the board's own rules, so a bad stroke raises
-        :class:`~partywidget.ProtocolError` at the call instead of being
-        refused later by the room host.
-        """
+        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space)."""
         ink = board.Ink.parse({"points": [[x, y] for x, y in points], "color": color,
                                "width": width})
         self.send_frame(board.Stroke(ink))
 
+    def shape(self, kind: str, x: float, y: float, w: float, h: float, *,
+              color: str = board.DEFAULT_COLOR, fill: str | None = None,
+              width: float = 3) -> str:
+        """Add a ``line``, ``arrow`` (from ``x, y`` to ``x + w, y + h``), ``rect`` or ``ellipse``.
+
+        Returns the item's ``sid``, which its entry in :attr:`items` carries.
+        """
+        fields = {"kind": kind, "x": x, "y": y, "w": w, "h": h, "color": color, "width": width}
+        return self._place({**fields, **({"fill": fill} if fill is not None else {})})
+
+    def text(self, text: str, x: float, y: float, *, size: float = DEFAULT_SIZE,
+             color: str = board.DEFAULT_COLOR) -> str:
+        """Add ``text`` with its top-left corner at ``x, y``; returns its ``sid``."""
+        return self._place({"kind": "text", "x": x, "y": y, "text": text, "size": size,
+                            "color": color})
+
+    def note(self, text: str, x: float, y: float, w: float = 180, h: float = 120, *,
+             size: float = 18, color: str = NOTE_COLOR) -> str:
+        """Add a sticky note (``color`` is its paper); returns its ``sid``."""
+        return self._place({"kind": "note", "x": x, "y": y, "w": w, "h": h, "text": text,
+                            "size": size, "color": color})
+
+    def _place(self, fields: dict[str, Any]) -> str:
+        sid = uuid.uuid4().hex[:16]
+        self.send_frame(board.Place(Item.parse({**fields, "sid": sid})))
+        return sid
+
+    def move(self, id: int, dx: float, dy: float) -> None:
+        """Shift stroke or item ``id`` by ``dx, dy``; it comes back under a new id."""
+        self.send_frame(board.Move.parse({"id": id, "dx": dx, "dy": dy}))
+
+    def erase(self, id: int) -> None:
+        """Delete stroke or item ``id`` (one's own; moderators any)."""
+        self.send_frame(board.Erase.parse({"id": id}))
+
+    def undo(self) -> None:
+        """Take back this kernel user's last change on the board."""
+        self.send_frame(board.Undo())
+
+    def redo(self) -> None:
+        """Make again this kernel user's last undone change."""
+        self.send_frame(board.Redo())
+
     def to_svg(self) -> str:
-        """The board as a standalone SVG document (see :func:`strokes_to_svg`)."""
-        return strokes_to_svg(self.strokes)
+        """The board as a standalone SVG document (:func:`.board_render.board_svg`)."""
+        return board_svg(self.items)
+
+    def to_png(self, scale: float = 1) -> bytes:
+        """The board as PNG bytes, ``1000 * scale`` x ``625 * scale`` pixels, no browser needed."""
+        return svg_to_png(self.to_svg(), scale)
+
+    def save(self, path: str | Path, *, scale: float = 1) -> Path:
+        """Write the board to ``path``: SVG or PNG by its suffix (``.svg``, ``.png``)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
+            path.write_text(self.to_svg(), encoding="utf-8")
+        elif suffix == ".png":
+            path.write_bytes(self.to_png(scale))
+        else:
+            raise ValueError(f"expected a .svg or .png path, got {str(path)!r}")
+        return path
 
     def _join_frame(self, client: RoomClient) -> board.State:
-        return board.State(self._state.strokes, self._state.epoch)
+        return board.State(self._state.items, self._state.epoch)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from partywidget import Board
+import pytest
+from PIL import Image
+
+from partywidget import Board, ProtocolError
 from partywidget.widgets.board import strokes_to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -67,3 +71,72 @@ def test_relay_hello_rebuilds_the_state_frame(fake_client: Any, front_end: Any) 
     assert welcome["type"] == "welcome" and welcome["party"] == "board"
     assert state == {"type": "state", "strokes": [stroke(1, [[0, 0]])], "epoch": "e1",
                      "recovered": False}
+
+
+# items, kernel API, PNG --------------------------------------------------------------
+
+
+def png_image(png: bytes) -> Image.Image:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def test_every_item_kind_goes_out_checked_with_its_sid(fake_client: Any) -> None:
+    board = Board("class-101")
+    sids = [board.shape("rect", 10, 10, 100, 50, color="#1e88e5", fill="#ffffff"),
+            board.shape("arrow", 300, 300, -100, 0, width=4),
+            board.text("F = m a", 20, 400, size=32), board.note("remember", 500, 100)]
+    board.move(7, 10, -10)
+    board.erase(8)
+    board.undo()
+    board.redo()
+    sent = fake_client.raw
+    assert [f.get("kind", f["type"]) for f in sent] == [
+        "rect", "arrow", "text", "note", "move", "erase", "undo", "redo"]
+    assert [f["sid"] for f in sent[:4]] == sids and sent[0]["fill"] == "#ffffff"
+    assert sent[4] == {"type": "move", "id": 7, "dx": 10, "dy": -10}
+    with pytest.raises(ProtocolError):
+        board.shape("star", 0, 0, 1, 1)
+    with pytest.raises(ProtocolError):
+        board.text("", 0, 0)
+
+
+def test_svg_draws_items_in_board_order_with_text_escaped(fake_client: Any) -> None:
+    board = Board("class-101")
+    fake_client.feed({"type": "state", "epoch": "e1", "recovered": False, "strokes": [
+        stroke(1, [[0, 0], [10, 10]]),
+        {"id": 2, "kind": "rect", "x": 10, "y": 20, "w": 30, "h": 40, "color": "#e53935",
+         "width": 2, "user": {}},
+        {"id": 3, "kind": "text", "x": 5, "y": 5, "text": "<script>1</script>\nline 2",
+         "size": 20, "color": "#222222", "user": {}},
+    ]})
+    fake_client.feed({"type": "item", "item": {"id": 4, "kind": "arrow", "x": 0, "y": 0,
+                                               "w": 50, "h": 0, "color": "#000", "width": 3,
+                                               "user": {}}})
+    root = ET.fromstring(board.to_svg())
+    drawn = [child.tag.removeprefix(SVG) for child in root][1:]
+    assert drawn == ["polyline", "rect", "text", "line", "polygon"]
+    assert [t.text for t in root.iter(f"{SVG}tspan")] == ["<script>1</script>", "line 2"]
+    assert list(root.iter(f"{SVG}script")) == []
+    assert [s["id"] for s in board.strokes] == [1] and len(board.items) == 4
+
+
+def test_to_png_renders_the_1000_by_625_space_with_the_stroke_in_place(
+        fake_client: Any, tmp_path: Any) -> None:
+    board = Board("class-101")
+    fake_client.feed({"type": "state", "epoch": "e1", "recovered": False, "strokes": [
+        stroke(1, [[100, 100], [400, 100]], "#e53935", 12),
+        {"id": 2, "kind": "rect", "x": 600, "y": 300, "w": 200, "h": 100, "color": "#1e88e5",
+         "width": 2, "fill": "#1e88e5", "user": {}},
+    ]})
+    image = png_image(board.to_png())
+    assert image.size == (1000, 625)
+    assert image.getpixel((250, 100)) == (0xe5, 0x39, 0x35)    # on the stroke
+    assert image.getpixel((700, 350)) == (0x1e, 0x88, 0xe5)    # inside the filled box
+    assert image.getpixel((250, 200)) == (0xfd, 0xfd, 0xfb)    # paper
+    assert png_image(board.to_png(scale=2)).size == (2000, 1250)
+    saved = board.save(tmp_path / "board.png")
+    assert saved.read_bytes()[:4] == b"\x89PNG"
+    assert ET.parse(board.save(tmp_path / "board.svg")).getroot().tag == f"{SVG}svg"
+    with pytest.raises(ValueError):
+        board.save(tmp_path / "board.gif")
