@@ -1,8 +1,9 @@
 /**
  * The Board widget: a shared whiteboard, a room of the `board` party
- * (docs/protocol.md). The server owns the stroke order; this view draws the
- * strokes it announces, streams the stroke being drawn (`draw`, ephemeral) and
- * sends the finished one (`stroke`, stored; its echo is the acknowledgement).
+ * (docs/protocol.md). The server owns the order of strokes and items; this
+ * view draws what it announces, streams the stroke being drawn (`draw`,
+ * ephemeral) and sends finished strokes and items (`stroke`, `item`: stored;
+ * the echo is the acknowledgement), moves (`move`), undo and redo.
  */
 
 import "./room.css";
@@ -20,8 +21,23 @@ import {
   roomHeader,
   userColor,
 } from "./room";
-import { BOARD_HEIGHT, BOARD_WIDTH, type Ink, MAX_POINTS, type Point, type Stroke, board as frames, moderation } from "./protocol";
-import { BoardState, hits, inkPath, newSid } from "./strokes";
+import { SHORTCUTS, TOOLS, type Tool, shortcut, titled } from "./board-tools";
+import { entryBox } from "./items";
+import {
+  BOARD_HEIGHT,
+  BOARD_WIDTH,
+  type Entry,
+  type Ink,
+  type ItemFields,
+  MAX_POINTS,
+  MAX_TEXT,
+  NOTE_COLOR,
+  type Point,
+  board as frames,
+  isItem,
+  moderation,
+} from "./protocol";
+import { BoardState, drawEntry, hitsEntry, inkPath, newSid } from "./strokes";
 
 type BoardTraits = RoomTraits;
 
@@ -30,6 +46,11 @@ const DRAW_EVERY_MS = 40;
 const CURSOR_EVERY_MS = 50;
 const COLORS = ["#222222", "#e53935", "#fb8c00", "#fdd835", "#43a047", "#1e88e5", "#8e24aa", "#ffffff"];
 const WIDTHS = [2, 4, 8, 16];
+/** Text sizes that go with the four widths (the width buttons size text too). */
+const TEXT_SIZES = [18, 24, 32, 48];
+/** A sticky note's box in board units. */
+const NOTE_W = 180;
+const NOTE_H = 120;
 /** The board's background in every theme, so colours mean the same (as in to_svg). */
 const PAPER = "#fdfdfb";
 
@@ -68,24 +89,42 @@ export default () => {
       const link = shared.acquire();
       let color = COLORS[0];
       let width = WIDTHS[1];
-      let erasing = false;
+      let tool: Tool = "pen";
+      let filled = false;
 
       const root = element("div", "pw-root pw-board");
       root.dataset.lmSuppressShortcuts = "true";
+      root.tabIndex = 0; // keyboard shortcuts reach the board once it is clicked
       const header = roomHeader(`✎ ${model.get("room")}`, link, signal);
 
       const toolbar = element("div", "pw-toolbar");
+      const toolButtons = TOOLS.map((spec) => {
+        const button = toolButton(spec.label, titled(spec.title, spec.key));
+        button.addEventListener("click", () => pick(tool === spec.tool && spec.tool === "erase" ? "pen" : spec.tool), { signal });
+        return button;
+      });
+      // Colours and widths pick ink: from erase or select they go back to the pen.
+      const inking = () => {
+        if (tool === "erase" || tool === "select") tool = "pen";
+        syncTools();
+      };
       const swatches = COLORS.map((c) => {
         const swatch = toolButton("", `colour ${c}`);
         swatch.className = "pw-swatch";
         swatch.style.background = c;
         swatch.addEventListener("click", () => {
           color = c;
-          erasing = false;
-          syncTools();
+          inking();
         }, { signal });
         return swatch;
       });
+      const custom = element("input", "pw-custom-colour");
+      custom.type = "color";
+      custom.title = "custom colour";
+      custom.addEventListener("input", () => {
+        color = custom.value;
+        inking();
+      }, { signal });
       const widths = WIDTHS.map((w) => {
         const button = toolButton("", `width ${w}`);
         button.className = "pw-width";
@@ -94,18 +133,20 @@ export default () => {
         button.append(dot);
         button.addEventListener("click", () => {
           width = w;
-          erasing = false;
-          syncTools();
+          inking();
         }, { signal });
         return button;
       });
-      const eraseButton = toolButton("Erase", "Erase mode: click one of your strokes");
-      const undoButton = toolButton("Undo", "Undo your last stroke");
+      const fillButton = toolButton("Fill", titled("Fill boxes and ellipses with the colour", SHORTCUTS.fill));
+      const undoButton = toolButton("Undo", titled("Undo your last change", SHORTCUTS.undo));
+      const redoButton = toolButton("Redo", titled("Redo what you undid", SHORTCUTS.redo));
+      const pngButton = toolButton("PNG", "Download the board as a PNG image");
       const clearButton = moderatorButton("Clear", "Clear the board for everyone", link, signal);
       clearButton.classList.add("pw-tool");
       const notice = element("span", "pw-notice");
-      toolbar.append(...swatches, element("span", "pw-sep"), ...widths, element("span", "pw-sep"),
-        eraseButton, undoButton, clearButton, lockToggle(link, signal), notice);
+      toolbar.append(...toolButtons, element("span", "pw-sep"), ...swatches, custom, element("span", "pw-sep"),
+        ...widths, fillButton, element("span", "pw-sep"), undoButton, redoButton, pngButton, clearButton,
+        lockToggle(link, signal), notice);
       const banner = lockBanner(link, signal, "board");
 
       const surface = element("div", "pw-surface");
@@ -116,18 +157,26 @@ export default () => {
       el.append(root);
 
       function syncTools(): void {
-        swatches.forEach((s, i) => s.setAttribute("aria-pressed", String(!erasing && COLORS[i] === color)));
-        widths.forEach((b, i) => b.setAttribute("aria-pressed", String(!erasing && WIDTHS[i] === width)));
-        eraseButton.setAttribute("aria-pressed", String(erasing));
-        surface.classList.toggle("pw-erasing", erasing);
+        const ink = tool !== "erase" && tool !== "select";
+        toolButtons.forEach((b, i) => b.setAttribute("aria-pressed", String(TOOLS[i].tool === tool)));
+        swatches.forEach((s, i) => s.setAttribute("aria-pressed", String(ink && COLORS[i] === color)));
+        widths.forEach((b, i) => b.setAttribute("aria-pressed", String(ink && WIDTHS[i] === width)));
+        fillButton.setAttribute("aria-pressed", String(filled));
+        surface.dataset.tool = tool;
+        surface.classList.toggle("pw-erasing", tool === "erase");
       }
-      syncTools();
-
-      eraseButton.addEventListener("click", () => {
-        erasing = !erasing;
+      function pick(next: Tool): void {
+        tool = next;
+        if (tool !== "select") selected = null;
+        syncTools();
+        repaint();
+      }
+      fillButton.addEventListener("click", () => {
+        filled = !filled;
         syncTools();
       }, { signal });
       undoButton.addEventListener("click", () => link.send(frames.undo()), { signal });
+      redoButton.addEventListener("click", () => link.send(frames.redo()), { signal });
       clearButton.addEventListener("click", () => link.send(moderation.clear()), { signal });
 
       // --- drawing ---------------------------------------------------------
@@ -135,6 +184,25 @@ export default () => {
       let scale = 1; // CSS pixels per board unit
       let frameRequested = false;
       let mine: { sid: string; ink: Ink; sent: number } | null = null;
+      /** A shape being dragged out (line, arrow, box, ellipse), not sent yet. */
+      let shaping: ItemFields | null = null;
+      /** The selected entry; a move gives it a new id, so it is followed by sid. */
+      let selected: { id: number; sid?: string } | null = null;
+      /** A move being dragged, or sent and awaiting its echo: drawn shifted meanwhile. */
+      let moving: { id: number; from: Point; dx: number; dy: number; sent: boolean } | null = null;
+
+      const drawBoard = (target: CanvasRenderingContext2D) => {
+        target.lineCap = "round";
+        target.lineJoin = "round";
+        for (const entry of board.entries) {
+          if (moving && entry.id === moving.id) {
+            target.save();
+            target.translate(moving.dx, moving.dy);
+            drawEntry(target, entry);
+            target.restore();
+          } else drawEntry(target, entry);
+        }
+      };
 
       const paint = () => {
         frameRequested = false;
@@ -143,12 +211,22 @@ export default () => {
         ctx.fillStyle = PAPER;
         ctx.fillRect(0, 0, canvas.width, canvas.height);
         ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
-        ctx.lineCap = "round";
-        ctx.lineJoin = "round";
-        for (const stroke of board.strokes) inkPath(ctx, stroke);
+        drawBoard(ctx);
         for (const ink of board.inking.values()) inkPath(ctx, ink);
-        for (const ink of board.pending.values()) inkPath(ctx, ink);
+        for (const pending of board.pending.values()) drawEntry(ctx, pending);
         if (mine) inkPath(ctx, mine.ink);
+        if (shaping) drawEntry(ctx, shaping);
+        const chosen = selected && board.entries.find((e) => e.id === selected!.id);
+        if (chosen) {
+          const [left, top, right, bottom] = entryBox(chosen, ctx);
+          const [dx, dy] = moving ? [moving.dx, moving.dy] : [0, 0];
+          ctx.save();
+          ctx.setLineDash([6 / scale, 4 / scale]);
+          ctx.strokeStyle = "#1e88e5";
+          ctx.lineWidth = 1.5 / scale;
+          ctx.strokeRect(left - 4 + dx, top - 4 + dy, right - left + 8, bottom - top + 8);
+          ctx.restore();
+        }
         for (const cursor of board.cursors.values()) {
           ctx.fillStyle = userColor(cursor.user);
           ctx.beginPath();
@@ -157,13 +235,17 @@ export default () => {
           ctx.font = `${12 / scale}px sans-serif`;
           ctx.fillText(displayName(cursor.user), cursor.x + 8 / scale, cursor.y - 8 / scale);
         }
-        const count = board.strokes.length;
+        const items = board.entries.filter(isItem).length;
+        const count = board.entries.length - items;
         // What this view shows, for assistive tech and tests: finished strokes,
-        // others' strokes being drawn, others' cursors.
+        // items, others' strokes being drawn, others' cursors, the selection.
         canvas.dataset.strokes = String(count);
+        canvas.dataset.items = String(items);
         canvas.dataset.inking = String(board.inking.size);
         canvas.dataset.cursors = String(board.cursors.size);
-        canvas.setAttribute("aria-label", `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}`);
+        canvas.dataset.selected = chosen ? String(chosen.id) : "";
+        canvas.setAttribute("aria-label",
+          `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}, ${items} item${items === 1 ? "" : "s"}`);
       };
       const repaint = () => {
         if (!frameRequested) {
@@ -190,19 +272,37 @@ export default () => {
       resize();
 
       // A locked board is read-only for non-moderators (the room host refuses
-      // their draw/stroke/erase/undo with "locked"); cursors still move.
+      // their changes with "locked"); cursors still move.
       const readOnly = () => link.locked && !link.moderator;
       const renderStatus = () => {
         const locked = readOnly();
-        for (const button of [...swatches, ...widths, eraseButton, undoButton]) button.disabled = locked;
+        for (const button of [...toolButtons, ...swatches, ...widths, fillButton, undoButton, redoButton]) button.disabled = locked;
+        custom.disabled = locked;
         surface.classList.toggle("pw-readonly", locked);
         notice.textContent = link.problem;
       };
+      // A move comes back as `erased` (old id) then the entry under a new id:
+      // the selection follows it by sid; a refused move is drawn back in place.
+      const follow = () => {
+        if (moving?.sent && !board.entries.some((e) => e.id === moving!.id)) moving = null;
+        if (selected && !board.entries.some((e) => e.id === selected!.id)) {
+          // Between `erased` and the moved copy the sid matches nothing yet: keep waiting.
+          const again = selected.sid ? board.entries.find((e) => e.sid === selected!.sid) : undefined;
+          if (again) selected = { id: again.id, sid: again.sid };
+          else if (!selected.sid) selected = null;
+        }
+      };
+      link.onFrame((frame) => {
+        if (frame.type === "error" && moving?.sent) moving = null;
+      }, signal);
       link.onChange(renderStatus, signal);
-      board.onChange(repaint, signal);
+      board.onChange(() => {
+        follow();
+        repaint();
+      }, signal);
       renderStatus();
 
-      const boardPoint = (event: PointerEvent): Point => {
+      const boardPoint = (event: { clientX: number; clientY: number }): Point => {
         const box = canvas.getBoundingClientRect();
         const x = ((event.clientX - box.left) / box.width) * BOARD_WIDTH;
         const y = ((event.clientY - box.top) / box.height) * BOARD_HEIGHT;
@@ -231,51 +331,171 @@ export default () => {
         link.send(frames.cursor(p[0], p[1]));
       };
 
-      const mayErase = (stroke: Stroke) =>
-        link.moderator || (!!link.self && stroke.user?.username === link.self.user.username);
+      // The room host refuses others' entries to non-moderators ("forbidden"); the
+      // view offers only what it would accept.
+      const mayChange = (entry: Entry) =>
+        link.moderator || (!!link.self && entry.user?.username === link.self.user.username);
+      const topmost = (p: Point) => [...board.entries].reverse().find((e) => mayChange(e) && hitsEntry(e, p, ctx));
+
+      const place = (fields: ItemFields) => {
+        const sid = newSid();
+        board.pending.set(sid, fields);
+        link.send(frames.item(sid, fields));
+        repaint();
+      };
+
+      // Text and notes are typed in place: Enter places them, Shift+Enter is a
+      // new line, Escape (or an empty text) places nothing.
+      const openEditor = (p: Point, kind: "text" | "note") => {
+        const size = kind === "note" ? 18 : TEXT_SIZES[WIDTHS.indexOf(width)] ?? 24;
+        const editor = element("textarea", `pw-editor pw-editor-${kind}`);
+        editor.maxLength = MAX_TEXT;
+        editor.style.left = `${p[0] * scale}px`;
+        editor.style.top = `${p[1] * scale}px`;
+        editor.style.fontSize = `${size * scale}px`;
+        editor.style.color = kind === "note" ? "#222222" : color;
+        if (kind === "note") {
+          editor.style.width = `${NOTE_W * scale}px`;
+          editor.style.height = `${NOTE_H * scale}px`;
+          editor.style.background = NOTE_COLOR;
+        }
+        editor.setAttribute("aria-label", kind === "note" ? "Sticky note text" : "Text");
+        let done = false;
+        const close = (keep: boolean) => {
+          if (done) return;
+          done = true;
+          const text = editor.value;
+          editor.remove();
+          root.focus({ preventScroll: true });
+          if (!keep || !text.trim()) return;
+          place(kind === "note"
+            ? { kind, x: p[0], y: p[1], w: NOTE_W, h: NOTE_H, text, size, color: NOTE_COLOR }
+            : { kind, x: p[0], y: p[1], text, size, color });
+        };
+        editor.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" && !event.shiftKey) {
+            event.preventDefault();
+            close(true);
+          } else if (event.key === "Escape") close(false);
+        }, { signal });
+        editor.addEventListener("blur", () => close(true), { signal });
+        surface.append(editor);
+        editor.focus();
+      };
 
       canvas.addEventListener("pointerdown", (event) => {
         if ((event.pointerType === "mouse" && event.button !== 0) || readOnly()) return;
         event.preventDefault();
+        root.focus({ preventScroll: true });
         const p = boardPoint(event);
-        if (erasing) {
-          const target = [...board.strokes].reverse().find((s) => mayErase(s) && hits(s, p));
+        if (tool === "erase") {
+          const target = topmost(p);
           if (target) link.send(frames.erase(target.id));
           return;
         }
+        if (tool === "text" || tool === "note") {
+          openEditor(p, tool);
+          return;
+        }
         canvas.setPointerCapture(event.pointerId);
-        mine = { sid: newSid(), ink: { points: [p], color, width }, sent: 0 };
+        if (tool === "select") {
+          const target = topmost(p);
+          selected = target ? { id: target.id, sid: target.sid } : null;
+          moving = target ? { id: target.id, from: p, dx: 0, dy: 0, sent: false } : null;
+        } else if (tool === "pen") {
+          mine = { sid: newSid(), ink: { points: [p], color, width }, sent: 0 };
+        } else {
+          shaping = { kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width };
+          if (filled && (tool === "rect" || tool === "ellipse")) shaping.fill = color;
+        }
         repaint();
       }, { signal });
 
       canvas.addEventListener("pointermove", (event) => {
         const p = boardPoint(event);
         sendCursor(p);
-        if (!mine || !canvas.hasPointerCapture(event.pointerId)) return;
-        // Coalesced events keep pen and fast mouse strokes smooth.
-        const events = event.getCoalescedEvents?.() ?? [event];
-        for (const e of events.length ? events : [event]) {
-          const q = boardPoint(e);
-          const last = mine.ink.points[mine.ink.points.length - 1];
-          if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= 1 && mine.ink.points.length < MAX_POINTS) {
-            mine.ink.points.push(q);
+        if (!canvas.hasPointerCapture(event.pointerId)) return;
+        if (shaping) {
+          shaping.w = Math.round((p[0] - shaping.x) * 10) / 10;
+          shaping.h = Math.round((p[1] - shaping.y) * 10) / 10;
+        } else if (moving && !moving.sent) {
+          moving.dx = p[0] - moving.from[0];
+          moving.dy = p[1] - moving.from[1];
+        } else if (mine) {
+          // Coalesced events keep pen and fast mouse strokes smooth.
+          const events = event.getCoalescedEvents?.() ?? [event];
+          for (const e of events.length ? events : [event]) {
+            const q = boardPoint(e);
+            const last = mine.ink.points[mine.ink.points.length - 1];
+            if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= 1 && mine.ink.points.length < MAX_POINTS) {
+              mine.ink.points.push(q);
+            }
           }
         }
         repaint();
       }, { signal });
 
       const finish = (event: PointerEvent) => {
-        if (!mine) return;
         if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
-        flushDraw();
-        const { sid, ink } = mine;
-        mine = null;
-        board.pending.set(sid, ink);
-        link.send(frames.stroke(sid, ink));
+        if (shaping) {
+          const shape = shaping;
+          shaping = null;
+          // A click is not a shape: it needs some extent to be seen and picked.
+          if (Math.abs(shape.w ?? 0) + Math.abs(shape.h ?? 0) >= 4) place(shape);
+        } else if (moving && !moving.sent) {
+          const { id, dx, dy } = moving;
+          if (Math.abs(dx) + Math.abs(dy) >= 1) {
+            moving.sent = true;
+            link.send(frames.move(id, Math.round(dx * 10) / 10, Math.round(dy * 10) / 10));
+          } else moving = null;
+        } else if (mine) {
+          flushDraw();
+          const { sid, ink } = mine;
+          mine = null;
+          board.pending.set(sid, ink);
+          link.send(frames.stroke(sid, ink));
+        }
         repaint();
       };
       canvas.addEventListener("pointerup", finish, { signal });
       canvas.addEventListener("pointercancel", finish, { signal });
+
+      root.addEventListener("keydown", (event) => {
+        const wanted = shortcut(event);
+        if (!wanted || readOnly()) return;
+        event.preventDefault();
+        if (wanted === "undo" || wanted === "redo") link.send(frames[wanted]());
+        else if (wanted === "delete") {
+          if (selected) link.send(frames.erase(selected.id));
+        } else if (wanted === "deselect") {
+          selected = null;
+          repaint();
+        } else if (wanted === "fill") fillButton.click();
+        else pick(wanted);
+      }, { signal });
+
+      // PNG download: the board as the kernel's to_png() renders it, 1000 x 625
+      // pixels, without cursors, selection or strokes still being drawn.
+      pngButton.addEventListener("click", () => {
+        const image = element("canvas", "");
+        image.width = BOARD_WIDTH;
+        image.height = BOARD_HEIGHT;
+        const target = image.getContext("2d")!;
+        target.fillStyle = PAPER;
+        target.fillRect(0, 0, BOARD_WIDTH, BOARD_HEIGHT);
+        const saved = moving;
+        moving = null;
+        drawBoard(target);
+        moving = saved;
+        image.toBlob((blob) => {
+          if (!blob) return;
+          const a = element("a", "");
+          a.href = URL.createObjectURL(blob);
+          a.download = `${model.get("room")}.png`;
+          a.click();
+          setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+        }, "image/png");
+      }, { signal });
 
       return () => {
         controller.abort();

@@ -82,13 +82,54 @@ export interface Stroke extends Ink {
   sid?: string;
 }
 
+/** Typed items (partywidget.protocol.board_items): drawn in a box `x, y, w, h`. */
+export type ItemKind = "line" | "arrow" | "rect" | "ellipse" | "text" | "note";
+/** Kinds drawn from `x, y` to `x + w, y + h` (w/h may be negative). */
+export const LINE_KINDS: ReadonlySet<string> = new Set(["line", "arrow"]);
+export const NOTE_COLOR = "#fff59d";
+export const MAX_TEXT = 2000;
+
+/** An item as the board sends and stores it (only its kind's fields). */
+export interface ItemFields {
+  kind: ItemKind;
+  x: number;
+  y: number;
+  w?: number;
+  h?: number;
+  color: string;
+  width?: number;
+  fill?: string;
+  text?: string;
+  size?: number;
+}
+
+/** A stored item (`item` frames and, with a `kind`, entries of the `state` join frame). */
+export interface Item extends ItemFields {
+  id: number;
+  from?: string;
+  user: User;
+  sid?: string;
+}
+
+/** What the board holds, in board order: strokes and items. */
+export type Entry = Stroke | Item;
+
+export function isItem<T extends Entry | Ink | ItemFields>(entry: T): entry is Extract<T, ItemFields> {
+  return "kind" in entry;
+}
+
 /** The `board` party: what a client sends. */
 export const board = {
   /** Points of a stroke in progress (relayed to the others, never stored). */
   draw: (sid: string, ink: Ink) => ({ type: "draw", sid, ...ink }),
   /** A finished stroke (stored; its echo is the acknowledgement). */
   stroke: (sid: string, ink: Ink) => ({ type: "stroke", sid, ...ink }),
+  /** A typed item (stored; its `item` echo is the acknowledgement). */
+  item: (sid: string, fields: ItemFields) => ({ type: "item", sid, ...fields }),
+  /** Shift a stroke or item: it comes back as `erased` (old id) then `stroke`/`item`. */
+  move: (id: number, dx: number, dy: number) => ({ type: "move", id, dx, dy }),
   erase: (id: number) => ({ type: "erase", id }),
   undo: () => ({ type: "undo" }),
+  redo: () => ({ type: "redo" }),
   cursor: (x: number, y: number) => ({ type: "cursor", x, y }),
 };

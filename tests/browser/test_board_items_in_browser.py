@@ -1,0 +1,107 @@
+"""Board items in real JupyterLab pages: two users, one room, the kernel watching.
+
+A box drawn in one page appears in the other and in the kernel's
+``board.items``; it moves (select and drag), undo and redo cross, text is
+typed in place, shortcuts pick tools, Delete removes, PNG downloads.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.pages import QUICK, NotebookPage, draw_stroke, kernel_state
+from tests.conftest import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+
+def write_board_notebook(root: Path, name: str, room: str) -> None:
+    """A notebook with a Board; the kernel reports ``board.items`` to ``<name>.state.json``."""
+    state = f"{name}.state.json"
+    cells = [
+        f"from partywidget import Board\nboard = Board({room!r})\nboard",
+        "import json, os\n"
+        "def report(_frame=None):\n"
+        f"    with open({state + '.tmp'!r}, 'w') as f:\n"
+        "        json.dump({'items': board.items}, f)\n"
+        f"    os.replace({state + '.tmp'!r}, {state!r})\n"
+        "board.client.on_event(report)\nreport()",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / f"{name}.ipynb")
+
+
+def kinds(state: dict[str, Any]) -> list[str]:
+    return [item.get("kind", "stroke") for item in state["items"]]
+
+
+def test_items_drawn_moved_undone_and_exported_across_two_pages(
+        lab: ServerProcess, open_notebook: Any) -> None:
+    root = Path(lab.workdir)
+    write_board_notebook(root, "items", "e2e-items")
+    pages: list[NotebookPage] = []
+    for _ in range(2):
+        page = open_notebook("lab/tree/items.ipynb")
+        page.run_all()
+        pages.append(page)
+    a, b = (page.widget("board") for page in pages)
+    a_canvas, b_canvas = a.locator("canvas"), b.locator("canvas")
+
+    # A box drawn in A (tool from its button, tooltip naming its key) reaches B and the kernel.
+    box_tool = a.get_by_role("button", name="Box")
+    expect(box_tool).to_have_attribute("title", "Draw a rectangle (R)")
+    box_tool.click()
+    a.get_by_title("colour #1e88e5").click()
+    draw_stroke(a_canvas, [(0.1, 0.1), (0.3, 0.4)])
+    expect(b_canvas).to_have_attribute("data-items", "1", timeout=QUICK)
+    (rect,) = kernel_state(root, "items", lambda s: kinds(s) == ["rect"])["items"]
+    assert rect["color"] == "#1e88e5" and rect["w"] > 150 and rect["h"] > 150
+
+    # Select (shortcut V) and drag it: B and the kernel see it moved, under a new id.
+    a.press("v")
+    expect(a.get_by_role("button", name="Select")).to_have_attribute("aria-pressed", "true")
+    draw_stroke(a_canvas, [(0.1, 0.25), (0.5, 0.25)])
+    moved = kernel_state(root, "items", lambda s: s["items"] and s["items"][0]["x"] > rect["x"] + 100)
+    assert moved["items"][0]["id"] != rect["id"]
+    expect(a_canvas).to_have_attribute("data-selected", str(moved["items"][0]["id"]),
+                                       timeout=QUICK)
+
+    # Undo takes the move back, redo makes it again (Ctrl+Z, Ctrl+Shift+Z).
+    a.press("Control+z")
+    kernel_state(root, "items", lambda s: s["items"] and s["items"][0]["x"] == rect["x"])
+    a.get_by_role("button", name="Redo").click()
+    kernel_state(root, "items", lambda s: s["items"] and s["items"][0]["x"] > rect["x"] + 100)
+
+    # Text typed in place; the XSS-looking text stays text.
+    a.press("t")
+    a_canvas.click(position={"x": 60, "y": 400})
+    editor = a.locator("textarea.pw-editor")
+    editor.fill("<img src=x onerror=alert(1)>")
+    editor.press("Enter")
+    expect(b_canvas).to_have_attribute("data-items", "2", timeout=QUICK)
+    state = kernel_state(root, "items", lambda s: kinds(s) == ["rect", "text"])
+    assert state["items"][1]["text"] == "<img src=x onerror=alert(1)>"
+    assert a.locator("img").count() == 0 and b.locator("img").count() == 0
+
+    # Selected, the text goes with Delete, everywhere.
+    a.press("v")
+    a_canvas.click(position={"x": 70, "y": 410})
+    a.press("Delete")
+    expect(b_canvas).to_have_attribute("data-items", "1", timeout=QUICK)
+
+    # PNG button: a 1000 x 625 image with the box's blue in it.
+    with pages[0].page.expect_download() as download:
+        a.get_by_role("button", name="PNG").click()
+    image = Image.open(io.BytesIO(Path(download.value.path()).read_bytes())).convert("RGB")
+    assert image.size == (1000, 625)
+    assert (0x1e, 0x88, 0xe5) in {color for _, color in image.getcolors(1 << 16) or []}
+    assert pages[0].dialogs == [] and pages[1].dialogs == []
