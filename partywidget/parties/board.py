@@ -54,7 +54,11 @@ class BoardParty(LockableParty):
         elif isinstance(command, board.Stroke):
             await self.add_stroke(sender.user, command.ink, sender.id)
         elif isinstance(command, board.Place):
+            if command.picture is not None:
+                await self.keep_image(command.picture)
             await self.add_item(sender.user, command.item, sender.id)
+        elif isinstance(command, board.GetImage):
+            await self.send_image(command.src, sender)
         elif isinstance(command, board.Move):
             await self.move(command, sender.user)
         elif isinstance(command, board.Erase):
@@ -96,6 +100,18 @@ class BoardParty(LockableParty):
         frame = board.entry_frame(offset, entry, is_item)
         self.publish(frame, offset)
         return offset, frame
+
+    async def keep_image(self, picture: board.Picture) -> None:
+        """Store an image's bytes once, under its SHA-256 (the same image twice is one copy)."""
+        key = f"image:{picture.src}"
+        if await self.room.storage.get(key) is None:
+            await self.room.storage.put(key, {"mime": picture.mime, "data": picture.data})
+
+    async def send_image(self, src: str, sender: Connection) -> None:
+        stored = await self.room.storage.get(f"image:{src}")
+        if stored is None:
+            raise ProtocolError("not_found", "expected the src of an image on this board")
+        sender.send(board.ImageBytes(src, stored["mime"], stored["data"]).serialize())
 
     async def owned(self, offset: int, user: Mapping[str, Any], verb: str) -> str | None:
         """The stored entry at ``offset`` if ``user`` may change it (author or moderator)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
-from .board_items import Item
+from .board_items import Item, Picture, check_src
 from .boardspace import (BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR, MAX_WIDTH, check_color,
                          check_sid, coordinate)
 from .frames import (Clear, Envelope, Lock, Remove, User, log_join_frame, parse_object,
@@ -34,7 +34,8 @@ from .jsonrules import MAX_JSON_DEPTH, encode_json
 __all__ = [
     "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE", "MAX_POINTS",
     "MAX_WIDTH", "WRITES", "BoardCommand", "BoardStrokes", "Cursor", "CursorMoved", "Draw",
-    "Drawing", "Erase", "Erased", "Ink", "Item", "Move", "Place", "Redo", "State", "Stroke",
+    "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "Move", "Picture",
+    "Place", "Redo", "State", "Stroke",
     "Undo", "entry_frame", "parse_command", "state_frame", "stored_entry", "stored_stroke",
     "stroke_frame",
 ]
@@ -148,17 +149,42 @@ class Erase(Envelope):
 
 @dataclass(frozen=True, slots=True)
 class Place(Envelope):
-    """``{"type": "item", ...item}``: a typed item (:class:`Item`), stored at the end."""
+    """``{"type": "item", ...item}``: a typed item (:class:`Item`), stored at the end.
+
+    An image item carries its bytes as ``"data"`` (base64, :class:`Picture`);
+    the room stores them once and the item refers to them by ``src``.
+    """
 
     item: Item
+    picture: Picture | None = None
     type: ClassVar[str] = "item"
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "item", **self.item.to_json()}
+        item = self.item.to_json()
+        if self.picture is not None:
+            del item["src"]  # the room host computes it from the bytes
+            item["data"] = self.picture.data
+        return {"type": "item", **item}
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Place:
-        return cls(Item.parse(data))
+        picture = Picture.parse(data.get("data")) if data.get("kind") == "image" else None
+        return cls(Item.parse(data, picture.src if picture else None), picture)
+
+
+@dataclass(frozen=True, slots=True)
+class GetImage(Envelope):
+    """``{"type": "getImage", "src"}``: ask for an image's bytes (answered to the sender)."""
+
+    src: str
+    type: ClassVar[str] = "getImage"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "getImage", "src": self.src}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> GetImage:
+        return cls(check_src(data.get("src")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +238,12 @@ class Redo(Envelope):
         return cls()
 
 
-BoardCommand = Cursor | Draw | Stroke | Place | Move | Erase | Undo | Redo | Clear | Lock | Remove
+BoardCommand = (Cursor | Draw | Stroke | Place | GetImage | Move | Erase | Undo | Redo | Clear
+                | Lock | Remove)
 
 COMMANDS: Mapping[str, Any] = {
-    cls.type: cls for cls in (Cursor, Draw, Stroke, Place, Move, Erase, Undo, Redo, Clear, Lock,
-                              Remove)}
+    cls.type: cls for cls in (Cursor, Draw, Stroke, Place, GetImage, Move, Erase, Undo, Redo,
+                              Clear, Lock, Remove)}
 
 #: Commands that change the board: refused for non-moderators while it is locked.
 WRITES: tuple[type[Envelope], ...] = (Draw, Stroke, Place, Move, Erase, Undo, Redo)
@@ -260,6 +287,19 @@ class Drawing(Envelope):
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "draw", "from": self.sender, "user": self.user, **self.ink.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBytes(Envelope):
+    """``{"type": "image", "src", "mime", "data"}``: an image's bytes (base64), to who asked."""
+
+    src: str
+    mime: str
+    data: str
+    type: ClassVar[str] = "image"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "image", "src": self.src, "mime": self.mime, "data": self.data}
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +383,8 @@ class BoardStrokes:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[int, dict[str, Any]] = {}
+        #: Image bytes by ``src``, as ``image`` frames brought them: ``(mime, base64)``.
+        self.images: dict[str, tuple[str, str]] = {}
         self.epoch: str | None = None
 
     @property
@@ -373,6 +415,8 @@ class BoardStrokes:
                 self._add(frame.get(kind))
             elif kind == "erased":
                 self._entries.pop(frame.get("id"), None)  # type: ignore[arg-type]
+            elif kind == "image" and isinstance(frame.get("src"), str):
+                self.images[frame["src"]] = (str(frame.get("mime")), str(frame.get("data")))
             elif kind == "cleared":
                 self._entries.clear()
                 self.epoch = frame.get("epoch", self.epoch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..protocol import board
 from ..protocol.board import BoardStrokes
-from ..protocol.board_items import DEFAULT_SIZE, NOTE_COLOR, Item
+from ..protocol.board_items import DEFAULT_SIZE, NOTE_COLOR, Item, Picture, image_size
 from ..protocol.frames import read_frame
+from .board_images import image_bytes
 from .board_render import PAPER, board_svg, svg_to_png
 from .room_widget import STATIC, RoomWidget
 
@@ -52,7 +54,15 @@ class Board(RoomWidget):
         super().__init__(room, party=party, endpoint=endpoint, **kwargs)
 
     def _on_server_frame(self, frame: Any) -> None:
-        self._state.apply(*read_frame(frame))
+        kind, data = read_frame(frame)
+        self._state.apply(kind, data)
+        # Images are stored once and referenced: fetch the bytes of each new one.
+        if kind in ("state", "item"):
+            entries = data.get("strokes") if kind == "state" else [data.get("item")]
+            for entry in entries or ():
+                src = entry.get("src") if isinstance(entry, dict) else None
+                if isinstance(src, str) and src not in self._state.images:
+                    self.send_frame(board.GetImage(src))
         super()._on_server_frame(frame)
 
     @property
@@ -96,9 +106,25 @@ class Board(RoomWidget):
         return self._place({"kind": "note", "x": x, "y": y, "w": w, "h": h, "text": text,
                             "size": size, "color": color})
 
-    def _place(self, fields: dict[str, Any]) -> str:
+    def image(self, source: Any, x: float, y: float, width: float | None = None) -> str:
+        """Put a Matplotlib figure, an image array or PNG/JPEG bytes on the board.
+
+        ``width`` (board units) defaults to the image's pixel width, at most
+        what fits right of ``x``; the height keeps its aspect ratio. At most
+        96 kB once encoded (a figure is rendered smaller until it fits).
+        Returns the item's ``sid``.
+        """
+        raw = image_bytes(source)
+        picture = Picture.parse(base64.b64encode(raw).decode("ascii"))
+        _, pixels_w, pixels_h = image_size(raw)
+        w = min(width or pixels_w, board.BOARD_WIDTH - x)
+        fields = {"kind": "image", "x": x, "y": y, "w": w, "h": w * pixels_h / pixels_w}
+        return self._place(fields, picture)
+
+    def _place(self, fields: dict[str, Any], picture: Picture | None = None) -> str:
         sid = uuid.uuid4().hex[:16]
-        self.send_frame(board.Place(Item.parse({**fields, "sid": sid})))
+        item = Item.parse({**fields, "sid": sid}, picture.src if picture else None)
+        self.send_frame(board.Place(item, picture))
         return sid
 
     def move(self, id: int, dx: float, dy: float) -> None:
@@ -119,7 +145,7 @@ class Board(RoomWidget):
 
     def to_svg(self) -> str:
         """The board as a standalone SVG document (:func:`.board_render.board_svg`)."""
-        return board_svg(self.items)
+        return board_svg(self.items, images=self._state.images)
 
     def to_png(self, scale: float = 1) -> bytes:
         """The board as PNG bytes, ``1000 * scale`` x ``625 * scale`` pixels, no browser needed."""

@@ -79,7 +79,7 @@ def _stroke(entry: Mapping[str, Any]) -> str:
             f'stroke-width="{_n(width)}" stroke-linecap="round" stroke-linejoin="round"/>')
 
 
-def _item(entry: Mapping[str, Any]) -> str:
+def _item(entry: Mapping[str, Any], images: Mapping[str, tuple[str, str]]) -> str:
     kind = entry["kind"]
     x, y = float(entry["x"]), float(entry["y"])
     w, h = float(entry.get("w", 0)), float(entry.get("h", 0))
@@ -108,17 +108,32 @@ def _item(entry: Mapping[str, Any]) -> str:
                f'fill={quoteattr(color)} stroke="#00000033"/>')
         lines = note_lines(str(entry.get("text", "")), w, size)
         return box + _text(x + NOTE_PAD, y + NOTE_PAD, lines, size, DEFAULT_COLOR)
+    if kind == "image":
+        box = f'x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}"'
+        picture = images.get(str(entry.get("src")))
+        if picture is None:  # its bytes have not arrived (yet): a placeholder
+            return f'<rect {box} fill="#eeeeee" stroke="#bbbbbb"/>'
+        mime, data = picture
+        if mime not in ("image/png", "image/jpeg"):  # the room host stores no other kind
+            return ""
+        return (f'<image {box} preserveAspectRatio="none" '
+                f'href={quoteattr(f"data:{mime};base64,{data}")}/>')
     return ""  # a kind from a newer server: skipped, as the front end does
 
 
-def board_svg(entries: Iterable[Mapping[str, Any]], *, background: str | None = PAPER) -> str:
-    """A standalone SVG document of the board's strokes and items in the 1000 x 625 space."""
+def board_svg(entries: Iterable[Mapping[str, Any]], *, background: str | None = PAPER,
+              images: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """A standalone SVG document of the board's strokes and items in the 1000 x 625 space.
+
+    ``images`` maps an image item's ``src`` to ``(mime, base64)``; images are
+    embedded as ``data:`` URLs (PNG or JPEG only), so the document stands alone.
+    """
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{BOARD_WIDTH}" '
              f'height="{BOARD_HEIGHT}" viewBox="0 0 {BOARD_WIDTH} {BOARD_HEIGHT}">']
     if background:
         parts.append(f'<rect width="100%" height="100%" fill={quoteattr(background)}/>')
     for entry in entries:
-        drawn = _item(entry) if "kind" in entry else _stroke(entry)
+        drawn = _item(entry, images or {}) if "kind" in entry else _stroke(entry)
         if drawn:
             parts.append(drawn)
     parts.append("</svg>")

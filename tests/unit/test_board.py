@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
+import struct
 
 import pytest
 
@@ -374,3 +377,62 @@ async def test_undo_skips_a_change_whose_entry_a_moderator_took_away(room, join)
     await teacher.send({"type": "erase", "id": 2})
     await alice.send({"type": "undo"})            # 2 is gone: takes back 1
     assert await stored(room) == []
+
+
+# images --------------------------------------------------------------------------
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header + b"\0" * 4
+
+
+def image_frame(raw: bytes, **fields) -> dict:
+    return {"type": "item", "kind": "image", "x": 10, "y": 10, "w": 100, "h": 50,
+            "data": base64.b64encode(raw).decode(), **fields}
+
+
+async def test_an_image_is_stored_once_referenced_by_src_and_sent_to_who_asks(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await alice.send(image_frame(png()))
+    await alice.send(image_frame(png(), x=300))
+    first, second = [f["item"] for f in bob.of_type("item")]
+    src = hashlib.sha256(png()).hexdigest()
+    assert first["src"] == second["src"] == src and "data" not in first
+    assert await room.storage.get(f"image:{src}") == {
+        "mime": "image/png", "data": base64.b64encode(png()).decode()}
+    bob.clear()
+    await bob.send({"type": "getImage", "src": src})
+    assert bob.frames == [{"type": "image", "src": src, "mime": "image/png",
+                           "data": base64.b64encode(png()).decode()}]
+    assert alice.of_type("image") == []  # answered to the asker alone
+    await bob.send({"type": "getImage", "src": "0" * 64})
+    await bob.send({"type": "getImage", "src": "../x"})
+    assert [f["code"] for f in bob.of_type("error")] == ["not_found", "bad_message"]
+
+
+@pytest.mark.parametrize("raw", [
+    pytest.param(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                 id="svg-with-script"),
+    pytest.param(b"GIF89a" + b"\0" * 20, id="gif"),
+    pytest.param(png(100_000, 100_000), id="decompression-bomb"),
+    pytest.param(png() + b"\0" * 100_000, id="over-96-kB"),
+])
+async def test_images_other_than_small_png_or_jpeg_are_refused(room, join, raw):
+    alice = await join(room, "a1", ALICE)
+    alice.clear()
+    await alice.send(image_frame(raw))
+    assert [(f["type"], f["code"]) for f in alice.frames] == [("error", "bad_item")]
+    assert await stored(room) == []
+
+
+async def test_an_image_needs_data_and_src_is_never_taken_from_the_client(room, join):
+    alice = await join(room, "a1", ALICE)
+    alice.clear()
+    await alice.send({**image_frame(png()), "data": "not base64!"})
+    await alice.send({**RECT, "src": "f" * 64, "data": "AAAA"})  # ignored on a rect
+    await alice.send(image_frame(png(), src="f" * 64))
+    codes = [f.get("code") for f in alice.frames if f["type"] == "error"]
+    assert codes == ["bad_item"]
+    assert [e.get("src") for e in await stored(room)] == [None, hashlib.sha256(png()).hexdigest()]

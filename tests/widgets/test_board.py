@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -140,3 +142,28 @@ def test_to_png_renders_the_1000_by_625_space_with_the_stroke_in_place(
     assert ET.parse(board.save(tmp_path / "board.svg")).getroot().tag == f"{SVG}svg"
     with pytest.raises(ValueError):
         board.save(tmp_path / "board.gif")
+
+
+def test_an_array_goes_on_the_board_as_png_and_the_export_shows_it(fake_client: Any) -> None:
+    board = Board("class-101")
+    red = [[[200, 30, 30]] * 40] * 20  # 40 x 20 pixels: any nested sequence or array
+    board.image(red, 100, 100, width=200)
+    (sent,) = fake_client.raw
+    raw = base64.b64decode(sent["data"])
+    assert png_image(raw).size == (40, 20) and png_image(raw).getpixel((5, 5)) == (200, 30, 30)
+    assert (sent["kind"], sent["w"], sent["h"]) == ("image", 200, 100) and "src" not in sent
+    src = hashlib.sha256(raw).hexdigest()
+    fake_client.feed({"type": "state", "epoch": "e1", "recovered": False, "strokes": [
+        {"id": 1, "kind": "image", "x": 100, "y": 100, "w": 200, "h": 100, "src": src,
+         "color": "#222222", "user": {}}]})
+    assert fake_client.raw[-1] == {"type": "getImage", "src": src}  # fetched once referenced
+    placeholder = png_image(board.to_png())
+    assert placeholder.getpixel((200, 150)) == (0xee, 0xee, 0xee)
+    fake_client.feed({"type": "image", "src": src, "mime": "image/png", "data": sent["data"]})
+    image = png_image(board.to_png())
+    assert image.getpixel((200, 150)) == (200, 30, 30) and image.getpixel((50, 50)) == (
+        0xfd, 0xfd, 0xfb)
+    with pytest.raises(ProtocolError):
+        board.image(b"<svg onload=alert(1)/>", 0, 0)
+    with pytest.raises(TypeError):
+        board.image(object(), 0, 0)
