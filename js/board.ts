@@ -37,6 +37,7 @@ import {
   isItem,
   moderation,
 } from "./protocol";
+import { pictureData } from "./pictures";
 import { BoardState, drawEntry, hitsEntry, inkPath, newSid } from "./strokes";
 
 type BoardTraits = RoomTraits;
@@ -73,7 +74,11 @@ export default () => {
       // with the full state (recovered: false), which replaces ours.
       shared = new SharedLink(() => {
         const link = new RoomLink(model);
-        link.onFrame((frame) => board.apply(frame));
+        link.onFrame((frame) => {
+          board.apply(frame);
+          // Images are stored once and referenced: one request per model for each.
+          for (const src of board.takeWanted()) link.send(frames.getImage(src));
+        });
         return link;
       });
       const sweep = setInterval(() => board.forgetStaleCursors(Date.now()), 1000);
@@ -198,9 +203,9 @@ export default () => {
           if (moving && entry.id === moving.id) {
             target.save();
             target.translate(moving.dx, moving.dy);
-            drawEntry(target, entry);
+            drawEntry(target, entry, board.images);
             target.restore();
-          } else drawEntry(target, entry);
+          } else drawEntry(target, entry, board.images);
         }
       };
 
@@ -213,7 +218,7 @@ export default () => {
         ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
         drawBoard(ctx);
         for (const ink of board.inking.values()) inkPath(ctx, ink);
-        for (const pending of board.pending.values()) drawEntry(ctx, pending);
+        for (const pending of board.pending.values()) drawEntry(ctx, pending, board.images);
         if (mine) inkPath(ctx, mine.ink);
         if (shaping) drawEntry(ctx, shaping);
         const chosen = selected && board.entries.find((e) => e.id === selected!.id);
@@ -243,6 +248,7 @@ export default () => {
         canvas.dataset.items = String(items);
         canvas.dataset.inking = String(board.inking.size);
         canvas.dataset.cursors = String(board.cursors.size);
+        canvas.dataset.images = String([...board.images.values()].filter((i) => i.complete && i.naturalWidth).length);
         canvas.dataset.selected = chosen ? String(chosen.id) : "";
         canvas.setAttribute("aria-label",
           `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}, ${items} item${items === 1 ? "" : "s"}`);
@@ -459,6 +465,38 @@ export default () => {
       };
       canvas.addEventListener("pointerup", finish, { signal });
       canvas.addEventListener("pointercancel", finish, { signal });
+
+      // Pasted or dropped images go on the board as PNG/JPEG of at most
+      // MAX_IMAGE_BYTES (./pictures re-encodes them; an SVG is rasterised here,
+      // never sent as SVG).
+      const putImages = async (files: Iterable<File>, at: Point) => {
+        for (const file of files) {
+          if (!file.type.startsWith("image/") || readOnly()) continue;
+          const picture = await pictureData(file);
+          if (!picture) {
+            notice.textContent = "That image could not be read or made small enough.";
+            continue;
+          }
+          const w = Math.min(picture.width, BOARD_WIDTH / 2, BOARD_WIDTH - at[0]);
+          const h = Math.min((w * picture.height) / picture.width, BOARD_HEIGHT - at[1]);
+          const fields: ItemFields = { kind: "image", x: at[0], y: at[1], w, h, color: color };
+          const sid = newSid();
+          board.pending.set(sid, fields);
+          link.send(frames.image(sid, fields, picture.data));
+          repaint();
+        }
+      };
+      root.addEventListener("paste", (event) => {
+        const files = [...(event.clipboardData?.files ?? [])];
+        if (!files.length) return;
+        event.preventDefault();
+        void putImages(files, [20, 20]);
+      }, { signal });
+      surface.addEventListener("dragover", (event) => event.preventDefault(), { signal });
+      surface.addEventListener("drop", (event) => {
+        event.preventDefault();
+        void putImages([...(event.dataTransfer?.files ?? [])], boardPoint(event));
+      }, { signal });
 
       root.addEventListener("keydown", (event) => {
         const wanted = shortcut(event);

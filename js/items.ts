@@ -45,7 +45,10 @@ function textLines(ctx: CanvasRenderingContext2D, x: number, y: number, lines: s
   lines.forEach((line, i) => ctx.fillText(line, x, y + size * (ASCENT + i * LINE_HEIGHT)));
 }
 
-export function drawItem(ctx: CanvasRenderingContext2D, item: ItemFields): void {
+/** Decoded images by `src`, as the view received them. */
+export type Images = ReadonlyMap<string, HTMLImageElement>;
+
+export function drawItem(ctx: CanvasRenderingContext2D, item: ItemFields, images?: Images): void {
   const { kind, x, y, color } = item;
   const w = item.w ?? 0;
   const h = item.h ?? 0;
@@ -78,6 +81,17 @@ export function drawItem(ctx: CanvasRenderingContext2D, item: ItemFields): void 
     ctx.stroke();
   } else if (kind === "text") {
     textLines(ctx, x, y, (item.text ?? "").split("\n"), size, color);
+  } else if (kind === "image") {
+    const image = item.src ? images?.get(item.src) : undefined;
+    if (image?.complete && image.naturalWidth) ctx.drawImage(image, x, y, w, h);
+    else {
+      // Not here yet (or still ours, unsent): a placeholder, as in board_render.
+      ctx.fillStyle = "#eeeeee";
+      ctx.fillRect(x, y, w, h);
+      ctx.strokeStyle = "#bbbbbb";
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x, y, w, h);
+    }
   } else if (kind === "note") {
     ctx.fillStyle = color;
     ctx.fillRect(x, y, w, h);

@@ -83,11 +83,13 @@ export interface Stroke extends Ink {
 }
 
 /** Typed items (partywidget.protocol.board_items): drawn in a box `x, y, w, h`. */
-export type ItemKind = "line" | "arrow" | "rect" | "ellipse" | "text" | "note";
+export type ItemKind = "line" | "arrow" | "rect" | "ellipse" | "text" | "note" | "image";
 /** Kinds drawn from `x, y` to `x + w, y + h` (w/h may be negative). */
 export const LINE_KINDS: ReadonlySet<string> = new Set(["line", "arrow"]);
 export const NOTE_COLOR = "#fff59d";
 export const MAX_TEXT = 2000;
+/** An image's PNG/JPEG bytes, at most (partywidget.protocol.board_items.MAX_IMAGE_BYTES). */
+export const MAX_IMAGE_BYTES = 96_000;
 
 /** An item as the board sends and stores it (only its kind's fields). */
 export interface ItemFields {
@@ -101,6 +103,8 @@ export interface ItemFields {
   fill?: string;
   text?: string;
   size?: number;
+  /** An image's reference: the SHA-256 of its bytes, set by the room host. */
+  src?: string;
 }
 
 /** A stored item (`item` frames and, with a `kind`, entries of the `state` join frame). */
@@ -126,6 +130,10 @@ export const board = {
   stroke: (sid: string, ink: Ink) => ({ type: "stroke", sid, ...ink }),
   /** A typed item (stored; its `item` echo is the acknowledgement). */
   item: (sid: string, fields: ItemFields) => ({ type: "item", sid, ...fields }),
+  /** An image item with its PNG/JPEG bytes (base64); the room host stores them once. */
+  image: (sid: string, fields: ItemFields, data: string) => ({ type: "item", sid, ...fields, data }),
+  /** Ask for an image's bytes; the answer is `{"type": "image", "src", "mime", "data"}`. */
+  getImage: (src: string) => ({ type: "getImage", src }),
   /** Shift a stroke or item: it comes back as `erased` (old id) then `stroke`/`item`. */
   move: (id: number, dx: number, dy: number) => ({ type: "move", id, dx, dy }),
   erase: (id: number) => ({ type: "erase", id }),

@@ -5,7 +5,7 @@
  * board party; items are drawn by ./items).
  */
 
-import { drawItem, hitsItem, segmentDistance } from "./items";
+import { type Images, drawItem, hitsItem, segmentDistance } from "./items";
 import { type Entry, type Frame, type Ink, type ItemFields, type Point, type Stroke, type User, isItem } from "./protocol";
 
 interface Cursor {
@@ -26,6 +26,9 @@ export class BoardState {
   /** Our finished strokes and items not yet echoed back by the server, by sid. */
   readonly pending = new Map<string, Ink | ItemFields>();
   readonly cursors = new Map<string, Cursor>();
+  /** Images by `src` (stored once, fetched with `getImage`); `wanted` are yet to be asked for. */
+  readonly images = new Map<string, HTMLImageElement>();
+  private wanted = new Set<string>();
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
@@ -47,6 +50,15 @@ export class BoardState {
         if (ink) ink.points.push(...frame.points);
         else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width });
         break;
+      }
+      case "image": {
+        // Only PNG and JPEG are ever stored; anything else is not drawn.
+        if (typeof frame.src !== "string" || !["image/png", "image/jpeg"].includes(frame.mime)) return;
+        const image = new Image();
+        image.onload = () => this.changed();
+        image.src = `data:${frame.mime};base64,${frame.data}`;
+        this.images.set(frame.src, image);
+        return;
       }
       case "erased":
         this.entries = this.entries.filter((s) => s.id !== frame.id);
@@ -76,6 +88,7 @@ export class BoardState {
     if (!entry || typeof entry.id !== "number" || this.ids.has(entry.id)) return;
     this.ids.add(entry.id);
     this.entries.push(entry);
+    if (isItem(entry) && entry.src && !this.images.has(entry.src)) this.wanted.add(entry.src);
     if (entry.sid) {
       this.inking.delete(`${entry.from}/${entry.sid}`);
       this.pending.delete(entry.sid);
@@ -86,6 +99,13 @@ export class BoardState {
     this.entries = [];
     this.ids.clear();
     this.inking.clear();
+  }
+
+  /** Images referenced but not asked for yet: the caller sends `getImage` for each, once. */
+  takeWanted(): string[] {
+    const srcs = [...this.wanted].filter((src) => !this.images.has(src));
+    this.wanted.clear();
+    return srcs;
   }
 
   /** Forget cursors that stopped moving (they are ephemeral, never stored). */
@@ -130,8 +150,8 @@ export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
 }
 
 /** Draw a stroke or an item, stored or pending. */
-export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | ItemFields): void {
-  if (isItem(entry)) drawItem(ctx, entry);
+export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | ItemFields, images?: Images): void {
+  if (isItem(entry)) drawItem(ctx, entry, images);
   else inkPath(ctx, entry);
 }
 

@@ -2,7 +2,8 @@
 
 A box drawn in one page appears in the other and in the kernel's
 ``board.items``; it moves (select and drag), undo and redo cross, text is
-typed in place, shortcuts pick tools, Delete removes, PNG downloads.
+typed in place, shortcuts pick tools, Delete removes, PNG downloads, a
+dropped image reaches the other page.
 """
 
 from __future__ import annotations
@@ -104,4 +105,20 @@ def test_items_drawn_moved_undone_and_exported_across_two_pages(
     image = Image.open(io.BytesIO(Path(download.value.path()).read_bytes())).convert("RGB")
     assert image.size == (1000, 625)
     assert (0x1e, 0x88, 0xe5) in {color for _, color in image.getcolors(1 << 16) or []}
+
+    # An SVG dropped on A (with a script in it) arrives rasterised: a PNG/JPEG image
+    # item, stored once, that B fetches and draws; the script never runs.
+    a.locator(".pw-surface").evaluate("""async surface => {
+        const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="40">' +
+            '<script>alert(1)</script><rect width="80" height="40" fill="#43a047"/></svg>';
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([svg], "x.svg", {type: "image/svg+xml"}));
+        const box = surface.getBoundingClientRect();
+        surface.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true,
+            cancelable: true, clientX: box.left + box.width * 0.7, clientY: box.top + 20}));
+    }""")
+    expect(b_canvas).to_have_attribute("data-images", "1", timeout=QUICK)
+    state = kernel_state(root, "items", lambda s: "image" in kinds(s))
+    image_item = state["items"][-1]
+    assert len(image_item["src"]) == 64 and image_item["w"] == 80 and "data" not in image_item
     assert pages[0].dialogs == [] and pages[1].dialogs == []
