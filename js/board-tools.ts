@@ -28,14 +28,16 @@ export const TOOLS: ToolSpec[] = [
 ];
 
 /** Keys of the commands that are not tools, as shown in their tooltips. */
-export const SHORTCUTS = { undo: "Ctrl+Z", redo: "Ctrl+Shift+Z", fill: "F" };
+export const SHORTCUTS = { undo: "Ctrl+Z", redo: "Ctrl+Shift+Z", fill: "F", fit: "0" };
 
 export function titled(title: string, key: string): string {
   return `${title} (${key.length === 1 ? key.toUpperCase() : key})`;
 }
 
+export type Command = Tool | "undo" | "redo" | "delete" | "deselect" | "fill" | "zoomIn" | "zoomOut" | "fit";
+
 /** What a key press asks for, or null; text being typed is never a shortcut. */
-export function shortcut(event: KeyboardEvent): Tool | "undo" | "redo" | "delete" | "deselect" | "fill" | null {
+export function shortcut(event: KeyboardEvent): Command | null {
   const target = event.target as HTMLElement | null;
   if (target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT")) return null;
   const key = event.key.toLowerCase();
@@ -47,5 +49,8 @@ export function shortcut(event: KeyboardEvent): Tool | "undo" | "redo" | "delete
   if (key === "delete" || key === "backspace") return "delete";
   if (key === "escape") return "deselect";
   if (key === SHORTCUTS.fill.toLowerCase()) return "fill";
+  if (key === "+" || key === "=") return "zoomIn";
+  if (key === "-") return "zoomOut";
+  if (key === SHORTCUTS.fit) return "fit";
   return TOOLS.find((spec) => spec.key === key)?.tool ?? null;
 }

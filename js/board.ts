@@ -52,6 +52,8 @@ const TEXT_SIZES = [18, 24, 32, 48];
 /** A sticky note's box in board units. */
 const NOTE_W = 180;
 const NOTE_H = 120;
+/** How close a view may zoom in. */
+const MAX_ZOOM = 8;
 /** The board's background in every theme, so colours mean the same (as in to_svg). */
 const PAPER = "#fdfdfb";
 
@@ -186,7 +188,14 @@ export default () => {
 
       // --- drawing ---------------------------------------------------------
       const ctx = canvas.getContext("2d")!;
-      let scale = 1; // CSS pixels per board unit
+      let scale = 1; // CSS pixels per board unit at zoom 1
+      // The view (pan and zoom, this view's own): `zoom` times closer, the board
+      // point (ox, oy) at the top left. Never shared, never sent.
+      let zoom = 1;
+      let ox = 0;
+      let oy = 0;
+      let spaceDown = false;
+      let panning: { x: number; y: number; ox: number; oy: number } | null = null;
       let frameRequested = false;
       let mine: { sid: string; ink: Ink; sent: number } | null = null;
       /** A shape being dragged out (line, arrow, box, ellipse), not sent yet. */
@@ -215,7 +224,8 @@ export default () => {
         ctx.setTransform(1, 0, 0, 1, 0, 0);
         ctx.fillStyle = PAPER;
         ctx.fillRect(0, 0, canvas.width, canvas.height);
-        ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
+        const px = scale * zoom; // CSS pixels per board unit, as shown
+        ctx.setTransform(dpr * px, 0, 0, dpr * px, -ox * dpr * px, -oy * dpr * px);
         drawBoard(ctx);
         for (const ink of board.inking.values()) inkPath(ctx, ink);
         for (const pending of board.pending.values()) drawEntry(ctx, pending, board.images);
@@ -226,19 +236,19 @@ export default () => {
           const [left, top, right, bottom] = entryBox(chosen, ctx);
           const [dx, dy] = moving ? [moving.dx, moving.dy] : [0, 0];
           ctx.save();
-          ctx.setLineDash([6 / scale, 4 / scale]);
+          ctx.setLineDash([6 / px, 4 / px]);
           ctx.strokeStyle = "#1e88e5";
-          ctx.lineWidth = 1.5 / scale;
+          ctx.lineWidth = 1.5 / px;
           ctx.strokeRect(left - 4 + dx, top - 4 + dy, right - left + 8, bottom - top + 8);
           ctx.restore();
         }
         for (const cursor of board.cursors.values()) {
           ctx.fillStyle = userColor(cursor.user);
           ctx.beginPath();
-          ctx.arc(cursor.x, cursor.y, 5 / scale, 0, Math.PI * 2);
+          ctx.arc(cursor.x, cursor.y, 5 / px, 0, Math.PI * 2);
           ctx.fill();
-          ctx.font = `${12 / scale}px sans-serif`;
-          ctx.fillText(displayName(cursor.user), cursor.x + 8 / scale, cursor.y - 8 / scale);
+          ctx.font = `${12 / px}px sans-serif`;
+          ctx.fillText(displayName(cursor.user), cursor.x + 8 / px, cursor.y - 8 / px);
         }
         const items = board.entries.filter(isItem).length;
         const count = board.entries.length - items;
@@ -250,6 +260,7 @@ export default () => {
         canvas.dataset.cursors = String(board.cursors.size);
         canvas.dataset.images = String([...board.images.values()].filter((i) => i.complete && i.naturalWidth).length);
         canvas.dataset.selected = chosen ? String(chosen.id) : "";
+        canvas.dataset.zoom = String(Math.round(zoom * 100) / 100);
         canvas.setAttribute("aria-label",
           `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}, ${items} item${items === 1 ? "" : "s"}`);
       };
@@ -310,8 +321,8 @@ export default () => {
 
       const boardPoint = (event: { clientX: number; clientY: number }): Point => {
         const box = canvas.getBoundingClientRect();
-        const x = ((event.clientX - box.left) / box.width) * BOARD_WIDTH;
-        const y = ((event.clientY - box.top) / box.height) * BOARD_HEIGHT;
+        const x = ox + ((event.clientX - box.left) / box.width) * (BOARD_WIDTH / zoom);
+        const y = oy + ((event.clientY - box.top) / box.height) * (BOARD_HEIGHT / zoom);
         return [
           Math.round(Math.min(BOARD_WIDTH, Math.max(0, x)) * 10) / 10,
           Math.round(Math.min(BOARD_HEIGHT, Math.max(0, y)) * 10) / 10,
@@ -356,13 +367,14 @@ export default () => {
         const size = kind === "note" ? 18 : TEXT_SIZES[WIDTHS.indexOf(width)] ?? 24;
         const editor = element("textarea", `pw-editor pw-editor-${kind}`);
         editor.maxLength = MAX_TEXT;
-        editor.style.left = `${p[0] * scale}px`;
-        editor.style.top = `${p[1] * scale}px`;
-        editor.style.fontSize = `${size * scale}px`;
+        const px = scale * zoom;
+        editor.style.left = `${(p[0] - ox) * px}px`;
+        editor.style.top = `${(p[1] - oy) * px}px`;
+        editor.style.fontSize = `${size * px}px`;
         editor.style.color = kind === "note" ? "#222222" : color;
         if (kind === "note") {
-          editor.style.width = `${NOTE_W * scale}px`;
-          editor.style.height = `${NOTE_H * scale}px`;
+          editor.style.width = `${NOTE_W * px}px`;
+          editor.style.height = `${NOTE_H * px}px`;
           editor.style.background = NOTE_COLOR;
         }
         editor.setAttribute("aria-label", kind === "note" ? "Sticky note text" : "Text");
@@ -389,7 +401,43 @@ export default () => {
         editor.focus();
       };
 
+      // --- pan and zoom (this view only) ------------------------------------
+      const setView = (nextZoom: number, at: Point, nextOx = ox, nextOy = oy) => {
+        const z = Math.min(MAX_ZOOM, Math.max(1, nextZoom));
+        // Keep the board point `at` where it is on screen while zooming.
+        ox = at[0] - ((at[0] - nextOx) * zoom) / z;
+        oy = at[1] - ((at[1] - nextOy) * zoom) / z;
+        zoom = z;
+        ox = Math.min(BOARD_WIDTH - BOARD_WIDTH / zoom, Math.max(0, ox));
+        oy = Math.min(BOARD_HEIGHT - BOARD_HEIGHT / zoom, Math.max(0, oy));
+        repaint();
+      };
+      const centre = (): Point => [ox + BOARD_WIDTH / zoom / 2, oy + BOARD_HEIGHT / zoom / 2];
+      // Ctrl/Cmd + wheel (and a trackpad's pinch, which browsers send as such)
+      // zooms at the pointer; a plain wheel pans a zoomed board and otherwise
+      // scrolls the notebook as usual.
+      canvas.addEventListener("wheel", (event) => {
+        if (event.ctrlKey || event.metaKey) {
+          event.preventDefault();
+          setView(zoom * Math.exp(-event.deltaY / 300), boardPoint(event));
+        } else if (zoom > 1) {
+          event.preventDefault();
+          const px = scale * zoom;
+          setView(zoom, centre(), ox + event.deltaX / px, oy + event.deltaY / px);
+        }
+      }, { signal, passive: false });
+      const fitButton = toolButton("Fit", titled("Show the whole board", SHORTCUTS.fit));
+      fitButton.addEventListener("click", () => setView(1, [0, 0], 0, 0), { signal });
+      toolbar.insertBefore(fitButton, pngButton);
+
       canvas.addEventListener("pointerdown", (event) => {
+        // Space + drag or the middle button pans (any time, even read-only).
+        if (spaceDown || (event.pointerType === "mouse" && event.button === 1)) {
+          event.preventDefault();
+          canvas.setPointerCapture(event.pointerId);
+          panning = { x: event.clientX, y: event.clientY, ox, oy };
+          return;
+        }
         if ((event.pointerType === "mouse" && event.button !== 0) || readOnly()) return;
         event.preventDefault();
         root.focus({ preventScroll: true });
@@ -421,6 +469,11 @@ export default () => {
         const p = boardPoint(event);
         sendCursor(p);
         if (!canvas.hasPointerCapture(event.pointerId)) return;
+        if (panning) {
+          const px = scale * zoom;
+          setView(zoom, centre(), panning.ox - (event.clientX - panning.x) / px, panning.oy - (event.clientY - panning.y) / px);
+          return;
+        }
         if (shaping) {
           shaping.w = Math.round((p[0] - shaping.x) * 10) / 10;
           shaping.h = Math.round((p[1] - shaping.y) * 10) / 10;
@@ -443,7 +496,8 @@ export default () => {
 
       const finish = (event: PointerEvent) => {
         if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
-        if (shaping) {
+        if (panning) panning = null;
+        else if (shaping) {
           const shape = shaping;
           shaping = null;
           // A click is not a shape: it needs some extent to be seen and picked.
@@ -498,8 +552,23 @@ export default () => {
         void putImages([...(event.dataTransfer?.files ?? [])], boardPoint(event));
       }, { signal });
 
+      const setSpace = (event: KeyboardEvent, down: boolean) => {
+        const typing = ["TEXTAREA", "INPUT"].includes((event.target as HTMLElement | null)?.tagName ?? "");
+        if (event.key !== " " || typing) return;
+        spaceDown = down;
+        surface.classList.toggle("pw-panning", down);
+        event.preventDefault(); // no page scroll while panning
+      };
+      root.addEventListener("keyup", (event) => setSpace(event, false), { signal });
       root.addEventListener("keydown", (event) => {
+        setSpace(event, true);
         const wanted = shortcut(event);
+        if (wanted === "zoomIn" || wanted === "zoomOut" || wanted === "fit") {
+          event.preventDefault();
+          if (wanted === "fit") setView(1, [0, 0], 0, 0);
+          else setView(zoom * (wanted === "zoomIn" ? 1.25 : 0.8), centre());
+          return;
+        }
         if (!wanted || readOnly()) return;
         event.preventDefault();
         if (wanted === "undo" || wanted === "redo") link.send(frames[wanted]());

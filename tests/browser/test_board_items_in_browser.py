@@ -3,7 +3,7 @@
 A box drawn in one page appears in the other and in the kernel's
 ``board.items``; it moves (select and drag), undo and redo cross, text is
 typed in place, shortcuts pick tools, Delete removes, PNG downloads, a
-dropped image reaches the other page.
+dropped image reaches the other page, zooming keeps drawing where it is seen.
 """
 
 from __future__ import annotations
@@ -121,4 +121,16 @@ def test_items_drawn_moved_undone_and_exported_across_two_pages(
     state = kernel_state(root, "items", lambda s: "image" in kinds(s))
     image_item = state["items"][-1]
     assert len(image_item["src"]) == 64 and image_item["w"] == 80 and "data" not in image_item
+
+    # Zoomed in (+ twice: 1.5625 times, about the centre), a box lands where it is seen.
+    a.press("+")
+    a.press("+")
+    expect(a_canvas).to_have_attribute("data-zoom", "1.56", timeout=QUICK)
+    a.press("r")
+    draw_stroke(a_canvas, [(0.5, 0.5), (0.6, 0.6)])
+    state = kernel_state(root, "items", lambda s: kinds(s).count("rect") == 2)
+    zoomed = state["items"][-1]
+    assert abs(zoomed["x"] - 500) < 3 and abs(zoomed["w"] - 64) < 3, zoomed
+    a.press("0")
+    expect(a_canvas).to_have_attribute("data-zoom", "1")
     assert pages[0].dialogs == [] and pages[1].dialogs == []
