@@ -29,6 +29,7 @@ import {
   type Entry,
   type Ink,
   type ItemFields,
+  MAX_PAGES,
   MAX_POINTS,
   MAX_TEXT,
   NOTE_COLOR,
@@ -195,6 +196,12 @@ export default () => {
       let ox = 0;
       let oy = 0;
       let spaceDown = false;
+      // Pages: this view's page; following, it goes where the teacher goes.
+      let page = 0;
+      let following = true;
+      const onPage = (entry: { page?: number }) => (entry.page ?? 0) === page;
+      /** Page 0 is left out of what we send, so strokes stay as before pages. */
+      const paged = <T extends object>(fields: T): T => (page ? { ...fields, page } : fields);
       let panning: { x: number; y: number; ox: number; oy: number } | null = null;
       let frameRequested = false;
       let mine: { sid: string; ink: Ink; sent: number } | null = null;
@@ -209,6 +216,7 @@ export default () => {
         target.lineCap = "round";
         target.lineJoin = "round";
         for (const entry of board.entries) {
+          if (!onPage(entry)) continue;
           if (moving && entry.id === moving.id) {
             target.save();
             target.translate(moving.dx, moving.dy);
@@ -227,8 +235,8 @@ export default () => {
         const px = scale * zoom; // CSS pixels per board unit, as shown
         ctx.setTransform(dpr * px, 0, 0, dpr * px, -ox * dpr * px, -oy * dpr * px);
         drawBoard(ctx);
-        for (const ink of board.inking.values()) inkPath(ctx, ink);
-        for (const pending of board.pending.values()) drawEntry(ctx, pending, board.images);
+        for (const ink of board.inking.values()) if (onPage(ink)) inkPath(ctx, ink);
+        for (const pending of board.pending.values()) if (onPage(pending)) drawEntry(ctx, pending, board.images);
         if (mine) inkPath(ctx, mine.ink);
         if (shaping) drawEntry(ctx, shaping);
         const chosen = selected && board.entries.find((e) => e.id === selected!.id);
@@ -261,6 +269,7 @@ export default () => {
         canvas.dataset.images = String([...board.images.values()].filter((i) => i.complete && i.naturalWidth).length);
         canvas.dataset.selected = chosen ? String(chosen.id) : "";
         canvas.dataset.zoom = String(Math.round(zoom * 100) / 100);
+        canvas.dataset.page = String(page);
         canvas.setAttribute("aria-label",
           `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}, ${items} item${items === 1 ? "" : "s"}`);
       };
@@ -352,9 +361,10 @@ export default () => {
       // view offers only what it would accept.
       const mayChange = (entry: Entry) =>
         link.moderator || (!!link.self && entry.user?.username === link.self.user.username);
-      const topmost = (p: Point) => [...board.entries].reverse().find((e) => mayChange(e) && hitsEntry(e, p, ctx));
+      const topmost = (p: Point) => [...board.entries].reverse().find((e) => onPage(e) && mayChange(e) && hitsEntry(e, p, ctx));
 
-      const place = (fields: ItemFields) => {
+      const place = (unpaged: ItemFields) => {
+        const fields = paged(unpaged);
         const sid = newSid();
         board.pending.set(sid, fields);
         link.send(frames.item(sid, fields));
@@ -400,6 +410,47 @@ export default () => {
         surface.append(editor);
         editor.focus();
       };
+
+      // --- pages and follow-the-teacher ------------------------------------
+      const pages = element("span", "pw-pages");
+      const prevPage = toolButton("◀", "Previous page");
+      const pageLabel = element("span", "pw-page-label");
+      const nextPage = toolButton("▶", "Next page (a new one after the last)");
+      const followButton = toolButton("Follow teacher", "Show the page the teacher is on");
+      pages.append(prevPage, pageLabel, nextPage, followButton);
+      toolbar.insertBefore(pages, notice);
+      const lastPage = () => Math.max(page, board.teacherPage, ...board.entries.map((e) => e.page ?? 0));
+      const renderPages = () => {
+        pageLabel.textContent = `Page ${page + 1} / ${lastPage() + 1}` + (board.teacherPage !== page ? ` · teacher on ${board.teacherPage + 1}` : "");
+        prevPage.disabled = page === 0;
+        nextPage.disabled = page >= MAX_PAGES - 1;
+        followButton.setAttribute("aria-pressed", String(following));
+      };
+      const turnTo = (next: number, byHand: boolean) => {
+        if (next === page || next < 0 || next >= MAX_PAGES) return;
+        page = next;
+        selected = null;
+        // A moderator leads: followers go where they go (their own view counts
+        // as there at once). Others turning by hand stop following.
+        if (byHand && link.moderator) {
+          board.teacherPage = page;
+          link.send(frames.page(page));
+        } else if (byHand) following = false;
+        renderPages();
+        repaint();
+      };
+      prevPage.addEventListener("click", () => turnTo(page - 1, true), { signal });
+      nextPage.addEventListener("click", () => turnTo(page + 1, true), { signal });
+      followButton.addEventListener("click", () => {
+        following = !following;
+        if (following) turnTo(board.teacherPage, false);
+        renderPages();
+      }, { signal });
+      board.onChange(() => {
+        if (following) turnTo(board.teacherPage, false);
+        renderPages();
+      }, signal);
+      renderPages();
 
       // --- pan and zoom (this view only) ------------------------------------
       const setView = (nextZoom: number, at: Point, nextOx = ox, nextOy = oy) => {
@@ -457,7 +508,7 @@ export default () => {
           selected = target ? { id: target.id, sid: target.sid } : null;
           moving = target ? { id: target.id, from: p, dx: 0, dy: 0, sent: false } : null;
         } else if (tool === "pen") {
-          mine = { sid: newSid(), ink: { points: [p], color, width }, sent: 0 };
+          mine = { sid: newSid(), ink: paged({ points: [p], color, width }), sent: 0 };
         } else {
           shaping = { kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width };
           if (filled && (tool === "rect" || tool === "ellipse")) shaping.fill = color;
@@ -533,7 +584,7 @@ export default () => {
           }
           const w = Math.min(picture.width, BOARD_WIDTH / 2, BOARD_WIDTH - at[0]);
           const h = Math.min((w * picture.height) / picture.width, BOARD_HEIGHT - at[1]);
-          const fields: ItemFields = { kind: "image", x: at[0], y: at[1], w, h, color: color };
+          const fields: ItemFields = paged({ kind: "image", x: at[0], y: at[1], w, h, color: color });
           const sid = newSid();
           board.pending.set(sid, fields);
           link.send(frames.image(sid, fields, picture.data));
@@ -592,7 +643,7 @@ export default () => {
         target.fillRect(0, 0, BOARD_WIDTH, BOARD_HEIGHT);
         const saved = moving;
         moving = null;
-        drawBoard(target);
+        drawBoard(target); // this view's page
         moving = saved;
         image.toBlob((blob) => {
           if (!blob) return;

@@ -64,6 +64,8 @@ export interface ChatMessage {
 export const BOARD_WIDTH = 1000;
 export const BOARD_HEIGHT = 625;
 export const MAX_POINTS = 5000;
+/** Pages 0..MAX_PAGES-1; an entry without `page` is on page 0. */
+export const MAX_PAGES = 20;
 
 export type Point = [number, number];
 
@@ -72,6 +74,7 @@ export interface Ink {
   points: Point[];
   color: string;
   width: number;
+  page?: number;
 }
 
 /** A stored stroke (`stroke` frames and the `state` join frame). */
@@ -105,6 +108,7 @@ export interface ItemFields {
   size?: number;
   /** An image's reference: the SHA-256 of its bytes, set by the room host. */
   src?: string;
+  page?: number;
 }
 
 /** A stored item (`item` frames and, with a `kind`, entries of the `state` join frame). */
@@ -138,6 +142,8 @@ export const board = {
   move: (id: number, dx: number, dy: number) => ({ type: "move", id, dx, dy }),
   erase: (id: number) => ({ type: "erase", id }),
   undo: () => ({ type: "undo" }),
+  /** The page a moderator is on, for everyone following the teacher. */
+  page: (page: number) => ({ type: "page", page }),
   redo: () => ({ type: "redo" }),
   cursor: (x: number, y: number) => ({ type: "cursor", x, y }),
 };

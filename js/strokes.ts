@@ -29,6 +29,8 @@ export class BoardState {
   /** Images by `src` (stored once, fetched with `getImage`); `wanted` are yet to be asked for. */
   readonly images = new Map<string, HTMLImageElement>();
   private wanted = new Set<string>();
+  /** The page the teacher is on (the last `page` frame), for views that follow. */
+  teacherPage = 0;
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
@@ -48,7 +50,7 @@ export class BoardState {
         const key = `${frame.from}/${frame.sid}`;
         const ink = this.inking.get(key);
         if (ink) ink.points.push(...frame.points);
-        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width });
+        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width, page: frame.page });
         break;
       }
       case "image": {
@@ -60,6 +62,9 @@ export class BoardState {
         this.images.set(frame.src, image);
         return;
       }
+      case "page":
+        if (typeof frame.page === "number") this.teacherPage = frame.page;
+        break;
       case "erased":
         this.entries = this.entries.filter((s) => s.id !== frame.id);
         break;

@@ -20,7 +20,7 @@ from ..errors import ProtocolError
 from ..protocol import board
 from ..protocol.board_items import moved
 from ..protocol.frames import Clear, Lock, Remove
-from ..rooms import Connection
+from ..rooms import Connection, ConnectionContext
 from ..storage import LogEntry, LogState
 from .board_history import Change, History
 from .lockable import LockableParty
@@ -37,6 +37,13 @@ class BoardParty(LockableParty):
     async def on_start(self) -> None:
         await super().on_start()
         self.history = History()
+        self.page = int(await self.room.storage.get("page") or 0)
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        """Join as every log party does, then learn the teacher's page (for "follow")."""
+        await super().on_connect(connection, ctx)
+        if connection.open and self.page:
+            connection.send(board.Page(self.page).serialize())
 
     def join_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
         return board.state_frame(state.epoch, entries, recovered)
@@ -63,6 +70,8 @@ class BoardParty(LockableParty):
             await self.move(command, sender.user)
         elif isinstance(command, board.Erase):
             await self.erase(command.id, sender.user)
+        elif isinstance(command, board.Page):
+            await self.turn_page(command, sender.user)
         elif isinstance(command, board.Undo):
             await self.undo(sender.user)
         elif isinstance(command, board.Redo):
@@ -100,6 +109,14 @@ class BoardParty(LockableParty):
         frame = board.entry_frame(offset, entry, is_item)
         self.publish(frame, offset)
         return offset, frame
+
+    async def turn_page(self, command: board.Page, user: Mapping[str, Any]) -> None:
+        """A moderator's page is everyone's to follow: kept (survives restarts) and relayed."""
+        if not user.get("moderator"):
+            raise ProtocolError("forbidden", "only moderators lead the board's pages")
+        self.page = command.page
+        await self.room.storage.put("page", self.page)
+        self.publish(command)
 
     async def keep_image(self, picture: board.Picture) -> None:
         """Store an image's bytes once, under its SHA-256 (the same image twice is one copy)."""

@@ -25,8 +25,8 @@ from typing import Any, ClassVar
 
 from ..errors import ProtocolError
 from .board_items import Item, Picture, check_src
-from .boardspace import (BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR, MAX_WIDTH, check_color,
-                         check_sid, coordinate)
+from .boardspace import (BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR, MAX_PAGES, MAX_WIDTH,
+                         check_color, check_page, check_sid, coordinate)
 from .frames import (Clear, Envelope, Lock, Remove, User, log_join_frame, parse_object,
                      require_int, with_offset)
 from .jsonrules import MAX_JSON_DEPTH, encode_json
@@ -34,8 +34,8 @@ from .jsonrules import MAX_JSON_DEPTH, encode_json
 __all__ = [
     "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE", "MAX_POINTS",
     "MAX_WIDTH", "WRITES", "BoardCommand", "BoardStrokes", "Cursor", "CursorMoved", "Draw",
-    "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "Move", "Picture",
-    "Place", "Redo", "State", "Stroke",
+    "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "MAX_PAGES", "Move",
+    "Page", "Picture", "Place", "Redo", "State", "Stroke",
     "Undo", "entry_frame", "parse_command", "state_frame", "stored_entry", "stored_stroke",
     "stroke_frame",
 ]
@@ -57,11 +57,14 @@ class Ink:
     color: str = DEFAULT_COLOR
     width: float = 3.0
     sid: str | None = None
+    page: int = 0
 
     def to_json(self) -> dict[str, Any]:
         ink: dict[str, Any] = {"points": self.points, "color": self.color, "width": self.width}
         if self.sid is not None:
             ink["sid"] = self.sid
+        if self.page:  # page 0 is left out: strokes stay as they were before pages
+            ink["page"] = self.page
         return ink
 
     @classmethod
@@ -79,7 +82,8 @@ class Ink:
                           coordinate(point[1], 0, BOARD_HEIGHT)])
         color = check_color(data.get("color", DEFAULT_COLOR), "bad_stroke")
         width = coordinate(data.get("width", 3), 0.5, MAX_WIDTH)
-        return cls(clean, color, width, check_sid(data.get("sid"), "bad_stroke"))
+        return cls(clean, color, width, check_sid(data.get("sid"), "bad_stroke"),
+                   check_page(data.get("page"), "bad_stroke"))
 
 
 # --- client to server ------------------------------------------------------------------
@@ -211,6 +215,24 @@ class Move(Envelope):
 
 
 @dataclass(frozen=True, slots=True)
+class Page(Envelope):
+    """``{"type": "page", "page"}``: the page a moderator (the teacher) is on, for followers.
+
+    From a moderator it is kept and relayed to everyone; joiners get the last one.
+    """
+
+    page: int
+    type: ClassVar[str] = "page"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "page", "page": self.page}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Page:
+        return cls(check_page(data.get("page"), "bad_message"))
+
+
+@dataclass(frozen=True, slots=True)
 class Undo(Envelope):
     """``{"type": "undo"}``: take back the sender's last change (else erase their newest)."""
 
@@ -238,12 +260,12 @@ class Redo(Envelope):
         return cls()
 
 
-BoardCommand = (Cursor | Draw | Stroke | Place | GetImage | Move | Erase | Undo | Redo | Clear
-                | Lock | Remove)
+BoardCommand = (Cursor | Draw | Stroke | Place | GetImage | Move | Erase | Undo | Redo | Page
+                | Clear | Lock | Remove)
 
 COMMANDS: Mapping[str, Any] = {
     cls.type: cls for cls in (Cursor, Draw, Stroke, Place, GetImage, Move, Erase, Undo, Redo,
-                              Clear, Lock, Remove)}
+                              Page, Clear, Lock, Remove)}
 
 #: Commands that change the board: refused for non-moderators while it is locked.
 WRITES: tuple[type[Envelope], ...] = (Draw, Stroke, Place, Move, Erase, Undo, Redo)
@@ -385,6 +407,8 @@ class BoardStrokes:
         self._entries: dict[int, dict[str, Any]] = {}
         #: Image bytes by ``src``, as ``image`` frames brought them: ``(mime, base64)``.
         self.images: dict[str, tuple[str, str]] = {}
+        #: The page the teacher is on (the last ``page`` frame).
+        self.page = 0
         self.epoch: str | None = None
 
     @property
@@ -415,6 +439,8 @@ class BoardStrokes:
                 self._add(frame.get(kind))
             elif kind == "erased":
                 self._entries.pop(frame.get("id"), None)  # type: ignore[arg-type]
+            elif kind == "page" and isinstance(frame.get("page"), int):
+                self.page = frame["page"]
             elif kind == "image" and isinstance(frame.get("src"), str):
                 self.images[frame["src"]] = (str(frame.get("mime")), str(frame.get("data")))
             elif kind == "cleared":

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import ProtocolError
 from .boardspace import (BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR, MAX_WIDTH, check_color,
-                         check_sid, coordinate)
+                         check_page, check_sid, coordinate)
 
 __all__ = ["BOXES", "DEFAULT_SIZE", "KINDS", "LINES", "MAX_IMAGE_BYTES", "MAX_IMAGE_SIDE",
            "MAX_TEXT", "NOTE_COLOR", "TEXTS", "Item", "Picture", "check_src", "image_size",
@@ -76,6 +76,7 @@ class Item:
     size: float | None = None
     sid: str | None = None
     src: str | None = None
+    page: int = 0
 
     def to_json(self) -> dict[str, Any]:
         item: dict[str, Any] = {"kind": self.kind, "x": self.x, "y": self.y}
@@ -92,6 +93,8 @@ class Item:
             item["src"] = self.src
         if self.sid is not None:
             item["sid"] = self.sid
+        if self.page:
+            item["page"] = self.page
         return item
 
     @classmethod
@@ -128,7 +131,7 @@ class Item:
         if (kind == "image") != (src is not None):
             raise ProtocolError(_BAD, "expected image data on image items only")
         return cls(kind, x, y, w, h, color, width, fill, text, size,
-                   check_sid(data.get("sid"), _BAD), src)
+                   check_sid(data.get("sid"), _BAD), src, check_page(data.get("page"), _BAD))
 
 
 def image_size(raw: bytes) -> tuple[str, int, int]:

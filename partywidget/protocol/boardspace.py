@@ -16,13 +16,15 @@ from typing import Any
 
 from ..errors import ProtocolError
 
-__all__ = ["BOARD_HEIGHT", "BOARD_WIDTH", "DEFAULT_COLOR", "MAX_WIDTH", "check_color",
-           "check_sid", "coordinate"]
+__all__ = ["BOARD_HEIGHT", "BOARD_WIDTH", "DEFAULT_COLOR", "MAX_PAGES", "MAX_WIDTH",
+           "check_color", "check_page", "check_sid", "coordinate"]
 
 BOARD_WIDTH = 1000
 BOARD_HEIGHT = 625
 MAX_WIDTH = 64
 DEFAULT_COLOR = "#222222"
+#: Pages of a board: 0 (the first, and every entry of a board older than pages) to 19.
+MAX_PAGES = 20
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _SID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
@@ -49,4 +51,13 @@ def check_sid(value: Any, code: str) -> str | None:
     """An optional client-chosen id: 1 to 64 characters ``[A-Za-z0-9_.:-]``, else ``code``."""
     if value is not None and (not isinstance(value, str) or not _SID.fullmatch(value)):
         raise ProtocolError(code, "expected sid as 1 to 64 characters [A-Za-z0-9_.:-]")
+    return value
+
+
+def check_page(value: Any, code: str) -> int:
+    """A page number ``0..MAX_PAGES - 1`` (absent means 0), else ``code``."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_PAGES:
+        raise ProtocolError(code, f"expected page as an integer from 0 to {MAX_PAGES - 1}")
     return value

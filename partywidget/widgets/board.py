@@ -77,36 +77,47 @@ class Board(RoomWidget):
         self.client  # noqa: B018 - connect on first use; raises if no room host
         return self._state.strokes
 
+    @property
+    def page(self) -> int:
+        """The page the teacher is on (what followers see); 0 until a moderator turns one."""
+        return self._state.page
+
+    def turn_page(self, page: int) -> None:
+        """Lead everyone following to ``page`` (moderators only; others get ``forbidden``)."""
+        self.send_frame(board.Page.parse({"page": page}))
+
     def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
-             width: float = 3) -> None:
+             width: float = 3, *, page: int = 0) -> None:
         """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space)."""
         ink = board.Ink.parse({"points": [[x, y] for x, y in points], "color": color,
-                               "width": width})
+                               "width": width, "page": page})
         self.send_frame(board.Stroke(ink))
 
     def shape(self, kind: str, x: float, y: float, w: float, h: float, *,
               color: str = board.DEFAULT_COLOR, fill: str | None = None,
-              width: float = 3) -> str:
+              width: float = 3, page: int = 0) -> str:
         """Add a ``line``, ``arrow`` (from ``x, y`` to ``x + w, y + h``), ``rect`` or ``ellipse``.
 
         Returns the item's ``sid``, which its entry in :attr:`items` carries.
         """
-        fields = {"kind": kind, "x": x, "y": y, "w": w, "h": h, "color": color, "width": width}
+        fields = {"kind": kind, "x": x, "y": y, "w": w, "h": h, "color": color, "width": width,
+                  "page": page}
         return self._place({**fields, **({"fill": fill} if fill is not None else {})})
 
     def text(self, text: str, x: float, y: float, *, size: float = DEFAULT_SIZE,
-             color: str = board.DEFAULT_COLOR) -> str:
+             color: str = board.DEFAULT_COLOR, page: int = 0) -> str:
         """Add ``text`` with its top-left corner at ``x, y``; returns its ``sid``."""
         return self._place({"kind": "text", "x": x, "y": y, "text": text, "size": size,
-                            "color": color})
+                            "color": color, "page": page})
 
     def note(self, text: str, x: float, y: float, w: float = 180, h: float = 120, *,
-             size: float = 18, color: str = NOTE_COLOR) -> str:
+             size: float = 18, color: str = NOTE_COLOR, page: int = 0) -> str:
         """Add a sticky note (``color`` is its paper); returns its ``sid``."""
         return self._place({"kind": "note", "x": x, "y": y, "w": w, "h": h, "text": text,
-                            "size": size, "color": color})
+                            "size": size, "color": color, "page": page})
 
-    def image(self, source: Any, x: float, y: float, width: float | None = None) -> str:
+    def image(self, source: Any, x: float, y: float, width: float | None = None, *,
+              page: int = 0) -> str:
         """Put a Matplotlib figure, an image array or PNG/JPEG bytes on the board.
 
         ``width`` (board units) defaults to the image's pixel width, at most
@@ -118,7 +129,8 @@ class Board(RoomWidget):
         picture = Picture.parse(base64.b64encode(raw).decode("ascii"))
         _, pixels_w, pixels_h = image_size(raw)
         w = min(width or pixels_w, board.BOARD_WIDTH - x)
-        fields = {"kind": "image", "x": x, "y": y, "w": w, "h": w * pixels_h / pixels_w}
+        fields = {"kind": "image", "x": x, "y": y, "w": w, "h": w * pixels_h / pixels_w,
+                  "page": page}
         return self._place(fields, picture)
 
     def _place(self, fields: dict[str, Any], picture: Picture | None = None) -> str:
@@ -143,22 +155,23 @@ class Board(RoomWidget):
         """Make again this kernel user's last undone change."""
         self.send_frame(board.Redo())
 
-    def to_svg(self) -> str:
-        """The board as a standalone SVG document (:func:`.board_render.board_svg`)."""
-        return board_svg(self.items, images=self._state.images)
+    def to_svg(self, page: int = 0) -> str:
+        """A page of the board as a standalone SVG document (:func:`.board_render.board_svg`)."""
+        entries = [entry for entry in self.items if entry.get("page", 0) == page]
+        return board_svg(entries, images=self._state.images)
 
-    def to_png(self, scale: float = 1) -> bytes:
-        """The board as PNG bytes, ``1000 * scale`` x ``625 * scale`` pixels, no browser needed."""
-        return svg_to_png(self.to_svg(), scale)
+    def to_png(self, page: int = 0, scale: float = 1) -> bytes:
+        """A page as PNG bytes, ``1000 * scale`` x ``625 * scale`` pixels, no browser needed."""
+        return svg_to_png(self.to_svg(page), scale)
 
-    def save(self, path: str | Path, *, scale: float = 1) -> Path:
-        """Write the board to ``path``: SVG or PNG by its suffix (``.svg``, ``.png``)."""
+    def save(self, path: str | Path, *, page: int = 0, scale: float = 1) -> Path:
+        """Write a page to ``path``: SVG or PNG by its suffix (``.svg``, ``.png``)."""
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix == ".svg":
-            path.write_text(self.to_svg(), encoding="utf-8")
+            path.write_text(self.to_svg(page), encoding="utf-8")
         elif suffix == ".png":
-            path.write_bytes(self.to_png(scale))
+            path.write_bytes(self.to_png(page, scale))
         else:
             raise ValueError(f"expected a .svg or .png path, got {str(path)!r}")
         return path

@@ -3,7 +3,8 @@
 A box drawn in one page appears in the other and in the kernel's
 ``board.items``; it moves (select and drag), undo and redo cross, text is
 typed in place, shortcuts pick tools, Delete removes, PNG downloads, a
-dropped image reaches the other page, zooming keeps drawing where it is seen.
+dropped image reaches the other page, zooming keeps drawing where it is seen,
+pages follow the teacher.
 """
 
 from __future__ import annotations
@@ -133,4 +134,18 @@ def test_items_drawn_moved_undone_and_exported_across_two_pages(
     assert abs(zoomed["x"] - 500) < 3 and abs(zoomed["w"] - 64) < 3, zoomed
     a.press("0")
     expect(a_canvas).to_have_attribute("data-zoom", "1")
+
+    # Pages: a moderator (everyone, on a personal server) turns to a new page and the
+    # other page follows; what is drawn there is on page 2 only.
+    expect(b.get_by_role("button", name="Follow teacher")).to_have_attribute("aria-pressed", "true")
+    a.get_by_role("button", name="▶").click()
+    expect(b_canvas).to_have_attribute("data-page", "1", timeout=QUICK)
+    expect(b.locator(".pw-page-label")).to_have_text("Page 2 / 2", timeout=QUICK)
+    a.press("o")
+    draw_stroke(a_canvas, [(0.2, 0.2), (0.3, 0.3)])
+    state = kernel_state(root, "items", lambda s: "ellipse" in kinds(s))
+    assert state["items"][-1]["page"] == 1
+    assert all("page" not in item for item in state["items"][:-1])
+    b.get_by_role("button", name="◀").click()
+    expect(a_canvas).to_have_attribute("data-page", "0", timeout=QUICK)
     assert pages[0].dialogs == [] and pages[1].dialogs == []

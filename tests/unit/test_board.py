@@ -436,3 +436,31 @@ async def test_an_image_needs_data_and_src_is_never_taken_from_the_client(room, 
     codes = [f.get("code") for f in alice.frames if f["type"] == "error"]
     assert codes == ["bad_item"]
     assert [e.get("src") for e in await stored(room)] == [None, hashlib.sha256(png()).hexdigest()]
+
+
+# pages ---------------------------------------------------------------------------
+
+
+async def test_entries_keep_their_page_and_page_zero_is_left_out(room, join):
+    alice = await join(room, "a1", ALICE)
+    await stroke(alice, page=2)
+    await stroke(alice)
+    await alice.send({**RECT, "page": 19})
+    await alice.send({**RECT, "page": 20})
+    assert [e.get("page") for e in await stored(room)] == [2, None, 19]
+    assert [f["code"] for f in alice.of_type("error")] == ["bad_item"]
+
+
+async def test_the_teachers_page_is_relayed_kept_and_given_to_joiners(make_host, join):
+    storage = MemoryStorage()
+    room = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await alice.send({"type": "page", "page": 1})
+    assert [f["code"] for f in alice.of_type("error")] == ["forbidden"]
+    await teacher.send({"type": "page", "page": 3})
+    assert alice.of_type("page") == [{"type": "page", "page": 3}]
+    again = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    late = await join(again, "b1", BOB)
+    assert [f["type"] for f in late.frames][-1:] == ["page"]
+    assert late.of_type("page") == [{"type": "page", "page": 3}]

@@ -167,3 +167,22 @@ def test_an_array_goes_on_the_board_as_png_and_the_export_shows_it(fake_client: 
         board.image(b"<svg onload=alert(1)/>", 0, 0)
     with pytest.raises(TypeError):
         board.image(object(), 0, 0)
+
+
+def test_pages_export_apart_and_the_teachers_page_is_followed(fake_client: Any) -> None:
+    board = Board("class-101")
+    fake_client.feed({"type": "state", "epoch": "e1", "recovered": False, "strokes": [
+        stroke(1, [[100, 100], [400, 100]], "#e53935", 12),
+        {**stroke(2, [[100, 300], [400, 300]], "#1e88e5", 12), "page": 1},
+    ]})
+    first, second = png_image(board.to_png()), png_image(board.to_png(page=1))
+    assert first.getpixel((250, 100)) == (0xe5, 0x39, 0x35)
+    assert first.getpixel((250, 300)) == (0xfd, 0xfd, 0xfb)
+    assert second.getpixel((250, 300)) == (0x1e, 0x88, 0xe5)
+    assert second.getpixel((250, 100)) == (0xfd, 0xfd, 0xfb)
+    assert board.page == 0
+    fake_client.feed({"type": "page", "page": 1})
+    board.turn_page(2)
+    board.text("page three", 10, 10, page=2)
+    assert board.page == 1 and fake_client.raw[0] == {"type": "page", "page": 2}
+    assert fake_client.raw[1]["page"] == 2
