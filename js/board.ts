@@ -205,8 +205,11 @@ export default () => {
       let panning: { x: number; y: number; ox: number; oy: number } | null = null;
       let frameRequested = false;
       let mine: { sid: string; ink: Ink; sent: number } | null = null;
-      /** A shape being dragged out (line, arrow, box, ellipse), not sent yet. */
+      /** A shape being dragged out (line, arrow, box, ellipse): others see it as `shape` frames. */
       let shaping: ItemFields | null = null;
+      let shapeSid = "";
+      let shapeShown = false;
+      let lastShape = 0;
       /** The selected entry; a move gives it a new id, so it is followed by sid. */
       let selected: { id: number; sid?: string } | null = null;
       /** A move being dragged, or sent and awaiting its echo: drawn shifted meanwhile. */
@@ -235,7 +238,7 @@ export default () => {
         const px = scale * zoom; // CSS pixels per board unit, as shown
         ctx.setTransform(dpr * px, 0, 0, dpr * px, -ox * dpr * px, -oy * dpr * px);
         drawBoard(ctx);
-        for (const ink of board.inking.values()) if (onPage(ink)) inkPath(ctx, ink);
+        for (const ink of board.inking.values()) if (onPage(ink)) drawEntry(ctx, ink, board.images);
         for (const pending of board.pending.values()) if (onPage(pending)) drawEntry(ctx, pending, board.images);
         if (mine) inkPath(ctx, mine.ink);
         if (shaping) drawEntry(ctx, shaping);
@@ -363,9 +366,8 @@ export default () => {
         link.moderator || (!!link.self && entry.user?.username === link.self.user.username);
       const topmost = (p: Point) => [...board.entries].reverse().find((e) => onPage(e) && mayChange(e) && hitsEntry(e, p, ctx));
 
-      const place = (unpaged: ItemFields) => {
+      const place = (unpaged: ItemFields, sid = newSid()) => {
         const fields = paged(unpaged);
-        const sid = newSid();
         board.pending.set(sid, fields);
         link.send(frames.item(sid, fields));
         repaint();
@@ -510,8 +512,10 @@ export default () => {
         } else if (tool === "pen") {
           mine = { sid: newSid(), ink: paged({ points: [p], color, width }), sent: 0 };
         } else {
-          shaping = { kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width };
+          shaping = paged({ kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width });
           if (filled && (tool === "rect" || tool === "ellipse")) shaping.fill = color;
+          shapeSid = newSid();
+          shapeShown = false;
         }
         repaint();
       }, { signal });
@@ -528,6 +532,13 @@ export default () => {
         if (shaping) {
           shaping.w = Math.round((p[0] - shaping.x) * 10) / 10;
           shaping.h = Math.round((p[1] - shaping.y) * 10) / 10;
+          // Others see it grow, at most every DRAW_EVERY_MS, once it can be seen.
+          const now = Date.now();
+          if (now - lastShape >= DRAW_EVERY_MS && Math.abs(shaping.w) + Math.abs(shaping.h) >= 4) {
+            lastShape = now;
+            shapeShown = true;
+            link.send(frames.shape(shapeSid, shaping));
+          }
         } else if (moving && !moving.sent) {
           moving.dx = p[0] - moving.from[0];
           moving.dy = p[1] - moving.from[1];
@@ -552,7 +563,8 @@ export default () => {
           const shape = shaping;
           shaping = null;
           // A click is not a shape: it needs some extent to be seen and picked.
-          if (Math.abs(shape.w ?? 0) + Math.abs(shape.h ?? 0) >= 4) place(shape);
+          // One the others already saw is placed anyway, so its preview is replaced.
+          if (shapeShown || Math.abs(shape.w ?? 0) + Math.abs(shape.h ?? 0) >= 4) place(shape, shapeSid);
         } else if (moving && !moving.sent) {
           const { id, dx, dy } = moving;
           if (Math.abs(dx) + Math.abs(dy) >= 1) {

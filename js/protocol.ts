@@ -132,6 +132,8 @@ export const board = {
   draw: (sid: string, ink: Ink) => ({ type: "draw", sid, ...ink }),
   /** A finished stroke (stored; its echo is the acknowledgement). */
   stroke: (sid: string, ink: Ink) => ({ type: "stroke", sid, ...ink }),
+  /** A line, arrow, box or ellipse being dragged out (relayed to the others, never stored). */
+  shape: (sid: string, fields: ItemFields) => ({ type: "shape", sid, ...fields }),
   /** A typed item (stored; its `item` echo is the acknowledgement). */
   item: (sid: string, fields: ItemFields) => ({ type: "item", sid, ...fields }),
   /** An image item with its PNG/JPEG bytes (base64); the room host stores them once. */

@@ -21,8 +21,8 @@ export const CURSOR_TTL_MS = 5000;
 /** Strokes and items as the server ordered them, strokes being drawn by others, cursors. */
 export class BoardState {
   entries: Entry[] = [];
-  /** Others' strokes in progress, by `${from}/${sid}`. */
-  readonly inking = new Map<string, Ink>();
+  /** Others' strokes and shapes in progress, by `${from}/${sid}`. */
+  readonly inking = new Map<string, Ink | ItemFields>();
   /** Our finished strokes and items not yet echoed back by the server, by sid. */
   readonly pending = new Map<string, Ink | ItemFields>();
   readonly cursors = new Map<string, Cursor>();
@@ -49,7 +49,7 @@ export class BoardState {
       case "draw": {
         const key = `${frame.from}/${frame.sid}`;
         const ink = this.inking.get(key);
-        if (ink) ink.points.push(...frame.points);
+        if (ink && !isItem(ink)) ink.points.push(...frame.points);
         else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width, page: frame.page });
         break;
       }
@@ -61,6 +61,12 @@ export class BoardState {
         image.src = `data:${frame.mime};base64,${frame.data}`;
         this.images.set(frame.src, image);
         return;
+      }
+      case "shape": {
+        // The whole shape so far: it replaces the last one (no points to append).
+        const { type: _type, from, user: _user, sid, ...fields } = frame;
+        this.inking.set(`${from}/${sid}`, fields as ItemFields);
+        break;
       }
       case "page":
         if (typeof frame.page === "number") this.teacherPage = frame.page;

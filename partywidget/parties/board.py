@@ -58,6 +58,9 @@ class BoardParty(LockableParty):
         elif isinstance(command, board.Draw):
             self.publish(board.Drawing(sender.id, sender.user, command.ink),
                          exclude=(sender.id,))
+        elif isinstance(command, board.Shape):
+            self.publish(board.Shaping(sender.id, sender.user, command.item),
+                         exclude=(sender.id,))
         elif isinstance(command, board.Stroke):
             await self.add_stroke(sender.user, command.ink, sender.id)
         elif isinstance(command, board.Place):

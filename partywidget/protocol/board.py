@@ -35,7 +35,7 @@ __all__ = [
     "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE", "MAX_POINTS",
     "MAX_WIDTH", "WRITES", "BoardCommand", "BoardStrokes", "Cursor", "CursorMoved", "Draw",
     "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "MAX_PAGES", "Move",
-    "Page", "Picture", "Place", "Redo", "State", "Stroke",
+    "Page", "Picture", "Place", "Redo", "Shape", "Shaping", "State", "Stroke",
     "Undo", "entry_frame", "parse_command", "state_frame", "stored_entry", "stored_stroke",
     "stroke_frame",
 ]
@@ -177,6 +177,27 @@ class Place(Envelope):
 
 
 @dataclass(frozen=True, slots=True)
+class Shape(Envelope):
+    """``{"type": "shape", ...item}``: a line, arrow, box or ellipse being dragged out.
+
+    Relayed to the others as it grows (like ``draw``), never stored; the
+    finished one is an ``item`` with the same ``sid``.
+    """
+
+    item: Item
+    type: ClassVar[str] = "shape"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "shape", **self.item.to_json()}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Shape:
+        if data.get("kind") not in ("line", "arrow", "rect", "ellipse"):
+            raise ProtocolError("bad_item", "expected kind as one of line, arrow, rect, ellipse")
+        return cls(Item.parse(data))
+
+
+@dataclass(frozen=True, slots=True)
 class GetImage(Envelope):
     """``{"type": "getImage", "src"}``: ask for an image's bytes (answered to the sender)."""
 
@@ -260,15 +281,15 @@ class Redo(Envelope):
         return cls()
 
 
-BoardCommand = (Cursor | Draw | Stroke | Place | GetImage | Move | Erase | Undo | Redo | Page
-                | Clear | Lock | Remove)
+BoardCommand = (Cursor | Draw | Stroke | Shape | Place | GetImage | Move | Erase | Undo | Redo
+                | Page | Clear | Lock | Remove)
 
 COMMANDS: Mapping[str, Any] = {
-    cls.type: cls for cls in (Cursor, Draw, Stroke, Place, GetImage, Move, Erase, Undo, Redo,
-                              Page, Clear, Lock, Remove)}
+    cls.type: cls for cls in (Cursor, Draw, Stroke, Shape, Place, GetImage, Move, Erase, Undo,
+                              Redo, Page, Clear, Lock, Remove)}
 
 #: Commands that change the board: refused for non-moderators while it is locked.
-WRITES: tuple[type[Envelope], ...] = (Draw, Stroke, Place, Move, Erase, Undo, Redo)
+WRITES: tuple[type[Envelope], ...] = (Draw, Stroke, Shape, Place, Move, Erase, Undo, Redo)
 
 
 def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> BoardCommand:
@@ -309,6 +330,19 @@ class Drawing(Envelope):
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "draw", "from": self.sender, "user": self.user, **self.ink.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class Shaping(Envelope):
+    """``{"type": "shape", "from", "user", ...item}``, to everyone but who drags it out."""
+
+    sender: str
+    user: User
+    item: Item
+    type: ClassVar[str] = "shape"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "shape", "from": self.sender, "user": self.user, **self.item.to_json()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Board items in real JupyterLab pages: two users, one room, the kernel watching.
 
-A box drawn in one page appears in the other and in the kernel's
-``board.items``; it moves (select and drag), undo and redo cross, text is
+A box drawn in one page appears in the other (while it is dragged out, then
+stored) and in the kernel's ``board.items``; it moves (select and drag), undo and redo cross, text is
 typed in place, shortcuts pick tools, Delete removes, PNG downloads, a
 dropped image reaches the other page, zooming keeps drawing where it is seen,
 pages follow the teacher.
@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.pages import QUICK, NotebookPage, draw_stroke, kernel_state
+from tests.browser.pages import QUICK, NotebookPage, draw_stroke, kernel_state, pressed_mouse
 from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -63,8 +63,11 @@ def test_items_drawn_moved_undone_and_exported_across_two_pages(
     expect(box_tool).to_have_attribute("title", "Draw a rectangle (R)")
     box_tool.click()
     a.get_by_title("colour #1e88e5").click()
-    draw_stroke(a_canvas, [(0.1, 0.1), (0.3, 0.4)])
+    with pressed_mouse(a_canvas, [(0.1, 0.1), (0.25, 0.3)]) as move:
+        expect(b_canvas).to_have_attribute("data-inking", "1", timeout=QUICK)  # seen growing
+        move((0.3, 0.4))
     expect(b_canvas).to_have_attribute("data-items", "1", timeout=QUICK)
+    expect(b_canvas).to_have_attribute("data-inking", "0")
     (rect,) = kernel_state(root, "items", lambda s: kinds(s) == ["rect"])["items"]
     assert rect["color"] == "#1e88e5" and rect["w"] > 150 and rect["h"] > 150
 

@@ -464,3 +464,16 @@ async def test_the_teachers_page_is_relayed_kept_and_given_to_joiners(make_host,
     late = await join(again, "b1", BOB)
     assert [f["type"] for f in late.frames][-1:] == ["page"]
     assert late.of_type("page") == [{"type": "page", "page": 3}]
+
+
+async def test_a_shape_being_dragged_out_is_relayed_to_others_only_and_not_stored(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    await alice.send({**RECT, "type": "shape", "sid": "r-1"})
+    await alice.send({"type": "shape", "kind": "text", "x": 1, "y": 1, "text": "no"})
+    assert [f["code"] for f in alice.of_type("error")] == ["bad_item"]
+    assert alice.of_type("shape") == [] and await stored(room) == []
+    (shape,) = bob.of_type("shape")
+    assert (shape["from"], shape["user"], shape["kind"], shape["sid"]) == ("a1", ALICE, "rect",
+                                                                          "r-1")
