@@ -213,7 +213,13 @@ export default () => {
       /** The selected entry; a move gives it a new id, so it is followed by sid. */
       let selected: { id: number; sid?: string } | null = null;
       /** A move being dragged, or sent and awaiting its echo: drawn shifted meanwhile. */
-      let moving: { id: number; from: Point; dx: number; dy: number; sent: boolean } | null = null;
+      let moving: { id: number; from: Point; dx: number; dy: number; sent: boolean; size?: [number, number]; start?: [number, number] } | null = null;
+      /** As moving shows it: shifted, or (dragging its handle) resized. */
+      const shown = <T extends Entry>(entry: T): T =>
+        moving?.size && entry.id === moving.id ? { ...entry, w: moving.size[0], h: moving.size[1] } : entry;
+      /** Items with an extent have a resize handle at their far corner (x + w, y + h). */
+      const handleOf = (entry: Entry): Point | null =>
+        isItem(entry) && entry.kind !== "text" ? [entry.x + (entry.w ?? 0), entry.y + (entry.h ?? 0)] : null;
 
       const drawBoard = (target: CanvasRenderingContext2D) => {
         target.lineCap = "round";
@@ -223,7 +229,7 @@ export default () => {
           if (moving && entry.id === moving.id) {
             target.save();
             target.translate(moving.dx, moving.dy);
-            drawEntry(target, entry, board.images);
+            drawEntry(target, shown(entry), board.images);
             target.restore();
           } else drawEntry(target, entry, board.images);
         }
@@ -242,7 +248,8 @@ export default () => {
         for (const pending of board.pending.values()) if (onPage(pending)) drawEntry(ctx, pending, board.images);
         if (mine) inkPath(ctx, mine.ink);
         if (shaping) drawEntry(ctx, shaping);
-        const chosen = selected && board.entries.find((e) => e.id === selected!.id);
+        const found = selected && board.entries.find((e) => e.id === selected!.id);
+        const chosen = found ? shown(found) : null;
         if (chosen) {
           const [left, top, right, bottom] = entryBox(chosen, ctx);
           const [dx, dy] = moving ? [moving.dx, moving.dy] : [0, 0];
@@ -251,6 +258,13 @@ export default () => {
           ctx.strokeStyle = "#1e88e5";
           ctx.lineWidth = 1.5 / px;
           ctx.strokeRect(left - 4 + dx, top - 4 + dy, right - left + 8, bottom - top + 8);
+          const handle = handleOf(chosen);
+          if (handle) {
+            ctx.setLineDash([]);
+            ctx.fillStyle = "#ffffff";
+            ctx.fillRect(handle[0] + dx - 5 / px, handle[1] + dy - 5 / px, 10 / px, 10 / px);
+            ctx.strokeRect(handle[0] + dx - 5 / px, handle[1] + dy - 5 / px, 10 / px, 10 / px);
+          }
           ctx.restore();
         }
         for (const cursor of board.cursors.values()) {
@@ -505,7 +519,12 @@ export default () => {
           return;
         }
         canvas.setPointerCapture(event.pointerId);
-        if (tool === "select") {
+        const current = selected && board.entries.find((e) => e.id === selected!.id);
+        const handle = current && handleOf(current);
+        if (tool === "select" && current && isItem(current) && handle && Math.hypot(p[0] - handle[0], p[1] - handle[1]) <= 10 / (scale * zoom)) {
+          const start: [number, number] = [current.w ?? 0, current.h ?? 0];
+          moving = { id: current.id, from: p, dx: 0, dy: 0, sent: false, size: [...start], start };
+        } else if (tool === "select") {
           const target = topmost(p);
           selected = target ? { id: target.id, sid: target.sid } : null;
           moving = target ? { id: target.id, from: p, dx: 0, dy: 0, sent: false } : null;
@@ -540,8 +559,9 @@ export default () => {
             link.send(frames.shape(shapeSid, shaping));
           }
         } else if (moving && !moving.sent) {
-          moving.dx = p[0] - moving.from[0];
-          moving.dy = p[1] - moving.from[1];
+          const [dx, dy] = [p[0] - moving.from[0], p[1] - moving.from[1]];
+          if (moving.size && moving.start) moving.size = [moving.start[0] + dx, moving.start[1] + dy];
+          else [moving.dx, moving.dy] = [dx, dy];
         } else if (mine) {
           // Coalesced events keep pen and fast mouse strokes smooth.
           const events = event.getCoalescedEvents?.() ?? [event];
@@ -566,10 +586,14 @@ export default () => {
           // One the others already saw is placed anyway, so its preview is replaced.
           if (shapeShown || Math.abs(shape.w ?? 0) + Math.abs(shape.h ?? 0) >= 4) place(shape, shapeSid);
         } else if (moving && !moving.sent) {
-          const { id, dx, dy } = moving;
-          if (Math.abs(dx) + Math.abs(dy) >= 1) {
+          const { id, dx, dy, size, start } = moving;
+          const round = (n: number) => Math.round(n * 10) / 10;
+          if (size && start && Math.abs(size[0] - start[0]) + Math.abs(size[1] - start[1]) >= 1) {
             moving.sent = true;
-            link.send(frames.move(id, Math.round(dx * 10) / 10, Math.round(dy * 10) / 10));
+            link.send(frames.move(id, 0, 0, [round(size[0]), round(size[1])]));
+          } else if (!size && Math.abs(dx) + Math.abs(dy) >= 1) {
+            moving.sent = true;
+            link.send(frames.move(id, round(dx), round(dy)));
           } else moving = null;
         } else if (mine) {
           flushDraw();

@@ -140,8 +140,10 @@ export const board = {
   image: (sid: string, fields: ItemFields, data: string) => ({ type: "item", sid, ...fields, data }),
   /** Ask for an image's bytes; the answer is `{"type": "image", "src", "mime", "data"}`. */
   getImage: (src: string) => ({ type: "getImage", src }),
-  /** Shift a stroke or item: it comes back as `erased` (old id) then `stroke`/`item`. */
-  move: (id: number, dx: number, dy: number) => ({ type: "move", id, dx, dy }),
+  /** Shift a stroke or item (or give an item a new extent, `size`): it comes back as
+   * `erased` (old id) then `stroke`/`item`. */
+  move: (id: number, dx: number, dy: number, size?: [number, number]) =>
+    size ? { type: "move", id, dx, dy, w: size[0], h: size[1] } : { type: "move", id, dx, dy },
   erase: (id: number) => ({ type: "erase", id }),
   undo: () => ({ type: "undo" }),
   /** The page a moderator is on, for everyone following the teacher. */

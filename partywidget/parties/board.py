@@ -158,7 +158,8 @@ class BoardParty(LockableParty):
         if entry is None or not await self.log.remove(command.id):
             raise ProtocolError("not_found", "expected the id of a stroke or item on the board")
         self.publish(board.Erased(command.id))
-        data = moved(json.loads(entry), command.dx, command.dy)
+        size = (command.w, command.h) if command.w is not None and command.h is not None else None
+        data = moved(json.loads(entry), command.dx, command.dy, size)
         fields = {k: v for k, v in data.items() if k not in ("from", "user", "timestamp")}
         offset, _ = await self.put(board.stored_entry(data.get("from"), data["user"], fields,
                                                       now_ms()), "kind" in data)

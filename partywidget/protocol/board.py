@@ -214,7 +214,8 @@ class GetImage(Envelope):
 
 @dataclass(frozen=True, slots=True)
 class Move(Envelope):
-    """``{"type": "move", "id", "dx", "dy"}``: the author or a moderator shifts a stroke or item.
+    """``{"type": "move", "id", "dx", "dy", "w"?, "h"?}``: the author or a moderator shifts
+    a stroke or item, and resizes an item that has a box (``w``/``h``: its new extent).
 
     The moved entry replaces the old one under a new id (server order decides
     between concurrent moves: the first wins, a later one finds the id gone).
@@ -223,16 +224,27 @@ class Move(Envelope):
     id: int
     dx: float
     dy: float
+    w: float | None = None
+    h: float | None = None
     type: ClassVar[str] = "move"
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "move", "id": self.id, "dx": self.dx, "dy": self.dy}
+        move: dict[str, Any] = {"type": "move", "id": self.id, "dx": self.dx, "dy": self.dy}
+        if self.w is not None and self.h is not None:
+            move.update(w=self.w, h=self.h)
+        return move
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Move:
+        size = [None if data.get(key) is None else
+                coordinate(data.get(key), -limit, limit, "bad_message")
+                for key, limit in (("w", BOARD_WIDTH), ("h", BOARD_HEIGHT))]
+        if (size[0] is None) != (size[1] is None):
+            raise ProtocolError("bad_message", "expected both \"w\" and \"h\", or neither")
         return cls(require_int(data, "id", "id of the stroke or item to move"),
-                   coordinate(data.get("dx"), -BOARD_WIDTH, BOARD_WIDTH, "bad_message"),
-                   coordinate(data.get("dy"), -BOARD_HEIGHT, BOARD_HEIGHT, "bad_message"))
+                   coordinate(data.get("dx", 0), -BOARD_WIDTH, BOARD_WIDTH, "bad_message"),
+                   coordinate(data.get("dy", 0), -BOARD_HEIGHT, BOARD_HEIGHT, "bad_message"),
+                   *size)
 
 
 @dataclass(frozen=True, slots=True)

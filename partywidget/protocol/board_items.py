@@ -194,13 +194,22 @@ def check_src(value: Any) -> str:
     return value
 
 
-def moved(entry: Mapping[str, Any], dx: float, dy: float) -> dict[str, Any]:
-    """A stored stroke or item shifted by ``dx, dy``, kept on the board.
+def moved(entry: Mapping[str, Any], dx: float, dy: float,
+          size: tuple[float, float] | None = None) -> dict[str, Any]:
+    """A stored stroke or item shifted by ``dx, dy`` (and given extent ``size``), kept on the board.
 
     A stroke's points are clamped one by one; an item's corner is clamped so
     its box (or a line's far end) stays on the board, like :meth:`Item.parse`.
+    ``size`` applies to items with an extent (not strokes, not text); a box's
+    is at least 1 x 1.
     """
     entry = dict(entry)
+    if size is not None and entry.get("kind") in (*LINES, *BOXES):
+        low = -BOARD_WIDTH if entry["kind"] in LINES else 1
+        entry["w"] = coordinate(size[0], low, BOARD_WIDTH, _BAD)
+        entry["h"] = coordinate(size[1], -BOARD_HEIGHT if low < 0 else 1, BOARD_HEIGHT, _BAD)
+        entry["w"] = coordinate(entry["w"], -entry["x"], BOARD_WIDTH - entry["x"], _BAD)
+        entry["h"] = coordinate(entry["h"], -entry["y"], BOARD_HEIGHT - entry["y"], _BAD)
     if "kind" not in entry:
         entry["points"] = [[coordinate(px + dx, 0, BOARD_WIDTH), coordinate(py + dy, 0, BOARD_HEIGHT)]
                            for px, py in entry.get("points") or ()]

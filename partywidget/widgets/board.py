@@ -143,6 +143,10 @@ class Board(RoomWidget):
         """Shift stroke or item ``id`` by ``dx, dy``; it comes back under a new id."""
         self.send_frame(board.Move.parse({"id": id, "dx": dx, "dy": dy}))
 
+    def resize(self, id: int, w: float, h: float) -> None:
+        """Give item ``id`` (a line, arrow, box, ellipse, note or image) the extent ``w, h``."""
+        self.send_frame(board.Move.parse({"id": id, "w": w, "h": h}))
+
     def erase(self, id: int) -> None:
         """Delete stroke or item ``id`` (one's own; moderators any)."""
         self.send_frame(board.Erase.parse({"id": id}))

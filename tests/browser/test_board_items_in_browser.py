@@ -1,7 +1,7 @@
 """Board items in real JupyterLab pages: two users, one room, the kernel watching.
 
 A box drawn in one page appears in the other (while it is dragged out, then
-stored) and in the kernel's ``board.items``; it moves (select and drag), undo and redo cross, text is
+stored) and in the kernel's ``board.items``; it moves (select and drag) and resizes (its handle), undo and redo cross, text is
 typed in place, shortcuts pick tools, Delete removes, PNG downloads, a
 dropped image reaches the other page, zooming keeps drawing where it is seen,
 pages follow the teacher.
@@ -85,6 +85,14 @@ def test_items_drawn_moved_undone_and_exported_across_two_pages(
     kernel_state(root, "items", lambda s: s["items"] and s["items"][0]["x"] == rect["x"])
     a.get_by_role("button", name="Redo").click()
     kernel_state(root, "items", lambda s: s["items"] and s["items"][0]["x"] > rect["x"] + 100)
+
+    # Still selected (it followed its sid through undo and redo): its corner handle resizes it.
+    again = kernel_state(root, "items", lambda s: bool(s["items"]))["items"][0]
+    corner = ((again["x"] + again["w"]) / 1000, (again["y"] + again["h"]) / 625)
+    draw_stroke(a_canvas, [corner, (corner[0] + 0.1, corner[1] + 0.1)])
+    resized = kernel_state(root, "items", lambda s: s["items"] and s["items"][0]["w"] > 250)
+    assert abs(resized["items"][0]["w"] - (again["w"] + 100)) < 3
+    assert resized["items"][0]["x"] == again["x"]
 
     # Text typed in place; the XSS-looking text stays text.
     a.press("t")

@@ -477,3 +477,16 @@ async def test_a_shape_being_dragged_out_is_relayed_to_others_only_and_not_store
     (shape,) = bob.of_type("shape")
     assert (shape["from"], shape["user"], shape["kind"], shape["sid"]) == ("a1", ALICE, "rect",
                                                                           "r-1")
+
+
+async def test_a_move_with_w_and_h_resizes_a_box_kept_on_the_board_but_not_a_stroke(room, join):
+    alice = await join(room, "a1", ALICE)
+    await alice.send(RECT)                                        # 1: 100,50 200x100
+    await stroke(alice)                                           # 2
+    await alice.send({"type": "move", "id": 1, "dx": 0, "dy": 0, "w": 5000, "h": -20})
+    await alice.send({"type": "move", "id": 2, "dx": 0, "dy": 0, "w": 50, "h": 50})
+    await alice.send({"type": "move", "id": 3, "w": 10})
+    resized, still = await stored(room)
+    assert (resized["x"], resized["y"], resized["w"], resized["h"]) == (100, 50, 900, 1)
+    assert still["points"] == [[10, 20], [30, 40]]
+    assert [f["code"] for f in alice.of_type("error")] == ["bad_message"]

@@ -89,14 +89,16 @@ def test_every_item_kind_goes_out_checked_with_its_sid(fake_client: Any) -> None
             board.shape("arrow", 300, 300, -100, 0, width=4),
             board.text("F = m a", 20, 400, size=32), board.note("remember", 500, 100)]
     board.move(7, 10, -10)
+    board.resize(9, 30, 40)
     board.erase(8)
     board.undo()
     board.redo()
     sent = fake_client.raw
     assert [f.get("kind", f["type"]) for f in sent] == [
-        "rect", "arrow", "text", "note", "move", "erase", "undo", "redo"]
+        "rect", "arrow", "text", "note", "move", "move", "erase", "undo", "redo"]
     assert [f["sid"] for f in sent[:4]] == sids and sent[0]["fill"] == "#ffffff"
     assert sent[4] == {"type": "move", "id": 7, "dx": 10, "dy": -10}
+    assert sent[5] == {"type": "move", "id": 9, "dx": 0, "dy": 0, "w": 30, "h": 40}
     with pytest.raises(ProtocolError):
         board.shape("star", 0, 0, 1, 1)
     with pytest.raises(ProtocolError):
