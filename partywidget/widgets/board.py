@@ -51,17 +51,21 @@ class Board(RoomWidget):
     def __init__(self, room: str, *, party: str = "board", endpoint: str | None = None,
                  **kwargs: Any) -> None:
         self._state = BoardStrokes()
+        self._asked: set[str] = set()  # image srcs whose bytes were asked for (once each)
         super().__init__(room, party=party, endpoint=endpoint, **kwargs)
 
     def _on_server_frame(self, frame: Any) -> None:
         kind, data = read_frame(frame)
         self._state.apply(kind, data)
         # Images are stored once and referenced: fetch the bytes of each new one.
+        if kind == "state":  # a (re)join: ask again for what never came
+            self._asked &= set(self._state.images)
         if kind in ("state", "item"):
             entries = data.get("strokes") if kind == "state" else [data.get("item")]
             for entry in entries or ():
                 src = entry.get("src") if isinstance(entry, dict) else None
-                if isinstance(src, str) and src not in self._state.images:
+                if isinstance(src, str) and src not in self._asked:
+                    self._asked.add(src)
                     self.send_frame(board.GetImage(src))
         super()._on_server_frame(frame)
 
