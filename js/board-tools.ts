@@ -6,7 +6,7 @@
 
 import type { ItemKind } from "./protocol";
 
-export type Tool = "select" | "pen" | ItemKind | "erase";
+export type Tool = "select" | "pen" | "highlighter" | ItemKind | "erase";
 
 export interface ToolSpec {
   tool: Tool;
@@ -18,6 +18,7 @@ export interface ToolSpec {
 export const TOOLS: ToolSpec[] = [
   { tool: "select", label: "Select", title: "Select and move your items; Delete removes", key: "v" },
   { tool: "pen", label: "Pen", title: "Draw freehand", key: "p" },
+  { tool: "highlighter", label: "Highlighter", title: "Highlight: wide ink you see through", key: "h" },
   { tool: "line", label: "Line", title: "Draw a straight line", key: "l" },
   { tool: "arrow", label: "Arrow", title: "Draw an arrow", key: "a" },
   { tool: "rect", label: "Box", title: "Draw a rectangle", key: "r" },

@@ -55,6 +55,7 @@ const NOTE_W = 180;
 const NOTE_H = 120;
 /** How close a view may zoom in. */
 const MAX_ZOOM = 8;
+const HIGHLIGHT_ALPHA = 0.3;
 /** The board's background in every theme, so colours mean the same (as in to_svg). */
 const PAPER = "#fdfdfb";
 
@@ -113,7 +114,7 @@ export default () => {
       });
       // Colours and widths pick ink: from erase or select they go back to the pen.
       const inking = () => {
-        if (tool === "erase" || tool === "select") tool = "pen";
+        if (tool === "erase" || tool === "select") tool = "pen"; // the highlighter keeps its ink
         syncTools();
       };
       const swatches = COLORS.map((c) => {
@@ -528,8 +529,10 @@ export default () => {
           const target = topmost(p);
           selected = target ? { id: target.id, sid: target.sid } : null;
           moving = target ? { id: target.id, from: p, dx: 0, dy: 0, sent: false } : null;
-        } else if (tool === "pen") {
-          mine = { sid: newSid(), ink: paged({ points: [p], color, width }), sent: 0 };
+        } else if (tool === "pen" || tool === "highlighter") {
+          // A highlighter: four times as wide, a third opaque (HIGHLIGHT_ALPHA).
+          const ink: Ink = tool === "pen" ? { points: [p], color, width } : { points: [p], color, width: width * 4, alpha: HIGHLIGHT_ALPHA };
+          mine = { sid: newSid(), ink: paged(ink), sent: 0 };
         } else {
           shaping = paged({ kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width });
           if (filled && (tool === "rect" || tool === "ellipse")) shaping.fill = color;

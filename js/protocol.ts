@@ -75,6 +75,8 @@ export interface Ink {
   color: string;
   width: number;
   page?: number;
+  /** Below 1 for a highlighter (ink you see through); absent for a pen. */
+  alpha?: number;
 }
 
 /** A stored stroke (`stroke` frames and the `state` join frame). */

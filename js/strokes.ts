@@ -50,7 +50,7 @@ export class BoardState {
         const key = `${frame.from}/${frame.sid}`;
         const ink = this.inking.get(key);
         if (ink && !isItem(ink)) ink.points.push(...frame.points);
-        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width, page: frame.page });
+        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width, page: frame.page, alpha: frame.alpha });
         break;
       }
       case "image": {
@@ -145,6 +145,13 @@ export function newSid(): string {
 export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
   const [first, ...rest] = ink.points;
   if (!first) return;
+  ctx.save(); // a highlighter's alpha stays with its stroke
+  ctx.globalAlpha = ink.alpha ?? 1;
+  inkLine(ctx, first, rest, ink);
+  ctx.restore();
+}
+
+function inkLine(ctx: CanvasRenderingContext2D, first: Point, rest: Point[], ink: Ink): void {
   ctx.strokeStyle = ink.color;
   ctx.fillStyle = ink.color;
   ctx.lineWidth = ink.width;

@@ -58,11 +58,15 @@ class Ink:
     width: float = 3.0
     sid: str | None = None
     page: int = 0
+    #: 1 for a pen; less for a highlighter (ink you see through). Left out when 1.
+    alpha: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
         ink: dict[str, Any] = {"points": self.points, "color": self.color, "width": self.width}
         if self.sid is not None:
             ink["sid"] = self.sid
+        if self.alpha != 1:
+            ink["alpha"] = self.alpha
         if self.page:  # page 0 is left out: strokes stay as they were before pages
             ink["page"] = self.page
         return ink
@@ -83,7 +87,8 @@ class Ink:
         color = check_color(data.get("color", DEFAULT_COLOR), "bad_stroke")
         width = coordinate(data.get("width", 3), 0.5, MAX_WIDTH)
         return cls(clean, color, width, check_sid(data.get("sid"), "bad_stroke"),
-                   check_page(data.get("page"), "bad_stroke"))
+                   check_page(data.get("page"), "bad_stroke"),
+                   coordinate(data.get("alpha", 1), 0.1, 1, "bad_stroke"))
 
 
 # --- client to server ------------------------------------------------------------------

@@ -69,14 +69,17 @@ def _stroke(entry: Mapping[str, Any]) -> str:
     points = entry.get("points") or []
     color = quoteattr(str(entry.get("color", DEFAULT_COLOR)))
     width = float(entry.get("width", 3))
+    alpha = float(entry.get("alpha", 1))
+    opacity = f' opacity="{_n(alpha)}"' if alpha != 1 else ""  # a highlighter's
     if len(points) == 1:
         x, y = points[0]
-        return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(width / 2)}" fill={color}/>'
+        return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(width / 2)}" fill={color}{opacity}/>'
     if not points:
         return ""
     coords = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
     return (f'<polyline points="{coords}" fill="none" stroke={color} '
-            f'stroke-width="{_n(width)}" stroke-linecap="round" stroke-linejoin="round"/>')
+            f'stroke-width="{_n(width)}" stroke-linecap="round" stroke-linejoin="round"'
+            f'{opacity}/>')
 
 
 def _item(entry: Mapping[str, Any], images: Mapping[str, tuple[str, str]]) -> str:

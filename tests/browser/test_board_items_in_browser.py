@@ -146,6 +146,13 @@ def test_items_drawn_moved_undone_and_exported_across_two_pages(
     a.press("0")
     expect(a_canvas).to_have_attribute("data-zoom", "1")
 
+    # The highlighter (H) draws wide see-through ink.
+    a.press("h")
+    draw_stroke(a_canvas, [(0.1, 0.8), (0.3, 0.8)])
+    state = kernel_state(root, "items", lambda s: any(i.get("alpha") for i in s["items"]))
+    (marked,) = [i for i in state["items"] if i.get("alpha")]
+    assert marked["alpha"] == 0.3 and marked["width"] == 16  # four times the width 4 pen
+
     # Pages: a moderator (everyone, on a personal server) turns to a new page and the
     # other page follows; what is drawn there is on page 2 only.
     expect(b.get_by_role("button", name="Follow teacher")).to_have_attribute("aria-pressed", "true")

@@ -490,3 +490,11 @@ async def test_a_move_with_w_and_h_resizes_a_box_kept_on_the_board_but_not_a_str
     assert (resized["x"], resized["y"], resized["w"], resized["h"]) == (100, 50, 900, 1)
     assert still["points"] == [[10, 20], [30, 40]]
     assert [f["code"] for f in alice.of_type("error")] == ["bad_message"]
+
+
+async def test_a_highlighter_stroke_keeps_its_alpha_clamped_and_a_pen_has_none(room, join):
+    alice = await join(room, "a1", ALICE)
+    await stroke(alice, alpha=0.35)
+    await stroke(alice, alpha=0)
+    await stroke(alice, alpha=1)
+    assert [s.get("alpha") for s in await stored(room)] == [0.3, 0.1, None]

@@ -188,3 +188,8 @@ def test_pages_export_apart_and_the_teachers_page_is_followed(fake_client: Any) 
     board.text("page three", 10, 10, page=2)
     assert board.page == 1 and fake_client.raw[0] == {"type": "page", "page": 2}
     assert fake_client.raw[1]["page"] == 2
+
+
+def test_a_highlighter_stroke_is_exported_see_through() -> None:
+    svg = strokes_to_svg([{**stroke(1, [[0, 0], [9, 9]]), "alpha": 0.35}], background=None)
+    assert ET.fromstring(svg).find(f"{SVG}polyline").get("opacity") == "0.35"
