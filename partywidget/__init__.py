@@ -18,7 +18,7 @@ from .errors import (AuthError, ClientError, ConfigurationError, InvalidName, Li
                      NotConnectedError, PartyWidgetError, ProtocolError, StorageError,
                      UnknownParty)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",

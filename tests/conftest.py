@@ -67,7 +67,9 @@ class ServerProcess:
     def http_url(self) -> str:
         """Base URL of rooms: append ``/parties/{party}/{room}``."""
         if self.kind == "jupyter":
-            return f"http://127.0.0.1:{self.port}{self.base_url}partywidget"
+            prefix = str(self.config.get("PartyWidget", {}).get("url_prefix", "partywidget"))
+            prefix = prefix.strip("/")
+            return f"http://127.0.0.1:{self.port}{self.base_url}{prefix}"
         return f"http://127.0.0.1:{self.port}{self.prefix.rstrip('/')}"
 
     @property

@@ -23,6 +23,7 @@ import pytest
 from partywidget.rooms import (CloseCode, Connection, ConnectionContext, Outgoing, Party, Request,
                                RoomHost)
 from partywidget.server.config import RoomOptions
+from partywidget.server.extension import PartyWidget
 from partywidget.storage import MemoryStorage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,6 +32,10 @@ CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
 PROTOCOL = (REPO / "docs" / "protocol.md").read_text()
 CUSTOM_PARTIES = (REPO / "docs" / "custom-parties.md").read_text()
 OPTIONS = RoomOptions.class_traits(config=True)
+#: The extension's own options (``url_prefix``): documented in configuration.md only.
+EXTENSION_OPTIONS = {name: trait
+                     for name, trait in PartyWidget.class_own_traits(config=True).items()
+                     if name not in OPTIONS}
 
 
 def documented_default(value: Any) -> str:
@@ -85,10 +90,17 @@ def test_every_option_is_documented_with_its_default(name: str) -> None:
     assert row in README, f"README.md lacks {row}"
 
 
+@pytest.mark.parametrize("name", sorted(EXTENSION_OPTIONS))
+def test_every_extension_option_is_documented_with_its_default(name: str) -> None:
+    row = f"| `c.PartyWidget.{name}` | `{documented_default(EXTENSION_OPTIONS[name].default())}`"
+    assert row in CONFIGURATION, f"docs/configuration.md lacks {row}"
+
+
 def test_the_docs_name_no_option_that_does_not_exist() -> None:
+    known = set(OPTIONS) | set(EXTENSION_OPTIONS)
     for name, text in (("README.md", README), ("docs/configuration.md", CONFIGURATION)):
         named = set(re.findall(r"c\.PartyWidget\.(\w+)", text))
-        assert named <= set(OPTIONS), f"{name} names unknown options {named - set(OPTIONS)}"
+        assert named <= known, f"{name} names unknown options {named - known}"
 
 
 @pytest.mark.parametrize("command", ["serve", "demo"])

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import partywidget
 from partywidget import errors
 
@@ -59,3 +61,35 @@ def test_importing_partywidget_loads_neither_anywidget_nor_websockets():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=60, cwd=REPO)
     assert json.loads(result.stdout) == []
+
+
+#: What a kernel must never pay for: the room host, its storage, Tornado and SQLite.
+SERVER_SIDE = ("partywidget.rooms", "partywidget.storage", "partywidget.server",
+               "partywidget.parties", "tornado", "sqlite3")
+
+
+def modules_loaded_by(code: str) -> dict[str, list[str]]:
+    """Run ``code`` in a fresh interpreter; the server-side modules loaded before and by it."""
+    script = ("import json, sys\n"
+              "def server_side():\n"
+              f"    return sorted(m for m in sys.modules if m.startswith({SERVER_SIDE!r}))\n"
+              "before = server_side()\n"
+              f"{code}\n"
+              "print(json.dumps({'before': before, 'after': server_side()}))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, timeout=120, cwd=REPO)
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_a_kernel_connecting_loads_no_server_code():
+    loaded = modules_loaded_by("import partywidget\npartywidget.connect")
+    assert loaded["after"] == []
+
+
+@pytest.mark.parametrize("widget", ["Chat", "Board"])
+def test_a_kernel_showing_a_widget_loads_no_server_code(widget):
+    # IPython (which anywidget imports) loads sqlite3 for its own history, so
+    # import it first: what is left is what partywidget itself would add.
+    loaded = modules_loaded_by(f"import IPython\nimport partywidget\npartywidget.{widget}")
+    ipython = modules_loaded_by("import IPython")["after"]
+    assert [m for m in loaded["after"] if m not in ipython] == []

@@ -266,8 +266,6 @@ def decode_frame(raw: str | bytes) -> Any:
     return raw
 
 
-
-
 def read_frame(frame: Any) -> tuple[str | None, Mapping[str, Any]]:
     """``(type, frame)`` of a decoded server frame; ``(None, {})`` for anything else."""
     if isinstance(frame, dict):

@@ -224,10 +224,11 @@ def write_moderation_notebook(root: Path, name: str, room: str) -> None:
     cells = [
         f"from partywidget import Board, Chat\nchat = Chat({room!r})\nchat",
         f"board = Board({room!r})\nboard",
+        "import dataclasses\n"
         "def posing_as(cls, user):\n"
         "    class Posing(cls):\n"
         "        def _welcome_frame(self, client):\n"
-        "            return {**super()._welcome_frame(client), 'user': user}\n"
+        "            return dataclasses.replace(super()._welcome_frame(client), user=user)\n"
         "    return Posing\n"
         "student = {'username': 'student', 'name': 'Student'}\n"
         f"student_chat = posing_as(Chat, student)({room!r}, endpoint='relay')\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from .clients import fetch
+from .clients import fetch, join
 from .conftest import start_server
 
 SERVE_OPTIONS = ["--host", "--port", "--storage", "--history", "--party", "--allow-origin",
@@ -55,3 +55,37 @@ async def test_history_bounds_what_a_room_keeps(tmp_path, room):
         server.stop()
 
     assert [(m["id"], m["content"]) for m in kept] == [(3, "m2"), (4, "m3"), (5, "m4")]
+
+
+async def test_a_config_file_sets_options_and_flags_override_it(tmp_path, room):
+    config = tmp_path / "rooms_config.py"
+    config.write_text("c.PartyWidget.history = 2\nc.PartyWidget.messages_per_second = 0.5\n"
+                      "c.PartyWidget.message_burst = 1\n")
+    server = start_server("standalone", tmp_path / "configured",
+                          extra_args=["--config", str(config), "--message-burst", "2"])
+    try:
+        url = server.room_url(room, ws=False)
+        for n in range(4):
+            await fetch("POST", url, body=f"m{n}", headers={"Content-Type": "text/plain"})
+        kept = (await fetch("GET", url)).json()["messages"]
+        sock = await join(server, room)
+        await sock.joined()
+        for n in range(3):
+            await sock.send({"type": "message", "content": f"w{n}"})
+        # The refusal answers at once; the admitted two arrive once stored.
+        frames = [await sock.recv() for _ in range(3)]
+        await sock.close()
+    finally:
+        server.stop()
+
+    assert [m["content"] for m in kept] == ["m2", "m3"]  # history = 2, from the file
+    # A burst of 2 from the flag, at 0.5 messages per second from the file.
+    assert sorted(f.get("content") or f.get("code") for f in frames) == ["rate_limited", "w0", "w1"]
+
+
+def test_a_config_file_with_an_unknown_option_or_a_bad_value_is_refused(tmp_path):
+    config = tmp_path / "bad_config.py"
+    config.write_text("c.PartyWidget.messages_per_second = -1\n")
+    result = serve("--config", str(config), "--storage", "memory:", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "messages_per_second" in result.stderr and "Traceback" not in result.stderr

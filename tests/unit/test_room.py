@@ -501,3 +501,28 @@ async def test_on_request_answers_with_the_response_the_party_returns(make_host)
     response = await room.request(request("PUT", "sub/path"))
     assert response.status == 201
     assert json.loads(response.body) == {"path": "sub/path", "method": "PUT"}
+
+
+async def test_a_socket_closed_twice_by_its_adapter_leaves_the_room_once(make_host, join):
+    # Tornado calls on_close twice when the server closes (once from the
+    # transport's close, once when the socket ends): the room hears it once,
+    # and the disconnect runs as a task the host keeps, with the server's code.
+    from partywidget.server.handler import RoomHandlerMixin
+
+    closes: list[tuple[str, int | None, str]] = []
+
+    class Recording(Party):
+        async def on_close(self, connection, code, reason):
+            closes.append((connection.id, code, reason))
+
+    host = await make_host(Recording)
+    room = host.room("p", "r")
+    client = await join(room, "a")
+    handler = RoomHandlerMixin()
+    handler._room, handler._conn = room, client.conn
+    client.conn.close(4003, "removed")
+    handler.on_close()
+    handler.on_close()
+    assert len(host._tasks) == 1
+    await asyncio.wait(list(host._tasks))
+    assert closes == [("a", 4003, "removed")]
