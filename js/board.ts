@@ -1,8 +1,9 @@
 /**
  * The Board widget: a shared whiteboard, a room of the `board` party
- * (docs/protocol.md). The server owns the stroke order; this view draws the
- * strokes it announces, streams the stroke being drawn (`draw`, ephemeral) and
- * sends the finished one (`stroke`, stored; its echo is the acknowledgement).
+ * (docs/protocol.md). The server owns the order of strokes and items; this
+ * view draws what it announces, streams the stroke being drawn (`draw`,
+ * ephemeral) and sends finished strokes and items (`stroke`, `item`: stored;
+ * the echo is the acknowledgement), moves (`move`), undo and redo.
  */
 
 import "./room.css";
@@ -20,8 +21,25 @@ import {
   roomHeader,
   userColor,
 } from "./room";
-import { BOARD_HEIGHT, BOARD_WIDTH, type Ink, MAX_POINTS, type Point, type Stroke, board as frames, moderation } from "./protocol";
-import { BoardState, hits, inkPath, newSid } from "./strokes";
+import { SHORTCUTS, TOOLS, type Tool, shortcut, titled } from "./board-tools";
+import { entryBox } from "./items";
+import {
+  BOARD_HEIGHT,
+  BOARD_WIDTH,
+  type Entry,
+  type Ink,
+  type ItemFields,
+  MAX_PAGES,
+  MAX_POINTS,
+  MAX_TEXT,
+  NOTE_COLOR,
+  type Point,
+  board as frames,
+  isItem,
+  moderation,
+} from "./protocol";
+import { pictureData } from "./pictures";
+import { BoardState, drawEntry, hitsEntry, inkPath, newSid } from "./strokes";
 
 type BoardTraits = RoomTraits;
 
@@ -30,6 +48,14 @@ const DRAW_EVERY_MS = 40;
 const CURSOR_EVERY_MS = 50;
 const COLORS = ["#222222", "#e53935", "#fb8c00", "#fdd835", "#43a047", "#1e88e5", "#8e24aa", "#ffffff"];
 const WIDTHS = [2, 4, 8, 16];
+/** Text sizes that go with the four widths (the width buttons size text too). */
+const TEXT_SIZES = [18, 24, 32, 48];
+/** A sticky note's box in board units. */
+const NOTE_W = 180;
+const NOTE_H = 120;
+/** How close a view may zoom in. */
+const MAX_ZOOM = 8;
+const HIGHLIGHT_ALPHA = 0.3;
 /** The board's background in every theme, so colours mean the same (as in to_svg). */
 const PAPER = "#fdfdfb";
 
@@ -52,7 +78,11 @@ export default () => {
       // with the full state (recovered: false), which replaces ours.
       shared = new SharedLink(() => {
         const link = new RoomLink(model);
-        link.onFrame((frame) => board.apply(frame));
+        link.onFrame((frame) => {
+          board.apply(frame);
+          // Images are stored once and referenced: one request per model for each.
+          for (const src of board.takeWanted()) link.send(frames.getImage(src));
+        });
         return link;
       });
       const sweep = setInterval(() => board.forgetStaleCursors(Date.now()), 1000);
@@ -68,24 +98,42 @@ export default () => {
       const link = shared.acquire();
       let color = COLORS[0];
       let width = WIDTHS[1];
-      let erasing = false;
+      let tool: Tool = "pen";
+      let filled = false;
 
       const root = element("div", "pw-root pw-board");
       root.dataset.lmSuppressShortcuts = "true";
+      root.tabIndex = 0; // keyboard shortcuts reach the board once it is clicked
       const header = roomHeader(`✎ ${model.get("room")}`, link, signal);
 
       const toolbar = element("div", "pw-toolbar");
+      const toolButtons = TOOLS.map((spec) => {
+        const button = toolButton(spec.label, titled(spec.title, spec.key));
+        button.addEventListener("click", () => pick(tool === spec.tool && spec.tool === "erase" ? "pen" : spec.tool), { signal });
+        return button;
+      });
+      // Colours and widths pick ink: from erase or select they go back to the pen.
+      const inking = () => {
+        if (tool === "erase" || tool === "select") tool = "pen"; // the highlighter keeps its ink
+        syncTools();
+      };
       const swatches = COLORS.map((c) => {
         const swatch = toolButton("", `colour ${c}`);
         swatch.className = "pw-swatch";
         swatch.style.background = c;
         swatch.addEventListener("click", () => {
           color = c;
-          erasing = false;
-          syncTools();
+          inking();
         }, { signal });
         return swatch;
       });
+      const custom = element("input", "pw-custom-colour");
+      custom.type = "color";
+      custom.title = "custom colour";
+      custom.addEventListener("input", () => {
+        color = custom.value;
+        inking();
+      }, { signal });
       const widths = WIDTHS.map((w) => {
         const button = toolButton("", `width ${w}`);
         button.className = "pw-width";
@@ -94,18 +142,20 @@ export default () => {
         button.append(dot);
         button.addEventListener("click", () => {
           width = w;
-          erasing = false;
-          syncTools();
+          inking();
         }, { signal });
         return button;
       });
-      const eraseButton = toolButton("Erase", "Erase mode: click one of your strokes");
-      const undoButton = toolButton("Undo", "Undo your last stroke");
+      const fillButton = toolButton("Fill", titled("Fill boxes and ellipses with the colour", SHORTCUTS.fill));
+      const undoButton = toolButton("Undo", titled("Undo your last change", SHORTCUTS.undo));
+      const redoButton = toolButton("Redo", titled("Redo what you undid", SHORTCUTS.redo));
+      const pngButton = toolButton("PNG", "Download the board as a PNG image");
       const clearButton = moderatorButton("Clear", "Clear the board for everyone", link, signal);
       clearButton.classList.add("pw-tool");
       const notice = element("span", "pw-notice");
-      toolbar.append(...swatches, element("span", "pw-sep"), ...widths, element("span", "pw-sep"),
-        eraseButton, undoButton, clearButton, lockToggle(link, signal), notice);
+      toolbar.append(...toolButtons, element("span", "pw-sep"), ...swatches, custom, element("span", "pw-sep"),
+        ...widths, fillButton, element("span", "pw-sep"), undoButton, redoButton, pngButton, clearButton,
+        lockToggle(link, signal), notice);
       const banner = lockBanner(link, signal, "board");
 
       const surface = element("div", "pw-surface");
@@ -116,25 +166,75 @@ export default () => {
       el.append(root);
 
       function syncTools(): void {
-        swatches.forEach((s, i) => s.setAttribute("aria-pressed", String(!erasing && COLORS[i] === color)));
-        widths.forEach((b, i) => b.setAttribute("aria-pressed", String(!erasing && WIDTHS[i] === width)));
-        eraseButton.setAttribute("aria-pressed", String(erasing));
-        surface.classList.toggle("pw-erasing", erasing);
+        const ink = tool !== "erase" && tool !== "select";
+        toolButtons.forEach((b, i) => b.setAttribute("aria-pressed", String(TOOLS[i].tool === tool)));
+        swatches.forEach((s, i) => s.setAttribute("aria-pressed", String(ink && COLORS[i] === color)));
+        widths.forEach((b, i) => b.setAttribute("aria-pressed", String(ink && WIDTHS[i] === width)));
+        fillButton.setAttribute("aria-pressed", String(filled));
+        surface.dataset.tool = tool;
+        surface.classList.toggle("pw-erasing", tool === "erase");
       }
-      syncTools();
-
-      eraseButton.addEventListener("click", () => {
-        erasing = !erasing;
+      function pick(next: Tool): void {
+        tool = next;
+        if (tool !== "select") selected = null;
+        syncTools();
+        repaint();
+      }
+      fillButton.addEventListener("click", () => {
+        filled = !filled;
         syncTools();
       }, { signal });
       undoButton.addEventListener("click", () => link.send(frames.undo()), { signal });
+      redoButton.addEventListener("click", () => link.send(frames.redo()), { signal });
       clearButton.addEventListener("click", () => link.send(moderation.clear()), { signal });
 
       // --- drawing ---------------------------------------------------------
       const ctx = canvas.getContext("2d")!;
-      let scale = 1; // CSS pixels per board unit
+      let scale = 1; // CSS pixels per board unit at zoom 1
+      // The view (pan and zoom, this view's own): `zoom` times closer, the board
+      // point (ox, oy) at the top left. Never shared, never sent.
+      let zoom = 1;
+      let ox = 0;
+      let oy = 0;
+      let spaceDown = false;
+      // Pages: this view's page; following, it goes where the teacher goes.
+      let page = 0;
+      let following = true;
+      const onPage = (entry: { page?: number }) => (entry.page ?? 0) === page;
+      /** Page 0 is left out of what we send, so strokes stay as before pages. */
+      const paged = <T extends object>(fields: T): T => (page ? { ...fields, page } : fields);
+      let panning: { x: number; y: number; ox: number; oy: number } | null = null;
       let frameRequested = false;
       let mine: { sid: string; ink: Ink; sent: number } | null = null;
+      /** A shape being dragged out (line, arrow, box, ellipse): others see it as `shape` frames. */
+      let shaping: ItemFields | null = null;
+      let shapeSid = "";
+      let shapeShown = false;
+      let lastShape = 0;
+      /** The selected entry; a move gives it a new id, so it is followed by sid. */
+      let selected: { id: number; sid?: string } | null = null;
+      /** A move being dragged, or sent and awaiting its echo: drawn shifted meanwhile. */
+      let moving: { id: number; from: Point; dx: number; dy: number; sent: boolean; size?: [number, number]; start?: [number, number] } | null = null;
+      /** As moving shows it: shifted, or (dragging its handle) resized. */
+      const shown = <T extends Entry>(entry: T): T =>
+        moving?.size && entry.id === moving.id ? { ...entry, w: moving.size[0], h: moving.size[1] } : entry;
+      /** Items with an extent have a resize handle at their far corner (x + w, y + h). */
+      const handleOf = (entry: Entry): Point | null =>
+        isItem(entry) && entry.kind !== "text" ? [entry.x + (entry.w ?? 0), entry.y + (entry.h ?? 0)] : null;
+
+      const drawBoard = (target: CanvasRenderingContext2D) => {
+        target.lineCap = "round";
+        target.lineJoin = "round";
+        for (const entry of board.entries) {
+          if (!onPage(entry)) continue;
+          if (moving && entry.id === moving.id) {
+            target.save();
+            target.translate(moving.dx, moving.dy);
+            drawEntry(target, shown(entry), board.images);
+            target.restore();
+          } else drawEntry(target, entry, board.images);
+        }
+      };
 
       const paint = () => {
         frameRequested = false;
@@ -142,28 +242,54 @@ export default () => {
         ctx.setTransform(1, 0, 0, 1, 0, 0);
         ctx.fillStyle = PAPER;
         ctx.fillRect(0, 0, canvas.width, canvas.height);
-        ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
-        ctx.lineCap = "round";
-        ctx.lineJoin = "round";
-        for (const stroke of board.strokes) inkPath(ctx, stroke);
-        for (const ink of board.inking.values()) inkPath(ctx, ink);
-        for (const ink of board.pending.values()) inkPath(ctx, ink);
+        const px = scale * zoom; // CSS pixels per board unit, as shown
+        ctx.setTransform(dpr * px, 0, 0, dpr * px, -ox * dpr * px, -oy * dpr * px);
+        drawBoard(ctx);
+        for (const ink of board.inking.values()) if (onPage(ink)) drawEntry(ctx, ink, board.images);
+        for (const pending of board.pending.values()) if (onPage(pending)) drawEntry(ctx, pending, board.images);
         if (mine) inkPath(ctx, mine.ink);
+        if (shaping) drawEntry(ctx, shaping);
+        const found = selected && board.entries.find((e) => e.id === selected!.id);
+        const chosen = found ? shown(found) : null;
+        if (chosen) {
+          const [left, top, right, bottom] = entryBox(chosen, ctx);
+          const [dx, dy] = moving ? [moving.dx, moving.dy] : [0, 0];
+          ctx.save();
+          ctx.setLineDash([6 / px, 4 / px]);
+          ctx.strokeStyle = "#1e88e5";
+          ctx.lineWidth = 1.5 / px;
+          ctx.strokeRect(left - 4 + dx, top - 4 + dy, right - left + 8, bottom - top + 8);
+          const handle = handleOf(chosen);
+          if (handle) {
+            ctx.setLineDash([]);
+            ctx.fillStyle = "#ffffff";
+            ctx.fillRect(handle[0] + dx - 5 / px, handle[1] + dy - 5 / px, 10 / px, 10 / px);
+            ctx.strokeRect(handle[0] + dx - 5 / px, handle[1] + dy - 5 / px, 10 / px, 10 / px);
+          }
+          ctx.restore();
+        }
         for (const cursor of board.cursors.values()) {
           ctx.fillStyle = userColor(cursor.user);
           ctx.beginPath();
-          ctx.arc(cursor.x, cursor.y, 5 / scale, 0, Math.PI * 2);
+          ctx.arc(cursor.x, cursor.y, 5 / px, 0, Math.PI * 2);
           ctx.fill();
-          ctx.font = `${12 / scale}px sans-serif`;
-          ctx.fillText(displayName(cursor.user), cursor.x + 8 / scale, cursor.y - 8 / scale);
+          ctx.font = `${12 / px}px sans-serif`;
+          ctx.fillText(displayName(cursor.user), cursor.x + 8 / px, cursor.y - 8 / px);
         }
-        const count = board.strokes.length;
+        const items = board.entries.filter(isItem).length;
+        const count = board.entries.length - items;
         // What this view shows, for assistive tech and tests: finished strokes,
-        // others' strokes being drawn, others' cursors.
+        // items, others' strokes being drawn, others' cursors, the selection.
         canvas.dataset.strokes = String(count);
+        canvas.dataset.items = String(items);
         canvas.dataset.inking = String(board.inking.size);
         canvas.dataset.cursors = String(board.cursors.size);
-        canvas.setAttribute("aria-label", `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}`);
+        canvas.dataset.images = String([...board.images.values()].filter((i) => i.complete && i.naturalWidth).length);
+        canvas.dataset.selected = chosen ? String(chosen.id) : "";
+        canvas.dataset.zoom = String(Math.round(zoom * 100) / 100);
+        canvas.dataset.page = String(page);
+        canvas.setAttribute("aria-label",
+          `Whiteboard ${model.get("room")}: ${count} stroke${count === 1 ? "" : "s"}, ${items} item${items === 1 ? "" : "s"}`);
       };
       const repaint = () => {
         if (!frameRequested) {
@@ -190,22 +316,40 @@ export default () => {
       resize();
 
       // A locked board is read-only for non-moderators (the room host refuses
-      // their draw/stroke/erase/undo with "locked"); cursors still move.
+      // their changes with "locked"); cursors still move.
       const readOnly = () => link.locked && !link.moderator;
       const renderStatus = () => {
         const locked = readOnly();
-        for (const button of [...swatches, ...widths, eraseButton, undoButton]) button.disabled = locked;
+        for (const button of [...toolButtons, ...swatches, ...widths, fillButton, undoButton, redoButton]) button.disabled = locked;
+        custom.disabled = locked;
         surface.classList.toggle("pw-readonly", locked);
         notice.textContent = link.problem;
       };
+      // A move comes back as `erased` (old id) then the entry under a new id:
+      // the selection follows it by sid; a refused move is drawn back in place.
+      const follow = () => {
+        if (moving?.sent && !board.entries.some((e) => e.id === moving!.id)) moving = null;
+        if (selected && !board.entries.some((e) => e.id === selected!.id)) {
+          // Between `erased` and the moved copy the sid matches nothing yet: keep waiting.
+          const again = selected.sid ? board.entries.find((e) => e.sid === selected!.sid) : undefined;
+          if (again) selected = { id: again.id, sid: again.sid };
+          else if (!selected.sid) selected = null;
+        }
+      };
+      link.onFrame((frame) => {
+        if (frame.type === "error" && moving?.sent) moving = null;
+      }, signal);
       link.onChange(renderStatus, signal);
-      board.onChange(repaint, signal);
+      board.onChange(() => {
+        follow();
+        repaint();
+      }, signal);
       renderStatus();
 
-      const boardPoint = (event: PointerEvent): Point => {
+      const boardPoint = (event: { clientX: number; clientY: number }): Point => {
         const box = canvas.getBoundingClientRect();
-        const x = ((event.clientX - box.left) / box.width) * BOARD_WIDTH;
-        const y = ((event.clientY - box.top) / box.height) * BOARD_HEIGHT;
+        const x = ox + ((event.clientX - box.left) / box.width) * (BOARD_WIDTH / zoom);
+        const y = oy + ((event.clientY - box.top) / box.height) * (BOARD_HEIGHT / zoom);
         return [
           Math.round(Math.min(BOARD_WIDTH, Math.max(0, x)) * 10) / 10,
           Math.round(Math.min(BOARD_HEIGHT, Math.max(0, y)) * 10) / 10,
@@ -231,51 +375,324 @@ export default () => {
         link.send(frames.cursor(p[0], p[1]));
       };
 
-      const mayErase = (stroke: Stroke) =>
-        link.moderator || (!!link.self && stroke.user?.username === link.self.user.username);
+      // The room host refuses others' entries to non-moderators ("forbidden"); the
+      // view offers only what it would accept.
+      const mayChange = (entry: Entry) =>
+        link.moderator || (!!link.self && entry.user?.username === link.self.user.username);
+      const topmost = (p: Point) => [...board.entries].reverse().find((e) => onPage(e) && mayChange(e) && hitsEntry(e, p, ctx));
+
+      const place = (unpaged: ItemFields, sid = newSid()) => {
+        const fields = paged(unpaged);
+        board.pending.set(sid, fields);
+        link.send(frames.item(sid, fields));
+        repaint();
+      };
+
+      // Text and notes are typed in place: Enter places them, Shift+Enter is a
+      // new line, Escape (or an empty text) places nothing.
+      const openEditor = (p: Point, kind: "text" | "note") => {
+        const size = kind === "note" ? 18 : TEXT_SIZES[WIDTHS.indexOf(width)] ?? 24;
+        const editor = element("textarea", `pw-editor pw-editor-${kind}`);
+        editor.maxLength = MAX_TEXT;
+        const px = scale * zoom;
+        editor.style.left = `${(p[0] - ox) * px}px`;
+        editor.style.top = `${(p[1] - oy) * px}px`;
+        editor.style.fontSize = `${size * px}px`;
+        editor.style.color = kind === "note" ? "#222222" : color;
+        if (kind === "note") {
+          editor.style.width = `${NOTE_W * px}px`;
+          editor.style.height = `${NOTE_H * px}px`;
+          editor.style.background = NOTE_COLOR;
+        }
+        editor.setAttribute("aria-label", kind === "note" ? "Sticky note text" : "Text");
+        let done = false;
+        const close = (keep: boolean) => {
+          if (done) return;
+          done = true;
+          const text = editor.value;
+          editor.remove();
+          root.focus({ preventScroll: true });
+          if (!keep || !text.trim()) return;
+          place(kind === "note"
+            ? { kind, x: p[0], y: p[1], w: NOTE_W, h: NOTE_H, text, size, color: NOTE_COLOR }
+            : { kind, x: p[0], y: p[1], text, size, color });
+        };
+        editor.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" && !event.shiftKey) {
+            event.preventDefault();
+            close(true);
+          } else if (event.key === "Escape") close(false);
+        }, { signal });
+        editor.addEventListener("blur", () => close(true), { signal });
+        surface.append(editor);
+        editor.focus();
+      };
+
+      // --- pages and follow-the-teacher ------------------------------------
+      const pages = element("span", "pw-pages");
+      const prevPage = toolButton("◀", "Previous page");
+      const pageLabel = element("span", "pw-page-label");
+      const nextPage = toolButton("▶", "Next page (a new one after the last)");
+      const followButton = toolButton("Follow teacher", "Show the page the teacher is on");
+      pages.append(prevPage, pageLabel, nextPage, followButton);
+      toolbar.insertBefore(pages, notice);
+      const lastPage = () => Math.max(page, board.teacherPage, ...board.entries.map((e) => e.page ?? 0));
+      const renderPages = () => {
+        pageLabel.textContent = `Page ${page + 1} / ${lastPage() + 1}` + (board.teacherPage !== page ? ` · teacher on ${board.teacherPage + 1}` : "");
+        prevPage.disabled = page === 0;
+        nextPage.disabled = page >= MAX_PAGES - 1;
+        followButton.setAttribute("aria-pressed", String(following));
+      };
+      const turnTo = (next: number, byHand: boolean) => {
+        if (next === page || next < 0 || next >= MAX_PAGES) return;
+        page = next;
+        selected = null;
+        // A moderator leads: followers go where they go (their own view counts
+        // as there at once). Others turning by hand stop following.
+        if (byHand && link.moderator) {
+          board.teacherPage = page;
+          link.send(frames.page(page));
+        } else if (byHand) following = false;
+        renderPages();
+        repaint();
+      };
+      prevPage.addEventListener("click", () => turnTo(page - 1, true), { signal });
+      nextPage.addEventListener("click", () => turnTo(page + 1, true), { signal });
+      followButton.addEventListener("click", () => {
+        following = !following;
+        if (following) turnTo(board.teacherPage, false);
+        renderPages();
+      }, { signal });
+      board.onChange(() => {
+        if (following) turnTo(board.teacherPage, false);
+        renderPages();
+      }, signal);
+      renderPages();
+
+      // --- pan and zoom (this view only) ------------------------------------
+      const setView = (nextZoom: number, at: Point, nextOx = ox, nextOy = oy) => {
+        const z = Math.min(MAX_ZOOM, Math.max(1, nextZoom));
+        // Keep the board point `at` where it is on screen while zooming.
+        ox = at[0] - ((at[0] - nextOx) * zoom) / z;
+        oy = at[1] - ((at[1] - nextOy) * zoom) / z;
+        zoom = z;
+        ox = Math.min(BOARD_WIDTH - BOARD_WIDTH / zoom, Math.max(0, ox));
+        oy = Math.min(BOARD_HEIGHT - BOARD_HEIGHT / zoom, Math.max(0, oy));
+        repaint();
+      };
+      const centre = (): Point => [ox + BOARD_WIDTH / zoom / 2, oy + BOARD_HEIGHT / zoom / 2];
+      // Ctrl/Cmd + wheel (and a trackpad's pinch, which browsers send as such)
+      // zooms at the pointer; a plain wheel pans a zoomed board and otherwise
+      // scrolls the notebook as usual.
+      canvas.addEventListener("wheel", (event) => {
+        if (event.ctrlKey || event.metaKey) {
+          event.preventDefault();
+          setView(zoom * Math.exp(-event.deltaY / 300), boardPoint(event));
+        } else if (zoom > 1) {
+          event.preventDefault();
+          const px = scale * zoom;
+          setView(zoom, centre(), ox + event.deltaX / px, oy + event.deltaY / px);
+        }
+      }, { signal, passive: false });
+      const fitButton = toolButton("Fit", titled("Show the whole board", SHORTCUTS.fit));
+      fitButton.addEventListener("click", () => setView(1, [0, 0], 0, 0), { signal });
+      toolbar.insertBefore(fitButton, pngButton);
 
       canvas.addEventListener("pointerdown", (event) => {
+        // Space + drag or the middle button pans (any time, even read-only).
+        if (spaceDown || (event.pointerType === "mouse" && event.button === 1)) {
+          event.preventDefault();
+          canvas.setPointerCapture(event.pointerId);
+          panning = { x: event.clientX, y: event.clientY, ox, oy };
+          return;
+        }
         if ((event.pointerType === "mouse" && event.button !== 0) || readOnly()) return;
         event.preventDefault();
+        root.focus({ preventScroll: true });
         const p = boardPoint(event);
-        if (erasing) {
-          const target = [...board.strokes].reverse().find((s) => mayErase(s) && hits(s, p));
+        if (tool === "erase") {
+          const target = topmost(p);
           if (target) link.send(frames.erase(target.id));
           return;
         }
+        if (tool === "text" || tool === "note") {
+          openEditor(p, tool);
+          return;
+        }
         canvas.setPointerCapture(event.pointerId);
-        mine = { sid: newSid(), ink: { points: [p], color, width }, sent: 0 };
+        const current = selected && board.entries.find((e) => e.id === selected!.id);
+        const handle = current && handleOf(current);
+        if (tool === "select" && current && isItem(current) && handle && Math.hypot(p[0] - handle[0], p[1] - handle[1]) <= 10 / (scale * zoom)) {
+          const start: [number, number] = [current.w ?? 0, current.h ?? 0];
+          moving = { id: current.id, from: p, dx: 0, dy: 0, sent: false, size: [...start], start };
+        } else if (tool === "select") {
+          const target = topmost(p);
+          selected = target ? { id: target.id, sid: target.sid } : null;
+          moving = target ? { id: target.id, from: p, dx: 0, dy: 0, sent: false } : null;
+        } else if (tool === "pen" || tool === "highlighter") {
+          // A highlighter: four times as wide, a third opaque (HIGHLIGHT_ALPHA).
+          const ink: Ink = tool === "pen" ? { points: [p], color, width } : { points: [p], color, width: width * 4, alpha: HIGHLIGHT_ALPHA };
+          mine = { sid: newSid(), ink: paged(ink), sent: 0 };
+        } else {
+          shaping = paged({ kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width });
+          if (filled && (tool === "rect" || tool === "ellipse")) shaping.fill = color;
+          shapeSid = newSid();
+          shapeShown = false;
+        }
         repaint();
       }, { signal });
 
       canvas.addEventListener("pointermove", (event) => {
         const p = boardPoint(event);
         sendCursor(p);
-        if (!mine || !canvas.hasPointerCapture(event.pointerId)) return;
-        // Coalesced events keep pen and fast mouse strokes smooth.
-        const events = event.getCoalescedEvents?.() ?? [event];
-        for (const e of events.length ? events : [event]) {
-          const q = boardPoint(e);
-          const last = mine.ink.points[mine.ink.points.length - 1];
-          if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= 1 && mine.ink.points.length < MAX_POINTS) {
-            mine.ink.points.push(q);
+        if (!canvas.hasPointerCapture(event.pointerId)) return;
+        if (panning) {
+          const px = scale * zoom;
+          setView(zoom, centre(), panning.ox - (event.clientX - panning.x) / px, panning.oy - (event.clientY - panning.y) / px);
+          return;
+        }
+        if (shaping) {
+          shaping.w = Math.round((p[0] - shaping.x) * 10) / 10;
+          shaping.h = Math.round((p[1] - shaping.y) * 10) / 10;
+          // Others see it grow, at most every DRAW_EVERY_MS, once it can be seen.
+          const now = Date.now();
+          if (now - lastShape >= DRAW_EVERY_MS && Math.abs(shaping.w) + Math.abs(shaping.h) >= 4) {
+            lastShape = now;
+            shapeShown = true;
+            link.send(frames.shape(shapeSid, shaping));
+          }
+        } else if (moving && !moving.sent) {
+          const [dx, dy] = [p[0] - moving.from[0], p[1] - moving.from[1]];
+          if (moving.size && moving.start) moving.size = [moving.start[0] + dx, moving.start[1] + dy];
+          else [moving.dx, moving.dy] = [dx, dy];
+        } else if (mine) {
+          // Coalesced events keep pen and fast mouse strokes smooth.
+          const events = event.getCoalescedEvents?.() ?? [event];
+          for (const e of events.length ? events : [event]) {
+            const q = boardPoint(e);
+            const last = mine.ink.points[mine.ink.points.length - 1];
+            if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= 1 && mine.ink.points.length < MAX_POINTS) {
+              mine.ink.points.push(q);
+            }
           }
         }
         repaint();
       }, { signal });
 
       const finish = (event: PointerEvent) => {
-        if (!mine) return;
         if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
-        flushDraw();
-        const { sid, ink } = mine;
-        mine = null;
-        board.pending.set(sid, ink);
-        link.send(frames.stroke(sid, ink));
+        if (panning) panning = null;
+        else if (shaping) {
+          const shape = shaping;
+          shaping = null;
+          // A click is not a shape: it needs some extent to be seen and picked.
+          // One the others already saw is placed anyway, so its preview is replaced.
+          if (shapeShown || Math.abs(shape.w ?? 0) + Math.abs(shape.h ?? 0) >= 4) place(shape, shapeSid);
+        } else if (moving && !moving.sent) {
+          const { id, dx, dy, size, start } = moving;
+          const round = (n: number) => Math.round(n * 10) / 10;
+          if (size && start && Math.abs(size[0] - start[0]) + Math.abs(size[1] - start[1]) >= 1) {
+            moving.sent = true;
+            link.send(frames.move(id, 0, 0, [round(size[0]), round(size[1])]));
+          } else if (!size && Math.abs(dx) + Math.abs(dy) >= 1) {
+            moving.sent = true;
+            link.send(frames.move(id, round(dx), round(dy)));
+          } else moving = null;
+        } else if (mine) {
+          flushDraw();
+          const { sid, ink } = mine;
+          mine = null;
+          board.pending.set(sid, ink);
+          link.send(frames.stroke(sid, ink));
+        }
         repaint();
       };
       canvas.addEventListener("pointerup", finish, { signal });
       canvas.addEventListener("pointercancel", finish, { signal });
+
+      // Pasted or dropped images go on the board as PNG/JPEG of at most
+      // MAX_IMAGE_BYTES (./pictures re-encodes them; an SVG is rasterised here,
+      // never sent as SVG).
+      const putImages = async (files: Iterable<File>, at: Point) => {
+        for (const file of files) {
+          if (!file.type.startsWith("image/") || readOnly()) continue;
+          const picture = await pictureData(file);
+          if (!picture) {
+            notice.textContent = "That image could not be read or made small enough.";
+            continue;
+          }
+          const w = Math.min(picture.width, BOARD_WIDTH / 2, BOARD_WIDTH - at[0]);
+          const h = Math.min((w * picture.height) / picture.width, BOARD_HEIGHT - at[1]);
+          const fields: ItemFields = paged({ kind: "image", x: at[0], y: at[1], w, h, color: color });
+          const sid = newSid();
+          board.pending.set(sid, fields);
+          link.send(frames.image(sid, fields, picture.data));
+          repaint();
+        }
+      };
+      root.addEventListener("paste", (event) => {
+        const files = [...(event.clipboardData?.files ?? [])];
+        if (!files.length) return;
+        event.preventDefault();
+        void putImages(files, [20, 20]);
+      }, { signal });
+      surface.addEventListener("dragover", (event) => event.preventDefault(), { signal });
+      surface.addEventListener("drop", (event) => {
+        event.preventDefault();
+        void putImages([...(event.dataTransfer?.files ?? [])], boardPoint(event));
+      }, { signal });
+
+      const setSpace = (event: KeyboardEvent, down: boolean) => {
+        const typing = ["TEXTAREA", "INPUT"].includes((event.target as HTMLElement | null)?.tagName ?? "");
+        if (event.key !== " " || typing) return;
+        spaceDown = down;
+        surface.classList.toggle("pw-panning", down);
+        event.preventDefault(); // no page scroll while panning
+      };
+      root.addEventListener("keyup", (event) => setSpace(event, false), { signal });
+      root.addEventListener("keydown", (event) => {
+        setSpace(event, true);
+        const wanted = shortcut(event);
+        if (wanted === "zoomIn" || wanted === "zoomOut" || wanted === "fit") {
+          event.preventDefault();
+          if (wanted === "fit") setView(1, [0, 0], 0, 0);
+          else setView(zoom * (wanted === "zoomIn" ? 1.25 : 0.8), centre());
+          return;
+        }
+        if (!wanted || readOnly()) return;
+        event.preventDefault();
+        if (wanted === "undo" || wanted === "redo") link.send(frames[wanted]());
+        else if (wanted === "delete") {
+          if (selected) link.send(frames.erase(selected.id));
+        } else if (wanted === "deselect") {
+          selected = null;
+          repaint();
+        } else if (wanted === "fill") fillButton.click();
+        else pick(wanted);
+      }, { signal });
+
+      // PNG download: the board as the kernel's to_png() renders it, 1000 x 625
+      // pixels, without cursors, selection or strokes still being drawn.
+      pngButton.addEventListener("click", () => {
+        const image = element("canvas", "");
+        image.width = BOARD_WIDTH;
+        image.height = BOARD_HEIGHT;
+        const target = image.getContext("2d")!;
+        target.fillStyle = PAPER;
+        target.fillRect(0, 0, BOARD_WIDTH, BOARD_HEIGHT);
+        const saved = moving;
+        moving = null;
+        drawBoard(target); // this view's page
+        moving = saved;
+        image.toBlob((blob) => {
+          if (!blob) return;
+          const a = element("a", "");
+          a.href = URL.createObjectURL(blob);
+          a.download = `${model.get("room")}.png`;
+          a.click();
+          setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+        }, "image/png");
+      }, { signal });
 
       return () => {
         controller.abort();

@@ -71,6 +71,8 @@ export interface ChatMessage {
 export const BOARD_WIDTH = 1000;
 export const BOARD_HEIGHT = 625;
 export const MAX_POINTS = 5000;
+/** Pages 0..MAX_PAGES-1; an entry without `page` is on page 0. */
+export const MAX_PAGES = 20;
 
 export type Point = [number, number];
 
@@ -79,6 +81,9 @@ export interface Ink {
   points: Point[];
   color: string;
   width: number;
+  page?: number;
+  /** Below 1 for a highlighter (ink you see through); absent for a pen. */
+  alpha?: number;
 }
 
 /** A stored stroke (`stroke` frames and the `state` join frame). */
@@ -89,13 +94,69 @@ export interface Stroke extends Ink {
   sid?: string;
 }
 
+/** Typed items (partywidget.protocol.board_items): drawn in a box `x, y, w, h`. */
+export type ItemKind = "line" | "arrow" | "rect" | "ellipse" | "text" | "note" | "image";
+/** Kinds drawn from `x, y` to `x + w, y + h` (w/h may be negative). */
+export const LINE_KINDS: ReadonlySet<string> = new Set(["line", "arrow"]);
+export const NOTE_COLOR = "#fff59d";
+export const MAX_TEXT = 2000;
+/** An image's PNG/JPEG bytes, at most (partywidget.protocol.board_items.MAX_IMAGE_BYTES). */
+export const MAX_IMAGE_BYTES = 96_000;
+
+/** An item as the board sends and stores it (only its kind's fields). */
+export interface ItemFields {
+  kind: ItemKind;
+  x: number;
+  y: number;
+  w?: number;
+  h?: number;
+  color: string;
+  width?: number;
+  fill?: string;
+  text?: string;
+  size?: number;
+  /** An image's reference: the SHA-256 of its bytes, set by the room host. */
+  src?: string;
+  page?: number;
+}
+
+/** A stored item (`item` frames and, with a `kind`, entries of the `state` join frame). */
+export interface Item extends ItemFields {
+  id: number;
+  from?: string;
+  user: User;
+  sid?: string;
+}
+
+/** What the board holds, in board order: strokes and items. */
+export type Entry = Stroke | Item;
+
+export function isItem<T extends Entry | Ink | ItemFields>(entry: T): entry is Extract<T, ItemFields> {
+  return "kind" in entry;
+}
+
 /** The `board` party: what a client sends. */
 export const board = {
   /** Points of a stroke in progress (relayed to the others, never stored). */
   draw: (sid: string, ink: Ink) => ({ type: "draw", sid, ...ink }),
   /** A finished stroke (stored; its echo is the acknowledgement). */
   stroke: (sid: string, ink: Ink) => ({ type: "stroke", sid, ...ink }),
+  /** A line, arrow, box or ellipse being dragged out (relayed to the others, never stored). */
+  shape: (sid: string, fields: ItemFields) => ({ type: "shape", sid, ...fields }),
+  /** A typed item (stored; its `item` echo is the acknowledgement). */
+  item: (sid: string, fields: ItemFields) => ({ type: "item", sid, ...fields }),
+  /** An image item with its PNG/JPEG bytes (base64); the room host stores them once. */
+  image: (sid: string, fields: ItemFields, data: string) => ({ type: "item", sid, ...fields, data }),
+  /** Ask for an image's bytes; the answer is `{"type": "image", "src", "mime", "data"}`. */
+  getImage: (src: string) => ({ type: "getImage", src }),
+  /** Shift a stroke or item (or give an item a new extent, `size`): it comes back as
+   * `erased` (old id) then `stroke`/`item`. */
+  move: (id: number, dx: number, dy: number, size?: [number, number]) =>
+    size ? { type: "move", id, dx, dy, w: size[0], h: size[1] } : { type: "move", id, dx, dy },
   erase: (id: number) => ({ type: "erase", id }),
   undo: () => ({ type: "undo" }),
+  /** The page a moderator is on, for everyone following the teacher. */
+  page: (page: number) => ({ type: "page", page }),
+  redo: () => ({ type: "redo" }),
   cursor: (x: number, y: number) => ({ type: "cursor", x, y }),
 };

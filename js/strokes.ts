@@ -1,10 +1,12 @@
 /**
- * The board's state as a view holds it: the server's strokes in order, others'
- * strokes being drawn, our own awaiting their echo, and cursors; plus drawing
- * and hit-testing in board coordinates (docs/protocol.md, board party).
+ * The board's state as a view holds it: the server's strokes and items in
+ * order, others' strokes being drawn, our own awaiting their echo, and
+ * cursors; plus drawing and hit-testing in board coordinates (docs/protocol.md,
+ * board party; items are drawn by ./items).
  */
 
-import type { Frame, Ink, Point, Stroke, User } from "./protocol";
+import { type Images, drawItem, hitsItem, segmentDistance } from "./items";
+import { type Entry, type Frame, type Ink, type ItemFields, type Point, type Stroke, type User, isItem } from "./protocol";
 
 interface Cursor {
   x: number;
@@ -16,14 +18,19 @@ interface Cursor {
 /** A cursor that has not moved for this long is hidden (it is never stored). */
 export const CURSOR_TTL_MS = 5000;
 
-/** Strokes as the server ordered them, strokes being drawn by others, cursors. */
+/** Strokes and items as the server ordered them, strokes being drawn by others, cursors. */
 export class BoardState {
-  strokes: Stroke[] = [];
-  /** Others' strokes in progress, by `${from}/${sid}`. */
-  readonly inking = new Map<string, Ink>();
-  /** Our finished strokes not yet echoed back by the server, by sid. */
-  readonly pending = new Map<string, Ink>();
+  entries: Entry[] = [];
+  /** Others' strokes and shapes in progress, by `${from}/${sid}`. */
+  readonly inking = new Map<string, Ink | ItemFields>();
+  /** Our finished strokes and items not yet echoed back by the server, by sid. */
+  readonly pending = new Map<string, Ink | ItemFields>();
   readonly cursors = new Map<string, Cursor>();
+  /** Images by `src` (stored once, fetched with `getImage`); `wanted` are yet to be asked for. */
+  readonly images = new Map<string, HTMLImageElement>();
+  private wanted = new Set<string>();
+  /** The page the teacher is on (the last `page` frame), for views that follow. */
+  teacherPage = 0;
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
@@ -33,20 +40,39 @@ export class BoardState {
         // Delivery contract: recovered=false is the whole state and replaces ours
         // (always the case here; a recovered one would continue it).
         if (!frame.recovered) this.reset();
-        for (const stroke of frame.strokes ?? []) this.add(stroke);
+        for (const entry of frame.strokes ?? []) this.add(entry);
         break;
       case "stroke":
-        this.add(frame.stroke);
+      case "item":
+        this.add(frame[frame.type]);
         break;
       case "draw": {
         const key = `${frame.from}/${frame.sid}`;
         const ink = this.inking.get(key);
-        if (ink) ink.points.push(...frame.points);
-        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width });
+        if (ink && !isItem(ink)) ink.points.push(...frame.points);
+        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width, page: frame.page, alpha: frame.alpha });
         break;
       }
+      case "image": {
+        // Only PNG and JPEG are ever stored; anything else is not drawn.
+        if (typeof frame.src !== "string" || !["image/png", "image/jpeg"].includes(frame.mime)) return;
+        const image = new Image();
+        image.onload = () => this.changed();
+        image.src = `data:${frame.mime};base64,${frame.data}`;
+        this.images.set(frame.src, image);
+        return;
+      }
+      case "shape": {
+        // The whole shape so far: it replaces the last one (no points to append).
+        const { type: _type, from, user: _user, sid, ...fields } = frame;
+        this.inking.set(`${from}/${sid}`, fields as ItemFields);
+        break;
+      }
+      case "page":
+        if (typeof frame.page === "number") this.teacherPage = frame.page;
+        break;
       case "erased":
-        this.strokes = this.strokes.filter((s) => s.id !== frame.id);
+        this.entries = this.entries.filter((s) => s.id !== frame.id);
         break;
       case "cleared":
         this.reset();
@@ -59,8 +85,8 @@ export class BoardState {
         for (const key of this.inking.keys()) if (key.startsWith(`${frame.id}/`)) this.inking.delete(key);
         break;
       case "error":
-        // A refused stroke will never be echoed; do not leave it drawn as pending.
-        if (["bad_stroke", "too_large", "locked"].includes(frame.code)) this.pending.clear();
+        // A refused stroke or item will never be echoed; do not leave it drawn as pending.
+        if (["bad_stroke", "bad_item", "too_large", "locked"].includes(frame.code)) this.pending.clear();
         break;
       default:
         return;
@@ -68,21 +94,29 @@ export class BoardState {
     this.changed();
   }
 
-  /** Dedupe by id: a stroke can arrive live and again in a resumed state. */
-  private add(stroke: Stroke): void {
-    if (!stroke || typeof stroke.id !== "number" || this.ids.has(stroke.id)) return;
-    this.ids.add(stroke.id);
-    this.strokes.push(stroke);
-    if (stroke.sid) {
-      this.inking.delete(`${stroke.from}/${stroke.sid}`);
-      this.pending.delete(stroke.sid);
+  /** Dedupe by id: an entry can arrive live and again in a resumed state. */
+  private add(entry: Entry): void {
+    if (!entry || typeof entry.id !== "number" || this.ids.has(entry.id)) return;
+    this.ids.add(entry.id);
+    this.entries.push(entry);
+    if (isItem(entry) && entry.src && !this.images.has(entry.src)) this.wanted.add(entry.src);
+    if (entry.sid) {
+      this.inking.delete(`${entry.from}/${entry.sid}`);
+      this.pending.delete(entry.sid);
     }
   }
 
   private reset(): void {
-    this.strokes = [];
+    this.entries = [];
     this.ids.clear();
     this.inking.clear();
+  }
+
+  /** Images referenced but not asked for yet: the caller sends `getImage` for each, once. */
+  takeWanted(): string[] {
+    const srcs = [...this.wanted].filter((src) => !this.images.has(src));
+    this.wanted.clear();
+    return srcs;
   }
 
   /** Forget cursors that stopped moving (they are ephemeral, never stored). */
@@ -111,6 +145,13 @@ export function newSid(): string {
 export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
   const [first, ...rest] = ink.points;
   if (!first) return;
+  ctx.save(); // a highlighter's alpha stays with its stroke
+  ctx.globalAlpha = ink.alpha ?? 1;
+  inkLine(ctx, first, rest, ink);
+  ctx.restore();
+}
+
+function inkLine(ctx: CanvasRenderingContext2D, first: Point, rest: Point[], ink: Ink): void {
   ctx.strokeStyle = ink.color;
   ctx.fillStyle = ink.color;
   ctx.lineWidth = ink.width;
@@ -126,15 +167,18 @@ export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
   ctx.stroke();
 }
 
-/** Distance from p to segment ab, for erase hit-testing. */
-function segmentDistance(p: Point, a: Point, b: Point): number {
-  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const length2 = dx * dx + dy * dy;
-  const t = length2 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length2)) : 0;
-  return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+/** Draw a stroke or an item, stored or pending. */
+export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | ItemFields, images?: Images): void {
+  if (isItem(entry)) drawItem(ctx, entry, images);
+  else inkPath(ctx, entry);
 }
 
-export function hits(stroke: Stroke, p: Point): boolean {
+/** Whether `p` touches a stroke or an item (erase and select). */
+export function hitsEntry(entry: Entry, p: Point, ctx: CanvasRenderingContext2D): boolean {
+  return isItem(entry) ? hitsItem(entry, p, ctx) : hits(entry, p);
+}
+
+function hits(stroke: Stroke, p: Point): boolean {
   const slack = stroke.width / 2 + 6;
   const points = stroke.points;
   if (points.length === 1) return Math.hypot(p[0] - points[0][0], p[1] - points[0][1]) <= slack;

@@ -10,6 +10,8 @@ then checked in its outputs. Outputs are never committed, which is checked too.
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import re
 import shutil
@@ -19,6 +21,7 @@ from typing import Any
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -98,6 +101,10 @@ def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path
     assert "refused:" in text  # the calculator never evaluates names or calls
     assert re.search(r"<svg[^>]*>.*pizza", text, re.S), "expected a chart of the room's words"
     assert 'stroke-width="48"' in text, "expected the chart's bars on the exported board"
+    pngs = [output["data"]["image/png"] for cell in notebook.cells
+            for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+    assert len(pngs) == 1, "expected the labelled board rendered to PNG by the kernel"
+    assert Image.open(io.BytesIO(base64.b64decode(pngs[0]))).size == (1000, 625)
 
 
 def test_custom_party_poll_counts_votes_and_draws_the_result(

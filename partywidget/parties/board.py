@@ -1,8 +1,10 @@
 """The ``board`` party: a shared whiteboard whose stroke order the server decides.
 
-State is the ordered list of finished strokes, kept in the room log (one
-append per stroke; erase/undo remove one entry; clear resets the log and its
-epoch). Strokes being drawn and cursors are relayed live and never stored.
+State is the ordered list of finished strokes and typed items (shapes, text,
+sticky notes), kept in the room log (one append per entry; erase removes one;
+a move replaces one by its moved copy; clear resets the log and its epoch).
+Each user's changes can be undone and redone (:mod:`.board_history`).
+Strokes being drawn and cursors are relayed live and never stored.
 A moderator can lock the board read-only (:class:`LockableParty`): then only
 moderators draw, erase and undo; cursors still move. Every message is listed
 in docs/protocol.md; their envelopes are in :mod:`partywidget.protocol.board`.
@@ -16,9 +18,11 @@ from typing import Any
 
 from ..errors import ProtocolError
 from ..protocol import board
+from ..protocol.board_items import moved
 from ..protocol.frames import Clear, Lock, Remove
-from ..rooms import Connection
+from ..rooms import Connection, ConnectionContext
 from ..storage import LogEntry, LogState
+from .board_history import Change, History
 from .lockable import LockableParty
 from .logged import now_ms
 
@@ -26,14 +30,22 @@ __all__ = ["BoardParty"]
 
 
 class BoardParty(LockableParty):
-    """Whiteboard: strokes (live while drawn), erase/undo own, clear, cursors, lock."""
+    """Whiteboard: strokes (live while drawn), items, move/erase/undo/redo own, clear, lock."""
 
     join_type = board.JOIN_TYPE
 
     async def on_start(self) -> None:
         await super().on_start()
+        self.history = History()
+        self.page = int(await self.room.storage.get("page") or 0)
         #: Points relayed per connection id and stroke id for strokes not finished yet.
         self.inking: dict[str, dict[str | None, int]] = {}
+
+    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
+        """Join as every log party does, then learn the teacher's page (for "follow")."""
+        await super().on_connect(connection, ctx)
+        if connection.open and self.page:
+            connection.send(board.Page(self.page).serialize())
 
     def count_ink(self, sender: Connection, ink: board.Ink) -> None:
         """Count a ``draw`` frame's points; refuse it past the caps (``too_large``).
@@ -71,15 +83,31 @@ class BoardParty(LockableParty):
             self.count_ink(sender, command.ink)
             self.publish(board.Drawing(sender.id, sender.user, command.ink),
                          exclude=(sender.id,))
+        elif isinstance(command, board.Shape):
+            self.publish(board.Shaping(sender.id, sender.user, command.item),
+                         exclude=(sender.id,))
         elif isinstance(command, board.Stroke):
             self.inking.get(sender.id, {}).pop(command.ink.sid, None)
             await self.add_stroke(sender.user, command.ink, sender.id)
+        elif isinstance(command, board.Place):
+            if command.picture is not None:
+                await self.keep_image(command.picture)
+            await self.add_item(sender.user, command.item, sender.id)
+        elif isinstance(command, board.GetImage):
+            await self.send_image(command.src, sender)
+        elif isinstance(command, board.Move):
+            await self.move(command, sender.user)
         elif isinstance(command, board.Erase):
             await self.erase(command.id, sender.user)
+        elif isinstance(command, board.Page):
+            await self.turn_page(command, sender.user)
         elif isinstance(command, board.Undo):
             await self.undo(sender.user)
+        elif isinstance(command, board.Redo):
+            await self.redo(sender.user)
         elif isinstance(command, Clear):
             await self.clear(sender.user)
+            self.history.clear()
         elif isinstance(command, Lock):
             await self.lock(command, sender.user)
         elif isinstance(command, Remove):
@@ -88,28 +116,119 @@ class BoardParty(LockableParty):
     async def add_stroke(self, user: Mapping[str, Any], ink: board.Ink,
                          sender_id: str | None = None) -> str:
         """Store a finished stroke, then broadcast it (sender included: its ack)."""
-        entry = board.stored_stroke(sender_id, user, ink, now_ms())
-        if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
-            raise ProtocolError("too_large", "expected a smaller stroke")
-        offset = await self.append(entry)
-        frame = board.stroke_frame(offset, entry)
-        self.publish(frame, offset)
+        return await self.add_entry(user, ink.to_json(), sender_id, is_item=False)
+
+    async def add_item(self, user: Mapping[str, Any], item: board.Item,
+                       sender_id: str | None = None) -> str:
+        """Store a typed item, then broadcast it as ``item`` (sender included: its ack)."""
+        return await self.add_entry(user, item.to_json(), sender_id, is_item=True)
+
+    async def add_entry(self, user: Mapping[str, Any], fields: Mapping[str, Any],
+                        sender_id: str | None, is_item: bool) -> str:
+        entry = board.stored_entry(sender_id, user, fields, now_ms())
+        offset, frame = await self.put(entry, is_item)
+        self.history.done(_name(user), Change(None, offset))
         return frame
 
-    async def erase(self, offset: int, user: Mapping[str, Any]) -> None:
+    async def put(self, entry: str, is_item: bool) -> tuple[int, str]:
+        """Append a stored entry (bounded by ``max_value_bytes``) and announce it."""
+        if len(entry.encode("utf-8")) > self.room.limits.max_value_bytes:
+            raise ProtocolError("too_large", "expected a smaller stroke or item")
+        offset = await self.append(entry)
+        frame = board.entry_frame(offset, entry, is_item)
+        self.publish(frame, offset)
+        return offset, frame
+
+    async def turn_page(self, command: board.Page, user: Mapping[str, Any]) -> None:
+        """A moderator's page is everyone's to follow: kept (survives restarts) and relayed."""
+        if not user.get("moderator"):
+            raise ProtocolError("forbidden", "only moderators lead the board's pages")
+        self.page = command.page
+        await self.room.storage.put("page", self.page)
+        self.publish(command)
+
+    async def keep_image(self, picture: board.Picture) -> None:
+        """Store an image's bytes once, under its SHA-256 (the same image twice is one copy)."""
+        key = f"image:{picture.src}"
+        if await self.room.storage.get(key) is None:
+            await self.room.storage.put(key, {"mime": picture.mime, "data": picture.data})
+
+    async def send_image(self, src: str, sender: Connection) -> None:
+        stored = await self.room.storage.get(f"image:{src}")
+        if stored is None:
+            raise ProtocolError("not_found", "expected the src of an image on this board")
+        sender.send(board.ImageBytes(src, stored["mime"], stored["data"]).serialize())
+
+    async def owned(self, offset: int, user: Mapping[str, Any], verb: str) -> str | None:
+        """The stored entry at ``offset`` if ``user`` may change it (author or moderator)."""
         entry = await self.stored(offset)
         if entry is None:
-            return
-        owner = json.loads(entry)["user"].get("username")
-        if owner != user.get("username") and not user.get("moderator"):
-            raise ProtocolError("forbidden", "only moderators can erase others' strokes")
-        if await self.log.remove(offset):
+            return None
+        if _name(json.loads(entry)["user"]) != _name(user) and not user.get("moderator"):
+            raise ProtocolError("forbidden", f"only moderators can {verb} others' strokes")
+        return entry
+
+    async def erase(self, offset: int, user: Mapping[str, Any]) -> None:
+        entry = await self.owned(offset, user, "erase")
+        if entry is not None and await self.log.remove(offset):
             self.publish(board.Erased(offset))
+            self.history.done(_name(user), Change(entry, None, offset))
+
+    async def move(self, command: board.Move, user: Mapping[str, Any]) -> None:
+        """Replace an entry by its moved copy: ``erased`` (old id), then ``stroke``/``item``.
+
+        The first of two concurrent moves removes the old id; the second finds
+        it gone and is refused with ``not_found`` (server order decides).
+        """
+        entry = await self.owned(command.id, user, "move")
+        if entry is None or not await self.log.remove(command.id):
+            raise ProtocolError("not_found", "expected the id of a stroke or item on the board")
+        self.publish(board.Erased(command.id))
+        size = (command.w, command.h) if command.w is not None and command.h is not None else None
+        data = moved(json.loads(entry), command.dx, command.dy, size)
+        fields = {k: v for k, v in data.items() if k not in ("from", "user", "timestamp")}
+        offset, _ = await self.put(board.stored_entry(data.get("from"), data["user"], fields,
+                                                      now_ms()), "kind" in data)
+        self.history.done(_name(user), Change(entry, offset, command.id))
+
+    async def swap(self, change: Change) -> Change | None:
+        """Apply ``change`` backwards; None if its entry has left the board meanwhile."""
+        after = None
+        if change.after is not None:
+            after = await self.stored(change.after)
+            if after is None or not await self.log.remove(change.after):
+                return None
+            self.publish(board.Erased(change.after))
+        if change.before is None:
+            return Change(after, None, change.after)
+        offset, _ = await self.put(change.before, "kind" in json.loads(change.before))
+        if change.was is not None:
+            self.history.renumber(change.was, offset)
+        return Change(after, offset, change.after)
 
     async def undo(self, user: Mapping[str, Any]) -> None:
-        """Erase this user's newest stroke still on the board."""
+        """Take back this user's last change; with none remembered, erase their newest entry."""
+        name = _name(user)
+        while (change := self.history.to_undo(name)) is not None:
+            if (back := await self.swap(change)) is not None:
+                self.history.undone(name, back)
+                return
         _, entries = await self.log.read()
         for offset, entry in reversed(entries):
-            if json.loads(entry)["user"].get("username") == user.get("username"):
-                await self.erase(offset, user)
+            if _name(json.loads(entry)["user"]) == name:
+                if (back := await self.swap(Change(None, offset))) is not None:
+                    self.history.undone(name, back)
                 return
+
+    async def redo(self, user: Mapping[str, Any]) -> None:
+        """Make again this user's last undone change, if its entry is still as it left it."""
+        name = _name(user)
+        while (change := self.history.to_redo(name)) is not None:
+            if (again := await self.swap(change)) is not None:
+                self.history.redone(name, again)
+                return
+
+
+def _name(user: Mapping[str, Any]) -> str:
+    """Whose entry, whose undo stack: the authenticated username."""
+    return str(user.get("username"))

@@ -4,25 +4,29 @@ The board is an ordered list of finished strokes in a 1000 x 625 space, kept
 in the room log (docs/protocol.md, "The board party").
 
 Client to server: :class:`Cursor`, :class:`Draw` (a stroke in progress),
-:class:`Stroke` (a finished one), :class:`Erase`, :class:`Undo` and the
-moderators' :class:`~.frames.Lock`, :class:`~.frames.Clear`,
-:class:`~.frames.Remove`; :func:`parse_command` reads any of them.
+:class:`Stroke` (a finished one), :class:`Place` (a typed item: shape, text,
+sticky note; :mod:`.board_items`), :class:`Move`, :class:`Erase`,
+:class:`Undo`, :class:`Redo` and the moderators' :class:`~.frames.Lock`,
+:class:`~.frames.Clear`, :class:`~.frames.Remove`; :func:`parse_command`
+reads any of them.
 
 Server to client: ``welcome``, then :func:`state_frame`; live
-:class:`CursorMoved`, :class:`Drawing`, :func:`stroke_frame`, :class:`Erased`
-and the shared frames. :class:`BoardStrokes` is the client's fold.
+:class:`CursorMoved`, :class:`Drawing`, :func:`entry_frame` (``stroke`` or
+``item``), :class:`Erased` and the shared frames. :class:`BoardStrokes` is the
+client's fold.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
+from .board_items import Item, Picture, check_src
+from .boardspace import (BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR, MAX_PAGES, MAX_WIDTH,
+                         check_color, check_page, check_sid, coordinate)
 from .frames import (Clear, Envelope, Lock, Remove, User, log_join_frame, parse_object,
                      require_int, with_offset)
 from .jsonrules import MAX_JSON_DEPTH, encode_json
@@ -31,15 +35,14 @@ __all__ = [
     "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE",
     "MAX_INKING_POINTS", "MAX_INKING_POINTS_PER_CONNECTION", "MAX_POINTS",
     "MAX_WIDTH", "WRITES", "BoardCommand", "BoardStrokes", "Cursor", "CursorMoved", "Draw",
-    "Drawing", "Erase", "Erased", "Ink", "State", "Stroke", "Undo", "parse_command",
-    "state_frame", "stored_stroke", "stroke_frame",
+    "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "MAX_PAGES", "Move",
+    "Page", "Picture", "Place", "Redo", "Shape", "Shaping", "State", "Stroke",
+    "Undo", "entry_frame", "parse_command", "state_frame", "stored_entry", "stored_stroke",
+    "stroke_frame",
 ]
 
 #: The frame that completes a join to the board (after ``welcome``).
 JOIN_TYPE = "state"
-#: The board's coordinate space; views scale it to their size.
-BOARD_WIDTH = 1000
-BOARD_HEIGHT = 625
 MAX_POINTS = 5000
 #: Points the server relays for one stroke in progress (``draw`` frames sharing a
 #: ``sid``), and for all of one connection's unfinished strokes together: the
@@ -47,17 +50,6 @@ MAX_POINTS = 5000
 #: ``MAX_POINTS`` per stroke leaves room for the point each ``draw`` repeats.
 MAX_INKING_POINTS = 2 * MAX_POINTS
 MAX_INKING_POINTS_PER_CONNECTION = 4 * MAX_POINTS
-MAX_WIDTH = 64
-DEFAULT_COLOR = "#222222"
-_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-_SID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-
-
-def coordinate(value: Any, low: float, high: float) -> float:
-    """A finite number clamped to ``low..high`` and rounded to 0.1, else ``bad_stroke``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ProtocolError("bad_stroke", f"expected a number, got {str(value)[:20]!r}")
-    return round(min(high, max(low, float(value))), 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +64,18 @@ class Ink:
     color: str = DEFAULT_COLOR
     width: float = 3.0
     sid: str | None = None
+    page: int = 0
+    #: 1 for a pen; less for a highlighter (ink you see through). Left out when 1.
+    alpha: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
         ink: dict[str, Any] = {"points": self.points, "color": self.color, "width": self.width}
         if self.sid is not None:
             ink["sid"] = self.sid
+        if self.alpha != 1:
+            ink["alpha"] = self.alpha
+        if self.page:  # page 0 is left out: strokes stay as they were before pages
+            ink["page"] = self.page
         return ink
 
     @classmethod
@@ -92,15 +91,11 @@ class Ink:
                 raise ProtocolError("bad_stroke", "expected each point as [x, y]")
             clean.append([coordinate(point[0], 0, BOARD_WIDTH),
                           coordinate(point[1], 0, BOARD_HEIGHT)])
-        color = data.get("color", DEFAULT_COLOR)
-        if not isinstance(color, str) or not _COLOR.fullmatch(color):
-            raise ProtocolError("bad_stroke", "expected color as #rgb or #rrggbb")
+        color = check_color(data.get("color", DEFAULT_COLOR), "bad_stroke")
         width = coordinate(data.get("width", 3), 0.5, MAX_WIDTH)
-        sid = data.get("sid")
-        if sid is not None and (not isinstance(sid, str) or not _SID.fullmatch(sid)):
-            raise ProtocolError("bad_stroke",
-                                "expected sid as 1 to 64 characters [A-Za-z0-9_.:-]")
-        return cls(clean, color, width, sid)
+        return cls(clean, color, width, check_sid(data.get("sid"), "bad_stroke"),
+                   check_page(data.get("page"), "bad_stroke"),
+                   coordinate(data.get("alpha", 1), 0.1, 1, "bad_stroke"))
 
 
 # --- client to server ------------------------------------------------------------------
@@ -169,8 +164,122 @@ class Erase(Envelope):
 
 
 @dataclass(frozen=True, slots=True)
+class Place(Envelope):
+    """``{"type": "item", ...item}``: a typed item (:class:`Item`), stored at the end.
+
+    An image item carries its bytes as ``"data"`` (base64, :class:`Picture`);
+    the room stores them once and the item refers to them by ``src``.
+    """
+
+    item: Item
+    picture: Picture | None = None
+    type: ClassVar[str] = "item"
+
+    def to_json(self) -> dict[str, Any]:
+        item = self.item.to_json()
+        if self.picture is not None:
+            del item["src"]  # the room host computes it from the bytes
+            item["data"] = self.picture.data
+        return {"type": "item", **item}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Place:
+        picture = Picture.parse(data.get("data")) if data.get("kind") == "image" else None
+        return cls(Item.parse(data, picture.src if picture else None), picture)
+
+
+@dataclass(frozen=True, slots=True)
+class Shape(Envelope):
+    """``{"type": "shape", ...item}``: a line, arrow, box or ellipse being dragged out.
+
+    Relayed to the others as it grows (like ``draw``), never stored; the
+    finished one is an ``item`` with the same ``sid``.
+    """
+
+    item: Item
+    type: ClassVar[str] = "shape"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "shape", **self.item.to_json()}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Shape:
+        if data.get("kind") not in ("line", "arrow", "rect", "ellipse"):
+            raise ProtocolError("bad_item", "expected kind as one of line, arrow, rect, ellipse")
+        return cls(Item.parse(data))
+
+
+@dataclass(frozen=True, slots=True)
+class GetImage(Envelope):
+    """``{"type": "getImage", "src"}``: ask for an image's bytes (answered to the sender)."""
+
+    src: str
+    type: ClassVar[str] = "getImage"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "getImage", "src": self.src}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> GetImage:
+        return cls(check_src(data.get("src")))
+
+
+@dataclass(frozen=True, slots=True)
+class Move(Envelope):
+    """``{"type": "move", "id", "dx", "dy", "w"?, "h"?}``: the author or a moderator shifts
+    a stroke or item, and resizes an item that has a box (``w``/``h``: its new extent).
+
+    The moved entry replaces the old one under a new id (server order decides
+    between concurrent moves: the first wins, a later one finds the id gone).
+    """
+
+    id: int
+    dx: float
+    dy: float
+    w: float | None = None
+    h: float | None = None
+    type: ClassVar[str] = "move"
+
+    def to_json(self) -> dict[str, Any]:
+        move: dict[str, Any] = {"type": "move", "id": self.id, "dx": self.dx, "dy": self.dy}
+        if self.w is not None and self.h is not None:
+            move.update(w=self.w, h=self.h)
+        return move
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Move:
+        size = [None if data.get(key) is None else
+                coordinate(data.get(key), -limit, limit, "bad_message")
+                for key, limit in (("w", BOARD_WIDTH), ("h", BOARD_HEIGHT))]
+        if (size[0] is None) != (size[1] is None):
+            raise ProtocolError("bad_message", "expected both \"w\" and \"h\", or neither")
+        return cls(require_int(data, "id", "id of the stroke or item to move"),
+                   coordinate(data.get("dx", 0), -BOARD_WIDTH, BOARD_WIDTH, "bad_message"),
+                   coordinate(data.get("dy", 0), -BOARD_HEIGHT, BOARD_HEIGHT, "bad_message"),
+                   *size)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Envelope):
+    """``{"type": "page", "page"}``: the page a moderator (the teacher) is on, for followers.
+
+    From a moderator it is kept and relayed to everyone; joiners get the last one.
+    """
+
+    page: int
+    type: ClassVar[str] = "page"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "page", "page": self.page}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Page:
+        return cls(check_page(data.get("page"), "bad_message"))
+
+
+@dataclass(frozen=True, slots=True)
 class Undo(Envelope):
-    """``{"type": "undo"}``: erase the sender's newest stroke still on the board."""
+    """``{"type": "undo"}``: take back the sender's last change (else erase their newest)."""
 
     type: ClassVar[str] = "undo"
 
@@ -182,13 +291,29 @@ class Undo(Envelope):
         return cls()
 
 
-BoardCommand = Cursor | Draw | Stroke | Erase | Undo | Clear | Lock | Remove
+@dataclass(frozen=True, slots=True)
+class Redo(Envelope):
+    """``{"type": "redo"}``: make again the sender's last undone change."""
+
+    type: ClassVar[str] = "redo"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "redo"}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Redo:
+        return cls()
+
+
+BoardCommand = (Cursor | Draw | Stroke | Shape | Place | GetImage | Move | Erase | Undo | Redo
+                | Page | Clear | Lock | Remove)
 
 COMMANDS: Mapping[str, Any] = {
-    cls.type: cls for cls in (Cursor, Draw, Stroke, Erase, Undo, Clear, Lock, Remove)}
+    cls.type: cls for cls in (Cursor, Draw, Stroke, Shape, Place, GetImage, Move, Erase, Undo,
+                              Redo, Page, Clear, Lock, Remove)}
 
 #: Commands that change the board: refused for non-moderators while it is locked.
-WRITES: tuple[type[Envelope], ...] = (Draw, Stroke, Erase, Undo)
+WRITES: tuple[type[Envelope], ...] = (Draw, Stroke, Shape, Place, Move, Erase, Undo, Redo)
 
 
 def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> BoardCommand:
@@ -232,6 +357,32 @@ class Drawing(Envelope):
 
 
 @dataclass(frozen=True, slots=True)
+class Shaping(Envelope):
+    """``{"type": "shape", "from", "user", ...item}``, to everyone but who drags it out."""
+
+    sender: str
+    user: User
+    item: Item
+    type: ClassVar[str] = "shape"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "shape", "from": self.sender, "user": self.user, **self.item.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBytes(Envelope):
+    """``{"type": "image", "src", "mime", "data"}``: an image's bytes (base64), to who asked."""
+
+    src: str
+    mime: str
+    data: str
+    type: ClassVar[str] = "image"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "image", "src": self.src, "mime": self.mime, "data": self.data}
+
+
+@dataclass(frozen=True, slots=True)
 class Erased(Envelope):
     """``{"type": "erased", "id"}``: a stroke left the board."""
 
@@ -244,13 +395,28 @@ class Erased(Envelope):
 
 def stored_stroke(sender_id: str | None, user: User, ink: Ink, timestamp: int) -> str:
     """The stored text of a stroke: ``{"from", "user", ...ink, "timestamp"}``."""
-    return encode_json({"from": sender_id, "user": user, **ink.to_json(),
-                        "timestamp": timestamp})
+    return stored_entry(sender_id, user, ink.to_json(), timestamp)
+
+
+def stored_entry(sender_id: str | None, user: User, fields: Mapping[str, Any],
+                 timestamp: int) -> str:
+    """The stored text of a stroke or item: ``{"from", "user", ...fields, "timestamp"}``."""
+    return encode_json({"from": sender_id, "user": user, **fields, "timestamp": timestamp})
 
 
 def stroke_frame(offset: int, entry: str) -> str:
     """``{"type": "stroke", "stroke": {"id", ...}}`` of a stored stroke."""
     return '{"type":"stroke","stroke":%s}' % with_offset(offset, entry)
+
+
+def entry_frame(offset: int, entry: str, is_item: bool) -> str:
+    """The live frame of a stored entry: ``stroke`` for ink, ``{"type": "item", "item"}`` else.
+
+    Strokes keep their frame so older clients keep drawing them.
+    """
+    if not is_item:
+        return stroke_frame(offset, entry)
+    return '{"type":"item","item":%s}' % with_offset(offset, entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +437,11 @@ class State(Envelope):
 
 
 def state_frame(epoch: str, entries: Iterable[tuple[int, str]], recovered: bool) -> str:
-    """``{"type": "state", "strokes": [...], "epoch", "recovered"}`` from stored strokes."""
+    """``{"type": "state", "strokes": [...], "epoch", "recovered"}`` from stored entries.
+
+    ``strokes`` keeps its name and holds every entry in board order: strokes
+    and, with a ``kind``, typed items (z-order is board order).
+    """
     return log_join_frame(JOIN_TYPE, "strokes",
                           (with_offset(offset, entry) for offset, entry in entries),
                           epoch, recovered)
@@ -281,44 +451,60 @@ def state_frame(epoch: str, entries: Iterable[tuple[int, str]], recovered: bool)
 
 
 class BoardStrokes:
-    """The board's strokes in server order, built from server frames alone.
+    """The board's strokes and items in server order, built from server frames alone.
 
     Follows the delivery contract: a ``state`` frame with ``recovered: false``
     replaces everything, one with ``recovered: true`` continues it; ids only
-    grow, so a stroke already held (live and again in a resume) is dropped.
+    grow, so an entry already held (live and again in a resume) is dropped.
+    A move arrives as ``erased`` (the old id) then ``stroke``/``item`` (the new).
     Frames arrive on the client's thread; readers on any thread get copies.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._strokes: dict[int, dict[str, Any]] = {}
+        self._entries: dict[int, dict[str, Any]] = {}
+        #: Image bytes by ``src``, as ``image`` frames brought them: ``(mime, base64)``.
+        self.images: dict[str, tuple[str, str]] = {}
+        #: The page the teacher is on (the last ``page`` frame).
+        self.page = 0
         self.epoch: str | None = None
 
     @property
-    def strokes(self) -> list[dict[str, Any]]:
+    def items(self) -> list[dict[str, Any]]:
+        """Every stroke and typed item, in board order."""
         with self._lock:
-            return list(self._strokes.values())
+            return list(self._entries.values())
+
+    @property
+    def strokes(self) -> list[dict[str, Any]]:
+        """The freehand strokes alone (entries without a ``kind``), in board order."""
+        with self._lock:
+            return [entry for entry in self._entries.values() if "kind" not in entry]
 
     def __len__(self) -> int:
-        return len(self._strokes)
+        return len(self._entries)
 
     def apply(self, kind: str | None, frame: Mapping[str, Any]) -> None:
         """Apply one server frame (``kind`` is its ``type``)."""
         with self._lock:
             if kind == JOIN_TYPE:
                 if not frame.get("recovered"):
-                    self._strokes.clear()
+                    self._entries.clear()
                 self.epoch = frame.get("epoch", self.epoch)
-                for stroke in frame.get("strokes") or ():
-                    self._add(stroke)
-            elif kind == "stroke":
-                self._add(frame.get("stroke"))
+                for entry in frame.get("strokes") or ():
+                    self._add(entry)
+            elif kind in ("stroke", "item"):
+                self._add(frame.get(kind))
             elif kind == "erased":
-                self._strokes.pop(frame.get("id"), None)  # type: ignore[arg-type]
+                self._entries.pop(frame.get("id"), None)  # type: ignore[arg-type]
+            elif kind == "page" and isinstance(frame.get("page"), int):
+                self.page = frame["page"]
+            elif kind == "image" and isinstance(frame.get("src"), str):
+                self.images[frame["src"]] = (str(frame.get("mime")), str(frame.get("data")))
             elif kind == "cleared":
-                self._strokes.clear()
+                self._entries.clear()
                 self.epoch = frame.get("epoch", self.epoch)
 
-    def _add(self, stroke: Any) -> None:
-        if isinstance(stroke, dict) and isinstance(stroke.get("id"), int):
-            self._strokes.setdefault(stroke["id"], stroke)
+    def _add(self, entry: Any) -> None:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+            self._entries.setdefault(entry["id"], entry)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import quoteattr
 
 from ..protocol import board
-from ..protocol.board import BOARD_HEIGHT, BOARD_WIDTH, BoardStrokes
+from ..protocol.board import BoardStrokes
+from ..protocol.board_items import DEFAULT_SIZE, NOTE_COLOR, Item, Picture, image_size
 from ..protocol.frames import read_frame
+from .board_images import image_bytes
+from .board_render import PAPER, board_svg, svg_to_png
 from .room_widget import STATIC, RoomWidget
 
 if TYPE_CHECKING:
@@ -16,53 +21,28 @@ if TYPE_CHECKING:
 
 __all__ = ["Board", "strokes_to_svg"]
 
-#: Background of exported boards, the same "paper" the front end draws on.
-PAPER = "#fdfdfb"
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
 
 def strokes_to_svg(strokes: Iterable[dict[str, Any]], *, background: str | None = PAPER) -> str:
-    """A standalone SVG document of ``strokes`` in the 1000 x 625 board space.
-
-    One ``<polyline>`` per stroke (a ``<circle>`` for a single point), drawn in
-    order, with round caps and joins as on screen.
-    """
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{BOARD_WIDTH}" '
-             f'height="{BOARD_HEIGHT}" viewBox="0 0 {BOARD_WIDTH} {BOARD_HEIGHT}">']
-    if background:
-        parts.append(f'<rect width="100%" height="100%" fill={quoteattr(background)}/>')
-    for stroke in strokes:
-        points = stroke.get("points") or []
-        color = quoteattr(str(stroke.get("color", "#222222")))
-        width = float(stroke.get("width", 3))
-        if len(points) == 1:
-            x, y = points[0]
-            parts.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{_number(width / 2)}" '
-                         f'fill={color}/>')
-        elif points:
-            coords = " ".join(f"{_number(x)},{_number(y)}" for x, y in points)
-            parts.append(f'<polyline points="{coords}" fill="none" stroke={color} '
-                         f'stroke-width="{_number(width)}" stroke-linecap="round" '
-                         f'stroke-linejoin="round"/>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+    """A standalone SVG document of strokes and items (:func:`.board_render.board_svg`)."""
+    return board_svg(strokes, background=background)
 
 
 class Board(RoomWidget):
     """A shared whiteboard shown in the notebook, with its kernel side.
 
     ``Board("class-101")`` joins room ``class-101`` of the ``board`` party.
-    The kernel reads the strokes live, draws and exports:
+    The kernel reads the board live, draws, moves, undoes and exports:
 
     >>> board = Board("class-101")                       # doctest: +SKIP
     >>> board.draw([(100, 100), (300, 200)], color="#e53935", width=4)  # doctest: +SKIP
-    >>> board.to_svg()                                   # doctest: +SKIP
+    >>> board.shape("arrow", 100, 300, 200, 0)           # doctest: +SKIP
+    >>> board.text("F = m a", 320, 290, size=32)         # doctest: +SKIP
+    >>> board.save("board.png")                          # doctest: +SKIP
 
-    PNG export is not offered: rasterising needs a non-pure dependency
-    (Pillow/cairo); convert the SVG where one is available.
+    Every item is checked here by the board's own rules, so a bad one raises
+    :class:`~partywidget.ProtocolError` at the call instead of being refused
+    later by the room host. Items are stored once the server has them: they
+    show in :attr:`items` after its echo.
     """
 
     _esm = STATIC / "board.js"
@@ -71,33 +51,138 @@ class Board(RoomWidget):
     def __init__(self, room: str, *, party: str = "board", endpoint: str | None = None,
                  **kwargs: Any) -> None:
         self._state = BoardStrokes()
+        self._asked: set[str] = set()  # image srcs whose bytes were asked for (once each)
         super().__init__(room, party=party, endpoint=endpoint, **kwargs)
 
     def _on_server_frame(self, frame: Any) -> None:
-        self._state.apply(*read_frame(frame))
+        kind, data = read_frame(frame)
+        self._state.apply(kind, data)
+        # Images are stored once and referenced: fetch the bytes of each new one.
+        if kind == "state":  # a (re)join: ask again for what never came
+            self._asked &= set(self._state.images)
+        if kind in ("state", "item"):
+            entries = data.get("strokes") if kind == "state" else [data.get("item")]
+            for entry in entries or ():
+                src = entry.get("src") if isinstance(entry, dict) else None
+                if isinstance(src, str) and src not in self._asked:
+                    self._asked.add(src)
+                    self.send_frame(board.GetImage(src))
         super()._on_server_frame(frame)
 
     @property
+    def items(self) -> list[dict[str, Any]]:
+        """Every stroke and item in board order (each with its ``id``), kept live."""
+        self.client  # noqa: B018 - connect on first use; raises if no room host
+        return self._state.items
+
+    @property
     def strokes(self) -> list[dict[str, Any]]:
-        """Finished strokes in board order, kept live by the kernel's client."""
+        """The freehand strokes alone, in board order, kept live."""
         self.client  # noqa: B018 - connect on first use; raises if no room host
         return self._state.strokes
 
-    def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
-             width: float = 3) -> None:
-        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space).
+    @property
+    def page(self) -> int:
+        """The page the teacher is on (what followers see); 0 until a moderator turns one."""
+        return self._state.page
 
-        Checked here by the board's own rules, so a bad stroke raises
-        :class:`~partywidget.ProtocolError` at the call instead of being
-        refused later by the room host.
-        """
+    def turn_page(self, page: int) -> None:
+        """Lead everyone following to ``page`` (moderators only; others get ``forbidden``)."""
+        self.send_frame(board.Page.parse({"page": page}))
+
+    def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
+             width: float = 3, *, page: int = 0) -> None:
+        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space)."""
         ink = board.Ink.parse({"points": [[x, y] for x, y in points], "color": color,
-                               "width": width})
+                               "width": width, "page": page})
         self.send_frame(board.Stroke(ink))
 
-    def to_svg(self) -> str:
-        """The board as a standalone SVG document (see :func:`strokes_to_svg`)."""
-        return strokes_to_svg(self.strokes)
+    def shape(self, kind: str, x: float, y: float, w: float, h: float, *,
+              color: str = board.DEFAULT_COLOR, fill: str | None = None,
+              width: float = 3, page: int = 0) -> str:
+        """Add a ``line``, ``arrow`` (from ``x, y`` to ``x + w, y + h``), ``rect`` or ``ellipse``.
+
+        Returns the item's ``sid``, which its entry in :attr:`items` carries.
+        """
+        fields = {"kind": kind, "x": x, "y": y, "w": w, "h": h, "color": color, "width": width,
+                  "page": page}
+        return self._place({**fields, **({"fill": fill} if fill is not None else {})})
+
+    def text(self, text: str, x: float, y: float, *, size: float = DEFAULT_SIZE,
+             color: str = board.DEFAULT_COLOR, page: int = 0) -> str:
+        """Add ``text`` with its top-left corner at ``x, y``; returns its ``sid``."""
+        return self._place({"kind": "text", "x": x, "y": y, "text": text, "size": size,
+                            "color": color, "page": page})
+
+    def note(self, text: str, x: float, y: float, w: float = 180, h: float = 120, *,
+             size: float = 18, color: str = NOTE_COLOR, page: int = 0) -> str:
+        """Add a sticky note (``color`` is its paper); returns its ``sid``."""
+        return self._place({"kind": "note", "x": x, "y": y, "w": w, "h": h, "text": text,
+                            "size": size, "color": color, "page": page})
+
+    def image(self, source: Any, x: float, y: float, width: float | None = None, *,
+              page: int = 0) -> str:
+        """Put a Matplotlib figure, an image array or PNG/JPEG bytes on the board.
+
+        ``width`` (board units) defaults to the image's pixel width, at most
+        what fits right of ``x``; the height keeps its aspect ratio. At most
+        96 kB once encoded (a figure is rendered smaller until it fits).
+        Returns the item's ``sid``.
+        """
+        raw = image_bytes(source)
+        picture = Picture.parse(base64.b64encode(raw).decode("ascii"))
+        _, pixels_w, pixels_h = image_size(raw)
+        w = min(width or pixels_w, board.BOARD_WIDTH - x)
+        fields = {"kind": "image", "x": x, "y": y, "w": w, "h": w * pixels_h / pixels_w,
+                  "page": page}
+        return self._place(fields, picture)
+
+    def _place(self, fields: dict[str, Any], picture: Picture | None = None) -> str:
+        sid = uuid.uuid4().hex[:16]
+        item = Item.parse({**fields, "sid": sid}, picture.src if picture else None)
+        self.send_frame(board.Place(item, picture))
+        return sid
+
+    def move(self, id: int, dx: float, dy: float) -> None:
+        """Shift stroke or item ``id`` by ``dx, dy``; it comes back under a new id."""
+        self.send_frame(board.Move.parse({"id": id, "dx": dx, "dy": dy}))
+
+    def resize(self, id: int, w: float, h: float) -> None:
+        """Give item ``id`` (a line, arrow, box, ellipse, note or image) the extent ``w, h``."""
+        self.send_frame(board.Move.parse({"id": id, "w": w, "h": h}))
+
+    def erase(self, id: int) -> None:
+        """Delete stroke or item ``id`` (one's own; moderators any)."""
+        self.send_frame(board.Erase.parse({"id": id}))
+
+    def undo(self) -> None:
+        """Take back this kernel user's last change on the board."""
+        self.send_frame(board.Undo())
+
+    def redo(self) -> None:
+        """Make again this kernel user's last undone change."""
+        self.send_frame(board.Redo())
+
+    def to_svg(self, page: int = 0) -> str:
+        """A page of the board as a standalone SVG document (:func:`.board_render.board_svg`)."""
+        entries = [entry for entry in self.items if entry.get("page", 0) == page]
+        return board_svg(entries, images=self._state.images)
+
+    def to_png(self, page: int = 0, scale: float = 1) -> bytes:
+        """A page as PNG bytes, ``1000 * scale`` x ``625 * scale`` pixels, no browser needed."""
+        return svg_to_png(self.to_svg(page), scale)
+
+    def save(self, path: str | Path, *, page: int = 0, scale: float = 1) -> Path:
+        """Write a page to ``path``: SVG or PNG by its suffix (``.svg``, ``.png``)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
+            path.write_text(self.to_svg(page), encoding="utf-8")
+        elif suffix == ".png":
+            path.write_bytes(self.to_png(page, scale))
+        else:
+            raise ValueError(f"expected a .svg or .png path, got {str(path)!r}")
+        return path
 
     def _join_frame(self, client: RoomClient) -> board.State:
-        return board.State(self._state.strokes, self._state.epoch)
+        return board.State(self._state.items, self._state.epoch)

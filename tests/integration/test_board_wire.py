@@ -69,3 +69,37 @@ async def test_undo_and_clear_reach_everyone(room_server, room, join):
     assert cleared["epoch"] != welcome["epoch"]  # a clear starts a new stored stream
     assert after["id"] > ids[1]  # offsets are never reused, not even after a clear
     assert state["strokes"] == [after] and state["epoch"] == cleared["epoch"]
+
+
+async def test_items_move_undo_redo_and_images_over_the_wire(room_server, room, join):
+    alice = await join(room_server, room, party="board")
+    await alice.expect("welcome")
+    await alice.expect("state")
+    bob = await join(room_server, room, party="board")
+    await bob.expect("welcome")
+    await bob.expect("state")
+    await alice.send({"type": "item", "kind": "note", "x": 10, "y": 10, "w": 100, "h": 80,
+                      "text": "hello", "sid": "n1"})
+    note = (await bob.skip_to("item"))["item"]
+    await alice.send({"type": "move", "id": note["id"], "dx": 50, "dy": 0})
+    assert (await bob.skip_to("erased"))["id"] == note["id"]
+    moved = (await bob.skip_to("item"))["item"]
+    await alice.send({"type": "undo"})
+    assert (await bob.skip_to("erased"))["id"] == moved["id"]
+    back = (await bob.skip_to("item"))["item"]
+    await alice.send({"type": "redo"})
+    assert (await bob.skip_to("erased"))["id"] == back["id"]
+    again = (await bob.skip_to("item"))["item"]
+    # A 1 x 1 PNG, stored once and fetched by its src.
+    pixel = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAE"
+             "lFTkSuQmCC")
+    await alice.send({"type": "item", "kind": "image", "x": 0, "y": 0, "w": 10, "h": 10,
+                      "data": pixel})
+    image = (await bob.skip_to("item"))["item"]
+    await bob.send({"type": "getImage", "src": image["src"]})
+    fetched = await bob.skip_to("image")
+
+    assert (note["x"], moved["x"], back["x"], again["x"]) == (10, 60, 10, 60)
+    assert again["sid"] == "n1" and again["text"] == "hello"
+    assert fetched == {"type": "image", "src": image["src"], "mime": "image/png",
+                       "data": pixel}

@@ -46,3 +46,14 @@ def test_ephemeral_frames_are_not_strokes() -> None:
                  "width": 2})
     apply(state, {"type": "cursor", "id": "c", "x": 1, "y": 2})
     assert state.strokes == []
+
+
+def test_items_join_strokes_in_board_order_and_a_move_replaces_one() -> None:
+    state = BoardStrokes()
+    rect = {"id": 2, "kind": "rect", "x": 1, "y": 1, "w": 5, "h": 5, "user": {}}
+    apply(state, {"type": "state", "strokes": [stroke(1, [[0, 0]]), rect], "epoch": "e1",
+                 "recovered": False})
+    apply(state, {"type": "erased", "id": 2})
+    apply(state, {"type": "item", "item": {**rect, "id": 3, "x": 9}})
+    assert [(e["id"], e.get("kind")) for e in state.items] == [(1, None), (3, "rect")]
+    assert [s["id"] for s in state.strokes] == [1]

@@ -27,7 +27,13 @@ CHAT_COMMANDS = [chat.Post("hi"), chat.Post({"text": "x", "n": [1, 2]}, cid="c-1
                  chat.Delete(7), chat.Typing(), Clear(), Lock(True), Lock(False), Remove("pk-1")]
 BOARD_COMMANDS = [board.Cursor(10.0, 20.5), board.Draw(INK), board.Stroke(INK),
                   board.Stroke(board.Ink([[0.0, 0.0]])), board.Erase(3), board.Undo(), Clear(),
-                  Lock(True), Remove("pk-2")]
+                  Lock(True), Remove("pk-2"),
+                  board.Stroke(board.Ink([[1.0, 1.0]], "#ffee00", 16.0, "h-1", 2, 0.3)),
+                  board.Place(board.Item("rect", 1.0, 2.0, 30.0, 40.0, fill="#fff", sid="r")),
+                  board.Place(board.Item("text", 1.0, 2.0, text="a\nb", size=24.0, page=3)),
+                  board.Shape(board.Item("arrow", 9.0, 9.0, -5.0, 2.0)),
+                  board.Move(3, 1.5, -2.0), board.Move(3, 0.0, 0.0, 40.0, 50.0),
+                  board.Redo(), board.Page(4), board.GetImage("a" * 64)]
 
 
 @pytest.mark.parametrize("command", CHAT_COMMANDS, ids=repr)
@@ -92,6 +98,14 @@ BOARD_REFUSALS: list[tuple[dict[str, Any], str]] = [
     ({"type": "erase"}, "bad_message"),
     ({"type": "erase", "id": 1.5}, "bad_message"),
     ({"type": "paint"}, "bad_message"),
+    ({"type": "item", "kind": "star", "x": 1, "y": 1}, "bad_item"),
+    ({"type": "item", "kind": "image", "x": 1, "y": 1, "w": 1, "h": 1, "data": "PHN2Zz4="},
+     "bad_item"),
+    ({"type": "shape", "kind": "note", "x": 1, "y": 1, "w": 1, "h": 1, "text": ""},
+     "bad_item"),
+    ({"type": "move", "id": 1, "w": 5}, "bad_message"),
+    ({"type": "page", "page": 20}, "bad_message"),
+    ({"type": "getImage", "src": "A" * 64}, "bad_message"),
     ({}, "bad_message"),
 ]
 
@@ -128,6 +142,11 @@ SERVER_FRAMES: list[tuple[Envelope, dict[str, Any]]] = [
                                       **INK.to_json()}),
     (board.State([], "e1"), {"type": "state", "strokes": [], "epoch": "e1",
                              "recovered": False}),
+    (board.Shaping("pk", USER, board.Item("line", 1.0, 2.0, 3.0, 4.0)),
+     {"type": "shape", "from": "pk", "user": USER, "kind": "line", "x": 1.0, "y": 2.0,
+      "w": 3.0, "h": 4.0, "color": "#222222", "width": 3.0}),
+    (board.ImageBytes("f" * 64, "image/png", "AAAA"),
+     {"type": "image", "src": "f" * 64, "mime": "image/png", "data": "AAAA"}),
 ]
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
+import struct
 
 import pytest
 
@@ -267,3 +270,231 @@ async def test_the_lock_is_stored_and_survives_a_room_reload(make_host, join):
     assert bob.of_type("welcome")[0]["locked"] is True
     await stroke(bob)
     assert [f["code"] for f in bob.of_type("error")] == ["locked"]
+
+
+# items, move, undo and redo --------------------------------------------------------
+
+RECT = {"type": "item", "kind": "rect", "x": 100, "y": 50, "w": 200, "h": 100}
+
+
+async def test_an_item_is_stored_and_announced_as_item_and_joins_in_board_order(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await stroke(alice)
+    await alice.send({**RECT, "fill": "#ffeeaa", "sid": "r-1", "user": {"username": "mallory"}})
+    (ack,) = alice.of_type("item")
+    assert bob.of_type("item") == [ack]
+    assert ack["item"] == {"id": 2, "from": "a1", "user": ALICE, "kind": "rect", "x": 100,
+                           "y": 50, "w": 200, "h": 100, "color": "#222222", "width": 3,
+                           "fill": "#ffeeaa", "sid": "r-1",
+                           "timestamp": ack["item"]["timestamp"]}
+    late = await join(room, "l1", BOB)
+    assert [e.get("kind") for e in late.of_type("state")[0]["strokes"]] == [None, "rect"]
+
+
+@pytest.mark.parametrize("fields", [
+    pytest.param({"kind": "script"}, id="unknown-kind"),
+    pytest.param({"x": "10"}, id="coordinate-a-string"),
+    pytest.param({"kind": "text", "text": ""}, id="empty-text"),
+    pytest.param({"kind": "text", "text": "a\x00b"}, id="control-character"),
+    pytest.param({"kind": "note", "text": "x" * 2001}, id="text-too-long"),
+    pytest.param({"kind": "line", "fill": "#fff"}, id="fill-on-a-line"),
+    pytest.param({"color": "javascript:alert(1)"}, id="color-a-url"),
+])
+async def test_an_invalid_item_is_refused_with_bad_item(room, join, fields):
+    alice = await join(room, "a1", ALICE)
+    alice.clear()
+    await alice.send({**RECT, **fields})
+    assert [(f["type"], f["code"]) for f in alice.frames] == [("error", "bad_item")]
+    assert await stored(room) == []
+
+
+async def test_huge_coordinates_are_clamped_so_the_item_stays_on_the_board(room, join):
+    alice = await join(room, "a1", ALICE)
+    await alice.send({**RECT, "x": 1e300, "y": -5, "w": -1e300, "h": 1e9})
+    (item,) = [f["item"] for f in alice.of_type("item")]
+    assert (item["x"], item["y"], item["w"], item["h"]) == (0, 0, 1000, 625)
+
+
+async def test_a_move_replaces_the_entry_under_a_new_id_and_only_the_first_of_two_wins(
+        room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await alice.send(RECT)
+    await stroke(alice)
+    bob.clear()
+    await alice.send({"type": "move", "id": 1, "dx": 10, "dy": -60})
+    await alice.send({"type": "move", "id": 2, "dx": 5, "dy": 5})
+    assert [(f["type"], f.get("id")) for f in bob.frames if f["type"] == "erased"] == [
+        ("erased", 1), ("erased", 2)]
+    moved_item = bob.of_type("item")[0]["item"]
+    moved_stroke = bob.of_type("stroke")[0]["stroke"]
+    assert (moved_item["id"], moved_item["x"], moved_item["y"]) == (3, 110, 0)
+    assert moved_stroke["points"] == [[15, 25], [35, 45]] and moved_stroke["user"] == ALICE
+    alice.clear()
+    await alice.send({"type": "move", "id": 1, "dx": 1, "dy": 1})  # already moved away
+    assert [f["code"] for f in alice.frames] == ["not_found"]
+    await bob.send({"type": "move", "id": 3, "dx": 1, "dy": 1})
+    assert [f["code"] for f in bob.of_type("error")] == ["forbidden"]
+    assert [e["id"] for e in await stored(room)] == [3, 4]
+
+
+async def test_undo_and_redo_take_back_and_make_again_each_users_own_changes(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await alice.send(RECT)                                     # 1
+    await alice.send({"type": "move", "id": 1, "dx": 10, "dy": 0})  # 1 -> 2
+    await stroke(bob)                                          # 3
+    await alice.send({"type": "undo"})  # the move: 2 goes, the rect is back at x=100 as 4
+    assert [(e["id"], e.get("x")) for e in await stored(room)] == [(3, None), (4, 100)]
+    await alice.send({"type": "undo"})  # the rect itself
+    assert [e["id"] for e in await stored(room)] == [3]
+    await alice.send({"type": "redo"})  # the rect again (5)
+    await alice.send({"type": "redo"})  # the move again (6)
+    assert [(e["id"], e.get("x")) for e in await stored(room)] == [(3, None), (6, 110)]
+    await alice.send({"type": "redo"})  # nothing left to redo: nothing happens
+    await bob.send({"type": "undo"})
+    assert [e["id"] for e in await stored(room)] == [6]
+
+
+async def test_a_new_change_drops_the_redo_and_erasing_can_be_undone(room, join):
+    alice = await join(room, "a1", ALICE)
+    await alice.send(RECT)                        # 1
+    await alice.send({"type": "erase", "id": 1})
+    await alice.send({"type": "undo"})            # the rect is back as 2
+    assert [e["id"] for e in await stored(room)] == [2]
+    await alice.send({"type": "undo"})            # and gone again
+    await stroke(alice)                           # 3: a new change
+    await alice.send({"type": "redo"})            # nothing to redo
+    assert [e["id"] for e in await stored(room)] == [3]
+
+
+async def test_undo_skips_a_change_whose_entry_a_moderator_took_away(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await stroke(alice)                           # 1
+    await stroke(alice)                           # 2
+    await teacher.send({"type": "erase", "id": 2})
+    await alice.send({"type": "undo"})            # 2 is gone: takes back 1
+    assert await stored(room) == []
+
+
+# images --------------------------------------------------------------------------
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header + b"\0" * 4
+
+
+def image_frame(raw: bytes, **fields) -> dict:
+    return {"type": "item", "kind": "image", "x": 10, "y": 10, "w": 100, "h": 50,
+            "data": base64.b64encode(raw).decode(), **fields}
+
+
+async def test_an_image_is_stored_once_referenced_by_src_and_sent_to_who_asks(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await alice.send(image_frame(png()))
+    await alice.send(image_frame(png(), x=300))
+    first, second = [f["item"] for f in bob.of_type("item")]
+    src = hashlib.sha256(png()).hexdigest()
+    assert first["src"] == second["src"] == src and "data" not in first
+    assert await room.storage.get(f"image:{src}") == {
+        "mime": "image/png", "data": base64.b64encode(png()).decode()}
+    bob.clear()
+    await bob.send({"type": "getImage", "src": src})
+    assert bob.frames == [{"type": "image", "src": src, "mime": "image/png",
+                           "data": base64.b64encode(png()).decode()}]
+    assert alice.of_type("image") == []  # answered to the asker alone
+    await bob.send({"type": "getImage", "src": "0" * 64})
+    await bob.send({"type": "getImage", "src": "../x"})
+    assert [f["code"] for f in bob.of_type("error")] == ["not_found", "bad_message"]
+
+
+@pytest.mark.parametrize("raw", [
+    pytest.param(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                 id="svg-with-script"),
+    pytest.param(b"GIF89a" + b"\0" * 20, id="gif"),
+    pytest.param(png(100_000, 100_000), id="decompression-bomb"),
+    pytest.param(png() + b"\0" * 100_000, id="over-96-kB"),
+])
+async def test_images_other_than_small_png_or_jpeg_are_refused(room, join, raw):
+    alice = await join(room, "a1", ALICE)
+    alice.clear()
+    await alice.send(image_frame(raw))
+    assert [(f["type"], f["code"]) for f in alice.frames] == [("error", "bad_item")]
+    assert await stored(room) == []
+
+
+async def test_an_image_needs_data_and_src_is_never_taken_from_the_client(room, join):
+    alice = await join(room, "a1", ALICE)
+    alice.clear()
+    await alice.send({**image_frame(png()), "data": "not base64!"})
+    await alice.send({**RECT, "src": "f" * 64, "data": "AAAA"})  # ignored on a rect
+    await alice.send(image_frame(png(), src="f" * 64))
+    codes = [f.get("code") for f in alice.frames if f["type"] == "error"]
+    assert codes == ["bad_item"]
+    assert [e.get("src") for e in await stored(room)] == [None, hashlib.sha256(png()).hexdigest()]
+
+
+# pages ---------------------------------------------------------------------------
+
+
+async def test_entries_keep_their_page_and_page_zero_is_left_out(room, join):
+    alice = await join(room, "a1", ALICE)
+    await stroke(alice, page=2)
+    await stroke(alice)
+    await alice.send({**RECT, "page": 19})
+    await alice.send({**RECT, "page": 20})
+    assert [e.get("page") for e in await stored(room)] == [2, None, 19]
+    assert [f["code"] for f in alice.of_type("error")] == ["bad_item"]
+
+
+async def test_the_teachers_page_is_relayed_kept_and_given_to_joiners(make_host, join):
+    storage = MemoryStorage()
+    room = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await alice.send({"type": "page", "page": 1})
+    assert [f["code"] for f in alice.of_type("error")] == ["forbidden"]
+    await teacher.send({"type": "page", "page": 3})
+    assert alice.of_type("page") == [{"type": "page", "page": 3}]
+    again = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    late = await join(again, "b1", BOB)
+    assert [f["type"] for f in late.frames][-1:] == ["page"]
+    assert late.of_type("page") == [{"type": "page", "page": 3}]
+
+
+async def test_a_shape_being_dragged_out_is_relayed_to_others_only_and_not_stored(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    alice.clear()
+    await alice.send({**RECT, "type": "shape", "sid": "r-1"})
+    await alice.send({"type": "shape", "kind": "text", "x": 1, "y": 1, "text": "no"})
+    assert [f["code"] for f in alice.of_type("error")] == ["bad_item"]
+    assert alice.of_type("shape") == [] and await stored(room) == []
+    (shape,) = bob.of_type("shape")
+    assert (shape["from"], shape["user"], shape["kind"], shape["sid"]) == ("a1", ALICE, "rect",
+                                                                          "r-1")
+
+
+async def test_a_move_with_w_and_h_resizes_a_box_kept_on_the_board_but_not_a_stroke(room, join):
+    alice = await join(room, "a1", ALICE)
+    await alice.send(RECT)                                        # 1: 100,50 200x100
+    await stroke(alice)                                           # 2
+    await alice.send({"type": "move", "id": 1, "dx": 0, "dy": 0, "w": 5000, "h": -20})
+    await alice.send({"type": "move", "id": 2, "dx": 0, "dy": 0, "w": 50, "h": 50})
+    await alice.send({"type": "move", "id": 3, "w": 10})
+    resized, still = await stored(room)
+    assert (resized["x"], resized["y"], resized["w"], resized["h"]) == (100, 50, 900, 1)
+    assert still["points"] == [[10, 20], [30, 40]]
+    assert [f["code"] for f in alice.of_type("error")] == ["bad_message"]
+
+
+async def test_a_highlighter_stroke_keeps_its_alpha_clamped_and_a_pen_has_none(room, join):
+    alice = await join(room, "a1", ALICE)
+    await stroke(alice, alpha=0.35)
+    await stroke(alice, alpha=0)
+    await stroke(alice, alpha=1)
+    assert [s.get("alpha") for s in await stored(room)] == [0.3, 0.1, None]
