@@ -1,7 +1,7 @@
 """Built-in parties and how parties are found.
 
 ``main`` is the chat (:class:`ChatParty`), ``board`` the whiteboard
-(:class:`BoardParty`). More come from, in increasing precedence: the
+(:class:`BoardParty`), ``poll`` a classroom poll (:class:`PollParty`). More come from, in increasing precedence: the
 ``partywidget.parties`` entry-point group, then configuration
 (``c.PartyWidget.parties`` or ``partywidget serve --party NAME=module:Class``).
 """
@@ -18,11 +18,13 @@ from .board import BoardParty
 from .chat import ChatParty
 from .lockable import LockableParty
 from .logged import LogParty
+from .poll import PollParty
 
 __all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "LockableParty", "LogParty",
-           "load_party", "resolve_parties"]
+           "PollParty", "load_party", "resolve_parties"]
 
-BUILTIN_PARTIES: dict[str, type[Party]] = {"main": ChatParty, "board": BoardParty}
+BUILTIN_PARTIES: dict[str, type[Party]] = {"main": ChatParty, "board": BoardParty,
+                                           "poll": PollParty}
 
 ENTRY_POINT_GROUP = "partywidget.parties"
 

@@ -1,0 +1,300 @@
+"""The ``poll`` party: its frames, the ballot rules, and the client's fold.
+
+One poll per room (docs/protocol.md, "The poll party"). A moderator (a
+teacher) asks it with :class:`Create`; everyone votes with :class:`Vote`,
+one ballot per *username* whatever the tabs or kernels (a later vote
+replaces the earlier one); a moderator :class:`Close`\\ s it, :class:`Reveal`\\ s
+the results to everyone and :class:`Reset`\\ s the ballots.
+
+Server to client: ``welcome``, then the ``poll`` frame (:class:`PollView`),
+sent again to every connection after each change. It is built for its
+recipient by :meth:`Ballots.view`: counts reach non-moderators only once
+revealed, names only moderators and only in polls that are not anonymous, and
+``mine`` is the recipient's own ballot. :class:`PollResults` is the client's fold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..errors import ProtocolError
+from .frames import Envelope, User, parse_object
+from .jsonrules import MAX_JSON_DEPTH
+
+__all__ = [
+    "COMMANDS", "JOIN_TYPE", "MAX_OPTIONS", "MAX_OPTION_LENGTH", "MAX_QUESTION_LENGTH",
+    "Ballots", "Close", "Create", "PollCommand", "PollResults", "PollView", "Reset", "Reveal",
+    "Vote", "display_name", "no_poll", "parse_command",
+]
+
+#: The frame that completes a join to a poll (after ``welcome``), and its updates.
+JOIN_TYPE = "poll"
+MAX_OPTIONS = 20
+MAX_OPTION_LENGTH = 200
+MAX_QUESTION_LENGTH = 1000
+
+
+def _text(value: Any, what: str, limit: int) -> str:
+    """A non-blank string of at most ``limit`` characters (rendered as text, never HTML)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ProtocolError("bad_poll", f"expected {what} as 1 to {limit} characters")
+    return value.strip()
+
+
+def display_name(user: User) -> str:
+    """How a voter is named to moderators: the host's display name, else the username."""
+    return str(user.get("display_name") or user.get("name") or user.get("username") or "?")
+
+
+# --- client to server ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Create(Envelope):
+    """``{"type": "create", "question", "options", "multiple", "anonymous", "hidden"}``.
+
+    Moderators only. Replaces the room's poll (ballots included). ``hidden``
+    keeps the counts from non-moderators until a :class:`Reveal`.
+    """
+
+    question: str
+    options: tuple[str, ...]
+    multiple: bool = False
+    anonymous: bool = False
+    hidden: bool = False
+    type: ClassVar[str] = "create"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "create", "question": self.question, "options": list(self.options),
+                "multiple": self.multiple, "anonymous": self.anonymous, "hidden": self.hidden}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Create:
+        options = data.get("options")
+        if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
+            raise ProtocolError("bad_poll", f"expected \"options\": 2 to {MAX_OPTIONS} strings")
+        clean = tuple(_text(o, "each option", MAX_OPTION_LENGTH) for o in options)
+        if len(set(clean)) != len(clean):
+            raise ProtocolError("bad_poll", "expected distinct options")
+        return cls(_text(data.get("question"), "\"question\"", MAX_QUESTION_LENGTH), clean,
+                   data.get("multiple") is True, data.get("anonymous") is True,
+                   data.get("hidden") is True)
+
+
+@dataclass(frozen=True, slots=True)
+class Vote(Envelope):
+    """``{"type": "vote", "choices": [<option index>, ...]}``: the sender's ballot.
+
+    Replaces the sender's previous ballot; ``[]`` withdraws it. One index
+    unless the poll allows ``multiple``.
+    """
+
+    choices: tuple[int, ...]
+    type: ClassVar[str] = "vote"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "vote", "choices": list(self.choices)}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Vote:
+        choices = data.get("choices")
+        if not isinstance(choices, list) or len(choices) > MAX_OPTIONS or not all(
+                isinstance(c, int) and not isinstance(c, bool) for c in choices):
+            raise ProtocolError("bad_vote", "expected \"choices\": [<option index>, ...]")
+        if len(set(choices)) != len(choices):
+            raise ProtocolError("bad_vote", "expected each option at most once")
+        return cls(tuple(sorted(choices)))
+
+
+@dataclass(frozen=True, slots=True)
+class Close(Envelope):
+    """``{"type": "close", "closed": bool}``: stop (or resume) voting (moderators)."""
+
+    closed: bool = True
+    type: ClassVar[str] = "close"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "close", "closed": self.closed}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Close:
+        return cls(data.get("closed", True) is not False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal(Envelope):
+    """``{"type": "reveal", "revealed": bool}``: show (or hide) the counts to everyone."""
+
+    revealed: bool = True
+    type: ClassVar[str] = "reveal"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "reveal", "revealed": self.revealed}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Reveal:
+        return cls(data.get("revealed", True) is not False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reset(Envelope):
+    """``{"type": "reset"}``: drop every ballot and open the poll again (moderators)."""
+
+    type: ClassVar[str] = "reset"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "reset"}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Reset:
+        return cls()
+
+
+PollCommand = Create | Vote | Close | Reveal | Reset
+
+COMMANDS: Mapping[str, Any] = {cls.type: cls for cls in (Create, Vote, Close, Reveal, Reset)}
+
+
+def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> PollCommand:
+    """A poll client frame, validated; :class:`ProtocolError` names what is wrong."""
+    data = parse_object(message, max_depth=max_depth)
+    kind = data.get("type")
+    command = COMMANDS.get(kind) if isinstance(kind, str) else None
+    if command is None:
+        raise ProtocolError("bad_message", f"unknown message type {str(kind)[:40]!r}")
+    return command.parse(data)
+
+
+# --- the poll's state, and what each recipient may see ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PollView(Envelope):
+    """``{"type": "poll", "poll": {...} | null}``: the poll as one recipient may see it."""
+
+    poll: dict[str, Any] | None
+    type: ClassVar[str] = JOIN_TYPE
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": JOIN_TYPE, "poll": self.poll}
+
+
+@dataclass
+class Ballots:
+    """A room's poll and its ballots, keyed by username; stored as :meth:`to_json`."""
+
+    question: Create
+    closed: bool = False
+    revealed: bool = True
+    #: username -> (display name, sorted option indices)
+    ballots: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, question: Create) -> Ballots:
+        return cls(question, revealed=not question.hidden)
+
+    def cast(self, user: User, vote: Vote) -> tuple[str, tuple[int, ...]] | None:
+        """Record ``user``'s ballot (replacing theirs), or refuse it by the poll's rules.
+
+        Returns the ballot it replaced, for :meth:`restore`.
+        """
+        if self.closed:
+            raise ProtocolError("closed", "this poll is closed")
+        if any(not 0 <= c < len(self.question.options) for c in vote.choices):
+            raise ProtocolError("bad_vote", f"expected option indices 0 to "
+                                            f"{len(self.question.options) - 1}")
+        if len(vote.choices) > 1 and not self.question.multiple:
+            raise ProtocolError("bad_vote", "this poll takes one choice")
+        username = str(user.get("username"))
+        previous = self.ballots.pop(username, None)
+        if vote.choices:
+            self.ballots[username] = (display_name(user), vote.choices)
+        return previous
+
+    def restore(self, user: User, ballot: tuple[str, tuple[int, ...]] | None) -> None:
+        """Put back the ballot :meth:`cast` returned (a refused change)."""
+        username = str(user.get("username"))
+        self.ballots.pop(username, None)
+        if ballot is not None:
+            self.ballots[username] = ballot
+
+    def view(self, user: User) -> PollView:
+        """The ``poll`` frame for ``user``: what their role lets them see (module docstring)."""
+        moderator = bool(user.get("moderator"))
+        options = self.question.options
+        counts = [0] * len(options)
+        for _, choices in self.ballots.values():
+            for c in choices:
+                counts[c] += 1
+        voters: list[list[str]] | None = None
+        if moderator and not self.question.anonymous:
+            voters = [[] for _ in options]
+            for name, choices in self.ballots.values():
+                for c in choices:
+                    voters[c].append(name)
+        mine = self.ballots.get(str(user.get("username")))
+        return PollView({
+            "question": self.question.question, "options": list(options),
+            "multiple": self.question.multiple, "anonymous": self.question.anonymous,
+            "closed": self.closed, "revealed": self.revealed, "total": len(self.ballots),
+            "counts": counts if moderator or self.revealed else None, "voters": voters,
+            "mine": list(mine[1]) if mine else []})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question.to_json(), "closed": self.closed,
+                "revealed": self.revealed,
+                "ballots": {u: [n, list(c)] for u, (n, c) in self.ballots.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ballots:
+        """What :meth:`to_json` stored (read back by the party on start)."""
+        return cls(Create.parse(data["question"]), bool(data["closed"]),
+                   bool(data["revealed"]),
+                   {u: (n, tuple(c)) for u, (n, c) in data["ballots"].items()})
+
+
+def no_poll() -> PollView:
+    """The ``poll`` frame of a room where no poll was asked yet."""
+    return PollView(None)
+
+
+# --- client side ------------------------------------------------------------------------
+
+
+class PollResults:
+    """The newest ``poll`` frame a client received, readable from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._poll: dict[str, Any] | None = None
+
+    @property
+    def poll(self) -> dict[str, Any] | None:
+        with self._lock:
+            return dict(self._poll) if self._poll is not None else None
+
+    def apply(self, kind: str | None, frame: Mapping[str, Any]) -> None:
+        """Apply one server frame (``kind`` is its ``type``)."""
+        if kind == JOIN_TYPE:
+            poll = frame.get("poll")
+            with self._lock:
+                self._poll = dict(poll) if isinstance(poll, dict) else None
+
+    def choices(self, options: Sequence[str | int]) -> tuple[int, ...]:
+        """Option labels or indices as the indices a :class:`Vote` carries."""
+        poll = self.poll
+        if poll is None:
+            raise ProtocolError("no_poll", "no poll has been asked in this room yet")
+        labels = poll["options"]
+        out = []
+        for option in options:
+            if isinstance(option, int) and not isinstance(option, bool):
+                out.append(option)
+            elif option in labels:
+                out.append(labels.index(option))
+            else:
+                raise ProtocolError("bad_vote", f"no option {option!r}; options: {labels}")
+        return tuple(out)
