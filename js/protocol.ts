@@ -92,3 +92,29 @@ export const board = {
   undo: () => ({ type: "undo" }),
   cursor: (x: number, y: number) => ({ type: "cursor", x, y }),
 };
+
+/** The `poll` party (partywidget.protocol.poll): what a client sends. */
+export const poll = {
+  /** Ask a poll (moderators): replaces the room's poll and its ballots. */
+  create: (question: string, options: string[], flags: { multiple: boolean; anonymous: boolean; hidden: boolean }) =>
+    ({ type: "create", question, options, ...flags }),
+  /** The sender's ballot (option indices); `[]` withdraws it. */
+  vote: (choices: number[]) => ({ type: "vote", choices }),
+  close: (closed: boolean) => ({ type: "close", closed }),
+  reveal: (revealed: boolean) => ({ type: "reveal", revealed }),
+  reset: () => ({ type: "reset" }),
+};
+
+/** A poll as the `poll` frame shows it to its recipient (`counts`/`voters` by role). */
+export interface PollView {
+  question: string;
+  options: string[];
+  multiple: boolean;
+  anonymous: boolean;
+  closed: boolean;
+  revealed: boolean;
+  total: number;
+  counts: number[] | null;
+  voters: string[][] | null;
+  mine: number[];
+}

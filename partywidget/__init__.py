@@ -4,7 +4,7 @@ The public surface is small on purpose (pinned by ``tests/test_exports.py``):
 
 * :class:`Party` to write server-side room logic;
 * :func:`connect` to join a room from Python (kernels, scripts);
-* :class:`Chat` and :class:`Board`, the notebook widgets;
+* :class:`Chat` and :class:`Board`, the notebook widgets, and :class:`Poll`;
 * the error tree rooted at :class:`PartyWidgetError`.
 
 ``%load_ext partywidget`` registers the ``%party``, ``%chat`` and ``%board`` magics.
@@ -22,14 +22,14 @@ __version__ = "0.2.0"
 
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
-    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
+    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "Poll", "ProtocolError",
     "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
 ]
 
 if TYPE_CHECKING:
     from .client import connect
     from .rooms import Party
-    from .widgets import Board, Chat
+    from .widgets import Board, Chat, Poll
 
 
 def __getattr__(name: str) -> Any:
@@ -44,7 +44,7 @@ def __getattr__(name: str) -> Any:
         from .rooms import Party
 
         return Party
-    if name in ("Chat", "Board"):
+    if name in ("Chat", "Board", "Poll"):
         from . import widgets
 
         return getattr(widgets, name)

@@ -1,0 +1,185 @@
+/**
+ * The Poll widget: a room of the `poll` party (docs/protocol.md, "The poll
+ * party"). The room host owns the poll and sends each connection the `poll`
+ * frame it may see (counts once revealed, names for teachers); this view draws
+ * the newest one, sends the user's ballot, and gives teachers (moderators)
+ * their verbs: ask, close, reveal, reset. Every string is set as text.
+ */
+
+import "./room.css";
+import "./poll.css";
+import { type Model, RoomLink, type RoomTraits, SharedLink, element, moderatorButton, roomHeader } from "./room";
+import { type PollView, poll as frames } from "./protocol";
+
+/** The newest `poll` frame of one model, shared by its views. */
+class PollState {
+  view: PollView | null = null;
+  private listeners = new Set<() => void>();
+
+  apply(frame: { type: string; poll?: PollView | null }): void {
+    if (frame.type !== "poll") return;
+    this.view = frame.poll ?? null;
+    for (const listener of this.listeners) listener();
+  }
+
+  onChange(listener: () => void, signal: AbortSignal): void {
+    this.listeners.add(listener);
+    signal.addEventListener("abort", () => this.listeners.delete(listener));
+  }
+}
+
+/** The ballot after clicking option `index`: a toggle in multiple-choice polls, else a switch. */
+function nextBallot(view: PollView, index: number): number[] {
+  const mine = new Set(view.mine);
+  if (view.multiple) {
+    if (mine.has(index)) mine.delete(index);
+    else mine.add(index);
+    return [...mine].sort((a, b) => a - b);
+  }
+  return mine.has(index) ? [] : [index];
+}
+
+function button(label: string, className: string): HTMLButtonElement {
+  const node = element("button", className, label);
+  node.type = "button";
+  return node;
+}
+
+/** Teachers' form to ask a new poll (one option per line). */
+function askForm(link: RoomLink, signal: AbortSignal): HTMLElement {
+  const form = element("details", "pw-ask");
+  const summary = element("summary", "", "Ask a new poll");
+  const question = element("input", "pw-ask-question");
+  question.placeholder = "Question";
+  const options = element("textarea", "pw-ask-options");
+  options.placeholder = "One option per line";
+  options.rows = 4;
+  const flags = element("div", "");
+  const boxes = (["multiple", "anonymous", "hidden"] as const).map((name) => {
+    const label = element("label", "");
+    const box = element("input", `pw-ask-${name}`);
+    box.type = "checkbox";
+    label.append(box, document.createTextNode(name === "hidden" ? "hide results until revealed" : name));
+    flags.append(label);
+    return box;
+  });
+  const ask = button("Ask", "pw-ask-submit");
+  ask.addEventListener("click", () => {
+    const lines = options.value.split("\n").map((line) => line.trim()).filter(Boolean);
+    const [multiple, anonymous, hidden] = boxes.map((box) => box.checked);
+    link.send(frames.create(question.value.trim(), lines, { multiple, anonymous, hidden }));
+  }, { signal });
+  form.append(summary, question, options, flags, ask);
+  const update = () => {
+    form.hidden = !link.moderator;
+  };
+  update();
+  link.onChange(update, signal);
+  return form;
+}
+
+export default () => {
+  let shared: SharedLink;
+  let state: PollState;
+
+  return {
+    initialize({ model }: { model: Model<RoomTraits> }) {
+      state = new PollState();
+      shared = new SharedLink(() => {
+        const link = new RoomLink(model);
+        link.onFrame((frame) => state.apply(frame));
+        return link;
+      });
+      return () => shared.close();
+    },
+
+    render({ model, el }: { model: Model<RoomTraits>; el: HTMLElement }) {
+      const controller = new AbortController();
+      const { signal } = controller;
+      const link = shared.acquire();
+
+      const root = element("div", "pw-root pw-poll");
+      root.dataset.lmSuppressShortcuts = "true";
+      const closeButton = moderatorButton("Close", "", link, signal);
+      const revealButton = moderatorButton("Reveal", "", link, signal);
+      const resetButton = moderatorButton("Reset", "Drop every ballot and open the poll again", link, signal);
+      closeButton.classList.add("pw-close");
+      revealButton.classList.add("pw-reveal");
+      resetButton.classList.add("pw-reset");
+      const header = roomHeader(`📊 ${model.get("room")}`, link, signal, [closeButton, revealButton, resetButton]);
+
+      const body = element("div", "pw-body");
+      const question = element("div", "pw-question");
+      const options = element("div", "pw-options");
+      options.setAttribute("role", "group");
+      const summary = element("div", "pw-summary");
+      summary.setAttribute("aria-live", "polite");
+      const notice = element("div", "pw-notice");
+      body.append(question, options, summary, notice, askForm(link, signal));
+      root.append(header, body);
+      el.append(root);
+
+      closeButton.addEventListener("click", () => state.view && link.send(frames.close(!state.view.closed)), { signal });
+      revealButton.addEventListener("click", () => state.view && link.send(frames.reveal(!state.view.revealed)), { signal });
+      resetButton.addEventListener("click", () => link.send(frames.reset()), { signal });
+
+      const draw = () => {
+        const view = state.view;
+        root.dataset.total = String(view?.total ?? 0);
+        root.dataset.closed = String(!!view?.closed);
+        closeButton.textContent = view?.closed ? "Reopen" : "Close";
+        closeButton.title = view?.closed ? "Let everyone vote again" : "Stop voting";
+        revealButton.textContent = view?.revealed ? "Hide results" : "Reveal";
+        revealButton.title = view?.revealed ? "Hide the counts from students" : "Show the counts to everyone";
+        for (const control of [closeButton, revealButton, resetButton]) control.hidden = !link.moderator || !view;
+        if (!view) {
+          question.textContent = link.moderator ? "No poll yet: ask one below." : "No poll yet: waiting for the teacher.";
+          options.replaceChildren();
+          summary.textContent = "";
+          return;
+        }
+        question.textContent = view.question;
+        const mine = new Set(view.mine);
+        options.replaceChildren(...view.options.map((label, index) => {
+          const row = button("", "pw-option");
+          const count = view.counts?.[index];
+          row.dataset.index = String(index);
+          if (count !== undefined) row.dataset.count = String(count);
+          row.setAttribute("aria-pressed", String(mine.has(index)));
+          row.disabled = view.closed || link.status !== "live";
+          const bar = element("span", "pw-bar");
+          bar.style.width = count === undefined ? "0" : `${(100 * count) / Math.max(1, view.total)}%`;
+          const mark = element("span", "pw-mark", mine.has(index) ? (view.multiple ? "☑" : "●") : (view.multiple ? "☐" : "○"));
+          const text = element("span", "pw-label", label);
+          row.append(bar, mark, text);
+          if (view.voters?.[index]?.length) row.append(element("span", "pw-voters", view.voters[index].join(", ")));
+          if (count !== undefined) row.append(element("span", "pw-count", String(count)));
+          row.addEventListener("click", () => link.send(frames.vote(nextBallot(view, index))), { signal });
+          return row;
+        }));
+        const parts = [`${view.total} ${view.total === 1 ? "vote" : "votes"}`];
+        if (view.closed) parts.push("closed");
+        if (!view.counts) parts.push("results hidden until the teacher reveals them");
+        else if (!view.revealed) parts.push("results hidden from students");
+        if (view.anonymous) parts.push("anonymous");
+        if (view.multiple) parts.push("several choices allowed");
+        summary.textContent = parts.join(" · ");
+      };
+      const showProblem = () => {
+        notice.textContent = link.problem;
+      };
+      draw();
+      state.onChange(draw, signal);
+      link.onChange(() => {
+        draw();
+        showProblem();
+      }, signal);
+
+      return () => {
+        controller.abort();
+        root.remove();
+        shared.release();
+      };
+    },
+  };
+};

@@ -1,0 +1,123 @@
+"""``Poll``: a classroom poll (the ``poll`` party) in a notebook cell."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..protocol import poll
+from ..protocol.frames import read_frame
+from .room_widget import STATIC, RoomWidget
+
+if TYPE_CHECKING:
+    from ..client import RoomClient
+
+__all__ = ["Poll", "PollWidget"]
+
+
+class PollWidget(RoomWidget):
+    """The anywidget of a poll: its views, and the kernel's membership of the room.
+
+    :class:`Poll` is what users create; it shows this widget and carries the
+    poll's verbs (``close`` among them, which a widget cannot take over:
+    ipywidgets calls ``Widget.close`` itself, on garbage collection too).
+    """
+
+    _esm = STATIC / "poll.js"
+    _css = STATIC / "poll.css"
+
+    def __init__(self, room: str, *, party: str = "poll", endpoint: str | None = None,
+                 **kwargs: Any) -> None:
+        self.state = poll.PollResults()
+        super().__init__(room, party=party, endpoint=endpoint, **kwargs)
+
+    def _on_server_frame(self, frame: Any) -> None:
+        self.state.apply(*read_frame(frame))
+        super()._on_server_frame(frame)
+
+    def _join_frame(self, client: RoomClient) -> poll.PollView:
+        return poll.PollView(self.state.poll)
+
+
+class Poll:
+    """A live poll: shown in the notebook when it is a cell's value, driven from the kernel.
+
+    A teacher asks; students join the same room with ``Poll(room)``:
+
+    >>> poll = Poll("class-101", "2+2?", ["3", "4", "5"])   # doctest: +SKIP
+    >>> Poll("class-101").vote("4")                          # doctest: +SKIP
+    >>> poll.results["counts"]                               # doctest: +SKIP
+    {'3': 0, '4': 1, '5': 0}
+
+    ``multiple`` allows several choices, ``anonymous`` keeps names from
+    everyone (teachers included), ``hidden`` keeps the counts from students
+    until :meth:`reveal`. Asking replaces the room's poll and its ballots;
+    only teachers (moderators) may ask, close, reveal and reset: the room host
+    refuses the others. ``endpoint`` is as for :class:`~partywidget.Chat`.
+    """
+
+    def __init__(self, room: str, question: str | None = None,
+                 options: Sequence[str] | None = None, *, multiple: bool = False,
+                 anonymous: bool = False, hidden: bool = False, party: str = "poll",
+                 endpoint: str | None = None) -> None:
+        ask = None
+        if question is not None:
+            # Checked by the poll's own rules here, so a bad poll raises at the call.
+            ask = poll.Create.parse({"question": question, "options": list(options or ()),
+                                     "multiple": multiple, "anonymous": anonymous,
+                                     "hidden": hidden})
+        #: The anywidget (``poll.widget`` can go in a layout: ``VBox([poll.widget])``).
+        self.widget = PollWidget(room, party=party, endpoint=endpoint)
+        if ask is not None:
+            self.widget.send_frame(ask)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Poll {self.widget.party}/{self.widget.room}>"
+
+    @property
+    def client(self) -> RoomClient:
+        """The kernel's connection to the room (see :attr:`RoomWidget.client`)."""
+        return self.widget.client
+
+    @property
+    def results(self) -> dict[str, Any] | None:
+        """The poll as this kernel's user may see it, options by label; ``None`` before one is asked.
+
+        ``counts`` (``{option: n}``) is ``None`` for students until revealed;
+        ``voters`` (``{option: [names]}``) only for teachers, never in an
+        anonymous poll; ``mine`` is this user's ballot.
+        """
+        self.client  # noqa: B018 - connect on first use; raises if no room host
+        view = self.widget.state.poll
+        if view is None:
+            return None
+        labels = view["options"]
+
+        def by_label(values: list[Any] | None) -> dict[str, Any] | None:
+            return dict(zip(labels, values, strict=True)) if values is not None else None
+
+        return {**view, "counts": by_label(view["counts"]), "voters": by_label(view["voters"]),
+                "mine": [labels[c] for c in view["mine"]]}
+
+    def vote(self, *options: str | int) -> None:
+        """Vote for ``options`` (labels or indices), replacing this user's ballot.
+
+        ``vote()`` with nothing withdraws it.
+        """
+        self.client  # noqa: B018 - the options are known once joined
+        self.widget.send_frame(poll.Vote(tuple(sorted(self.widget.state.choices(options)))))
+
+    def close(self, closed: bool = True) -> None:
+        """Stop voting (``False``: resume). Teachers only."""
+        self.widget.send_frame(poll.Close(bool(closed)))
+
+    def reveal(self, revealed: bool = True) -> None:
+        """Show the counts to students (``False``: hide them again). Teachers only."""
+        self.widget.send_frame(poll.Reveal(bool(revealed)))
+
+    def reset(self) -> None:
+        """Drop every ballot and open the poll again. Teachers only."""
+        self.widget.send_frame(poll.Reset())
