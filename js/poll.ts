@@ -106,7 +106,7 @@ export default () => {
       closeButton.classList.add("pw-close");
       revealButton.classList.add("pw-reveal");
       resetButton.classList.add("pw-reset");
-      const header = roomHeader(`📊 ${model.get("room")}`, link, signal, [closeButton, revealButton, resetButton]);
+      const header = roomHeader(`☑ ${model.get("room")}`, link, signal, [closeButton, revealButton, resetButton]);
 
       const body = element("div", "pw-body");
       const question = element("div", "pw-question");

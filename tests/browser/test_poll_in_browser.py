@@ -1,0 +1,107 @@
+"""Poll in real JupyterLab pages: a teacher's notebook asks, a second page joins and votes.
+
+Each page logs in on its own (a browser session is its own user on a personal
+server, and a moderator there): the test watches bars move in the other page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from playwright.sync_api import Locator, expect
+
+from tests.browser.pages import QUICK, SLOW, kernel_state, screenshot
+from tests.conftest import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def write_notebook(root: Path, name: str, cells: list[str]) -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / f"{name}.ipynb")
+
+
+def report_cell(name: str) -> str:
+    """A cell that writes ``poll.results`` to ``<name>.state.json`` on every frame."""
+    return ("import json, os\n"
+            "def report(_frame=None):\n"
+            f"    with open({name + '.tmp'!r}, 'w') as f:\n"
+            "        json.dump({'results': poll.results}, f)\n"
+            f"    os.replace({name + '.tmp'!r}, {name + '.state.json'!r})\n"
+            "poll.client.on_event(report)\nreport()")
+
+
+def bar(view: Locator, label: str) -> Locator:
+    return view.locator(".pw-option", has_text=label)
+
+
+def test_bars_move_in_every_page_as_votes_arrive(lab: ServerProcess, open_notebook) -> None:
+    root = Path(lab.workdir)
+    room = "e2e-poll"
+    write_notebook(root, "teacher", [
+        f"from partywidget import Poll\npoll = Poll({room!r}, 'Best <b>editor</b>?', "
+        f"['vim', {XSS!r}, 'emacs'])\npoll", report_cell("teacher")])
+    write_notebook(root, "student", [f"from partywidget import Poll\npoll = Poll({room!r})\npoll"])
+    teacher, student = open_notebook("lab/tree/teacher.ipynb"), None
+    teacher.run_all()
+    kernel_state(root, "teacher", lambda s: s["results"] is not None)
+    student = open_notebook("lab/tree/student.ipynb")
+    student.run_all()
+    views = []
+    for page in (teacher, student):
+        view = page.page.locator(".pw-poll").last
+        expect(view.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
+        expect(view.locator(".pw-question")).to_have_text("Best <b>editor</b>?", timeout=QUICK)
+        views.append(view)
+    a, b = views
+
+    # A vote in one page moves the bar in the other, and reaches the teacher's kernel.
+    bar(b, "emacs").click()
+    expect(bar(a, "emacs")).to_have_attribute("data-count", "1", timeout=QUICK)
+    expect(bar(a, "emacs").locator(".pw-bar")).to_have_attribute("style", "width: 100%;")
+    state = kernel_state(root, "teacher", lambda s: s["results"]["total"] == 1)
+    assert state["results"]["counts"] == {"vim": 0, XSS: 0, "emacs": 1}
+    # The other page is another login (its own user): a second ballot, bars at 50%.
+    bar(a, XSS).click()
+    expect(bar(b, XSS)).to_have_attribute("data-count", "1", timeout=QUICK)
+    expect(b).to_have_attribute("data-total", "2")
+    expect(bar(b, "emacs").locator(".pw-bar")).to_have_attribute("style", "width: 50%;")
+    # A changed vote moves that user's ballot, it is never doubled.
+    bar(a, "vim").click()
+    expect(bar(b, "vim")).to_have_attribute("data-count", "1", timeout=QUICK)
+    expect(bar(b, XSS)).to_have_attribute("data-count", "0")
+    expect(b).to_have_attribute("data-total", "2")
+    expect(bar(a, "vim")).to_have_attribute("aria-pressed", "true")
+
+    # HTML in the question and options is shown as text: no <img>, no dialog.
+    for view in (a, b):
+        expect(view.locator(".pw-label", has_text=XSS)).to_be_visible()
+        assert view.locator("img, b").count() == 0
+    screenshot(a, "poll-light.png")
+
+    # The teacher closes from the widget: every page stops taking votes; reset reopens.
+    a.locator(".pw-close").click()
+    expect(b).to_have_attribute("data-closed", "true", timeout=QUICK)
+    expect(bar(b, "vim")).to_be_disabled()
+    kernel_state(root, "teacher", lambda s: s["results"]["closed"])
+    b.locator(".pw-reset").click()
+    expect(a).to_have_attribute("data-total", "0", timeout=QUICK)
+    expect(bar(a, "vim")).to_be_enabled()
+
+    # Teachers ask a new poll from the widget too.
+    b.locator(".pw-ask summary").click()
+    b.locator(".pw-ask-question").fill("Tea or coffee?")
+    b.locator(".pw-ask-options").fill("tea\ncoffee\n")
+    b.locator(".pw-ask-submit").click()
+    expect(a.locator(".pw-question")).to_have_text("Tea or coffee?", timeout=QUICK)
+    kernel_state(root, "teacher", lambda s: s["results"]["options"] == ["tea", "coffee"])
+
+    student.theme("JupyterLab Dark")
+    screenshot(b, "poll-dark.png")
+    assert teacher.dialogs == [] and student.dialogs == []
