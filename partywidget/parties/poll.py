@@ -1,11 +1,8 @@
 """The ``poll`` party: one live poll per room, one ballot per user, teachers in charge.
 
-Built on the public Party API alone. State is one storage value (``"poll"``,
-:class:`~partywidget.protocol.poll.Ballots`), written before anyone is told,
-so a poll survives restarts; the default input gate serialises the
-read-modify-write of concurrent votes. After every change each connection
-gets its own ``poll`` frame, since what it may see depends on who it is
-(docs/security.md, "Classroom activities"). Frames are documented in
+Built on the public Party API alone (:class:`ActivityParty`): the poll is
+one storage value (:class:`~partywidget.protocol.poll.Ballots`) and each
+connection gets the ``poll`` frame its role allows. Frames are documented in
 docs/protocol.md; their envelopes are in :mod:`partywidget.protocol.poll`.
 """
 
@@ -16,45 +13,27 @@ from typing import Any
 
 from ..errors import ProtocolError
 from ..protocol import poll
-from ..protocol.frames import UserJoined, UserLeft, Welcome
+from ..protocol.activity import ActivityView
 from ..protocol.jsonrules import encode_json
-from ..rooms import Connection, ConnectionContext, Party, Request, Response
+from ..rooms import Connection
+from .activity import ActivityParty, require_moderator
 
 __all__ = ["PollParty"]
 
-#: Storage key of the room's poll.
-KEY = "poll"
 
-
-def require_moderator(user: Mapping[str, Any], action: str) -> None:
-    """Teacher actions are the server's to refuse, whatever a client sends (issue 15)."""
-    if not user.get("moderator"):
-        raise ProtocolError("forbidden", f"only teachers (moderators) can {action}")
-
-
-class PollParty(Party):
+class PollParty(ActivityParty):
     """A poll: create (moderators), vote (everyone, once each), close, reveal, reset."""
 
-    #: The join completes with the ``poll`` frame (adapters announce it to clients).
     join_type = poll.JOIN_TYPE
 
-    async def on_start(self) -> None:
-        stored = await self.room.storage.get(KEY)
+    def load(self, stored: Any) -> None:
         self.ballots: poll.Ballots | None = poll.Ballots.from_json(stored) if stored else None
 
-    def view(self, user: Mapping[str, Any]) -> poll.PollView:
+    def dump(self) -> Any:
+        return self.ballots.to_json() if self.ballots is not None else None
+
+    def view(self, user: Mapping[str, Any]) -> ActivityView:
         return self.ballots.view(user) if self.ballots is not None else poll.no_poll()
-
-    async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
-        connection.send(Welcome(self.room.id, self.room.name, connection.id, connection.user,
-                                None, [c.info() for c in self.room.get_connections()]
-                                ).serialize())
-        connection.send(self.view(connection.user).serialize())
-        self.room.broadcast(UserJoined(connection.id, connection.user).serialize(),
-                            exclude=[connection.id])
-
-    async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
-        self.room.broadcast(UserLeft(connection.id, connection.user).serialize())
 
     async def on_message(self, message: str | bytes, sender: Connection) -> None:
         command = poll.parse_command(message, max_depth=self.room.limits.max_json_depth)
@@ -75,8 +54,7 @@ class PollParty(Party):
         elif isinstance(command, poll.Reset):
             require_moderator(user, "reset a poll")
             self.ballots = poll.Ballots.new(self.ballots.question)
-        await self.save()
-        self.announce()
+        await self.changed()
 
     def vote(self, user: Mapping[str, Any], vote: poll.Vote) -> None:
         """Cast ``user``'s ballot unless the poll could then no longer be stored.
@@ -91,19 +69,3 @@ class PollParty(Party):
         if size > self.room.limits.max_value_bytes:
             self.ballots.restore(user, previous)
             raise ProtocolError("too_large", "this poll holds as many ballots as it can")
-
-    async def save(self) -> None:
-        """Persist the poll before anyone hears of the change (it survives restarts)."""
-        assert self.ballots is not None
-        await self.room.storage.put(KEY, self.ballots.to_json())
-
-    def announce(self) -> None:
-        """Send every connection the poll as it may see it (views differ by role and user)."""
-        for conn in self.room.get_connections():
-            conn.send(self.view(conn.user).serialize())
-
-    async def on_request(self, request: Request) -> Response:
-        """``GET``: the poll as the requester may see it (the same rules as the socket)."""
-        if request.method != "GET":
-            return Response.error("method_not_allowed", "expected GET", 405)
-        return Response.frame(self.view(request.user).serialize())

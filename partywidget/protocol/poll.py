@@ -6,28 +6,29 @@ one ballot per *username* whatever the tabs or kernels (a later vote
 replaces the earlier one); a moderator :class:`Close`\\ s it, :class:`Reveal`\\ s
 the results to everyone and :class:`Reset`\\ s the ballots.
 
-Server to client: ``welcome``, then the ``poll`` frame (:class:`PollView`),
+Server to client: ``welcome``, then the ``poll`` frame (:func:`poll_frame`),
 sent again to every connection after each change. It is built for its
 recipient by :meth:`Ballots.view`: counts reach non-moderators only once
 revealed, names only moderators and only in polls that are not anonymous, and
-``mine`` is the recipient's own ballot. :class:`PollResults` is the client's fold.
+``mine`` is the recipient's own ballot. The client's fold is
+:class:`~.activity.LatestView`; :func:`choices` reads option labels.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
+from .activity import ActivityView, display_name, text
 from .frames import Envelope, User, parse_object
 from .jsonrules import MAX_JSON_DEPTH
 
 __all__ = [
     "COMMANDS", "JOIN_TYPE", "MAX_OPTIONS", "MAX_OPTION_LENGTH", "MAX_QUESTION_LENGTH",
-    "Ballots", "Close", "Create", "PollCommand", "PollResults", "PollView", "Reset", "Reveal",
-    "Vote", "display_name", "no_poll", "parse_command",
+    "Ballots", "Close", "Create", "PollCommand", "Reset", "Reveal",
+    "Vote", "choices", "no_poll", "parse_command", "poll_frame",
 ]
 
 #: The frame that completes a join to a poll (after ``welcome``), and its updates.
@@ -35,18 +36,6 @@ JOIN_TYPE = "poll"
 MAX_OPTIONS = 20
 MAX_OPTION_LENGTH = 200
 MAX_QUESTION_LENGTH = 1000
-
-
-def _text(value: Any, what: str, limit: int) -> str:
-    """A non-blank string of at most ``limit`` characters (rendered as text, never HTML)."""
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise ProtocolError("bad_poll", f"expected {what} as 1 to {limit} characters")
-    return value.strip()
-
-
-def display_name(user: User) -> str:
-    """How a voter is named to moderators: the host's display name, else the username."""
-    return str(user.get("display_name") or user.get("name") or user.get("username") or "?")
 
 
 # --- client to server ------------------------------------------------------------------
@@ -76,10 +65,10 @@ class Create(Envelope):
         options = data.get("options")
         if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
             raise ProtocolError("bad_poll", f"expected \"options\": 2 to {MAX_OPTIONS} strings")
-        clean = tuple(_text(o, "each option", MAX_OPTION_LENGTH) for o in options)
+        clean = tuple(text(o, "each option", MAX_OPTION_LENGTH, "bad_poll") for o in options)
         if len(set(clean)) != len(clean):
             raise ProtocolError("bad_poll", "expected distinct options")
-        return cls(_text(data.get("question"), "\"question\"", MAX_QUESTION_LENGTH), clean,
+        return cls(text(data.get("question"), "\"question\"", MAX_QUESTION_LENGTH, "bad_poll"), clean,
                    data.get("multiple") is True, data.get("anonymous") is True,
                    data.get("hidden") is True)
 
@@ -171,15 +160,9 @@ def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> P
 # --- the poll's state, and what each recipient may see ------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PollView(Envelope):
+def poll_frame(view: dict[str, Any] | None) -> ActivityView:
     """``{"type": "poll", "poll": {...} | null}``: the poll as one recipient may see it."""
-
-    poll: dict[str, Any] | None
-    type: ClassVar[str] = JOIN_TYPE
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": JOIN_TYPE, "poll": self.poll}
+    return ActivityView(JOIN_TYPE, view)
 
 
 @dataclass
@@ -221,7 +204,7 @@ class Ballots:
         if ballot is not None:
             self.ballots[username] = ballot
 
-    def view(self, user: User) -> PollView:
+    def view(self, user: User) -> ActivityView:
         """The ``poll`` frame for ``user``: what their role lets them see (module docstring)."""
         moderator = bool(user.get("moderator"))
         options = self.question.options
@@ -236,7 +219,7 @@ class Ballots:
                 for c in choices:
                     voters[c].append(name)
         mine = self.ballots.get(str(user.get("username")))
-        return PollView({
+        return poll_frame({
             "question": self.question.question, "options": list(options),
             "multiple": self.question.multiple, "anonymous": self.question.anonymous,
             "closed": self.closed, "revealed": self.revealed, "total": len(self.ballots),
@@ -256,45 +239,25 @@ class Ballots:
                    {u: (n, tuple(c)) for u, (n, c) in data["ballots"].items()})
 
 
-def no_poll() -> PollView:
+def no_poll() -> ActivityView:
     """The ``poll`` frame of a room where no poll was asked yet."""
-    return PollView(None)
+    return poll_frame(None)
 
 
 # --- client side ------------------------------------------------------------------------
 
 
-class PollResults:
-    """The newest ``poll`` frame a client received, readable from any thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._poll: dict[str, Any] | None = None
-
-    @property
-    def poll(self) -> dict[str, Any] | None:
-        with self._lock:
-            return dict(self._poll) if self._poll is not None else None
-
-    def apply(self, kind: str | None, frame: Mapping[str, Any]) -> None:
-        """Apply one server frame (``kind`` is its ``type``)."""
-        if kind == JOIN_TYPE:
-            poll = frame.get("poll")
-            with self._lock:
-                self._poll = dict(poll) if isinstance(poll, dict) else None
-
-    def choices(self, options: Sequence[str | int]) -> tuple[int, ...]:
-        """Option labels or indices as the indices a :class:`Vote` carries."""
-        poll = self.poll
-        if poll is None:
-            raise ProtocolError("no_poll", "no poll has been asked in this room yet")
-        labels = poll["options"]
-        out = []
-        for option in options:
-            if isinstance(option, int) and not isinstance(option, bool):
-                out.append(option)
-            elif option in labels:
-                out.append(labels.index(option))
-            else:
-                raise ProtocolError("bad_vote", f"no option {option!r}; options: {labels}")
-        return tuple(out)
+def choices(view: Mapping[str, Any] | None, options: Sequence[str | int]) -> tuple[int, ...]:
+    """Option labels or indices of the poll ``view`` as the indices a :class:`Vote` carries."""
+    if view is None:
+        raise ProtocolError("no_poll", "no poll has been asked in this room yet")
+    labels = view["options"]
+    out = []
+    for option in options:
+        if isinstance(option, int) and not isinstance(option, bool):
+            out.append(option)
+        elif option in labels:
+            out.append(labels.index(option))
+        else:
+            raise ProtocolError("bad_vote", f"no option {option!r}; options: {labels}")
+    return tuple(out)

@@ -3,43 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..protocol import poll
-from ..protocol.frames import read_frame
-from .room_widget import STATIC, RoomWidget
-
-if TYPE_CHECKING:
-    from ..client import RoomClient
+from .activity import Activity, ActivityWidget
+from .room_widget import STATIC
 
 __all__ = ["Poll", "PollWidget"]
 
 
-class PollWidget(RoomWidget):
-    """The anywidget of a poll: its views, and the kernel's membership of the room.
-
-    :class:`Poll` is what users create; it shows this widget and carries the
-    poll's verbs (``close`` among them, which a widget cannot take over:
-    ipywidgets calls ``Widget.close`` itself, on garbage collection too).
-    """
+class PollWidget(ActivityWidget):
+    """The anywidget of a poll (``js/poll.ts``)."""
 
     _esm = STATIC / "poll.js"
     _css = STATIC / "poll.css"
-
-    def __init__(self, room: str, *, party: str = "poll", endpoint: str | None = None,
-                 **kwargs: Any) -> None:
-        self.state = poll.PollResults()
-        super().__init__(room, party=party, endpoint=endpoint, **kwargs)
-
-    def _on_server_frame(self, frame: Any) -> None:
-        self.state.apply(*read_frame(frame))
-        super()._on_server_frame(frame)
-
-    def _join_frame(self, client: RoomClient) -> poll.PollView:
-        return poll.PollView(self.state.poll)
+    kind = poll.JOIN_TYPE
 
 
-class Poll:
+class Poll(Activity):
     """A live poll: shown in the notebook when it is a cell's value, driven from the kernel.
 
     A teacher asks; students join the same room with ``Poll(room)``:
@@ -56,6 +37,8 @@ class Poll:
     refuses the others. ``endpoint`` is as for :class:`~partywidget.Chat`.
     """
 
+    widget_class = PollWidget
+
     def __init__(self, room: str, question: str | None = None,
                  options: Sequence[str] | None = None, *, multiple: bool = False,
                  anonymous: bool = False, hidden: bool = False, party: str = "poll",
@@ -66,21 +49,9 @@ class Poll:
             ask = poll.Create.parse({"question": question, "options": list(options or ()),
                                      "multiple": multiple, "anonymous": anonymous,
                                      "hidden": hidden})
-        #: The anywidget (``poll.widget`` can go in a layout: ``VBox([poll.widget])``).
-        self.widget = PollWidget(room, party=party, endpoint=endpoint)
+        super().__init__(room, party=party, endpoint=endpoint)
         if ask is not None:
-            self.widget.send_frame(ask)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def __repr__(self) -> str:
-        return f"<Poll {self.widget.party}/{self.widget.room}>"
-
-    @property
-    def client(self) -> RoomClient:
-        """The kernel's connection to the room (see :attr:`RoomWidget.client`)."""
-        return self.widget.client
+            self.send(ask)
 
     @property
     def results(self) -> dict[str, Any] | None:
@@ -90,8 +61,7 @@ class Poll:
         ``voters`` (``{option: [names]}``) only for teachers, never in an
         anonymous poll; ``mine`` is this user's ballot.
         """
-        self.client  # noqa: B018 - connect on first use; raises if no room host
-        view = self.widget.state.poll
+        view = self.view
         if view is None:
             return None
         labels = view["options"]
@@ -107,17 +77,16 @@ class Poll:
 
         ``vote()`` with nothing withdraws it.
         """
-        self.client  # noqa: B018 - the options are known once joined
-        self.widget.send_frame(poll.Vote(tuple(sorted(self.widget.state.choices(options)))))
+        self.send(poll.Vote(tuple(sorted(poll.choices(self.view, options)))))
 
     def close(self, closed: bool = True) -> None:
         """Stop voting (``False``: resume). Teachers only."""
-        self.widget.send_frame(poll.Close(bool(closed)))
+        self.send(poll.Close(bool(closed)))
 
     def reveal(self, revealed: bool = True) -> None:
         """Show the counts to students (``False``: hide them again). Teachers only."""
-        self.widget.send_frame(poll.Reveal(bool(revealed)))
+        self.send(poll.Reveal(bool(revealed)))
 
     def reset(self) -> None:
         """Drop every ballot and open the poll again. Teachers only."""
-        self.widget.send_frame(poll.Reset())
+        self.send(poll.Reset())

@@ -9,6 +9,7 @@ import pytest
 
 from partywidget.errors import ProtocolError
 from partywidget.protocol import poll
+from partywidget.protocol.activity import LatestView
 
 COMMANDS = [poll.Create("2+2?", ("3", "4")), poll.Create("q", ("a", "b"), True, True, True),
             poll.Vote((0, 2)), poll.Vote(()), poll.Close(True), poll.Close(False),
@@ -39,15 +40,17 @@ def test_bad_poll_frames_are_refused_with_their_code(frame: Any, code: str) -> N
     assert refused.value.code == code
 
 
-def test_the_fold_keeps_the_newest_poll_and_maps_labels_to_indices() -> None:
-    results = poll.PollResults()
+def test_the_fold_keeps_the_newest_poll_and_choices_maps_labels_to_indices() -> None:
+    results = LatestView("poll")
     with pytest.raises(ProtocolError, match="no poll"):
-        results.choices(["a"])
+        poll.choices(results.view, ["a"])
     view = poll.Ballots.new(poll.Create("q", ("a", "b", "c"))).view({"username": "u"})
     results.apply("poll", view.to_json())
-    assert results.poll["options"] == ["a", "b", "c"]
-    assert results.choices(["c", 0]) == (2, 0)
+    assert results.view["options"] == ["a", "b", "c"]
+    assert poll.choices(results.view, ["c", 0]) == (2, 0)
+    with pytest.raises(ProtocolError, match="no option 'd'"):
+        poll.choices(results.view, ["d"])
     results.apply("welcome", {"poll": None})  # other frames change nothing
-    assert results.poll is not None
+    assert results.view is not None
     results.apply("poll", {"type": "poll", "poll": None})
-    assert results.poll is None
+    assert results.view is None
