@@ -1,7 +1,8 @@
 """Built-in parties and how parties are found.
 
 ``main`` is the chat (:class:`ChatParty`), ``board`` the whiteboard
-(:class:`BoardParty`), ``poll`` a classroom poll (:class:`PollParty`). More come from, in increasing precedence: the
+(:class:`BoardParty`), ``poll`` a classroom poll (:class:`PollParty`), ``hands`` raised hands and
+questions (:class:`HandsParty`). More come from, in increasing precedence: the
 ``partywidget.parties`` entry-point group, then configuration
 (``c.PartyWidget.parties`` or ``partywidget serve --party NAME=module:Class``).
 """
@@ -16,15 +17,16 @@ from ..errors import ConfigurationError
 from ..rooms import Party, check_name
 from .board import BoardParty
 from .chat import ChatParty
+from .hands import HandsParty
 from .lockable import LockableParty
 from .logged import LogParty
 from .poll import PollParty
 
-__all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "LockableParty", "LogParty",
-           "PollParty", "load_party", "resolve_parties"]
+__all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "HandsParty", "LockableParty",
+           "LogParty", "PollParty", "load_party", "resolve_parties"]
 
 BUILTIN_PARTIES: dict[str, type[Party]] = {"main": ChatParty, "board": BoardParty,
-                                           "poll": PollParty}
+                                           "poll": PollParty, "hands": HandsParty}
 
 ENTRY_POINT_GROUP = "partywidget.parties"
 

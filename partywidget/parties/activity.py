@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from ..errors import ProtocolError
 from ..protocol.activity import ActivityView
 from ..protocol.frames import UserJoined, UserLeft, Welcome
+from ..protocol.jsonrules import encode_json
 from ..rooms import Connection, ConnectionContext, Party, Request, Response
 
 __all__ = ["ActivityParty", "require_moderator"]
@@ -34,7 +35,9 @@ class ActivityParty(Party):
     join_type: ClassVar[str]
 
     async def on_start(self) -> None:
-        self.load(await self.room.storage.get(self.join_type))
+        #: The state as last stored: what a refused change goes back to.
+        self.saved = await self.room.storage.get(self.join_type)
+        self.load(self.saved)
 
     def load(self, stored: Any) -> None:
         """Set the state from what :meth:`dump` stored (``None``: nothing yet)."""
@@ -60,8 +63,18 @@ class ActivityParty(Party):
         self.room.broadcast(UserLeft(connection.id, connection.user).serialize())
 
     async def changed(self) -> None:
-        """Persist the state, then send every connection its view of it."""
-        await self.room.storage.put(self.join_type, self.dump())
+        """Persist the state, then send every connection its view of it.
+
+        A change that would make the state larger than a storage value may be
+        (``max_value_bytes``) is undone and refused with ``too_large``: a flood
+        of identities or questions fills one activity, never the storage.
+        """
+        state = self.dump()
+        if len(encode_json(state).encode("utf-8")) > self.room.limits.max_value_bytes:
+            self.load(self.saved)
+            raise ProtocolError("too_large", f"this {self.join_type} is full")
+        await self.room.storage.put(self.join_type, state)
+        self.saved = state
         for conn in self.room.get_connections():
             conn.send(self.view(conn.user).serialize())
 

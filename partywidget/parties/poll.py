@@ -14,7 +14,6 @@ from typing import Any
 from ..errors import ProtocolError
 from ..protocol import poll
 from ..protocol.activity import ActivityView
-from ..protocol.jsonrules import encode_json
 from ..rooms import Connection
 from .activity import ActivityParty, require_moderator
 
@@ -44,7 +43,7 @@ class PollParty(ActivityParty):
         elif self.ballots is None:
             raise ProtocolError("no_poll", "no poll has been asked in this room yet")
         elif isinstance(command, poll.Vote):
-            self.vote(user, command)
+            self.ballots.cast(user, command)
         elif isinstance(command, poll.Close):
             require_moderator(user, "close a poll")
             self.ballots.closed = command.closed
@@ -55,17 +54,3 @@ class PollParty(ActivityParty):
             require_moderator(user, "reset a poll")
             self.ballots = poll.Ballots.new(self.ballots.question)
         await self.changed()
-
-    def vote(self, user: Mapping[str, Any], vote: poll.Vote) -> None:
-        """Cast ``user``'s ballot unless the poll could then no longer be stored.
-
-        Ballots are the only part that grows (a poll's text is bounded), so
-        they are what the storage value limit refuses: a flood of identities
-        fills one poll, never the storage (docs/security.md).
-        """
-        assert self.ballots is not None
-        previous = self.ballots.cast(user, vote)
-        size = len(encode_json(self.ballots.to_json()).encode("utf-8"))
-        if size > self.room.limits.max_value_bytes:
-            self.ballots.restore(user, previous)
-            raise ProtocolError("too_large", "this poll holds as many ballots as it can")

@@ -179,11 +179,8 @@ class Ballots:
     def new(cls, question: Create) -> Ballots:
         return cls(question, revealed=not question.hidden)
 
-    def cast(self, user: User, vote: Vote) -> tuple[str, tuple[int, ...]] | None:
-        """Record ``user``'s ballot (replacing theirs), or refuse it by the poll's rules.
-
-        Returns the ballot it replaced, for :meth:`restore`.
-        """
+    def cast(self, user: User, vote: Vote) -> None:
+        """Record ``user``'s ballot (replacing theirs), or refuse it by the poll's rules."""
         if self.closed:
             raise ProtocolError("closed", "this poll is closed")
         if any(not 0 <= c < len(self.question.options) for c in vote.choices):
@@ -192,17 +189,9 @@ class Ballots:
         if len(vote.choices) > 1 and not self.question.multiple:
             raise ProtocolError("bad_vote", "this poll takes one choice")
         username = str(user.get("username"))
-        previous = self.ballots.pop(username, None)
+        self.ballots.pop(username, None)
         if vote.choices:
             self.ballots[username] = (display_name(user), vote.choices)
-        return previous
-
-    def restore(self, user: User, ballot: tuple[str, tuple[int, ...]] | None) -> None:
-        """Put back the ballot :meth:`cast` returned (a refused change)."""
-        username = str(user.get("username"))
-        self.ballots.pop(username, None)
-        if ballot is not None:
-            self.ballots[username] = ballot
 
     def view(self, user: User) -> ActivityView:
         """The ``poll`` frame for ``user``: what their role lets them see (module docstring)."""
