@@ -8,25 +8,9 @@
 
 import "./room.css";
 import "./poll.css";
-import { type Model, RoomLink, type RoomTraits, SharedLink, element, moderatorButton, roomHeader } from "./room";
+import { type ActivityState, activityModel, button } from "./activity";
+import { type Model, type RoomLink, type RoomTraits, type SharedLink, element, moderatorButton, roomHeader } from "./room";
 import { type PollView, poll as frames } from "./protocol";
-
-/** The newest `poll` frame of one model, shared by its views. */
-class PollState {
-  view: PollView | null = null;
-  private listeners = new Set<() => void>();
-
-  apply(frame: { type: string; poll?: PollView | null }): void {
-    if (frame.type !== "poll") return;
-    this.view = frame.poll ?? null;
-    for (const listener of this.listeners) listener();
-  }
-
-  onChange(listener: () => void, signal: AbortSignal): void {
-    this.listeners.add(listener);
-    signal.addEventListener("abort", () => this.listeners.delete(listener));
-  }
-}
 
 /** The ballot after clicking option `index`: a toggle in multiple-choice polls, else a switch. */
 function nextBallot(view: PollView, index: number): number[] {
@@ -37,12 +21,6 @@ function nextBallot(view: PollView, index: number): number[] {
     return [...mine].sort((a, b) => a - b);
   }
   return mine.has(index) ? [] : [index];
-}
-
-function button(label: string, className: string): HTMLButtonElement {
-  const node = element("button", className, label);
-  node.type = "button";
-  return node;
 }
 
 /** Teachers' form to ask a new poll (one option per line). */
@@ -80,16 +58,11 @@ function askForm(link: RoomLink, signal: AbortSignal): HTMLElement {
 
 export default () => {
   let shared: SharedLink;
-  let state: PollState;
+  let state: ActivityState<PollView>;
 
   return {
     initialize({ model }: { model: Model<RoomTraits> }) {
-      state = new PollState();
-      shared = new SharedLink(() => {
-        const link = new RoomLink(model);
-        link.onFrame((frame) => state.apply(frame));
-        return link;
-      });
+      ({ state, shared } = activityModel<PollView>(model, "poll"));
       return () => shared.close();
     },
 

@@ -118,3 +118,33 @@ export interface PollView {
   voters: string[][] | null;
   mine: number[];
 }
+
+/** The `hands` party (partywidget.protocol.hands): what a client sends. */
+export const hands = {
+  raise: () => ({ type: "raise" }),
+  /** Lower one's own hand, or (teachers) `username`'s. */
+  lower: (username?: string) => (username === undefined ? { type: "lower" } : { type: "lower", username }),
+  ask: (text: string) => ({ type: "ask", text }),
+  upvote: (id: number, up: boolean) => ({ type: "upvote", id, up }),
+  answer: (id: number) => ({ type: "answer", id }),
+  dismiss: (id: number) => ({ type: "dismiss", id }),
+};
+
+/** An open question as the `hands` frame shows it (`author` for teachers only). */
+export interface HandsQuestion {
+  id: number;
+  text: string;
+  at: number;
+  votes: number;
+  voted: boolean;
+  mine: boolean;
+  author?: string;
+}
+
+/** Raised hands and questions as the `hands` frame shows them to its recipient. */
+export interface HandsView {
+  raised: number;
+  position: number | null;
+  hands: { username: string; name: string; at: number }[] | null;
+  questions: HandsQuestion[];
+}

@@ -4,7 +4,8 @@ The public surface is small on purpose (pinned by ``tests/test_exports.py``):
 
 * :class:`Party` to write server-side room logic;
 * :func:`connect` to join a room from Python (kernels, scripts);
-* :class:`Chat` and :class:`Board`, the notebook widgets, and :class:`Poll`;
+* :class:`Chat` and :class:`Board`, the notebook widgets, and the classroom's
+  :class:`Poll` and :class:`Hands`;
 * the error tree rooted at :class:`PartyWidgetError`.
 
 ``%load_ext partywidget`` registers the ``%party``, ``%chat`` and ``%board`` magics.
@@ -21,7 +22,7 @@ from .errors import (AuthError, ClientError, ConfigurationError, InvalidName, Li
 __version__ = "0.2.0"
 
 __all__ = [
-    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
+    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "Poll", "ProtocolError",
     "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
 ]
@@ -29,7 +30,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .client import connect
     from .rooms import Party
-    from .widgets import Board, Chat, Poll
+    from .widgets import Board, Chat, Hands, Poll
 
 
 def __getattr__(name: str) -> Any:
@@ -44,7 +45,7 @@ def __getattr__(name: str) -> Any:
         from .rooms import Party
 
         return Party
-    if name in ("Chat", "Board", "Poll"):
+    if name in ("Chat", "Board", "Poll", "Hands"):
         from . import widgets
 
         return getattr(widgets, name)

@@ -15,7 +15,7 @@ from partywidget import errors
 REPO = Path(__file__).resolve().parent.parent
 
 PUBLIC_API = [
-    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
+    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "Poll", "ProtocolError",
     "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
 ]

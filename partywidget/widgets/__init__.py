@@ -1,4 +1,4 @@
-"""The notebook widgets: :class:`Chat`, :class:`Board` and :class:`Poll` (anywidget).
+"""The notebook widgets: :class:`Chat`, :class:`Board`, :class:`Poll`, :class:`Hands` (anywidget).
 
 Their front ends are TypeScript in ``js/``, bundled by ``npm run build`` into
 ``static/`` (which ``pip install`` builds through hatch-jupyter-builder).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .board import Board
 from .chat import Chat
+from .hands import Hands
 from .poll import Poll
 
-__all__ = ["Board", "Chat", "Poll"]
+__all__ = ["Board", "Chat", "Hands", "Poll"]

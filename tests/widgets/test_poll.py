@@ -71,7 +71,7 @@ def test_the_poll_shows_its_widget_and_relays_a_rebuilt_poll_frame(
 
 def test_a_kernel_using_poll_loads_no_room_host_code() -> None:
     # (IPython itself loads sqlite3 for its history: only our own server packages count.)
-    code = ("import json, sys; from partywidget import Poll; "
+    code = ("import json, sys; from partywidget import Hands, Poll; "
             "print(json.dumps(sorted(m for m in sys.modules if m.startswith(("
             "'partywidget.rooms', 'partywidget.storage', 'partywidget.server', "
             "'partywidget.parties')))))")
