@@ -1,8 +1,8 @@
-"""The ``poll`` party behind a real JupyterHub: teacher tess, students alice and bob.
+"""The classroom parties behind a real JupyterHub: teacher tess, students alice and bob.
 
 Every frame a student receives is kept and inspected: the teacher's verbs are
-refused for students whatever they send, hidden counts and voters' names
-never reach them, and each student has one ballot however many sockets.
+refused for students whatever they send, hidden counts and others' names never
+reach them, and each student has one ballot or vote however many sockets.
 """
 
 from __future__ import annotations
@@ -28,15 +28,18 @@ class Recorder:
         self.sock = sock
         self.seen: list[dict[str, Any]] = []
 
-    async def poll(self, **fields: Any) -> dict[str, Any]:
-        """The next ``poll`` frame's poll whose fields match ``fields``."""
+    async def view(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """The next ``kind`` frame's view whose fields match ``fields``."""
         while True:
             frame = await self.sock.recv()
             self.seen.append(frame)
-            poll = frame.get("poll") if frame.get("type") == "poll" else None
-            if frame.get("type") == "poll" and all(
-                    (poll or {}).get(k) == v for k, v in fields.items()):
-                return poll
+            view = frame.get(kind) if frame.get("type") == kind else None
+            if frame.get("type") == kind and all(
+                    (view or {}).get(k) == v for k, v in fields.items()):
+                return view
+
+    async def poll(self, **fields: Any) -> dict[str, Any]:
+        return await self.view("poll", **fields)
 
     async def error(self) -> str:
         while True:
@@ -113,3 +116,56 @@ async def test_an_anonymous_poll_never_carries_names(hub, join, room):
     poll = await tess.poll(total=1)
     assert poll["voters"] is None and poll["counts"] == [0, 1, 0]
     assert all("alice" not in json.dumps(f.get("poll")) for f in tess.seen)
+
+
+async def first_question(recorder: Recorder, holds: Any) -> dict[str, Any]:
+    """The first queued question in ``recorder``'s next views once ``holds`` (bounded)."""
+    for _ in range(20):
+        questions = (await recorder.view("hands"))["questions"]
+        if questions and holds(questions[0]):
+            return questions[0]
+    raise AssertionError(f"no question matched in 20 views; last: {questions}")
+
+
+async def test_hands_and_questions_keep_names_for_the_teacher(hub, join, room):
+    async def member(caller: Any) -> Recorder:
+        recorder = Recorder(await join(caller, room, party="hands"))
+        await recorder.sock.expect("welcome")
+        await recorder.view("hands")
+        return recorder
+
+    tess = await member(hub.caller(hub.user_token("tess")))
+    alice = await member(hub.caller(hub.server_token("alice")))
+    alice_kernel = await member(hub.caller(hub.server_token("alice")))
+    bob = await member(hub.caller(hub.server_token("bob")))
+
+    await bob.sock.send({"type": "raise"})
+    await alice.sock.send({"type": "raise"})
+    assert (await alice.view("hands", raised=2))["position"] == 2
+    assert [h["username"] for h in (await tess.view("hands", raised=2))["hands"]] == [
+        "bob", "alice"]
+    await alice.sock.send({"type": "ask", "text": "<script>alert(1)</script> why?"})
+    question = await first_question(bob, lambda q: True)
+    assert question["text"] == "<script>alert(1)</script> why?" and "author" not in question
+
+    # One upvote per user: alice's kernel and bob count once each.
+    for voter in (bob, alice_kernel, alice):
+        await voter.sock.send({"type": "upvote", "id": question["id"]})
+    await first_question(tess, lambda q: q["votes"] == 2)
+    # A student's forged teacher actions are refused, whatever they claim.
+    for forged in ({"type": "answer", "id": question["id"], "moderator": True},
+                   {"type": "dismiss", "id": question["id"]},
+                   {"type": "lower", "username": "alice"}):
+        await bob.sock.send(forged)
+        assert await bob.error() == "forbidden", forged
+    await tess.sock.send({"type": "answer", "id": question["id"]})
+    await alice.view("hands", questions=[])
+    await tess.sock.send({"type": "lower", "username": "bob"})
+    assert (await alice.view("hands", raised=1))["position"] == 1
+
+    # Names reach the teacher only: no student frame carries another's name.
+    for student, other in ((alice, "bob"), (alice_kernel, "bob"), (bob, "alice")):
+        views = [f["hands"] for f in student.seen if f.get("type") == "hands"]
+        assert views and all(v["hands"] is None for v in views)
+        assert all(other not in json.dumps(v) for v in views)
+        assert all("author" not in q for v in views for q in v["questions"])
