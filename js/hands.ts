@@ -45,7 +45,7 @@ export default () => {
 
       const root = element("div", "pw-root pw-hands");
       root.dataset.lmSuppressShortcuts = "true";
-      const header = roomHeader(`✋ ${model.get("room")}`, link, signal);
+      const header = roomHeader(`☝ ${model.get("room")}`, link, signal);
       const body = element("div", "pw-body");
 
       const handRow = element("div", "pw-hand-row");

@@ -1,18 +1,19 @@
-"""Poll in real JupyterLab pages: a teacher's notebook asks, a second page joins and votes.
+"""Poll and Hands in real JupyterLab pages: a teacher's notebook, a second page joining.
 
 Each page logs in on its own (a browser session is its own user on a personal
-server, and a moderator there): the test watches bars move in the other page.
+server, and a moderator there): the tests watch one page act and the other follow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 import pytest
 from playwright.sync_api import Locator, expect
 
-from tests.browser.pages import QUICK, SLOW, kernel_state, screenshot
+from tests.browser.pages import QUICK, SLOW, NotebookPage, kernel_state, screenshot
 from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -27,14 +28,24 @@ def write_notebook(root: Path, name: str, cells: list[str]) -> None:
     nbformat.write(notebook, root / f"{name}.ipynb")
 
 
-def report_cell(name: str) -> str:
-    """A cell that writes ``poll.results`` to ``<name>.state.json`` on every frame."""
+def report_cell(name: str, obj: str = "poll", read: str = "results") -> str:
+    """A cell that writes ``<obj>.<read>`` to ``<name>.state.json`` on every frame."""
     return ("import json, os\n"
             "def report(_frame=None):\n"
             f"    with open({name + '.tmp'!r}, 'w') as f:\n"
-            "        json.dump({'results': poll.results}, f)\n"
+            f"        json.dump({{{read!r}: {obj}.{read}}}, f)\n"
             f"    os.replace({name + '.tmp'!r}, {name + '.state.json'!r})\n"
-            "poll.client.on_event(report)\nreport()")
+            f"{obj}.client.on_event(report)\nreport()")
+
+
+def open_live(open_notebook: Callable[[str], NotebookPage], path: str, kind: str
+              ) -> tuple[NotebookPage, Locator]:
+    """Open and run a notebook; the page and its newest live ``.pw-<kind>`` view."""
+    page = open_notebook(path)
+    page.run_all()
+    view = page.page.locator(f".pw-{kind}").last
+    expect(view.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
+    return page, view
 
 
 def bar(view: Locator, label: str) -> Locator:
@@ -104,4 +115,44 @@ def test_bars_move_in_every_page_as_votes_arrive(lab: ServerProcess, open_notebo
 
     student.theme("JupyterLab Dark")
     screenshot(b, "poll-dark.png")
+    assert teacher.dialogs == [] and student.dialogs == []
+
+
+def test_hands_and_questions_move_between_pages(lab: ServerProcess, open_notebook) -> None:
+    root = Path(lab.workdir)
+    room = "e2e-hands"
+    write_notebook(root, "hands-teacher", [
+        f"from partywidget import Hands\nhands = Hands({room!r})\nhands",
+        report_cell("hands-teacher", "hands", "state")])
+    write_notebook(root, "hands-student", [
+        f"from partywidget import Hands\nhands = Hands({room!r})\nhands"])
+    teacher, a = open_live(open_notebook, "lab/tree/hands-teacher.ipynb", "hands")
+    student, b = open_live(open_notebook, "lab/tree/hands-student.ipynb", "hands")
+
+    # B raises a hand: A (a teacher) sees it by name, B sees its place.
+    b.locator(".pw-hand").click()
+    expect(b.locator(".pw-place")).to_have_text("Your hand is up: 1st of 1.", timeout=QUICK)
+    expect(a.locator(".pw-raised-hand")).to_have_count(1, timeout=QUICK)
+    expect(a).to_have_attribute("data-raised", "1")
+
+    # Questions: text stays text; upvotes move; ordering by votes; Answered removes.
+    for text in (XSS, "second question"):
+        b.locator(".pw-question-input").fill(text)
+        b.locator(".pw-question-input").press("Enter")
+    expect(a.locator(".pw-question")).to_have_count(2, timeout=QUICK)
+    expect(a.locator(".pw-question-text").first).to_have_text(XSS)
+    assert a.locator(".pw-questions img").count() == 0
+    a.locator(".pw-question", has_text="second question").locator(".pw-upvote").click()
+    expect(b.locator(".pw-question", has_text="second question")).to_have_attribute(
+        "data-votes", "1", timeout=QUICK)
+    b.locator(".pw-by-votes").click()
+    expect(b.locator(".pw-question-text").first).to_have_text("second question")
+    state = kernel_state(root, "hands-teacher", lambda s: len(s["state"]["questions"]) == 2)
+    assert state["state"]["raised"] == 1
+    screenshot(a, "hands-light.png")
+    a.locator(".pw-question", has_text="second question").locator(".pw-answered").click()
+    expect(b.locator(".pw-question")).to_have_count(1, timeout=QUICK)
+    a.locator(".pw-lower").click()
+    expect(b.locator(".pw-place")).to_have_text("0 hands up.", timeout=QUICK)
+    kernel_state(root, "hands-teacher", lambda s: s["state"]["raised"] == 0)
     assert teacher.dialogs == [] and student.dialogs == []
