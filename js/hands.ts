@@ -9,6 +9,7 @@
  */
 
 import "./room.css";
+import "./activity.css";
 import "./hands.css";
 import { type ActivityState, activityModel, button } from "./activity";
 import { type Model, type RoomTraits, type SharedLink, element, roomHeader } from "./room";
@@ -56,7 +57,7 @@ export default () => {
       const raised = element("ol", "pw-raised");
 
       const askRow = element("div", "pw-ask-row");
-      const input = element("input", "pw-question-input");
+      const input = element("input", "pw-field pw-question-input");
       input.placeholder = "Ask a question…";
       input.maxLength = 500;
       const askButton = button("Ask", "pw-ask");

@@ -7,6 +7,7 @@
  */
 
 import "./room.css";
+import "./activity.css";
 import "./poll.css";
 import { type ActivityState, activityModel, button } from "./activity";
 import { type Model, type RoomLink, type RoomTraits, type SharedLink, element, moderatorButton, roomHeader } from "./room";
@@ -27,9 +28,9 @@ function nextBallot(view: PollView, index: number): number[] {
 function askForm(link: RoomLink, signal: AbortSignal): HTMLElement {
   const form = element("details", "pw-ask");
   const summary = element("summary", "", "Ask a new poll");
-  const question = element("input", "pw-ask-question");
+  const question = element("input", "pw-field pw-ask-question");
   question.placeholder = "Question";
-  const options = element("textarea", "pw-ask-options");
+  const options = element("textarea", "pw-field pw-ask-options");
   options.placeholder = "One option per line";
   options.rows = 4;
   const flags = element("div", "");

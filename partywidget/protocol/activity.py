@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
-from .frames import Envelope, User
+from .frames import Envelope, User, parse_object
+from .jsonrules import MAX_JSON_DEPTH
 
-__all__ = ["ActivityView", "LatestView", "display_name", "text"]
+__all__ = ["ActivityView", "LatestView", "display_name", "parse_with", "text"]
 
 
 def text(value: Any, what: str, limit: int, code: str) -> str:
@@ -28,6 +29,20 @@ def text(value: Any, what: str, limit: int, code: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise ProtocolError(code, f"expected {what} as 1 to {limit} characters")
     return value.strip()
+
+
+def parse_with(commands: Mapping[str, Any], message: str | bytes, *,
+               max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """A client frame read by the envelope its ``type`` names in ``commands``, validated.
+
+    :class:`ProtocolError` names what is wrong (``bad_message`` for an unknown type).
+    """
+    data = parse_object(message, max_depth=max_depth)
+    kind = data.get("type")
+    command = commands.get(kind) if isinstance(kind, str) else None
+    if command is None:
+        raise ProtocolError("bad_message", f"unknown message type {str(kind)[:40]!r}")
+    return command.parse(data)
 
 
 def display_name(user: User) -> str:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
-from .activity import ActivityView, display_name, text
-from .frames import Envelope, User, parse_object, require_int
+from .activity import ActivityView, display_name, parse_with, text
+from .frames import Envelope, User, require_int
 from .jsonrules import MAX_JSON_DEPTH
 
 __all__ = [
@@ -139,12 +139,7 @@ COMMANDS: Mapping[str, Any] = {
 
 def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> HandsCommand:
     """A hands client frame, validated; :class:`ProtocolError` names what is wrong."""
-    data = parse_object(message, max_depth=max_depth)
-    kind = data.get("type")
-    command = COMMANDS.get(kind) if isinstance(kind, str) else None
-    if command is None:
-        raise ProtocolError("bad_message", f"unknown message type {str(kind)[:40]!r}")
-    return command.parse(data)
+    return parse_with(COMMANDS, message, max_depth=max_depth)  # type: ignore[no-any-return]
 
 
 def hands_frame(view: dict[str, Any]) -> ActivityView:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import ProtocolError
-from .activity import ActivityView, display_name, text
-from .frames import Envelope, User, parse_object
+from .activity import ActivityView, display_name, parse_with, text
+from .frames import Envelope, User
 from .jsonrules import MAX_JSON_DEPTH
 
 __all__ = [
@@ -149,12 +149,7 @@ COMMANDS: Mapping[str, Any] = {cls.type: cls for cls in (Create, Vote, Close, Re
 
 def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> PollCommand:
     """A poll client frame, validated; :class:`ProtocolError` names what is wrong."""
-    data = parse_object(message, max_depth=max_depth)
-    kind = data.get("type")
-    command = COMMANDS.get(kind) if isinstance(kind, str) else None
-    if command is None:
-        raise ProtocolError("bad_message", f"unknown message type {str(kind)[:40]!r}")
-    return command.parse(data)
+    return parse_with(COMMANDS, message, max_depth=max_depth)  # type: ignore[no-any-return]
 
 
 # --- the poll's state, and what each recipient may see ------------------------------
