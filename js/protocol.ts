@@ -148,3 +148,22 @@ export interface HandsView {
   hands: { username: string; name: string; at: number }[] | null;
   questions: HandsQuestion[];
 }
+
+/** The `quiz` party (partywidget.protocol.quiz): what a client sends. */
+export const quiz = {
+  submit: (question: number, value: string) => ({ type: "submit", question, value }),
+  close: poll.close,
+  reveal: poll.reveal,
+  reset: poll.reset,
+};
+
+/** A quiz as the `quiz` frame shows it: `answer`/`correct` once revealed (teachers: always). */
+export interface QuizView {
+  questions: { question: string; choices: string[] | null; answer?: string }[];
+  closed: boolean;
+  revealed: boolean;
+  submitted: number;
+  mine: (string | null)[];
+  correct: (boolean | null)[] | null;
+  scores?: { username: string; name: string; answers: (string | null)[]; correct: (boolean | null)[]; score: number }[];
+}

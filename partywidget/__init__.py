@@ -5,7 +5,7 @@ The public surface is small on purpose (pinned by ``tests/test_exports.py``):
 * :class:`Party` to write server-side room logic;
 * :func:`connect` to join a room from Python (kernels, scripts);
 * :class:`Chat` and :class:`Board`, the notebook widgets, and the classroom's
-  :class:`Poll` and :class:`Hands`;
+  :class:`Poll`, :class:`Hands` and :class:`Quiz`;
 * the error tree rooted at :class:`PartyWidgetError`.
 
 ``%load_ext partywidget`` registers the ``%party``, ``%chat`` and ``%board`` magics.
@@ -24,13 +24,13 @@ __version__ = "0.2.0"
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "Poll", "ProtocolError",
-    "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+    "Quiz", "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
 ]
 
 if TYPE_CHECKING:
     from .client import connect
     from .rooms import Party
-    from .widgets import Board, Chat, Hands, Poll
+    from .widgets import Board, Chat, Hands, Poll, Quiz
 
 
 def __getattr__(name: str) -> Any:
@@ -45,7 +45,7 @@ def __getattr__(name: str) -> Any:
         from .rooms import Party
 
         return Party
-    if name in ("Chat", "Board", "Poll", "Hands"):
+    if name in ("Chat", "Board", "Poll", "Hands", "Quiz"):
         from . import widgets
 
         return getattr(widgets, name)

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "Poll", "ProtocolError",
-    "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+    "Quiz", "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
 ]
 
 

@@ -1,4 +1,5 @@
-"""The notebook widgets: :class:`Chat`, :class:`Board`, :class:`Poll`, :class:`Hands` (anywidget).
+"""The notebook widgets: :class:`Chat`, :class:`Board`, :class:`Poll`, :class:`Hands`,
+:class:`Quiz` (anywidget).
 
 Their front ends are TypeScript in ``js/``, bundled by ``npm run build`` into
 ``static/`` (which ``pip install`` builds through hatch-jupyter-builder).
@@ -10,5 +11,6 @@ from .board import Board
 from .chat import Chat
 from .hands import Hands
 from .poll import Poll
+from .quiz import Quiz
 
-__all__ = ["Board", "Chat", "Hands", "Poll"]
+__all__ = ["Board", "Chat", "Hands", "Poll", "Quiz"]
