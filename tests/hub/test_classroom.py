@@ -169,3 +169,49 @@ async def test_hands_and_questions_keep_names_for_the_teacher(hub, join, room):
         assert views and all(v["hands"] is None for v in views)
         assert all(other not in json.dumps(v) for v in views)
         assert all("author" not in q for v in views for q in v["questions"])
+
+
+async def test_quiz_answers_never_reach_a_student_before_the_reveal(hub, join, room):
+    questions = [{"question": "2+2?", "choices": ["3", "4"], "answer": "4"},
+                 {"question": "Capital of France?", "answer": "Paris-on-Seine"}]
+
+    async def member(caller: Any) -> Recorder:
+        recorder = Recorder(await join(caller, room, party="quiz"))
+        await recorder.sock.expect("welcome")
+        await recorder.view("quiz")
+        return recorder
+
+    tess = await member(hub.caller(hub.user_token("tess")))
+    alice = await member(hub.caller(hub.server_token("alice")))
+    bob = await member(hub.caller(hub.server_token("bob")))
+    await bob.sock.send({"type": "create", "questions": questions})
+    assert await bob.error() == "forbidden"
+    await tess.sock.send({"type": "create", "questions": questions})
+    await alice.view("quiz", revealed=False)
+    await alice.sock.send({"type": "submit", "question": 1, "value": "Lyon"})
+    await bob.sock.send({"type": "submit", "question": 0, "value": "4"})
+    await alice.sock.send({"type": "submit", "question": 0, "value": "3"})
+    for forged in ({"type": "reveal", "moderator": True}, {"type": "close"}, {"type": "reset"}):
+        await alice.sock.send(forged)
+        assert await alice.error() == "forbidden", forged
+    teacher = await tess.view("quiz", submitted=2)
+    for _ in range(10):  # bounded: alice's second answer is at most a few frames behind
+        if [s["score"] for s in teacher["scores"]] == [0, 1]:
+            break
+        teacher = await tess.view("quiz")
+    assert [(s["username"], s["score"]) for s in teacher["scores"]] == [("alice", 0), ("bob", 1)]
+
+    # Before the reveal: no answer, no mark, no one else's answer in any student frame.
+    bob_caller = hub.caller(hub.server_token("bob"))
+    answer = await fetch("GET", bob_caller.room_url(room, "quiz", ws=False),
+                         headers=bob_caller.auth_headers())
+    await bob.view("quiz", submitted=2)
+    for text in [json.dumps(f) for f in alice.seen + bob.seen] + [answer.body.decode()]:
+        assert "Paris-on-Seine" not in text and '"answer"' not in text and "scores" not in text
+    assert "Lyon" not in "".join(json.dumps(f) for f in bob.seen) + answer.body.decode()
+
+    await tess.sock.send({"type": "reveal"})
+    revealed = await alice.view("quiz", revealed=True)
+    assert [q["answer"] for q in revealed["questions"]] == ["4", "Paris-on-Seine"]
+    assert revealed["mine"] == ["3", "Lyon"] and revealed["correct"] == [False, False]
+    assert "scores" not in revealed and "bob" not in json.dumps(revealed)
