@@ -4,7 +4,8 @@
  * views of the model use, opened when the first view renders.
  */
 
-import { type Model, RoomLink, type RoomTraits, SharedLink } from "./room";
+import { poll } from "./protocol";
+import { type Model, RoomLink, type RoomTraits, SharedLink, moderatorButton } from "./room";
 
 /** The newest view of one activity, shared by a model's views. */
 export class ActivityState<T> {
@@ -44,4 +45,43 @@ export function button(label: string, className: string, title = ""): HTMLButton
   node.textContent = label;
   if (title) node.title = title;
   return node;
+}
+
+/** Anything a teacher closes and reveals: a poll, a quiz. */
+interface Gated {
+  closed: boolean;
+  revealed: boolean;
+}
+
+/**
+ * The teacher's Close / Reveal / Reset header buttons of a poll or quiz (the same
+ * frames for both, docs/protocol.md), shown
+ * to moderators only (the room host refuses the others anyway). `update`
+ * relabels them for the newest view.
+ */
+export function teacherControls(
+  link: RoomLink,
+  signal: AbortSignal,
+  current: () => Gated | null,
+  words: { hide: string; reveal: string; reset: string },
+): { buttons: HTMLButtonElement[]; update: () => void } {
+  const close = moderatorButton("Close", "", link, signal);
+  const reveal = moderatorButton("Reveal", words.reveal, link, signal);
+  const reset = moderatorButton("Reset", words.reset, link, signal);
+  close.classList.add("pw-close");
+  reveal.classList.add("pw-reveal");
+  reset.classList.add("pw-reset");
+  close.addEventListener("click", () => { const view = current(); if (view) link.send(poll.close(!view.closed)); }, { signal });
+  reveal.addEventListener("click", () => { const view = current(); if (view) link.send(poll.reveal(!view.revealed)); }, { signal });
+  reset.addEventListener("click", () => link.send(poll.reset()), { signal });
+  const update = () => {
+    const view = current();
+    close.textContent = view?.closed ? "Reopen" : "Close";
+    close.title = view?.closed ? "Open again" : "Stop taking answers";
+    reveal.textContent = view?.revealed ? words.hide : "Reveal";
+    for (const control of [close, reveal, reset]) control.hidden = !link.moderator || !view;
+  };
+  update();
+  link.onChange(update, signal);
+  return { buttons: [close, reveal, reset], update };
 }

@@ -9,8 +9,8 @@
 import "./room.css";
 import "./activity.css";
 import "./poll.css";
-import { type ActivityState, activityModel, button } from "./activity";
-import { type Model, type RoomLink, type RoomTraits, type SharedLink, element, moderatorButton, roomHeader } from "./room";
+import { type ActivityState, activityModel, button, teacherControls } from "./activity";
+import { type Model, type RoomLink, type RoomTraits, type SharedLink, element, roomHeader } from "./room";
 import { type PollView, poll as frames } from "./protocol";
 
 /** The ballot after clicking option `index`: a toggle in multiple-choice polls, else a switch. */
@@ -74,13 +74,9 @@ export default () => {
 
       const root = element("div", "pw-root pw-poll");
       root.dataset.lmSuppressShortcuts = "true";
-      const closeButton = moderatorButton("Close", "", link, signal);
-      const revealButton = moderatorButton("Reveal", "", link, signal);
-      const resetButton = moderatorButton("Reset", "Drop every ballot and open the poll again", link, signal);
-      closeButton.classList.add("pw-close");
-      revealButton.classList.add("pw-reveal");
-      resetButton.classList.add("pw-reset");
-      const header = roomHeader(`☑ ${model.get("room")}`, link, signal, [closeButton, revealButton, resetButton]);
+      const controls = teacherControls(link, signal, () => state.view, {
+        hide: "Hide results", reveal: "Show the counts to students", reset: "Drop every ballot and open the poll again" });
+      const header = roomHeader(`☑ ${model.get("room")}`, link, signal, controls.buttons);
 
       const body = element("div", "pw-body");
       const question = element("div", "pw-question");
@@ -93,19 +89,11 @@ export default () => {
       root.append(header, body);
       el.append(root);
 
-      closeButton.addEventListener("click", () => state.view && link.send(frames.close(!state.view.closed)), { signal });
-      revealButton.addEventListener("click", () => state.view && link.send(frames.reveal(!state.view.revealed)), { signal });
-      resetButton.addEventListener("click", () => link.send(frames.reset()), { signal });
-
       const draw = () => {
         const view = state.view;
         root.dataset.total = String(view?.total ?? 0);
         root.dataset.closed = String(!!view?.closed);
-        closeButton.textContent = view?.closed ? "Reopen" : "Close";
-        closeButton.title = view?.closed ? "Let everyone vote again" : "Stop voting";
-        revealButton.textContent = view?.revealed ? "Hide results" : "Reveal";
-        revealButton.title = view?.revealed ? "Hide the counts from students" : "Show the counts to everyone";
-        for (const control of [closeButton, revealButton, resetButton]) control.hidden = !link.moderator || !view;
+        controls.update();
         if (!view) {
           question.textContent = link.moderator ? "No poll yet: ask one below." : "No poll yet: waiting for the teacher.";
           options.replaceChildren();

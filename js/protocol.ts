@@ -149,12 +149,10 @@ export interface HandsView {
   questions: HandsQuestion[];
 }
 
-/** The `quiz` party (partywidget.protocol.quiz): what a client sends. */
+/** The `quiz` party (partywidget.protocol.quiz): what a client sends; teachers' close,
+ * reveal and reset are the poll's frames. */
 export const quiz = {
   submit: (question: number, value: string) => ({ type: "submit", question, value }),
-  close: poll.close,
-  reveal: poll.reveal,
-  reset: poll.reset,
 };
 
 /** A quiz as the `quiz` frame shows it: `answer`/`correct` once revealed (teachers: always). */

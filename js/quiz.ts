@@ -10,8 +10,8 @@
 import "./room.css";
 import "./activity.css";
 import "./quiz.css";
-import { type ActivityState, activityModel, button } from "./activity";
-import { type Model, type RoomTraits, type SharedLink, element, moderatorButton, roomHeader } from "./room";
+import { type ActivityState, activityModel, button, teacherControls } from "./activity";
+import { type Model, type RoomTraits, type SharedLink, element, roomHeader } from "./room";
 import { type QuizView, quiz as frames } from "./protocol";
 
 /** Share of students right on each question, from the teacher's `scores`. */
@@ -39,13 +39,9 @@ export default () => {
 
       const root = element("div", "pw-root pw-quiz");
       root.dataset.lmSuppressShortcuts = "true";
-      const closeButton = moderatorButton("Close", "Stop taking answers", link, signal);
-      const revealButton = moderatorButton("Reveal", "Show students the answers and their marks", link, signal);
-      const resetButton = moderatorButton("Reset", "Drop every answer", link, signal);
-      closeButton.classList.add("pw-close");
-      revealButton.classList.add("pw-reveal");
-      resetButton.classList.add("pw-reset");
-      const header = roomHeader(`✔ ${model.get("room")}`, link, signal, [closeButton, revealButton, resetButton]);
+      const controls = teacherControls(link, signal, () => state.view, {
+        hide: "Hide answers", reveal: "Show students the answers and their marks", reset: "Drop every answer" });
+      const header = roomHeader(`✔ ${model.get("room")}`, link, signal, controls.buttons);
       const body = element("div", "pw-body");
       const list = element("ol", "pw-quiz-questions");
       const status = element("div", "pw-summary");
@@ -54,10 +50,6 @@ export default () => {
       body.append(list, status, chart, notice);
       root.append(header, body);
       el.append(root);
-
-      closeButton.addEventListener("click", () => state.view && link.send(frames.close(!state.view.closed)), { signal });
-      revealButton.addEventListener("click", () => state.view && link.send(frames.reveal(!state.view.revealed)), { signal });
-      resetButton.addEventListener("click", () => link.send(frames.reset()), { signal });
 
       function questionItem(view: QuizView, n: number): HTMLElement {
         const q = view.questions[n];
@@ -104,9 +96,7 @@ export default () => {
         const view = state.view;
         root.dataset.revealed = String(!!view?.revealed);
         root.dataset.closed = String(!!view?.closed);
-        closeButton.textContent = view?.closed ? "Reopen" : "Close";
-        revealButton.textContent = view?.revealed ? "Hide answers" : "Reveal";
-        for (const control of [closeButton, revealButton, resetButton]) control.hidden = !link.moderator || !view;
+        controls.update();
         if (!view) {
           list.replaceChildren();
           chart.replaceChildren();

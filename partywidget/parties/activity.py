@@ -11,21 +11,42 @@ view to the requester.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from ..errors import ProtocolError
 from ..protocol.activity import ActivityView
 from ..protocol.frames import UserJoined, UserLeft, Welcome
 from ..protocol.jsonrules import encode_json
+from ..protocol.poll import Close, Reveal
 from ..rooms import Connection, ConnectionContext, Party, Request, Response
 
-__all__ = ["ActivityParty", "require_moderator"]
+__all__ = ["ActivityParty", "Gated", "close_or_reveal", "require_moderator"]
 
 
 def require_moderator(user: Mapping[str, Any], action: str) -> None:
     """Teacher actions are the server's to refuse, whatever a client sends (issue 15)."""
     if not user.get("moderator"):
         raise ProtocolError("forbidden", f"only teachers (moderators) can {action}")
+
+
+class Gated(Protocol):
+    """An activity a teacher closes and reveals (the poll's ballots, the quiz's marks)."""
+
+    closed: bool
+    revealed: bool
+
+
+def close_or_reveal(command: object, user: Mapping[str, Any], state: Gated, what: str) -> bool:
+    """Apply a teacher's :class:`Close` or :class:`Reveal` to ``state``; False for other commands."""
+    if isinstance(command, Close):
+        require_moderator(user, f"close {what}")
+        state.closed = command.closed
+    elif isinstance(command, Reveal):
+        require_moderator(user, f"reveal {what}")
+        state.revealed = command.revealed
+    else:
+        return False
+    return True
 
 
 class ActivityParty(Party):

@@ -15,7 +15,7 @@ from ..errors import ProtocolError
 from ..protocol import poll
 from ..protocol.activity import ActivityView
 from ..rooms import Connection
-from .activity import ActivityParty, require_moderator
+from .activity import ActivityParty, close_or_reveal, require_moderator
 
 __all__ = ["PollParty"]
 
@@ -44,12 +44,8 @@ class PollParty(ActivityParty):
             raise ProtocolError("no_poll", "no poll has been asked in this room yet")
         elif isinstance(command, poll.Vote):
             self.ballots.cast(user, command)
-        elif isinstance(command, poll.Close):
-            require_moderator(user, "close a poll")
-            self.ballots.closed = command.closed
-        elif isinstance(command, poll.Reveal):
-            require_moderator(user, "reveal a poll's results")
-            self.ballots.revealed = command.revealed
+        elif close_or_reveal(command, user, self.ballots, "a poll"):
+            pass
         elif isinstance(command, poll.Reset):
             require_moderator(user, "reset a poll")
             self.ballots = poll.Ballots.new(self.ballots.question)

@@ -15,7 +15,7 @@ from ..errors import ProtocolError
 from ..protocol import poll, quiz
 from ..protocol.activity import ActivityView
 from ..rooms import Connection
-from .activity import ActivityParty, require_moderator
+from .activity import ActivityParty, close_or_reveal, require_moderator
 
 __all__ = ["QuizParty"]
 
@@ -44,12 +44,8 @@ class QuizParty(ActivityParty):
             raise ProtocolError("no_quiz", "no quiz has been set in this room yet")
         elif isinstance(command, quiz.Submit):
             self.marks.submit(user, command)
-        elif isinstance(command, poll.Close):
-            require_moderator(user, "close a quiz")
-            self.marks.closed = command.closed
-        elif isinstance(command, poll.Reveal):
-            require_moderator(user, "reveal a quiz's answers")
-            self.marks.revealed = command.revealed
+        elif close_or_reveal(command, user, self.marks, "a quiz"):
+            pass
         elif isinstance(command, poll.Reset):
             require_moderator(user, "reset a quiz")
             self.marks = quiz.Marks(self.marks.questions)

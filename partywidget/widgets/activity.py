@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..protocol.activity import ActivityView, LatestView
+from ..protocol.poll import Close, Reset, Reveal
 from ..protocol.frames import Envelope, read_frame
 from .room_widget import RoomWidget
 
 if TYPE_CHECKING:
     from ..client import RoomClient
 
-__all__ = ["Activity", "ActivityWidget"]
+__all__ = ["Activity", "ActivityWidget", "GatedActivity"]
 
 
 class ActivityWidget(RoomWidget):
@@ -69,3 +70,21 @@ class Activity:
     def send(self, frame: Envelope) -> None:
         """Send one of the activity's client frames through the kernel's connection."""
         self.widget.send_frame(frame)
+
+
+class GatedActivity(Activity):
+    """An activity a teacher closes, reveals and resets (the poll, the quiz): one set of
+    frames for both (docs/protocol.md); the room host refuses them from students."""
+
+    def close(self, closed: bool = True) -> None:
+        """Stop taking votes or answers (``False``: resume). Teachers only."""
+        self.send(Close(bool(closed)))
+
+    def reveal(self, revealed: bool = True) -> None:
+        """Show students the results: a poll's counts, a quiz's answers and their marks
+        (``False``: hide them again). Teachers only."""
+        self.send(Reveal(bool(revealed)))
+
+    def reset(self) -> None:
+        """Drop every ballot or answer and open again. Teachers only."""
+        self.send(Reset())

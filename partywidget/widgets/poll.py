@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..protocol import poll
-from .activity import Activity, ActivityWidget
+from .activity import ActivityWidget, GatedActivity
 from .room_widget import STATIC
 
 __all__ = ["Poll", "PollWidget"]
@@ -20,7 +20,7 @@ class PollWidget(ActivityWidget):
     kind = poll.JOIN_TYPE
 
 
-class Poll(Activity):
+class Poll(GatedActivity):
     """A live poll: shown in the notebook when it is a cell's value, driven from the kernel.
 
     A teacher asks; students join the same room with ``Poll(room)``:
@@ -78,15 +78,3 @@ class Poll(Activity):
         ``vote()`` with nothing withdraws it.
         """
         self.send(poll.Vote(tuple(sorted(poll.choices(self.view, options)))))
-
-    def close(self, closed: bool = True) -> None:
-        """Stop voting (``False``: resume). Teachers only."""
-        self.send(poll.Close(bool(closed)))
-
-    def reveal(self, revealed: bool = True) -> None:
-        """Show the counts to students (``False``: hide them again). Teachers only."""
-        self.send(poll.Reveal(bool(revealed)))
-
-    def reset(self) -> None:
-        """Drop every ballot and open the poll again. Teachers only."""
-        self.send(poll.Reset())

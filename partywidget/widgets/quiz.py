@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ProtocolError
-from ..protocol import poll, quiz
-from .activity import Activity, ActivityWidget
+from ..protocol import quiz
+from .activity import ActivityWidget, GatedActivity
 from .room_widget import STATIC
 
 __all__ = ["Quiz", "QuizWidget"]
@@ -21,7 +21,7 @@ class QuizWidget(ActivityWidget):
     kind = quiz.JOIN_TYPE
 
 
-class Quiz(Activity):
+class Quiz(GatedActivity):
     """A quiz: the teacher sets it, students answer, the server marks.
 
     >>> quiz = Quiz("class-101", [                                        # doctest: +SKIP
@@ -84,15 +84,3 @@ class Quiz(Activity):
         except ImportError:
             return records
         return pandas.DataFrame.from_records(records)
-
-    def close(self, closed: bool = True) -> None:
-        """Stop taking answers (``False``: resume). Teachers only."""
-        self.send(poll.Close(bool(closed)))
-
-    def reveal(self, revealed: bool = True) -> None:
-        """Show students the answers and their marks. Teachers only."""
-        self.send(poll.Reveal(bool(revealed)))
-
-    def reset(self) -> None:
-        """Drop every answer and open the quiz again. Teachers only."""
-        self.send(poll.Reset())
