@@ -1,4 +1,4 @@
-"""Poll and Hands in real JupyterLab pages: a teacher's notebook, a second page joining.
+"""Poll, Hands and Quiz in real JupyterLab pages: a teacher's notebook, a second page joining.
 
 Each page logs in on its own (a browser session is its own user on a personal
 server, and a moderator there): the tests watch one page act and the other follow.
@@ -155,4 +155,36 @@ def test_hands_and_questions_move_between_pages(lab: ServerProcess, open_noteboo
     a.locator(".pw-lower").click()
     expect(b.locator(".pw-place")).to_have_text("0 hands up.", timeout=QUICK)
     kernel_state(root, "hands-teacher", lambda s: s["state"]["raised"] == 0)
+    assert teacher.dialogs == [] and student.dialogs == []
+
+
+def test_a_quiz_is_answered_in_one_page_and_marked_in_the_other(lab: ServerProcess,
+                                                                 open_notebook) -> None:
+    root = Path(lab.workdir)
+    room = "e2e-quiz"
+    questions = [{"question": "2+2?", "choices": ["3", "4"], "answer": "4"},
+                 {"question": XSS, "answer": "Paris"}]
+    write_notebook(root, "quiz-teacher", [
+        f"from partywidget import Quiz\nquiz = Quiz({room!r}, {questions!r})\nquiz",
+        report_cell("quiz-teacher", "quiz", "results")])
+    write_notebook(root, "quiz-student", [f"from partywidget import Quiz\nQuiz({room!r})"])
+    teacher, a = open_live(open_notebook, "lab/tree/quiz-teacher.ipynb", "quiz")
+    kernel_state(root, "quiz-teacher", lambda s: s["results"] is not None)
+    student, b = open_live(open_notebook, "lab/tree/quiz-student.ipynb", "quiz")
+    expect(b.locator(".pw-quiz-text").nth(1)).to_have_text(XSS, timeout=QUICK)
+    assert b.locator("img").count() == 0
+
+    b.locator(".pw-choice", has_text="4").click()
+    b.locator(".pw-free-answer").fill(" paris ")
+    b.locator(".pw-free-answer").press("Enter")
+    # The teacher's chart: question 1 and 2 each right once.
+    expect(a.locator(".pw-chart-row").nth(1)).to_have_attribute("data-right", "1", timeout=QUICK)
+    expect(a.locator(".pw-chart-row").first).to_have_attribute("data-right", "1")
+    state = kernel_state(root, "quiz-teacher", lambda s: s["results"]["submitted"] == 1)
+    assert state["results"]["scores"][0]["score"] == 2
+    a.locator(".pw-reveal").click()
+    expect(b).to_have_attribute("data-revealed", "true", timeout=QUICK)
+    expect(b.locator(".pw-quiz-question").nth(1)).to_have_attribute("data-correct", "true")
+    expect(b.locator(".pw-quiz-answer").nth(1)).to_contain_text("Answer: Paris")
+    screenshot(a, "quiz-light.png")
     assert teacher.dialogs == [] and student.dialogs == []
