@@ -165,3 +165,18 @@ export interface QuizView {
   correct: (boolean | null)[] | null;
   scores?: { username: string; name: string; answers: (string | null)[]; correct: (boolean | null)[]; score: number }[];
 }
+
+/** The `snippets` party (partywidget.protocol.snippets): what a teacher sends. */
+export const snippets = {
+  push: (code: string, language: string) => ({ type: "push", code, language }),
+  clear: moderation.clear,
+};
+
+/** A pushed snippet (the `snippets` frame's `items`, oldest first). */
+export interface Snippet {
+  id: number;
+  code: string;
+  language: string;
+  by: string;
+  at: number;
+}

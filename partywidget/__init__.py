@@ -5,7 +5,7 @@ The public surface is small on purpose (pinned by ``tests/test_exports.py``):
 * :class:`Party` to write server-side room logic;
 * :func:`connect` to join a room from Python (kernels, scripts);
 * :class:`Chat` and :class:`Board`, the notebook widgets, and the classroom's
-  :class:`Poll`, :class:`Hands` and :class:`Quiz`;
+  :class:`Poll`, :class:`Hands`, :class:`Quiz` and :class:`Snippets`;
 * the error tree rooted at :class:`PartyWidgetError`.
 
 ``%load_ext partywidget`` registers the ``%party``, ``%chat`` and ``%board`` magics.
@@ -24,13 +24,14 @@ __version__ = "0.2.0"
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "Poll", "ProtocolError",
-    "Quiz", "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+    "Quiz", "Snippets", "StorageError", "UnknownParty", "__version__", "connect",
+    "load_ipython_extension",
 ]
 
 if TYPE_CHECKING:
     from .client import connect
     from .rooms import Party
-    from .widgets import Board, Chat, Hands, Poll, Quiz
+    from .widgets import Board, Chat, Hands, Poll, Quiz, Snippets
 
 
 def __getattr__(name: str) -> Any:
@@ -45,7 +46,7 @@ def __getattr__(name: str) -> Any:
         from .rooms import Party
 
         return Party
-    if name in ("Chat", "Board", "Poll", "Hands", "Quiz"):
+    if name in ("Chat", "Board", "Poll", "Hands", "Quiz", "Snippets"):
         from . import widgets
 
         return getattr(widgets, name)

@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
     "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "Poll", "ProtocolError",
-    "Quiz", "StorageError", "UnknownParty", "__version__", "connect", "load_ipython_extension",
+    "Quiz", "Snippets", "StorageError", "UnknownParty", "__version__", "connect",
+    "load_ipython_extension",
 ]
 
 

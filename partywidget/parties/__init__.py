@@ -2,7 +2,8 @@
 
 ``main`` is the chat (:class:`ChatParty`), ``board`` the whiteboard
 (:class:`BoardParty`), ``poll`` a classroom poll (:class:`PollParty`), ``hands`` raised hands and
-questions (:class:`HandsParty`), ``quiz`` a quiz (:class:`QuizParty`). More come from, in increasing precedence: the
+questions (:class:`HandsParty`), ``quiz`` a quiz (:class:`QuizParty`), ``snippets`` code pushed
+to everyone (:class:`SnippetsParty`). More come from, in increasing precedence: the
 ``partywidget.parties`` entry-point group, then configuration
 (``c.PartyWidget.parties`` or ``partywidget serve --party NAME=module:Class``).
 """
@@ -22,13 +23,14 @@ from .lockable import LockableParty
 from .logged import LogParty
 from .poll import PollParty
 from .quiz import QuizParty
+from .snippets import SnippetsParty
 
 __all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "HandsParty", "LockableParty",
-           "LogParty", "PollParty", "QuizParty", "load_party", "resolve_parties"]
+           "LogParty", "PollParty", "QuizParty", "SnippetsParty", "load_party", "resolve_parties"]
 
 BUILTIN_PARTIES: dict[str, type[Party]] = {"main": ChatParty, "board": BoardParty,
                                            "poll": PollParty, "hands": HandsParty,
-                                           "quiz": QuizParty}
+                                           "quiz": QuizParty, "snippets": SnippetsParty}
 
 ENTRY_POINT_GROUP = "partywidget.parties"
 

@@ -1,5 +1,5 @@
 """The notebook widgets: :class:`Chat`, :class:`Board`, :class:`Poll`, :class:`Hands`,
-:class:`Quiz` (anywidget).
+:class:`Quiz`, :class:`Snippets` (anywidget).
 
 Their front ends are TypeScript in ``js/``, bundled by ``npm run build`` into
 ``static/`` (which ``pip install`` builds through hatch-jupyter-builder).
@@ -12,5 +12,6 @@ from .chat import Chat
 from .hands import Hands
 from .poll import Poll
 from .quiz import Quiz
+from .snippets import Snippets
 
-__all__ = ["Board", "Chat", "Hands", "Poll", "Quiz"]
+__all__ = ["Board", "Chat", "Hands", "Poll", "Quiz", "Snippets"]

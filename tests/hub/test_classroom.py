@@ -215,3 +215,20 @@ async def test_quiz_answers_never_reach_a_student_before_the_reveal(hub, join, r
     assert [q["answer"] for q in revealed["questions"]] == ["4", "Paris-on-Seine"]
     assert revealed["mine"] == ["3", "Lyon"] and revealed["correct"] == [False, False]
     assert "scores" not in revealed and "bob" not in json.dumps(revealed)
+
+
+async def test_only_teachers_push_snippets_and_students_get_them_as_sent(hub, join, room):
+    tess = Recorder(await join(hub.caller(hub.user_token("tess")), room, party="snippets"))
+    alice = Recorder(await join(hub.caller(hub.server_token("alice")), room, party="snippets"))
+    for who in (tess, alice):
+        await who.sock.expect("welcome")
+        await who.view("snippets")
+    await alice.sock.send({"type": "push", "code": "import os; os.system('rm -rf ~')",
+                           "moderator": True})
+    assert await alice.error() == "forbidden"
+    await alice.sock.send({"type": "clear"})
+    assert await alice.error() == "forbidden"
+    await tess.sock.send({"type": "push", "code": "df = pd.read_csv('data.csv')"})
+    (item,) = (await alice.view("snippets"))["items"]
+    assert (item["code"], item["by"], item["language"]) == (
+        "df = pd.read_csv('data.csv')", "tess", "python")

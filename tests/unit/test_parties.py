@@ -10,7 +10,7 @@ import pytest
 import partywidget.parties as parties
 from partywidget.errors import ConfigurationError, InvalidName
 from partywidget.parties import (BoardParty, ChatParty, HandsParty, PollParty, QuizParty,
-                                 load_party, resolve_parties)
+                                 SnippetsParty, load_party, resolve_parties)
 from partywidget.rooms import Party
 
 _names = itertools.count()
@@ -35,7 +35,8 @@ POLL = "from partywidget import Party\n\nclass Poll(Party):\n    pass\n"
 def test_the_built_in_parties_are_the_chat_the_board_and_the_classroom_activities():
     assert resolve_parties(entry_points_enabled=False) == {"main": ChatParty, "board": BoardParty,
                                                            "poll": PollParty, "hands": HandsParty,
-                                                           "quiz": QuizParty}
+                                                           "quiz": QuizParty,
+                                                           "snippets": SnippetsParty}
 
 
 def test_a_party_is_loaded_from_module_colon_class(module):
@@ -96,4 +97,5 @@ def test_entry_points_add_parties_and_configuration_wins_over_them(module, monke
                         lambda group: installed if group == parties.ENTRY_POINT_GROUP else [])
     found = resolve_parties({"quiz": ChatParty})
     assert found["poll"].__name__ == "Poll" and found["quiz"] is ChatParty
-    assert resolve_parties(entry_points_enabled=False).keys() == {"main", "board", "poll", "hands", "quiz"}
+    assert resolve_parties(entry_points_enabled=False).keys() == {"main", "board", "poll", "hands", "quiz",
+                                                               "snippets"}
