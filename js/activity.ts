@@ -85,3 +85,25 @@ export function teacherControls(
   link.onChange(update, signal);
   return { buttons: [close, reveal, reset], update };
 }
+
+/**
+ * Keep a view drawn: now, on every new view, and on every link change (then also
+ * showing the link's problem in `notice`), until `signal` aborts.
+ */
+export function keepDrawn(state: ActivityState<unknown>, link: RoomLink, signal: AbortSignal, draw: () => void, notice: HTMLElement): void {
+  draw();
+  state.onChange(draw, signal);
+  link.onChange(() => {
+    draw();
+    notice.textContent = link.problem;
+  }, signal);
+}
+
+/** The cleanup anywidget's `render` returns: stop listening, remove the view, release the link. */
+export function viewCleanup(controller: AbortController, root: HTMLElement, shared: SharedLink): () => void {
+  return () => {
+    controller.abort();
+    root.remove();
+    shared.release();
+  };
+}

@@ -11,7 +11,7 @@
 import "./room.css";
 import "./activity.css";
 import "./hands.css";
-import { type ActivityState, activityModel, button } from "./activity";
+import { type ActivityState, activityModel, button, keepDrawn, viewCleanup } from "./activity";
 import { type Model, type RoomTraits, type SharedLink, element, roomHeader } from "./room";
 import { type HandsQuestion, type HandsView, hands as frames } from "./protocol";
 
@@ -138,18 +138,9 @@ export default () => {
           `${view.questions.length} ${view.questions.length === 1 ? "question" : "questions"}`;
         list.replaceChildren(...ordered(view.questions, order).map(questionRow));
       }
-      draw();
-      state.onChange(draw, signal);
-      link.onChange(() => {
-        draw();
-        notice.textContent = link.problem;
-      }, signal);
+      keepDrawn(state, link, signal, draw, notice);
 
-      return () => {
-        controller.abort();
-        root.remove();
-        shared.release();
-      };
+      return viewCleanup(controller, root, shared);
     },
   };
 };

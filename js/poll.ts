@@ -9,7 +9,7 @@
 import "./room.css";
 import "./activity.css";
 import "./poll.css";
-import { type ActivityState, activityModel, button, teacherControls } from "./activity";
+import { type ActivityState, activityModel, button, keepDrawn, teacherControls, viewCleanup } from "./activity";
 import { type Model, type RoomLink, type RoomTraits, type SharedLink, element, roomHeader } from "./room";
 import { type PollView, poll as frames } from "./protocol";
 
@@ -127,21 +127,9 @@ export default () => {
         if (view.multiple) parts.push("several choices allowed");
         summary.textContent = parts.join(" · ");
       };
-      const showProblem = () => {
-        notice.textContent = link.problem;
-      };
-      draw();
-      state.onChange(draw, signal);
-      link.onChange(() => {
-        draw();
-        showProblem();
-      }, signal);
+      keepDrawn(state, link, signal, draw, notice);
 
-      return () => {
-        controller.abort();
-        root.remove();
-        shared.release();
-      };
+      return viewCleanup(controller, root, shared);
     },
   };
 };

@@ -10,7 +10,7 @@
 import "./room.css";
 import "./activity.css";
 import "./quiz.css";
-import { type ActivityState, activityModel, button, teacherControls } from "./activity";
+import { type ActivityState, activityModel, button, keepDrawn, teacherControls, viewCleanup } from "./activity";
 import { type Model, type RoomTraits, type SharedLink, element, roomHeader } from "./room";
 import { type QuizView, quiz as frames } from "./protocol";
 
@@ -134,18 +134,9 @@ export default () => {
           return row;
         }));
       };
-      draw();
-      state.onChange(draw, signal);
-      link.onChange(() => {
-        draw();
-        notice.textContent = link.problem;
-      }, signal);
+      keepDrawn(state, link, signal, draw, notice);
 
-      return () => {
-        controller.abort();
-        root.remove();
-        shared.release();
-      };
+      return viewCleanup(controller, root, shared);
     },
   };
 };

@@ -8,7 +8,7 @@
 import "./room.css";
 import "./activity.css";
 import "./snippets.css";
-import { type ActivityState, activityModel, button } from "./activity";
+import { type ActivityState, activityModel, button, keepDrawn, viewCleanup } from "./activity";
 import { type Model, type RoomTraits, type SharedLink, element, moderatorButton, roomHeader } from "./room";
 import { type Snippet, snippets as frames } from "./protocol";
 
@@ -83,18 +83,9 @@ export default () => {
         list.replaceChildren(...[...items].reverse().map(card));
         if (!items.length) list.append(element("div", "pw-summary", "Nothing pushed yet."));
       };
-      draw();
-      state.onChange(draw, signal);
-      link.onChange(() => {
-        draw();
-        notice.textContent = link.problem;
-      }, signal);
+      keepDrawn(state, link, signal, draw, notice);
 
-      return () => {
-        controller.abort();
-        root.remove();
-        shared.release();
-      };
+      return viewCleanup(controller, root, shared);
     },
   };
 };
