@@ -1,4 +1,4 @@
-"""Poll, Hands and Quiz in real JupyterLab pages: a teacher's notebook, a second page joining.
+"""Poll, Hands, Quiz and Snippets in real JupyterLab pages: a teacher's notebook, a second page joining.
 
 Each page logs in on its own (a browser session is its own user on a personal
 server, and a moderator there): the tests watch one page act and the other follow.
@@ -187,4 +187,24 @@ def test_a_quiz_is_answered_in_one_page_and_marked_in_the_other(lab: ServerProce
     expect(b.locator(".pw-quiz-question").nth(1)).to_have_attribute("data-correct", "true")
     expect(b.locator(".pw-quiz-answer").nth(1)).to_contain_text("Answer: Paris")
     screenshot(a, "quiz-light.png")
+    assert teacher.dialogs == [] and student.dialogs == []
+
+
+def test_a_snippet_pushed_in_one_page_shows_as_text_in_the_other(lab: ServerProcess,
+                                                                 open_notebook) -> None:
+    root = Path(lab.workdir)
+    room = "e2e-snippets"
+    write_notebook(root, "snippets-teacher", [
+        f"from partywidget import Snippets\nsnippets = Snippets({room!r})\nsnippets",
+        report_cell("snippets-teacher", "snippets", "snippets")])
+    write_notebook(root, "snippets-student", [
+        f"from partywidget import Snippets\nSnippets({room!r})"])
+    teacher, a = open_live(open_notebook, "lab/tree/snippets-teacher.ipynb", "snippets")
+    student, b = open_live(open_notebook, "lab/tree/snippets-student.ipynb", "snippets")
+    a.locator(".pw-push-code").fill(f"print({XSS!r})")
+    a.locator(".pw-push").click()
+    expect(b.locator(".pw-snippet-code")).to_have_text(f"print({XSS!r})", timeout=QUICK)
+    assert b.locator(".pw-snippet-list img").count() == 0
+    state = kernel_state(root, "snippets-teacher", lambda s: len(s["snippets"]) == 1)
+    assert state["snippets"][0]["code"] == f"print({XSS!r})"
     assert teacher.dialogs == [] and student.dialogs == []
