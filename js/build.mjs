@@ -71,7 +71,8 @@ const rendererPlugin = {
 
 const options = {
   ...common,
-  entryPoints: ["js/chat.ts", "js/board.ts"],
+  entryPoints: ["js/chat.ts", "js/board.ts", "js/poll.ts", "js/hands.ts", "js/quiz.ts",
+    "js/snippets.ts"],
   outdir: "partywidget/widgets/static",
   sourcemap: dev ? "inline" : false,
   plugins: [rendererPlugin],

@@ -160,3 +160,91 @@ export const board = {
   redo: () => ({ type: "redo" }),
   cursor: (x: number, y: number) => ({ type: "cursor", x, y }),
 };
+
+/** The `poll` party (partywidget.protocol.poll): what a client sends. */
+export const poll = {
+  /** Ask a poll (moderators): replaces the room's poll and its ballots. */
+  create: (question: string, options: string[], flags: { multiple: boolean; anonymous: boolean; hidden: boolean }) =>
+    ({ type: "create", question, options, ...flags }),
+  /** The sender's ballot (option indices); `[]` withdraws it. */
+  vote: (choices: number[]) => ({ type: "vote", choices }),
+  close: (closed: boolean) => ({ type: "close", closed }),
+  reveal: (revealed: boolean) => ({ type: "reveal", revealed }),
+  reset: () => ({ type: "reset" }),
+};
+
+/** A poll as the `poll` frame shows it to its recipient (`counts`/`voters` by role). */
+export interface PollView {
+  question: string;
+  options: string[];
+  multiple: boolean;
+  anonymous: boolean;
+  closed: boolean;
+  revealed: boolean;
+  total: number;
+  counts: number[] | null;
+  voters: string[][] | null;
+  mine: number[];
+}
+
+/** The `hands` party (partywidget.protocol.hands): what a client sends. */
+export const hands = {
+  raise: () => ({ type: "raise" }),
+  /** Lower one's own hand, or (teachers) `username`'s. */
+  lower: (username?: string) => (username === undefined ? { type: "lower" } : { type: "lower", username }),
+  ask: (text: string) => ({ type: "ask", text }),
+  upvote: (id: number, up: boolean) => ({ type: "upvote", id, up }),
+  answer: (id: number) => ({ type: "answer", id }),
+  dismiss: (id: number) => ({ type: "dismiss", id }),
+};
+
+/** An open question as the `hands` frame shows it (`author` for teachers only). */
+export interface HandsQuestion {
+  id: number;
+  text: string;
+  at: number;
+  votes: number;
+  voted: boolean;
+  mine: boolean;
+  author?: string;
+}
+
+/** Raised hands and questions as the `hands` frame shows them to its recipient. */
+export interface HandsView {
+  raised: number;
+  position: number | null;
+  hands: { username: string; name: string; at: number }[] | null;
+  questions: HandsQuestion[];
+}
+
+/** The `quiz` party (partywidget.protocol.quiz): what a client sends; teachers' close,
+ * reveal and reset are the poll's frames. */
+export const quiz = {
+  submit: (question: number, value: string) => ({ type: "submit", question, value }),
+};
+
+/** A quiz as the `quiz` frame shows it: `answer`/`correct` once revealed (teachers: always). */
+export interface QuizView {
+  questions: { question: string; choices: string[] | null; answer?: string }[];
+  closed: boolean;
+  revealed: boolean;
+  submitted: number;
+  mine: (string | null)[];
+  correct: (boolean | null)[] | null;
+  scores?: { username: string; name: string; answers: (string | null)[]; correct: (boolean | null)[]; score: number }[];
+}
+
+/** The `snippets` party (partywidget.protocol.snippets): what a teacher sends. */
+export const snippets = {
+  push: (code: string, language: string) => ({ type: "push", code, language }),
+  clear: moderation.clear,
+};
+
+/** A pushed snippet (the `snippets` frame's `items`, oldest first). */
+export interface Snippet {
+  id: number;
+  code: string;
+  language: string;
+  by: string;
+  at: number;
+}

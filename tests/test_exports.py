@@ -15,10 +15,10 @@ from partywidget import errors
 REPO = Path(__file__).resolve().parent.parent
 
 PUBLIC_API = [
-    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
-    "LimitExceeded", "NotAllowed", "NotConnectedError", "Party", "PartyWidgetError",
-    "ProtocolError", "Removed", "StorageError", "UnknownParty", "__version__", "connect", "doc",
-    "load_ipython_extension", "shared",
+    "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
+    "LimitExceeded", "NotAllowed", "NotConnectedError", "Party", "PartyWidgetError", "Poll",
+    "ProtocolError", "Quiz", "Removed", "Snippets", "StorageError", "UnknownParty", "__version__",
+    "connect", "doc", "load_ipython_extension", "shared",
 ]
 
 

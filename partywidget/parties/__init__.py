@@ -1,7 +1,10 @@
 """Built-in parties and how parties are found.
 
 ``main`` is the chat (:class:`ChatParty`), ``board`` the whiteboard
-(:class:`BoardParty`), ``yjs`` a shared Yjs document (:class:`YjsParty`). More come from, in increasing precedence: the
+(:class:`BoardParty`), ``yjs`` a shared Yjs document (:class:`YjsParty`), ``poll`` a
+classroom poll (:class:`PollParty`), ``hands`` raised hands and questions (:class:`HandsParty`),
+``quiz`` a quiz (:class:`QuizParty`), ``snippets`` code pushed to everyone
+(:class:`SnippetsParty`). More come from, in increasing precedence: the
 ``partywidget.parties`` entry-point group, then configuration
 (``c.PartyWidget.parties`` or ``partywidget serve --party NAME=module:Class``).
 """
@@ -16,15 +19,22 @@ from ..errors import ConfigurationError
 from ..rooms import Party, check_name
 from .board import BoardParty
 from .chat import ChatParty
+from .hands import HandsParty
 from .lockable import LockableParty
 from .logged import LogParty
+from .poll import PollParty
+from .quiz import QuizParty
+from .snippets import SnippetsParty
 from .yjs import YjsParty
 
-__all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "LockableParty", "LogParty",
-           "YjsParty", "load_party", "resolve_parties"]
+__all__ = ["BUILTIN_PARTIES", "BoardParty", "ChatParty", "HandsParty", "LockableParty",
+           "LogParty", "PollParty", "QuizParty", "SnippetsParty", "YjsParty", "load_party",
+           "resolve_parties"]
 
 BUILTIN_PARTIES: dict[str, type[Party]] = {"main": ChatParty, "board": BoardParty,
-                                              "yjs": YjsParty}
+                                           "yjs": YjsParty, "poll": PollParty,
+                                           "hands": HandsParty, "quiz": QuizParty,
+                                           "snippets": SnippetsParty}
 
 ENTRY_POINT_GROUP = "partywidget.parties"
 

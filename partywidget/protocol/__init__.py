@@ -11,8 +11,9 @@ through these modules, so a frame is spelled in exactly one place.
 * :mod:`.ratelimit`: the token bucket of every rate limit;
 * :mod:`.outgoing`: a message encoded once for every recipient;
 * :mod:`.frames`: frames every built-in party shares, and the presence fold;
-* one module per built-in party (:mod:`.chat`, :mod:`.board`): its typed
-  envelopes and the client-side fold of its stream.
+* one module per built-in party (:mod:`.chat`, :mod:`.board`, :mod:`.poll`,
+  :mod:`.hands`, :mod:`.quiz`, :mod:`.snippets`): its typed envelopes and the client-side fold of
+  its stream; :mod:`.activity` holds what the classroom parties share.
 
 docs/protocol.md documents every frame.
 """

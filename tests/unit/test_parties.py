@@ -9,7 +9,8 @@ import pytest
 
 import partywidget.parties as parties
 from partywidget.errors import ConfigurationError, InvalidName
-from partywidget.parties import BoardParty, ChatParty, YjsParty, load_party, resolve_parties
+from partywidget.parties import (BoardParty, ChatParty, HandsParty, PollParty, QuizParty,
+                                 SnippetsParty, YjsParty, load_party, resolve_parties)
 from partywidget.rooms import Party
 
 _names = itertools.count()
@@ -31,9 +32,10 @@ def module(tmp_path, monkeypatch):
 POLL = "from partywidget import Party\n\nclass Poll(Party):\n    pass\n"
 
 
-def test_the_built_in_parties_are_the_chat_the_board_and_yjs():
-    assert resolve_parties(entry_points_enabled=False) == {"main": ChatParty, "board": BoardParty,
-                                                           "yjs": YjsParty}
+def test_the_built_in_parties_are_the_chat_the_board_yjs_and_the_classroom_activities():
+    assert resolve_parties(entry_points_enabled=False) == {
+        "main": ChatParty, "board": BoardParty, "yjs": YjsParty, "poll": PollParty,
+        "hands": HandsParty, "quiz": QuizParty, "snippets": SnippetsParty}
 
 
 def test_a_party_is_loaded_from_module_colon_class(module):
@@ -94,4 +96,5 @@ def test_entry_points_add_parties_and_configuration_wins_over_them(module, monke
                         lambda group: installed if group == parties.ENTRY_POINT_GROUP else [])
     found = resolve_parties({"quiz": ChatParty})
     assert found["poll"].__name__ == "Poll" and found["quiz"] is ChatParty
-    assert resolve_parties(entry_points_enabled=False).keys() == {"main", "board", "yjs"}
+    assert resolve_parties(entry_points_enabled=False).keys() == {
+        "main", "board", "yjs", "poll", "hands", "quiz", "snippets"}
