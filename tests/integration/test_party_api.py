@@ -72,6 +72,10 @@ async def test_a_party_with_raised_limits_is_not_rate_limited_where_the_default_
     for party in ("plain", "cursors"):
         sender = await join(room_server, f"{room}-{party}", party=party)
         watcher = await join(room_server, f"{room}-{party}", party=party)
+        # The handshake can return before the room has admitted the watcher: a
+        # frame of its own, relayed to the sender, proves it is in.
+        await watcher.send(json.dumps({"hello": True}))
+        assert json.loads(await asyncio.wait_for(sender.ws.recv(), 10)) == {"hello": True}
         for i in range(250):  # 2.5 times the default burst, under the 200 refusals that close
             await sender.send(json.dumps({"x": i}))
         relayed[party] = len(await frames_until_quiet(watcher))
