@@ -6,7 +6,7 @@ The public surface is small on purpose (pinned by ``tests/test_exports.py``):
 * :func:`connect` to join a room from Python (kernels, scripts);
 * :func:`doc` for a live ``pycrdt.Doc`` shared through a ``yjs`` room, and
   :func:`shared` for a dict on top of it;
-* :class:`Chat` and :class:`Board`, the notebook widgets;
+* :class:`Chat`, :class:`Board` and :class:`Notes`, the notebook widgets;
 * the error tree rooted at :class:`PartyWidgetError`.
 
 ``%load_ext partywidget`` registers the ``%party``, ``%chat`` and ``%board`` magics.
@@ -24,7 +24,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
-    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
+    "LimitExceeded", "NotConnectedError", "Notes", "Party", "PartyWidgetError", "ProtocolError",
     "StorageError", "UnknownParty", "__version__", "connect", "doc", "load_ipython_extension",
     "shared",
 ]
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .client.shared import shared
     from .client.ydoc import doc
     from .rooms import Party
-    from .widgets import Board, Chat
+    from .widgets import Board, Chat, Notes
 
 
 def __getattr__(name: str) -> Any:
@@ -57,7 +57,7 @@ def __getattr__(name: str) -> Any:
         from .rooms import Party
 
         return Party
-    if name in ("Chat", "Board"):
+    if name in ("Chat", "Board", "Notes"):
         from . import widgets
 
         return getattr(widgets, name)

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "InvalidName",
-    "LimitExceeded", "NotConnectedError", "Party", "PartyWidgetError", "ProtocolError",
+    "LimitExceeded", "NotConnectedError", "Notes", "Party", "PartyWidgetError", "ProtocolError",
     "StorageError", "UnknownParty", "__version__", "connect", "doc", "load_ipython_extension",
     "shared",
 ]

@@ -36,7 +36,7 @@ from ..errors import PartyWidgetError
 from ..protocol.frames import Clear, Envelope, ErrorFrame, Lock, Remove, Welcome
 from ..protocol.jsonrules import encode_json
 
-__all__ = ["RELAY", "STATIC", "RoomWidget"]
+__all__ = ["RELAY", "STATIC", "RoomView", "RoomWidget", "endpoint_url"]
 
 #: The built front-end bundles (``npm run build``; produced by ``pip install``).
 STATIC = Path(__file__).parent / "static"
@@ -46,13 +46,13 @@ RELAY = "relay"
 CONNECT_TIMEOUT = 10.0
 
 
-def _endpoint_url(endpoint: str) -> str | None:
+def endpoint_url(endpoint: str) -> str | None:
     """The ``url=`` for the kernel's client: only an absolute room host URL names one."""
     return endpoint if endpoint.startswith(("http://", "https://")) else None
 
 
-class RoomWidget(anywidget.AnyWidget):
-    """Base of the room widgets: traits, kernel-side client, kernel relay."""
+class RoomView(anywidget.AnyWidget):
+    """The traits by which a page finds a room (js/room.ts ``resolveEndpoint``)."""
 
     room = traitlets.Unicode(help="Room name, shared by everyone who joins it.").tag(sync=True)
     party = traitlets.Unicode(help="Party (server-side room logic) of the room.").tag(sync=True)
@@ -69,6 +69,14 @@ class RoomWidget(anywidget.AnyWidget):
         endpoint = endpoint or widget_endpoint(os.environ)
         super().__init__(room=room, party=party, _endpoint=endpoint,
                          _prefix=extension_prefix(os.environ), **kwargs)
+
+
+class RoomWidget(RoomView):
+    """Base of the JSON room widgets: kernel-side client, kernel relay."""
+
+    def __init__(self, room: str, *, party: str, endpoint: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(room, party=party, endpoint=endpoint, **kwargs)
         self._client: RoomClient | None = None
         self._client_lock = threading.Lock()
         self.on_msg(self._on_front_end_message)
@@ -98,7 +106,7 @@ class RoomWidget(anywidget.AnyWidget):
         (welcome, history/state) arrive before ``connect`` returns, and a Board
         builds its strokes from the state frame.
         """
-        return connect(self.room, self.party, url=_endpoint_url(self._endpoint),
+        return connect(self.room, self.party, url=endpoint_url(self._endpoint),
                        timeout=CONNECT_TIMEOUT, on_event=self._on_server_frame,
                        on_status=self._on_status)
 
