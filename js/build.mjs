@@ -72,7 +72,7 @@ const rendererPlugin = {
 const options = {
   ...common,
   entryPoints: ["js/chat.ts", "js/board.ts", "js/poll.ts", "js/hands.ts", "js/quiz.ts",
-    "js/snippets.ts"],
+    "js/snippets.ts", "js/notes.ts"],
   outdir: "partywidget/widgets/static",
   sourcemap: dev ? "inline" : false,
   plugins: [rendererPlugin],

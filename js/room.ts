@@ -94,7 +94,7 @@ export function resolveEndpoint(endpoint: string, prefix = "partywidget"): Where
  * XSRF token only in that mode (same-origin `cors` GETs would loop through the
  * OAuth redirects). Elsewhere it is a harmless GET. See docs/jupyterhub.md.
  */
-async function visitRoomHost(url: string): Promise<void> {
+export async function visitRoomHost(url: string): Promise<void> {
   try {
     await fetch(url, { mode: "no-cors", credentials: "same-origin", cache: "no-store" });
   } catch {
@@ -377,14 +377,14 @@ const LINGER_MS = 2000;
  * goes (cell cleared or closed, notebook closed) the socket closes. The
  * widget's store outlives links, so the next link resumes where it stopped.
  */
-export class SharedLink {
-  private link: RoomLink | null = null;
+export class SharedLink<L extends { close(): void } = RoomLink> {
+  private link: L | null = null;
   private views = 0;
   private linger: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly open: () => RoomLink) {}
+  constructor(private readonly open: () => L) {}
 
-  acquire(): RoomLink {
+  acquire(): L {
     clearTimeout(this.linger);
     this.views++;
     this.link ??= this.open();

@@ -6,8 +6,8 @@ The public surface is small on purpose (pinned by ``tests/test_exports.py``):
 * :func:`connect` to join a room from Python (kernels, scripts);
 * :func:`doc` for a live ``pycrdt.Doc`` shared through a ``yjs`` room, and
   :func:`shared` for a dict on top of it;
-* :class:`Chat` and :class:`Board`, the notebook widgets, and the classroom's
-  :class:`Poll`, :class:`Hands`, :class:`Quiz` and :class:`Snippets`;
+* :class:`Chat`, :class:`Board` and :class:`Notes`, the notebook widgets, and the
+  classroom's :class:`Poll`, :class:`Hands`, :class:`Quiz` and :class:`Snippets`;
 * the error tree rooted at :class:`PartyWidgetError`.
 
 ``%load_ext partywidget`` registers the ``%party``, ``%chat`` and ``%board`` magics.
@@ -25,9 +25,9 @@ __version__ = "0.2.0"
 
 __all__ = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
-    "LimitExceeded", "NotAllowed", "NotConnectedError", "Party", "PartyWidgetError", "Poll",
-    "ProtocolError", "Quiz", "Removed", "Snippets", "StorageError", "UnknownParty", "__version__",
-    "connect", "doc", "load_ipython_extension", "shared",
+    "LimitExceeded", "NotAllowed", "NotConnectedError", "Notes", "Party", "PartyWidgetError",
+    "Poll", "ProtocolError", "Quiz", "Removed", "Snippets", "StorageError", "UnknownParty",
+    "__version__", "connect", "doc", "load_ipython_extension", "shared",
 ]
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .client.shared import shared
     from .client.ydoc import doc
     from .rooms import Party
-    from .widgets import Board, Chat, Hands, Poll, Quiz, Snippets
+    from .widgets import Board, Chat, Hands, Notes, Poll, Quiz, Snippets
 
 
 def __getattr__(name: str) -> Any:
@@ -58,7 +58,7 @@ def __getattr__(name: str) -> Any:
         from .rooms import Party
 
         return Party
-    if name in ("Chat", "Board", "Poll", "Hands", "Quiz", "Snippets"):
+    if name in ("Chat", "Board", "Notes", "Poll", "Hands", "Quiz", "Snippets"):
         from . import widgets
 
         return getattr(widgets, name)

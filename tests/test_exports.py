@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 PUBLIC_API = [
     "AuthError", "Board", "Chat", "ClientError", "ConfigurationError", "Hands", "InvalidName",
-    "LimitExceeded", "NotAllowed", "NotConnectedError", "Party", "PartyWidgetError", "Poll",
-    "ProtocolError", "Quiz", "Removed", "Snippets", "StorageError", "UnknownParty", "__version__",
-    "connect", "doc", "load_ipython_extension", "shared",
+    "LimitExceeded", "NotAllowed", "NotConnectedError", "Notes", "Party", "PartyWidgetError",
+    "Poll", "ProtocolError", "Quiz", "Removed", "Snippets", "StorageError", "UnknownParty",
+    "__version__", "connect", "doc", "load_ipython_extension", "shared",
 ]
 
 

@@ -21,6 +21,7 @@ message per frame, which every provider reads.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
@@ -30,7 +31,7 @@ from ..errors import ProtocolError
 from .jsonrules import MAX_JSON_DEPTH, decode_json, encode_json
 
 __all__ = [
-    "EMPTY_UPDATE", "MAX_AWARENESS_CLIENTS", "MAX_AWARENESS_ENTRIES", "MAX_AWARENESS_STATE_BYTES", "Awareness", "AwarenessEntry", "MessageType",
+    "EMPTY_UPDATE", "HEX_COLOR", "MAX_AWARENESS_CLIENTS", "MAX_AWARENESS_ENTRIES", "MAX_AWARENESS_STATE_BYTES", "Awareness", "AwarenessEntry", "MessageType",
     "PermissionDenied", "QueryAwareness", "SyncStep1", "SyncStep2", "SyncType", "Update",
     "YMessage", "awareness_user", "parse_frame", "stamp_user",
 ]
@@ -274,6 +275,10 @@ def parse_frame(data: bytes) -> list[YMessage]:
 # --- identity in awareness -----------------------------------------------------------------
 
 
+#: The only colour form stamped into awareness.
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
 def awareness_user(user: Mapping[str, Any]) -> dict[str, Any]:
     """The ``user`` field the server writes into every awareness state a connection sends.
 
@@ -283,7 +288,9 @@ def awareness_user(user: Mapping[str, Any]) -> dict[str, Any]:
     """
     username = str(user.get("username") or "")
     color = user.get("color")
-    if not isinstance(color, str) or not color.startswith("#") or len(color) != 7:
+    # Editor bindings paste colour into style attributes (y-codemirror.next:
+    # `background-color: ${color}`): only "#rrggbb" passes (docs/security.md).
+    if not isinstance(color, str) or not HEX_COLOR.fullmatch(color):
         color = "#" + hashlib.sha256(username.encode("utf-8")).hexdigest()[:6]
     name = user.get("display_name") or user.get("name") or username
     return {"name": str(name), "username": username, "color": color,

@@ -46,7 +46,7 @@ from ..protocol.frames import (Clear, Envelope, ErrorFrame, Lock, Remove, Welcom
 from ..protocol.jsonrules import encode_json
 from ..protocol.names import check_name
 
-__all__ = ["KERNEL_OWNED", "RELAY", "STATIC", "RoomWidget"]
+__all__ = ["KERNEL_OWNED", "RELAY", "STATIC", "RoomView", "RoomWidget", "endpoint_url"]
 
 #: The built front-end bundles (``npm run build``; produced by ``pip install``).
 STATIC = Path(__file__).parent / "static"
@@ -72,13 +72,13 @@ def _page_is_the_kernels_user(environ: Any) -> bool:
     return not str(environ.get("SERVER_SOFTWARE", "")).lower().startswith("voila")
 
 
-def _endpoint_url(endpoint: str) -> str | None:
+def endpoint_url(endpoint: str) -> str | None:
     """The ``url=`` for the kernel's client: only an absolute room host URL names one."""
     return endpoint if endpoint.startswith(("http://", "https://")) else None
 
 
-class RoomWidget(anywidget.AnyWidget):
-    """Base of the room widgets: traits, kernel-side client, kernel relay."""
+class RoomView(anywidget.AnyWidget):
+    """The traits by which a page finds a room (js/room.ts ``resolveEndpoint``)."""
 
     room = traitlets.Unicode(help="Room name, shared by everyone who joins it.").tag(sync=True)
     party = traitlets.Unicode(help="Party (server-side room logic) of the room.").tag(sync=True)
@@ -90,7 +90,7 @@ class RoomWidget(anywidget.AnyWidget):
     _prefix = traitlets.Unicode("partywidget").tag(sync=True)
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
-                 page_moderation: bool | None = None, **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         # Names are checked at the call, as partywidget.connect does: a bad name
         # raises InvalidName here instead of a view stuck on "reconnecting".
         check_name("room", room)
@@ -99,17 +99,6 @@ class RoomWidget(anywidget.AnyWidget):
         endpoint = endpoint or widget_endpoint(os.environ)
         super().__init__(room=room, party=party, _endpoint=endpoint,
                          _prefix=extension_prefix(os.environ), **kwargs)
-        #: Relay the page's moderation frames with the kernel's identity?
-        #: ``None``: when the page is the kernel's user (not under Voila).
-        self.page_moderation = (_page_is_the_kernels_user(os.environ)
-                                if page_moderation is None else page_moderation)
-        self._client: RoomClient | None = None
-        self._client_lock = threading.Lock()
-        self.on_msg(self._on_front_end_message)
-        try:
-            self.client  # noqa: B018 - join now, so kernel-side state is live before first use
-        except (PartyWidgetError, TimeoutError):
-            pass  # no room host found or reachable: the view still renders; use raises
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply the page's trait writes, except to :data:`KERNEL_OWNED` traits.
@@ -122,6 +111,25 @@ class RoomWidget(anywidget.AnyWidget):
         super().set_state({k: v for k, v in sync_data.items() if k not in KERNEL_OWNED})
         if refused:
             self.send_state(refused)
+
+
+class RoomWidget(RoomView):
+    """Base of the JSON room widgets: kernel-side client, kernel relay."""
+
+    def __init__(self, room: str, *, party: str, endpoint: str | None = None,
+                 page_moderation: bool | None = None, **kwargs: Any) -> None:
+        super().__init__(room, party=party, endpoint=endpoint, **kwargs)
+        #: Relay the page's moderation frames with the kernel's identity?
+        #: ``None``: when the page is the kernel's user (not under Voila).
+        self.page_moderation = (_page_is_the_kernels_user(os.environ)
+                                if page_moderation is None else page_moderation)
+        self._client: RoomClient | None = None
+        self._client_lock = threading.Lock()
+        self.on_msg(self._on_front_end_message)
+        try:
+            self.client  # noqa: B018 - join now, so kernel-side state is live before first use
+        except (PartyWidgetError, TimeoutError):
+            pass  # no room host found or reachable: the view still renders; use raises
 
     # kernel-side client -------------------------------------------------------
 
@@ -144,7 +152,7 @@ class RoomWidget(anywidget.AnyWidget):
         (welcome, history/state) arrive before ``connect`` returns, and a Board
         builds its strokes from the state frame.
         """
-        return connect(self.room, self.party, url=_endpoint_url(self._endpoint),
+        return connect(self.room, self.party, url=endpoint_url(self._endpoint),
                        timeout=CONNECT_TIMEOUT, on_event=self._on_server_frame,
                        on_status=self._on_status)
 

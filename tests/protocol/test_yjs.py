@@ -73,6 +73,19 @@ def test_the_server_overwrites_the_claimed_user():
     assert value["user"]["color"].startswith("#") and len(value["user"]["color"]) == 7
 
 
+@pytest.mark.parametrize("color", ["#0;a:bc", "red;background:url(x)", "#12345g", None, 7])
+def test_a_colour_that_is_not_hex_is_replaced(color):
+    # y-codemirror.next writes the colour into a style attribute.
+    state = yjs.stamp_user("{}", {"username": "mallory", "color": color})
+    stamped = json.loads(state)["user"]
+    assert yjs.HEX_COLOR.fullmatch(stamped["color"]) and stamped["colorLight"] == stamped["color"] + "33"
+
+
+def test_a_hex_colour_is_kept():
+    stamped = json.loads(yjs.stamp_user("{}", {"username": "a", "color": "#AA3355"}))["user"]
+    assert stamped["color"] == "#AA3355"
+
+
 @pytest.mark.parametrize("state", ["[1]", '"x"', "{bad", '{"a":"%s"}' % ("x" * 9000),
                                    "[" * 100 + "]" * 100])
 def test_awareness_states_that_are_not_small_objects_are_dropped(state):

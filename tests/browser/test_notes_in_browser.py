@@ -1,0 +1,128 @@
+"""Notes in real JupyterLab pages: two people type into one shared document.
+
+The notebook shows ``Notes(room)`` and reports the kernel's view of the text
+(``notes.on_change``) to a file; the kernel edits through ``notes.append``
+(run in the notebook's kernel), and this test process edits and forges
+awareness through its own ``partywidget.doc``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nbformat
+import pycrdt
+import pytest
+from playwright.sync_api import Locator, expect
+
+import partywidget
+from partywidget.client.ydoc import SharedDoc
+from tests.browser.pages import QUICK, NotebookPage, kernel_state, screenshot
+from tests.conftest import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+ROOM = "e2e-notes"
+XSS = "<img src=x onerror=alert(1)>"
+OpenNotebook = Callable[[str], NotebookPage]
+
+
+def write_notes_notebook(root: Path, name: str) -> None:
+    """A notebook with a Notes widget whose kernel reports its text to ``<name>.state.json``."""
+    state = f"{name}.state.json"
+    cells = [
+        f"from partywidget import Notes\nnotes = Notes({ROOM!r})\nnotes",
+        "import json, os\n"
+        "def report(text):\n"
+        f"    with open({state + '.tmp'!r}, 'w') as f:\n"
+        "        json.dump({'text': text}, f)\n"
+        f"    os.replace({state + '.tmp'!r}, {state!r})\n"
+        "notes.on_change(report)\nreport(notes.text)",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / f"{name}.ipynb")
+
+
+def run_in_kernel(page: NotebookPage, code: str) -> None:
+    """Execute ``code`` in the notebook's kernel (as a cell would), waiting for it."""
+    page.page.evaluate("""async code => {
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        await kernel.requestExecute({code}).done;
+    }""", code)
+
+
+def editor(page: NotebookPage) -> Locator:
+    return page.widget("notes").locator(".cm-content")
+
+
+def type_into(page: NotebookPage, text: str) -> None:
+    """Click at the end of the document and type ``text`` key by key."""
+    content = editor(page)
+    content.click()
+    content.press("Control+End")
+    content.press_sequentially(text)
+
+
+@pytest.fixture
+def other_kernel(lab: ServerProcess) -> Iterator[SharedDoc]:
+    """This test process's own copy of the room's document (as a second kernel)."""
+    document = partywidget.doc(ROOM, url=lab.http_url, token=lab.token)
+    try:
+        yield document
+    finally:
+        document.close()
+
+
+def test_two_pages_and_kernels_edit_one_notes(lab: ServerProcess, open_notebook: OpenNotebook,
+                                              other_kernel: SharedDoc) -> None:
+    root = Path(lab.workdir)
+    write_notes_notebook(root, "notes")
+    a = open_notebook("lab/tree/notes.ipynb")
+    a.run_all()
+    b = open_notebook("lab/tree/notes.ipynb")
+    b.run_all()
+
+    # What A types reaches B (and the kernel); what B types reaches A.
+    type_into(a, "hello from A")
+    expect(editor(b)).to_contain_text("hello from A", timeout=QUICK)
+    type_into(b, " and B")
+    expect(editor(a)).to_contain_text("hello from A and B", timeout=QUICK)
+    kernel_state(root, "notes", lambda s: "hello from A and B" in s["text"])
+
+    # Keys typed into the editor are text, not notebook shortcuts ("a", "b", "dd").
+    cells = a.page.locator(".jp-Notebook .jp-Cell").count()
+    type_into(a, " dd")
+    expect(editor(b)).to_contain_text("B dd", timeout=QUICK)
+    assert a.page.locator(".jp-Notebook .jp-Cell").count() == cells
+
+    # B's cursor shows in A with B's name as the server stamped it.
+    caret = a.widget("notes").locator(".cm-ySelectionCaret")
+    expect(caret.first).to_be_attached(timeout=QUICK)
+    expect(a.widget("notes").locator(".cm-ySelectionInfo").first).not_to_be_empty()
+
+    # A kernel's edit (the notebook's, through notes.append) appears in both pages,
+    # and so does another kernel's (this process's partywidget.doc).
+    run_in_kernel(a, "notes.append('\\nfrom the kernel')")
+    expect(editor(a)).to_contain_text("from the kernel", timeout=QUICK)
+    expect(editor(b)).to_contain_text("from the kernel", timeout=QUICK)
+    text = other_kernel.get("notes", type=pycrdt.Text)
+    text += "\nfrom another kernel"
+    expect(editor(b)).to_contain_text("from another kernel", timeout=QUICK)
+
+    # A forged `user` in awareness never reaches a page: the server stamps the
+    # connection's own identity, and names are shown as text.
+    online = a.widget("notes").locator(".pw-online")
+    clients = int(online.get_attribute("data-clients") or "0")
+    other_kernel.set_awareness({"user": {"name": XSS, "color": "red;background:url(x)"}})
+    expect(online).to_have_attribute("data-clients", str(clients + 1), timeout=QUICK)
+    assert "<img" not in (online.get_attribute("title") or "")
+    # (CodeMirror's own <img class="cm-widgetBuffer"> around widgets has no src.)
+    assert a.widget("notes").locator("img[src], [onerror]").count() == 0
+
+    screenshot(a.widget("notes"), "notes-light.png")
+    b.theme("JupyterLab Dark")
+    screenshot(b.widget("notes"), "notes-dark.png")
+    assert a.dialogs == [] and b.dialogs == []
