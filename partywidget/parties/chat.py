@@ -185,7 +185,14 @@ class ChatParty(LockableParty):
                                                       f"{chat.MAX_REACTIONS} distinct reactions")
         entry = chat.react_entry(command.id, sender.user_json(), command.emoji, command.on,
                                  now_ms())
-        await self._store(entry, command.id)
+        # Hold it before the append's await: a toggle right behind this one
+        # (handled concurrently) must see it, as a racing cid retry does.
+        self._hold(command.id, command.emoji, name, command.on)
+        try:
+            await self._store(entry, command.id)
+        except BaseException:
+            self._hold(command.id, command.emoji, name, not command.on)
+            raise
 
     async def _message(self, offset: int) -> dict[str, Any]:
         """The stored message ``offset``: ``not_found`` if gone, ``bad_message`` if
@@ -200,19 +207,22 @@ class ChatParty(LockableParty):
 
     async def _store(self, entry: str, target: int) -> None:
         offset = await self.append(entry)
-        self._track(offset, json.loads(entry))
+        self.changes.setdefault(target, []).append(offset)
         self.publish(chat.entry_frame(offset, entry), offset)
 
     def _track(self, offset: int, stored: Mapping[str, Any]) -> None:
-        target = stored["target"]
-        self.changes.setdefault(target, []).append(offset)
+        """Account for a stored edit or reaction (a room reloading its log)."""
+        self.changes.setdefault(stored["target"], []).append(offset)
         if stored.get("type") == "reacted":
-            held = self.reactions.setdefault(target, {})
-            names = held.setdefault(stored["emoji"], set())
-            name = stored["user"].get("username", "")
-            (names.add if stored["on"] else names.discard)(name)
-            if not names:
-                del held[stored["emoji"]]
+            self._hold(stored["target"], stored["emoji"], stored["user"].get("username", ""),
+                       stored["on"])
+
+    def _hold(self, target: int, emoji: str, name: str, on: bool) -> None:
+        held = self.reactions.setdefault(target, {})
+        names = held.setdefault(emoji, set())
+        (names.add if on else names.discard)(name)
+        if not names:
+            del held[emoji]
 
     def _check_size(self, entry: str) -> None:
         size = len(entry.encode("utf-8"))
