@@ -1,10 +1,14 @@
-"""The client's folds of the chat stream (``ChatHistory``) and of presence, frame by frame."""
+"""The client's folds of the chat stream (``ChatHistory``, edits and reactions too) and of
+presence, frame by frame; and which strings are reactions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from partywidget.protocol.chat import ChatHistory
+import pytest
+
+from partywidget.errors import ProtocolError
+from partywidget.protocol.chat import ChatHistory, parse_emoji
 from partywidget.protocol.frames import Presence, read_frame
 
 
@@ -166,3 +170,18 @@ def test_changes_to_a_message_not_held_are_ignored():
     view.apply(edited(2, 99, "x"))
     view.apply(reacted(3, 99, "👍", "a"))
     assert view.messages == [message(1)]
+
+
+@pytest.mark.parametrize("emoji", ["\U0001F44D", "\u2764\ufe0f", "\U0001F44D\U0001F3FD",
+                                   "\U0001F1EB\U0001F1F7",
+                                   "\U0001F468\u200d\U0001F469\u200d\U0001F467"])
+def test_emoji_with_modifiers_joiners_and_flags_are_reactions(emoji):
+    assert parse_emoji(emoji) == emoji
+
+
+@pytest.mark.parametrize("emoji", ["", "+1", "<b>", "\U0001F44D<img src=x>", "\u202e\U0001F44D",
+                                   "\U0001F44D\u202e", "\U0001F44D ", "\U0001F44D" * 17,
+                                   "é", 1, None])
+def test_text_markup_controls_and_oversize_are_not_reactions(emoji):
+    with pytest.raises(ProtocolError):
+        parse_emoji(emoji)
