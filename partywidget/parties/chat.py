@@ -209,6 +209,18 @@ class ChatParty(LockableParty):
         offset = await self.append(entry)
         self.changes.setdefault(target, []).append(offset)
         self.publish(chat.entry_frame(offset, entry), offset)
+        self._forget_trimmed(offset)
+
+    def _forget_trimmed(self, top: int) -> None:
+        """Drop what is tracked for messages the log has trimmed: the log keeps
+        ``history`` entries, so a target more than that below ``top`` is gone
+        (bounds this memory by the history, not by the room's lifetime)."""
+        history = self.room.limits.history
+        if len(self.changes) <= history:
+            return
+        for target in [t for t in self.changes if t <= top - history]:
+            del self.changes[target]
+            self.reactions.pop(target, None)
 
     def _track(self, offset: int, stored: Mapping[str, Any]) -> None:
         """Account for a stored edit or reaction (a room reloading its log)."""

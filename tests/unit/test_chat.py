@@ -617,3 +617,14 @@ async def test_reaction_state_survives_a_room_reload(make_host, join):
     alice.clear()
     await alice.send({"type": "react", "id": 1, "emoji": "👍"})
     assert alice.frames == []
+
+
+async def test_what_is_tracked_for_trimmed_messages_is_forgotten(make_host, join):
+    room = (await make_host({"main": ChatParty}, limits=Limits(history=3))).room("main", "r")
+    alice = await join(room, "a1", ALICE)
+    for n in range(6):
+        await post(alice, f"m{n}")
+        await alice.send({"type": "react", "id": 2 * n + 1, "emoji": "\U0001F44D"})
+    party = room.party
+    assert len(party.changes) <= 4 and set(party.reactions) <= set(party.changes)
+    assert max(party.changes) == 11
