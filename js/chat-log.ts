@@ -22,6 +22,8 @@ export type LogChange =
   /** The oldest `dropped` messages left the log (past the room's history bound). */
   | { dropped: number }
   | { deleted: number }
+  /** An edit or reaction changed the held message (a new object). */
+  | { changed: ChatMessage }
   | { refused: unknown; reason: string }
   /** Ephemeral: connection `typing` is typing (never part of the log). */
   | { typing: string; user: User };
@@ -42,11 +44,12 @@ export class ChatLog {
   /** How many messages the room keeps (`welcome.history`): a view never holds more. */
   limit = Infinity;
   private ids = new Set<number>();
+  /** Highest entry id applied (messages, edits, reactions): where a resume starts. */
+  private lastId = 0;
   private listeners = new Set<(change: LogChange) => void>();
 
   resumePoint(): ResumePoint | null {
-    const last = this.messages[this.messages.length - 1];
-    return last && this.epoch ? { since: last.id, epoch: this.epoch } : null;
+    return this.lastId && this.epoch ? { since: this.lastId, epoch: this.epoch } : null;
   }
 
   /** Apply one server frame; returns whether our pending sends must be retried. */
@@ -61,6 +64,7 @@ export class ChatLog {
         if (!frame.recovered) {
           this.messages = [];
           this.ids.clear();
+          this.lastId = 0;
         }
         this.epoch = frame.epoch ?? this.epoch;
         for (const message of frame.messages ?? []) this.add(message, false);
@@ -79,9 +83,14 @@ export class ChatLog {
         // One row goes; the rest of the list (typeset math, images) stays as it is.
         if (typeof frame.id === "number") this.emit({ deleted: frame.id });
         return false;
+      case "edited":
+      case "reacted":
+        this.add(frame as unknown as ChatMessage, true);
+        return false;
       case "cleared":
         this.messages = [];
         this.ids.clear();
+        this.lastId = 0;
         this.epoch = frame.epoch ?? this.epoch;
         this.emit("reset");
         return false;
@@ -102,7 +111,13 @@ export class ChatLog {
 
   /** Dedupe by id: a message can arrive live and again in a resumed history. */
   private add(message: ChatMessage, live: boolean): boolean {
-    if (typeof message.id !== "number" || this.ids.has(message.id)) return false;
+    if (typeof message.id !== "number" || this.ids.has(message.id) || message.id <= this.lastId) return false;
+    this.lastId = message.id;
+    const entry = message as unknown as Frame;
+    if (entry.type === "edited" || entry.type === "reacted") {
+      this.change(entry, live);
+      return false;
+    }
     this.ids.add(message.id);
     this.messages.push(message);
     if (message.cid && this.pending.delete(message.cid)) this.emit("pending");
@@ -116,6 +131,15 @@ export class ChatLog {
     if (excess <= 0) return 0;
     for (const old of this.messages.splice(0, excess)) this.ids.delete(old.id);
     return excess;
+  }
+
+  /** Fold an edit or reaction into the message it targets (ignored if not held). */
+  private change(entry: Frame, live: boolean): void {
+    const index = this.messages.findIndex((m) => m.id === entry.target);
+    if (index < 0) return;
+    const folded = foldChange(this.messages[index], entry);
+    this.messages[index] = folded;
+    if (live) this.emit({ changed: folded });
   }
 
   private refuseOldest(reason: string): void {
@@ -135,6 +159,20 @@ export class ChatLog {
   emit(change: LogChange): void {
     for (const listener of this.listeners) listener(change);
   }
+}
+
+/** `message` with one `edited`/`reacted` entry applied (ChatHistory's fold_change mirrored). */
+export function foldChange(message: ChatMessage, entry: Frame): ChatMessage {
+  if (entry.type === "edited") return { ...message, content: entry.content, edited: entry.timestamp };
+  const name = entry.user?.username;
+  if (typeof entry.emoji !== "string" || typeof name !== "string") return message;
+  const reactions: Record<string, string[]> = {};
+  for (const [emoji, names] of Object.entries(message.reactions ?? {})) reactions[emoji] = [...names];
+  const names = (reactions[entry.emoji] ??= []);
+  if (entry.on && !names.includes(name)) names.push(name);
+  if (!entry.on) reactions[entry.emoji] = names.filter((n) => n !== name);
+  for (const emoji of Object.keys(reactions)) if (!reactions[emoji].length) delete reactions[emoji];
+  return { ...message, reactions };
 }
 
 export function newCid(): string {

@@ -65,6 +65,44 @@ function iconButton(className: string, icon: string, title: string, label: strin
 interface RowActions {
   onReply: () => void;
   onDelete?: () => void;
+  /** Given on our own plain messages: put the text back in the input to edit it. */
+  onEdit?: () => void;
+  /** Toggle our reaction `emoji` (given unless the room is read-only to us). */
+  onReact?: (emoji: string) => void;
+  /** Our username: which chips are ours (pressed). */
+  me?: string;
+}
+
+/** The reactions offered by the "+" menu (any emoji the room accepts can arrive). */
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"];
+
+/** Reaction chips with counts (textContent only), and a "+" menu to add one. */
+function reactionBar(message: ChatMessage, actions: RowActions): HTMLElement {
+  const bar = element("div", "pw-reactions");
+  for (const [emoji, names] of Object.entries(message.reactions ?? {})) {
+    const mine = !!actions.me && names.includes(actions.me);
+    const chip = element("button", "pw-chip" + (mine ? " pw-chip-mine" : ""), `${emoji} ${names.length}`);
+    chip.type = "button";
+    chip.title = names.join(", ");
+    chip.setAttribute("aria-pressed", String(mine));
+    chip.disabled = !actions.onReact;
+    chip.addEventListener("click", () => actions.onReact?.(emoji));
+    bar.append(chip);
+  }
+  if (actions.onReact) {
+    const menu = element("span", "pw-react-menu");
+    menu.hidden = true;
+    for (const emoji of QUICK_REACTIONS) {
+      menu.append(iconButton("pw-react-pick", emoji, `React with ${emoji}`, `React with ${emoji}`, () => {
+        menu.hidden = true;
+        actions.onReact?.(emoji);
+      }));
+    }
+    bar.append(iconButton("pw-react", "+", "Add a reaction", "Add reaction", () => {
+      menu.hidden = !menu.hidden;
+    }), menu);
+  }
+  return bar;
 }
 
 /**
@@ -88,13 +126,17 @@ function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, ment
   head.append(name);
   // This page's own messages say so (issue 18: one person, one identity, and "you" is you).
   if (mine) head.append(element("span", "pw-you", "you"));
-  head.append(time, iconButton("pw-reply", "↩", "Reply to this message", "Reply", actions.onReply));
+  head.append(time);
+  if (message.edited) head.append(element("span", "pw-edited", "(edited)"));
+  head.append(iconButton("pw-reply", "↩", "Reply to this message", "Reply", actions.onReply));
+  if (actions.onEdit) head.append(iconButton("pw-edit", "✎", "Edit this message", "Edit message", actions.onEdit));
   if (actions.onDelete) {
     head.append(iconButton("pw-delete", "×", "Delete this message for everyone", "Delete message",
       actions.onDelete));
   }
   if (typeof message.reply_to === "number") body.append(head, quoteOf(answered), text);
   else body.append(head, text);
+  body.append(reactionBar(message, actions));
   row.append(avatar(message.user), body);
   return row;
 }
@@ -231,7 +273,25 @@ export default () => {
           typeof message.reply_to === "number" ? log.find(message.reply_to) : undefined, {
             onReply: () => replyTo(message),
             onDelete: deletable(message) ? () => link.send(frames.delete(message.id)) : undefined,
+            onEdit: editable(message) ? () => startEdit(message) : undefined,
+            onReact: link.locked && !link.moderator ? undefined : (emoji) => react(message, emoji),
+            me: link.self?.user.username,
           });
+      // Edits go by username like deletes; only plain text (a kernel's bundle is not retyped).
+      const editable = (message: ChatMessage) => !!link.self && !message.mime
+        && typeof message.content === "string" && message.user?.username === link.self.user.username;
+      let editing: number | null = null;
+      const startEdit = (message: ChatMessage) => {
+        editing = message.id;
+        input.value = String(message.content);
+        notice.textContent = "Editing a message (Esc cancels)";
+        input.focus();
+      };
+      const react = (message: ChatMessage, emoji: string) => {
+        const me = link.self?.user.username;
+        const on = !(me && message.reactions?.[emoji]?.includes(me));
+        link.send(frames.react(message.id, emoji, on));
+      };
       const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICKY_PX;
       // Unread: messages from others that arrived while scrolled up or with the tab hidden.
       let unread = 0;
@@ -279,6 +339,9 @@ export default () => {
         } else if ("deleted" in change) {
           for (const gone of list.querySelectorAll(`.pw-msg[data-id="${change.deleted}"]`)) gone.remove();
           empty.hidden = log.messages.length > 0 || log.pending.size > 0;
+        } else if ("changed" in change) {
+          const id = change.changed.id;
+          for (const old of list.querySelectorAll(`.pw-msg[data-id="${id}"]`)) old.replaceWith(row(change.changed));
         } else if ("typing" in change) {
           if (change.typing !== link.self?.id) typists.typing(change.typing, change.user);
         } else {
@@ -306,6 +369,12 @@ export default () => {
       const send = () => {
         const content = input.value;
         if (!content.trim()) return;
+        if (editing !== null) {
+          link.send(frames.edit(editing, content));
+          editing = null;
+          input.value = notice.textContent = "";
+          return;
+        }
         const cid = newCid();
         const post: PendingPost = { content, replyTo: answering?.id };
         log.pending.set(cid, post);
@@ -325,6 +394,10 @@ export default () => {
       }, { signal });
       input.addEventListener("keydown", (event) => {
         event.stopPropagation(); // keys typed here are text, not notebook commands
+        if (event.key === "Escape" && editing !== null) {
+          editing = null;
+          input.value = notice.textContent = "";
+        }
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
           event.preventDefault();
           send();

@@ -49,6 +49,10 @@ export const chat = {
   post: (content: unknown, cid: string, replyTo?: number) =>
     replyTo === undefined ? { content, cid } : { content, cid, reply_to: replyTo },
   delete: (id: number) => ({ type: "delete", id }),
+  /** New content for our own message `id` (an `edited` entry; the room checks authorship). */
+  edit: (id: number, content: unknown) => ({ type: "edit", id, content }),
+  /** Add (`on`) or take back our `emoji` reaction to message `id`. */
+  react: (id: number, emoji: string, on: boolean) => ({ type: "react", id, emoji, on }),
   /** "I am typing": relayed to the others, never stored (at most one per 2 s is relayed). */
   typing: () => ({ type: "typing" }),
 };
@@ -65,6 +69,10 @@ export interface ChatMessage {
   reply_to?: number;
   timestamp: number;
   cid?: string;
+  /** Folded edits (docs/protocol.md): when the author last edited it. */
+  edited?: number;
+  /** Folded reactions: emoji to the usernames holding it. */
+  reactions?: Record<string, string[]>;
 }
 
 /** The `board` party: its space and limits (partywidget.protocol.board). */

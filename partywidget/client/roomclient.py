@@ -161,6 +161,15 @@ class RoomClient:
                 else chat.Post(bundle["text/plain"], cid, bundle, reply_to))
         self._enqueue(Pending(self._encoded(post.to_json()), cid))
 
+    def edit(self, id: int, content: Any) -> None:
+        """Replace the content of our own message ``id`` (an ``edited`` frame confirms it)."""
+        self._enqueue(Pending(self._encoded(chat.Edit(id, content).to_json())))
+
+    def react(self, id: int, emoji: str, on: bool = True) -> None:
+        """Add (or with ``on=False`` take back) our ``emoji`` reaction to message ``id``."""
+        self._enqueue(Pending(self._encoded(chat.React(id, chat.parse_emoji(emoji),
+                                                       on).to_json())))
+
     def send_raw(self, message: dict[str, Any] | list[Any] | str | bytes) -> None:
         """Send one frame as is (``str``/``bytes``) or JSON-encoded; sent at most once."""
         if isinstance(message, (str, bytes)):

@@ -11,6 +11,8 @@ What it adds to the article (see docs/protocol.md for every message, and
 * a retried send with the same ``cid`` from the same user is stored once;
 * identity (``user``) comes from the host, never from the message;
 * moderators can delete messages, clear the room and lock it read-only;
+* authors edit their own messages and anyone reacts with emoji: each edit or
+  reaction is a log entry naming its target, removed with it on deletion;
 * "is typing" frames are relayed to the others, never stored, at most one per
   connection every :data:`~partywidget.protocol.chat.TYPING_INTERVAL` seconds.
 """
@@ -56,10 +58,16 @@ class ChatParty(LockableParty):
         self.cids: OrderedDict[tuple[str, str], int] = OrderedDict()
         #: When each connection's last ``typing`` was relayed (monotonic seconds).
         self.typed: dict[str, float] = {}
+        #: Offsets of the edits and reactions of each message (removed with it).
+        self.changes: dict[int, list[int]] = {}
+        #: Who holds which reaction on each message: one per user per emoji.
+        self.reactions: dict[int, dict[str, set[str]]] = {}
         _, entries = await self.log.read()
         for offset, entry in entries:
             stored = json.loads(entry)
-            if "cid" in stored:
+            if "target" in stored:
+                self._track(offset, stored)
+            elif "cid" in stored:
                 self._remember(stored["user"].get("username", ""), stored["cid"], offset)
 
     def join_frame(self, state: LogState, entries: list[LogEntry], recovered: bool) -> str:
@@ -73,6 +81,10 @@ class ChatParty(LockableParty):
             await self.post(sender.user, command, sender)
         elif isinstance(command, chat.Delete):
             await self.delete(command, sender.user)
+        elif isinstance(command, chat.Edit):
+            await self.edit(command, sender)
+        elif isinstance(command, chat.React):
+            await self.react(command, sender)
         elif isinstance(command, chat.Typing):
             self.typing(sender)
         elif isinstance(command, Clear):
@@ -97,11 +109,7 @@ class ChatParty(LockableParty):
                                       now_ms(), cid, command.mime, command.reply_to)
         except ValueError as exc:  # content JSON cannot carry, from a kernel's HTTP POST
             raise ProtocolError("bad_message", f"expected JSON content: {exc}") from None
-        size = len(entry.encode("utf-8"))
-        if size > self.room.limits.max_value_bytes:
-            raise ProtocolError("too_large", f"expected a message of at most "
-                                             f"{self.room.limits.max_value_bytes} bytes as "
-                                             f"stored, got {size} bytes")
+        self._check_size(entry)
         if cid is not None:
             self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
         try:
@@ -150,20 +158,120 @@ class ChatParty(LockableParty):
         self.typed.pop(connection.id, None)
         await super().on_close(connection, code, reason)
 
+    # edits and reactions -----------------------------------------------------
+
+    async def edit(self, command: chat.Edit, sender: Connection) -> None:
+        """Store then broadcast a new text for the sender's own message (moderators
+        delete others' messages but never put words in their mouths)."""
+        self.check_writable(sender.user)
+        message = await self._message(command.id)
+        if message["user"].get("username") != sender.user.get("username"):
+            raise ProtocolError("forbidden", "only the author can edit a message")
+        try:
+            entry = chat.edit_entry(command.id, sender.id, sender.user_json(), command.content,
+                                    now_ms())
+        except ValueError as exc:
+            raise ProtocolError("bad_message", f"expected JSON content: {exc}") from None
+        self._check_size(entry)
+        await self._store(entry, command.id)
+
+    async def react(self, command: chat.React, sender: Connection) -> None:
+        """Store then broadcast a reaction change; one already in effect is a no-op."""
+        self.check_writable(sender.user)
+        await self._message(command.id)
+        held = self.reactions.get(command.id, {})
+        name = sender.user.get("username", "")
+        if (name in held.get(command.emoji, ())) == command.on:
+            return  # one per user per emoji: adding twice or taking back nothing stores nothing
+        if command.on and command.emoji not in held and len(held) >= chat.MAX_REACTIONS:
+            raise ProtocolError("too_many_reactions", f"a message holds at most "
+                                                      f"{chat.MAX_REACTIONS} distinct reactions")
+        entry = chat.react_entry(command.id, sender.user_json(), command.emoji, command.on,
+                                 now_ms())
+        # Hold it before the append's await: a toggle right behind this one
+        # (handled concurrently) must see it, as a racing cid retry does.
+        self._hold(command.id, command.emoji, name, command.on)
+        try:
+            await self._store(entry, command.id)
+        except BaseException:
+            self._hold(command.id, command.emoji, name, not command.on)
+            raise
+
+    async def _message(self, offset: int) -> dict[str, Any]:
+        """The stored message ``offset``: ``not_found`` if gone, ``bad_message`` if
+        the id is an edit or a reaction (forged ids change nothing but messages)."""
+        entry = await self.stored(offset)
+        if entry is None:
+            raise ProtocolError("not_found", f"no message {offset}")
+        stored = json.loads(entry)
+        if "target" in stored:
+            raise ProtocolError("bad_message", f"{offset} is not a message")
+        return stored
+
+    async def _store(self, entry: str, target: int) -> None:
+        offset = await self.append(entry)
+        self.changes.setdefault(target, []).append(offset)
+        self.publish(chat.entry_frame(offset, entry), offset)
+        self._forget_trimmed(offset)
+
+    def _forget_trimmed(self, top: int) -> None:
+        """Drop what is tracked for messages the log has trimmed: the log keeps
+        ``history`` entries, so a target more than that below ``top`` is gone
+        (bounds this memory by the history, not by the room's lifetime)."""
+        history = self.room.limits.history
+        if len(self.changes) <= history:
+            return
+        for target in [t for t in self.changes if t <= top - history]:
+            del self.changes[target]
+            self.reactions.pop(target, None)
+
+    def _track(self, offset: int, stored: Mapping[str, Any]) -> None:
+        """Account for a stored edit or reaction (a room reloading its log)."""
+        self.changes.setdefault(stored["target"], []).append(offset)
+        if stored.get("type") == "reacted":
+            self._hold(stored["target"], stored["emoji"], stored["user"].get("username", ""),
+                       stored["on"])
+
+    def _hold(self, target: int, emoji: str, name: str, on: bool) -> None:
+        held = self.reactions.setdefault(target, {})
+        names = held.setdefault(emoji, set())
+        (names.add if on else names.discard)(name)
+        if not names:
+            del held[emoji]
+
+    def _check_size(self, entry: str) -> None:
+        size = len(entry.encode("utf-8"))
+        if size > self.room.limits.max_value_bytes:
+            raise ProtocolError("too_large", f"expected a message of at most "
+                                             f"{self.room.limits.max_value_bytes} bytes as "
+                                             f"stored, got {size} bytes")
+
     # moderation --------------------------------------------------------------
+
+    async def clear(self, user: Mapping[str, Any]) -> None:
+        """Clear the room, and with it what edits and reactions it tracked."""
+        await super().clear(user)
+        self.changes.clear()
+        self.reactions.clear()
 
     async def delete(self, command: chat.Delete, user: Mapping[str, Any]) -> None:
         """Delete a message: one's own, or any for moderators; never while locked."""
         self.check_writable(user)
-        if not user.get("moderator") and not await self._authored_by(command.id, user):
+        entry = await self.stored(command.id)
+        if entry is None:
+            return
+        stored = json.loads(entry)
+        if "target" in stored:
+            raise ProtocolError("bad_message", f"{command.id} is not a message")
+        if not user.get("moderator") and stored["user"].get("username") != user.get("username"):
             raise ProtocolError("forbidden", "only moderators can delete others' messages")
         if await self.log.remove(command.id):
+            # Its edits go with it (docs/security.md: a deleted text must not
+            # survive in an edit), and its reactions.
+            for change in self.changes.pop(command.id, ()):
+                await self.log.remove(change)
+            self.reactions.pop(command.id, None)
             self.publish(chat.Deleted(command.id))
-
-    async def _authored_by(self, offset: int, user: Mapping[str, Any]) -> bool:
-        entry = await self.stored(offset)
-        return entry is not None and json.loads(entry)["user"].get("username") == user.get(
-            "username")
 
     # HTTP --------------------------------------------------------------------
 

@@ -6,8 +6,14 @@ Client to server (docs/protocol.md, "The main party"): :class:`Post`
 the moderators' :class:`~.frames.Lock`, :class:`~.frames.Clear`,
 :class:`~.frames.Remove`. :func:`parse_command` reads any of them.
 
+Edits and reactions (:class:`Edit`, :class:`React`) are log entries of their
+own that name the message they change (``edited``/``reacted`` frames, built by
+:func:`entry_frame`), so history, resume and the delivery contract hold for
+them as for messages; readers fold them into the message they target.
+
 Server to client: the join frames (``welcome``, then :func:`history_frame`),
-``message`` (:func:`message_frame`), ``deleted`` (:class:`Deleted`), ``typing``
+``message`` (:func:`message_frame`), ``edited``/``reacted`` (:func:`entry_frame`),
+``deleted`` (:class:`Deleted`), ``typing``
 (:class:`IsTyping`, ephemeral), and the
 shared frames of :mod:`.frames`. A message is stored as the text of
 :func:`stored_entry` and becomes its wire frame by splicing in the offset, so
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -32,8 +39,10 @@ from .jsonrules import MAX_JSON_DEPTH, encode_json
 
 __all__ = [
     "COMMANDS", "JOIN_TYPE", "MAX_CID_LENGTH", "MIME_TYPES", "TYPING_INTERVAL", "ChatCommand",
-    "ChatHistory", "Delete", "Deleted", "History", "IsTyping", "Post", "Typing", "command_of", "history_frame", "message_frame",
-    "mentions", "parse_command", "parse_mime", "stored_entry",
+    "ChatHistory", "Delete", "Deleted", "Edit", "fold_change", "History", "IsTyping", "MAX_EMOJI_LENGTH",
+    "MAX_REACTIONS", "Post", "React", "Typing", "command_of", "edit_entry", "entry_frame",
+    "history_frame", "message_frame", "mentions", "parse_command", "parse_emoji", "parse_mime",
+    "react_entry", "stored_entry",
 ]
 
 #: The frame that completes a join to the chat (after ``welcome``).
@@ -120,6 +129,76 @@ class Delete(Envelope):
         return cls(require_int(data, "id", "message id"))
 
 
+@dataclass(frozen=True, slots=True)
+class Edit(Envelope):
+    """``{"type": "edit", "id": <message id>, "content": <any JSON>}``: the author
+    replaces the text of their own message (moderators delete, never rewrite)."""
+
+    id: int
+    content: Any
+    type: ClassVar[str] = "edit"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "edit", "id": self.id, "content": self.content}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Edit:
+        if "content" not in data:
+            raise ProtocolError("bad_message", "expected a \"content\" field")
+        return cls(require_int(data, "id", "message id"), data["content"])
+
+
+#: Longest reaction, in code points (a flag or a family emoji with its joiners).
+MAX_EMOJI_LENGTH = 16
+#: Most distinct reactions one message holds; a new one past it is refused.
+MAX_REACTIONS = 20
+#: Categories an emoji's code points may have past its first symbol: modifiers,
+#: combining marks (keycaps, variation selectors). Joiners and tags are checked apart.
+_EMOJI_TAIL = frozenset({"So", "Sk", "Mn", "Me"})
+
+
+def _emoji_char(char: str) -> bool:
+    code = ord(char)
+    return code == 0x200D or 0xE0020 <= code <= 0xE007F or (
+        code >= 0x80 and unicodedata.category(char) in _EMOJI_TAIL)
+
+
+def parse_emoji(value: Any) -> str:
+    """A reaction: 1 to :data:`MAX_EMOJI_LENGTH` code points, a non-ASCII symbol
+    first, then only symbols, modifiers, marks, joiners and tags.
+
+    docs/security.md: no ASCII, so no markup, URL or text reaches a chip; no
+    controls or direction overrides, so a chip cannot reorder its neighbours.
+    """
+    if (not isinstance(value, str) or not 0 < len(value) <= MAX_EMOJI_LENGTH
+            or ord(value[0]) < 0x80 or unicodedata.category(value[0]) != "So"
+            or not all(_emoji_char(c) for c in value)):
+        raise ProtocolError("bad_message", f"expected \"emoji\" as 1 to {MAX_EMOJI_LENGTH} "
+                                           f"emoji code points")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class React(Envelope):
+    """``{"type": "react", "id": <message id>, "emoji": "<emoji>", "on"?: <bool>}``:
+    add (``on``, the default) or take back the sender's reaction to a message."""
+
+    id: int
+    emoji: str
+    on: bool = True
+    type: ClassVar[str] = "react"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "react", "id": self.id, "emoji": self.emoji, "on": self.on}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> React:
+        on = data.get("on", True)
+        if not isinstance(on, bool):
+            raise ProtocolError("bad_message", "expected \"on\" as true or false")
+        return cls(require_int(data, "id", "message id"), parse_emoji(data.get("emoji")), on)
+
+
 #: Seconds between two ``typing`` frames the room relays for one connection; the
 #: ones in between are dropped (a typing indicator needs no more, and a flood of
 #: them reaches no one).
@@ -167,11 +246,12 @@ def mentions(content: Any, user: Mapping[str, Any] | None) -> bool:
                          re.IGNORECASE) for name in names)
 
 
-ChatCommand = Post | Delete | Typing | Clear | Lock | Remove
+ChatCommand = Post | Delete | Edit | React | Typing | Clear | Lock | Remove
 
 #: Client frames of the chat by ``type`` (a frame without ``type`` is a post).
 COMMANDS: Mapping[str, Any] = {cls.type: cls
-                               for cls in (Post, Delete, Typing, Clear, Lock, Remove)}
+                               for cls in (Post, Delete, Edit, React, Typing, Clear, Lock,
+                                             Remove)}
 
 
 def parse_command(message: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> ChatCommand:
@@ -221,6 +301,35 @@ def message_frame(offset: int, entry: str) -> str:
     return '{"type":"message","id":%d,%s' % (offset, entry[1:])
 
 
+#: Stored entries that are not messages begin with their frame type.
+_TYPED_ENTRIES = tuple('{"type":"%s",' % kind for kind in ("edited", "reacted"))
+
+
+def entry_frame(offset: int, entry: str) -> str:
+    """The frame of any stored entry: ``edited``/``reacted`` ones carry their
+    ``type`` and get ``id`` spliced in after it; the rest are messages."""
+    for prefix in _TYPED_ENTRIES:
+        if entry.startswith(prefix):
+            return '%s"id":%d,%s' % (prefix, offset, entry[len(prefix):])
+    return message_frame(offset, entry)
+
+
+def edit_entry(target: int, sender_id: str | None, user_json: str, content: Any,
+               timestamp: int) -> str:
+    """The stored text of an edit: ``{"type": "edited", "target", "from", "user",
+    "content", "timestamp"}``. Raises ``ValueError`` for content JSON cannot carry."""
+    return '{"type":"edited","target":%d,"from":%s,"user":%s,"content":%s,"timestamp":%d}' % (
+        target, "null" if sender_id is None else encode_json(sender_id), user_json,
+        encode_json(content), timestamp)
+
+
+def react_entry(target: int, user_json: str, emoji: str, on: bool, timestamp: int) -> str:
+    """The stored text of a reaction: ``{"type": "reacted", "target", "user",
+    "emoji", "on", "timestamp"}``."""
+    return '{"type":"reacted","target":%d,"user":%s,"emoji":%s,"on":%s,"timestamp":%d}' % (
+        target, user_json, encode_json(emoji), "true" if on else "false", timestamp)
+
+
 @dataclass(frozen=True, slots=True)
 class History(Envelope):
     """The ``history`` join frame from messages a client holds (the kernel relay's).
@@ -241,7 +350,7 @@ class History(Envelope):
 def history_frame(epoch: str, entries: Iterable[tuple[int, str]], recovered: bool) -> str:
     """``{"type": "history", "messages": [...], "epoch", "recovered"}`` from stored entries."""
     return log_join_frame(JOIN_TYPE, "messages",
-                          (message_frame(offset, entry) for offset, entry in entries),
+                          (entry_frame(offset, entry) for offset, entry in entries),
                           epoch, recovered)
 
 
@@ -288,8 +397,8 @@ class ChatHistory:
     def apply(self, kind: str | None, frame: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Apply one server frame; return the messages new to this client."""
         with self._lock:
-            if kind == "message" and _is_id(frame.get("id")):
-                return self._message(dict(frame))
+            if kind in _LOGGED and _is_id(frame.get("id")):
+                return self._entry(dict(frame))
             if kind == JOIN_TYPE:
                 return self._history(frame)
             if kind == "deleted":
@@ -308,15 +417,16 @@ class ChatHistory:
         last = self._last_id
         self._epoch = epoch
         if frame.get("recovered") and not first_join:
-            new = [m for m in incoming if last is None or m["id"] > last]
-            self._messages.extend(new)
+            fresh = [m for m in incoming if last is None or m["id"] > last]
+            new = self._fold(fresh)
         else:
             # Not resumable: take the server's history as the truth. Messages
             # past our last id in the same stream are news; a new epoch is a
             # new stream (history lost or reset), whose ids say nothing to us.
+            self._messages = []
+            folded = self._fold(incoming)
             new = [] if first_join or not same_stream else [
-                m for m in incoming if last is None or m["id"] > last]
-            self._messages = incoming
+                m for m in folded if last is None or m["id"] > last]
             if not same_stream:
                 last = None
         self._last_id = max([*(m["id"] for m in incoming), *([last] if last is not None else [])],
@@ -324,17 +434,64 @@ class ChatHistory:
         self._trim()
         return new
 
-    def _message(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
+    def _entry(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
         if self._last_id is not None and frame["id"] <= self._last_id:
             return []  # already held: delivered live and again by a resume
-        self._messages.append(frame)
+        new = self._fold([frame])
         self._last_id = frame["id"]
         self._trim()
-        return [frame]
+        return new
+
+    def _fold(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append messages, apply edits and reactions to the messages they
+        target (ignored when that message is gone); return the messages."""
+        new = []
+        for entry in entries:
+            kind = entry.get("type", "message")
+            if kind == "message":
+                self._messages.append(entry)
+                new.append(entry)
+            elif kind in ("edited", "reacted"):
+                self._change(entry)
+        return new
+
+    def _change(self, entry: Mapping[str, Any]) -> None:
+        for index, message in enumerate(self._messages):
+            if message.get("id") == entry.get("target"):
+                # A new dict: readers hold copies of the list, not of messages.
+                self._messages[index] = fold_change(message, entry)
+                return
 
     def _trim(self) -> None:
         if self.limit is not None and len(self._messages) > self.limit:
             del self._messages[:len(self._messages) - self.limit]
+
+
+#: Server frames that are log entries (carry an ``id`` that only grows).
+_LOGGED = frozenset({"message", "edited", "reacted"})
+
+
+def fold_change(message: Mapping[str, Any], entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``message`` with an ``edited`` or ``reacted`` entry applied: new ``content``
+    and ``edited`` (the edit's timestamp), or ``reactions`` as ``{emoji: [username,
+    ...]}`` (one per user per emoji; an emoji nobody holds is dropped)."""
+    folded = dict(message)
+    if entry.get("type") == "edited":
+        folded["content"] = entry.get("content")
+        folded["edited"] = entry.get("timestamp")
+        return folded
+    emoji, user = entry.get("emoji"), entry.get("user")
+    name = user.get("username") if isinstance(user, Mapping) else None
+    if not isinstance(emoji, str) or not isinstance(name, str):
+        return folded
+    reactions = {k: list(v) for k, v in (message.get("reactions") or {}).items()}
+    names = reactions.setdefault(emoji, [])
+    if entry.get("on") and name not in names:
+        names.append(name)
+    elif not entry.get("on") and name in names:
+        names.remove(name)
+    folded["reactions"] = {k: v for k, v in reactions.items() if v}
+    return folded
 
 
 def _is_id(value: Any) -> bool:

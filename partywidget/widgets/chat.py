@@ -83,5 +83,14 @@ class Chat(RoomWidget):
         """
         self.send_frame(chat.Delete(message_id))
 
+    def edit(self, message_id: int, content: Any) -> None:
+        """Replace the content of this kernel's own message ``message_id`` (the
+        server refuses others' messages, moderators' included)."""
+        self.send_frame(chat.Edit(message_id, content))
+
+    def react(self, message_id: int, emoji: str, on: bool = True) -> None:
+        """Add (or with ``on=False`` take back) this kernel's ``emoji`` reaction."""
+        self.send_frame(chat.React(message_id, chat.parse_emoji(emoji), on))
+
     def _join_frame(self, client: RoomClient) -> chat.History:
         return chat.History(client.history(), client.epoch)

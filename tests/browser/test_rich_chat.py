@@ -261,3 +261,36 @@ def test_typing_mentions_unread_and_replies_cross_between_pages(pages: Pages) ->
     expect(chat_b.locator(".pw-replying")).to_be_hidden()
     reply = chat_a.locator(".pw-msg", has_text="yes, seen")
     expect(reply.locator(".pw-quote")).to_contain_text("look here", timeout=QUICK)
+
+
+def test_an_edit_and_reactions_cross_between_pages(pages: Pages) -> None:
+    """A edits its message: B sees the new text marked "(edited)". B reacts with 👍;
+    A's click on the chip adds A's (count 2, pressed), a second click takes it back."""
+    a, b = pages.a, pages.b
+    chat_a = a.page.locator(".pw-chat").first
+    chat_b = b.page.locator(".pw-chat").first
+    chat_a.locator(".pw-input").fill("tpyo here")
+    chat_a.locator(".pw-input").press("Enter")
+    own = chat_a.locator(".pw-msg", has_text="tpyo here")
+    expect(own).to_be_visible(timeout=QUICK)
+    own.hover()
+    own.locator(".pw-edit").click()
+    expect(chat_a.locator(".pw-input")).to_have_value("tpyo here")
+    chat_a.locator(".pw-input").fill("typo fixed")
+    chat_a.locator(".pw-input").press("Enter")
+    edited = chat_b.locator(".pw-msg", has_text="typo fixed")
+    expect(edited.locator(".pw-edited")).to_have_text("(edited)", timeout=QUICK)
+    assert chat_b.locator(".pw-msg", has_text="tpyo here").count() == 0
+
+    edited.hover()
+    edited.locator(".pw-react").click()
+    edited.locator(".pw-react-pick", has_text="\U0001F44D").click()
+    chip = chat_a.locator(".pw-msg", has_text="typo fixed").locator(".pw-chip")
+    expect(chip).to_have_text("\U0001F44D 1", timeout=QUICK)
+    expect(chip).to_have_attribute("aria-pressed", "false")
+    chip.click()
+    expect(edited.locator(".pw-chip")).to_have_text("\U0001F44D 2", timeout=QUICK)
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    chip.click()
+    expect(edited.locator(".pw-chip")).to_have_text("\U0001F44D 1", timeout=QUICK)
+    expect(edited.locator(".pw-chip")).to_have_attribute("aria-pressed", "true")

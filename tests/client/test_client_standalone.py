@@ -340,3 +340,26 @@ def test_the_repr_counts_messages_only_for_the_chat(standalone_server: Any) -> N
         assert repr(chat_room).endswith("(1 user, 0 messages)>")
     with partywidget.connect("repr-room", "board", url=url) as board_room:
         assert repr(board_room).endswith("(1 user)>")
+
+
+def test_two_clients_see_each_others_edits_and_reactions_folded(standalone_server: Any,
+                                                               wait_until: Any) -> None:
+    url = standalone_server.http_url
+    with partywidget.connect("folds", url=url) as alice, \
+            partywidget.connect("folds", url=url) as bob:
+        alice.send("helo")
+        wait_until(lambda: len(bob.history()) == 1)
+        target = bob.history()[0]["id"]
+        alice.edit(target, "hello")
+        bob.react(target, "\U0001F44D")
+        alice.react(target, "\U0001F44D")
+        alice.react(target, "\U0001F389")
+        alice.react(target, "\U0001F389", on=False)
+        both = {"\U0001F44D": sorted([bob.user["username"], alice.user["username"]])}
+        # Two sockets: the server orders the two thumbs either way.
+        wait_until(lambda: [{k: sorted(v) for k, v in m.get("reactions", {}).items()}
+                            for m in alice.history() + bob.history()] == [both, both])
+        (message,) = bob.history()
+        assert message["content"] == "hello" and message["edited"]
+        with pytest.raises(Exception):
+            alice.react(target, "<b>")

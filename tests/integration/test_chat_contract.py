@@ -224,3 +224,27 @@ async def test_moderation_deletes_clears_and_locks_for_everyone(room_server, roo
     late_welcome, history = await late.joined()
     assert late_welcome["locked"] is True
     assert [m["content"] for m in history["messages"]] == ["after clear"]
+
+
+async def test_edits_and_reactions_reach_both_clients_and_a_late_joiner(room_server, room, join):
+    """Two sockets (the server knows one user: authorship is in tests/unit)."""
+    alice = await join(room_server, room)
+    await alice.joined()
+    bob = await join(room_server, room)
+    await bob.joined()
+    await alice.send({"content": "helo"})
+    first = await alice.skip_to("message")
+
+    await alice.send({"type": "edit", "id": first["id"], "content": "hello"})
+    await bob.send({"type": "react", "id": first["id"], "emoji": "\U0001F44D"})
+    await bob.send({"type": "react", "id": first["id"], "emoji": "<img src=x>"})
+    assert (await bob.skip_to("error"))["code"] == "bad_message"
+    edit, reaction = await alice.skip_to("edited"), await alice.skip_to("reacted")
+    assert (edit["target"], edit["content"]) == (first["id"], "hello")
+    assert (reaction["target"], reaction["emoji"], reaction["on"]) == (first["id"], "\U0001F44D",
+                                                                       True)
+    assert reaction["id"] > edit["id"] > first["id"]
+
+    late = await join(room_server, room)
+    _, history = await late.joined()
+    assert [m["type"] for m in history["messages"]] == ["message", "edited", "reacted"]

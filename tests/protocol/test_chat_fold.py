@@ -1,10 +1,14 @@
-"""The client's folds of the chat stream (``ChatHistory``) and of presence, frame by frame."""
+"""The client's folds of the chat stream (``ChatHistory``, edits and reactions too) and of
+presence, frame by frame; and which strings are reactions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from partywidget.protocol.chat import ChatHistory
+import pytest
+
+from partywidget.errors import ProtocolError
+from partywidget.protocol.chat import ChatHistory, parse_emoji
 from partywidget.protocol.frames import Presence, read_frame
 
 
@@ -114,3 +118,70 @@ def test_the_history_keeps_at_most_the_rooms_length() -> None:
     assert ids(view) == [5, 6, 7]
     view.apply(history([1, 2, 3, 4, 5], epoch="e2"))
     assert ids(view) == [3, 4, 5]
+
+
+# edits and reactions ---------------------------------------------------------
+
+
+def edited(id: int, target: int, content: Any) -> dict[str, Any]:
+    return {"type": "edited", "id": id, "target": target, "from": "c",
+            "user": {"username": "u"}, "content": content, "timestamp": 7}
+
+
+def reacted(id: int, target: int, emoji: str, user: str, on: bool = True) -> dict[str, Any]:
+    return {"type": "reacted", "id": id, "target": target, "user": {"username": user},
+            "emoji": emoji, "on": on, "timestamp": 7}
+
+
+def test_an_edit_replaces_the_content_and_marks_the_message_edited():
+    view = View()
+    view.apply(history([1, 2]))
+    assert view.apply(edited(3, 1, "new")) == []
+    first, second = view.messages
+    assert (first["content"], first["edited"]) == ("new", 7) and "edited" not in second
+    assert view.resume_query() == {"since": "3", "epoch": "e1"}
+
+
+def test_reactions_fold_one_per_user_per_emoji_and_drop_when_taken_back():
+    view = View()
+    view.apply(history([1]))
+    for frame in (reacted(2, 1, "👍", "a"), reacted(3, 1, "👍", "b"), reacted(4, 1, "🎉", "a"),
+                  reacted(5, 1, "🎉", "a", on=False)):
+        view.apply(frame)
+    assert view.messages[0]["reactions"] == {"👍": ["a", "b"]}
+
+
+def test_a_history_with_edits_folds_them_and_a_resume_continues_from_the_last_entry():
+    view = View()
+    view.apply({"type": "history", "messages": [message(1), edited(2, 1, "x"),
+                                                reacted(3, 1, "👍", "a")], "epoch": "e1",
+                "recovered": False})
+    assert [(m["id"], m["content"], m["reactions"]) for m in view.messages] == [
+        (1, "x", {"👍": ["a"]})]
+    new = view.apply({"type": "history", "messages": [edited(4, 1, "y"), message(5)],
+                      "epoch": "e1", "recovered": True})
+    assert [m["id"] for m in new] == [5] and view.messages[0]["content"] == "y"
+    assert view.apply(edited(4, 1, "stale")) == [] and view.messages[0]["content"] == "y"
+
+
+def test_changes_to_a_message_not_held_are_ignored():
+    view = View()
+    view.apply(history([1]))
+    view.apply(edited(2, 99, "x"))
+    view.apply(reacted(3, 99, "👍", "a"))
+    assert view.messages == [message(1)]
+
+
+@pytest.mark.parametrize("emoji", ["\U0001F44D", "\u2764\ufe0f", "\U0001F44D\U0001F3FD",
+                                   "\U0001F1EB\U0001F1F7",
+                                   "\U0001F468\u200d\U0001F469\u200d\U0001F467"])
+def test_emoji_with_modifiers_joiners_and_flags_are_reactions(emoji):
+    assert parse_emoji(emoji) == emoji
+
+
+@pytest.mark.parametrize("emoji", ["", "+1", "<b>", "\U0001F44D<img src=x>", "\u202e\U0001F44D",
+                                   "\U0001F44D\u202e", "\U0001F44D ", "\U0001F44D" * 17,
+                                   "é", 1, None])
+def test_text_markup_controls_and_oversize_are_not_reactions(emoji):
+    with pytest.raises(ProtocolError):
+        parse_emoji(emoji)

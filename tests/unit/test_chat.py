@@ -515,3 +515,116 @@ async def test_http_methods_other_than_get_and_post_are_405(room):
 async def test_http_sub_paths_are_404(room):
     response = await room.request(http("GET", path="export"))
     assert response.status == 404 and json.loads(response.body)["code"] == "not_found"
+
+
+# edits and reactions -------------------------------------------------------------
+
+
+async def test_an_author_edits_their_message_live_and_in_history(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await post(alice, "helo")
+    await alice.send({"type": "edit", "id": 1, "content": "hello"})
+    edited = bob.frames[-1]
+    assert edited["type"] == "edited" and edited["id"] == 2 and edited["target"] == 1
+    assert edited["content"] == "hello" and edited["user"] == ALICE
+    late = await join(room, "c1", TEACHER)
+    assert [m["type"] for m in late.frames[1]["messages"]] == ["message", "edited"]
+
+
+async def test_nobody_edits_another_users_message_not_even_a_moderator(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await post(alice, "mine")
+    alice.clear()
+    await teacher.send({"type": "edit", "id": 1, "content": "yours now"})
+    assert teacher.frames[-1]["code"] == "forbidden" and alice.frames == []
+
+
+@pytest.mark.parametrize("frame, code", [
+    ({"type": "edit", "id": 99, "content": "x"}, "not_found"),
+    ({"type": "edit", "id": 2, "content": "x"}, "bad_message"),
+    ({"type": "react", "id": 2, "emoji": "👍"}, "bad_message"),
+    ({"type": "delete", "id": 2}, "bad_message"),
+    ({"type": "react", "id": 1, "emoji": "<b>"}, "bad_message"),
+    ({"type": "react", "id": 1, "emoji": "👍", "on": 1}, "bad_message"),
+    ({"type": "edit", "id": "1", "content": "x"}, "bad_message"),
+])
+async def test_edits_and_reactions_of_forged_ids_or_bad_emoji_are_refused(room, join, frame, code):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "hi")
+    await alice.send({"type": "react", "id": 1, "emoji": "👍"})
+    alice.clear()
+    await alice.send(frame)
+    assert [f.get("code") for f in alice.frames] == [code]
+    assert len(await stored(room)) == 2
+
+
+async def test_a_reaction_is_one_per_user_per_emoji_and_can_be_taken_back(room, join):
+    alice = await join(room, "a1", ALICE)
+    bob = await join(room, "b1", BOB)
+    await post(alice, "hi")
+    bob.clear()
+    for _ in range(2):
+        await bob.send({"type": "react", "id": 1, "emoji": "👍"})
+    await bob.send({"type": "react", "id": 1, "emoji": "👍", "on": False})
+    await bob.send({"type": "react", "id": 1, "emoji": "👍", "on": False})
+    assert [(f["type"], f["emoji"], f["on"]) for f in bob.frames] == [
+        ("reacted", "👍", True), ("reacted", "👍", False)]
+
+
+async def test_a_message_holds_a_bounded_set_of_reactions(room, join):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "hi")
+    emoji = [chr(0x1F600 + n) for n in range(21)]
+    for e in emoji:
+        await alice.send({"type": "react", "id": 1, "emoji": e})
+    assert alice.frames[-1]["code"] == "too_many_reactions"
+    await alice.send({"type": "react", "id": 1, "emoji": emoji[0], "on": False})
+    await alice.send({"type": "react", "id": 1, "emoji": emoji[20]})
+    assert alice.frames[-1]["type"] == "reacted"
+
+
+async def test_edits_and_reactions_are_refused_while_locked(room, join):
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await post(alice, "hi")
+    await teacher.send({"type": "lock", "locked": True})
+    alice.clear()
+    await alice.send({"type": "edit", "id": 1, "content": "x"})
+    await alice.send({"type": "react", "id": 1, "emoji": "👍"})
+    assert [f.get("code") for f in alice.frames] == ["locked", "locked"]
+
+
+async def test_deleting_a_message_removes_its_edits_and_reactions(room, join):
+    alice = await join(room, "a1", ALICE)
+    await post(alice, "rude")
+    await alice.send({"type": "edit", "id": 1, "content": "ruder"})
+    await alice.send({"type": "react", "id": 1, "emoji": "👍"})
+    await post(alice, "kept")
+    await alice.send({"type": "delete", "id": 1})
+    assert [m["content"] for m in await stored(room)] == ["kept"]
+
+
+async def test_reaction_state_survives_a_room_reload(make_host, join):
+    storage = MemoryStorage()
+    first = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
+    alice = await join(first, "a1", ALICE)
+    await post(alice, "hi")
+    await alice.send({"type": "react", "id": 1, "emoji": "👍"})
+    second = (await make_host({"main": ChatParty}, storage=storage)).room("main", "r")
+    alice = await join(second, "a2", ALICE)
+    alice.clear()
+    await alice.send({"type": "react", "id": 1, "emoji": "👍"})
+    assert alice.frames == []
+
+
+async def test_what_is_tracked_for_trimmed_messages_is_forgotten(make_host, join):
+    room = (await make_host({"main": ChatParty}, limits=Limits(history=3))).room("main", "r")
+    alice = await join(room, "a1", ALICE)
+    for n in range(6):
+        await post(alice, f"m{n}")
+        await alice.send({"type": "react", "id": 2 * n + 1, "emoji": "\U0001F44D"})
+    party = room.party
+    assert len(party.changes) <= 4 and set(party.reactions) <= set(party.changes)
+    assert max(party.changes) == 11

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from partywidget import Chat
+from partywidget.errors import ProtocolError
 
 
 def test_messages_and_users_come_live_from_the_client(fake_client: Any) -> None:
@@ -41,6 +44,18 @@ def test_delete_sends_the_message_id(fake_client: Any) -> None:
     chat = Chat("class-101")
     chat.delete(12)
     assert fake_client.raw == [{"type": "delete", "id": 12}]
+
+
+def test_edit_and_react_send_their_frames_and_bad_emoji_never_leave(fake_client: Any) -> None:
+    chat = Chat("class-101")
+    chat.edit(12, "fixed")
+    chat.react(12, "\U0001F44D")
+    chat.react(12, "\U0001F44D", on=False)
+    with pytest.raises(ProtocolError):
+        chat.react(12, "<b>")
+    assert fake_client.raw == [{"type": "edit", "id": 12, "content": "fixed"},
+                               {"type": "react", "id": 12, "emoji": "\U0001F44D", "on": True},
+                               {"type": "react", "id": 12, "emoji": "\U0001F44D", "on": False}]
 
 
 def test_markdown_is_a_synced_trait_on_by_default(fake_client: Any) -> None:
