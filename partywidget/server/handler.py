@@ -112,10 +112,12 @@ class TornadoTransport:
     non-reading client can make us hold.
     """
 
-    __slots__ = ("_handler", "_stream", "_socket", "_flusher", "_queued", "_queued_bytes")
+    __slots__ = ("_handler", "_stream", "_socket", "_flusher", "_queued", "_queued_bytes",
+                 "_stats")
 
     def __init__(self, handler: Any) -> None:
         self._handler = handler
+        self._stats = handler.room_host.stats
         self._stream = handler.ws_connection.stream
         # No stream-level cap: Connection.deliver bounds what a client leaves
         # unread (Limits.max_buffered_bytes) before every frame, and a single frame may be
@@ -133,6 +135,7 @@ class TornadoTransport:
             frame = message.frame = ws_frame(message)
         if not self._queued:
             self._flusher.add(self)
+        self._stats.messages_out += 1
         self._queued.append(frame)
         self._queued_bytes += len(frame)
 
@@ -162,6 +165,7 @@ class TornadoTransport:
             pass
 
     def close(self, code: int, reason: str) -> None:
+        self._stats.closes[code] += 1
         if self._queued:
             self.flush()  # what was sent before the close goes before the close frame
         if self._handler.ws_connection is not None:

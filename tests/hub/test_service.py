@@ -174,3 +174,14 @@ async def test_sockets_from_pages_of_other_sites_are_refused(hub, join, room):
     assert await refusal(join(alice, room, headers={"Origin": "http://evil.example"})) == 403
     same_site = await join(alice, room, headers={"Origin": hub.url})
     assert (await same_site.joined())[0]["user"]["username"] == "alice"
+
+
+async def test_probes_answer_on_the_service_address_and_metrics_need_a_metrics_token(hub):
+    direct = hub.service_url + hub.service_prefix  # where a Kubernetes probe would ask
+    for probe in ("healthz", "readyz"):
+        result = await fetch("GET", direct + probe)
+        assert (result.status, result.json()) == (200, {"ok": True})
+    # Every request through the hub's proxy comes from loopback: without a
+    # metrics token, /metrics answers nobody, on either path.
+    assert (await fetch("GET", direct + "metrics")).status == 403
+    assert (await fetch("GET", hub.rooms_url + "/metrics")).status == 403
