@@ -380,17 +380,14 @@ class Room:
         bytes, and a client that stopped reading is cut off by its queue bound.
         """
         out = message
-        stats = self._host.stats
         if exclude:
             skip = set(exclude)
-            for conn in list(self._connections.values()):
-                if conn.id not in skip:
-                    stats.deliveries += 1
-                    conn.deliver(out)
+            targets = [conn for conn in self._connections.values() if conn.id not in skip]
         else:
-            stats.deliveries += len(self._connections)
-            for conn in list(self._connections.values()):
-                conn.deliver(out)
+            targets = list(self._connections.values())
+        self._host.stats.deliveries += len(targets)  # once per broadcast, not per connection
+        for conn in targets:
+            conn.deliver(out)
 
     def _heard(self, item: Broadcast | None) -> None:
         """What the backplane delivers: broadcasts in publish order, or None when it

@@ -135,7 +135,6 @@ class TornadoTransport:
             frame = message.frame = ws_frame(message)
         if not self._queued:
             self._flusher.add(self)
-        self._stats.messages_out += 1
         self._queued.append(frame)
         self._queued_bytes += len(frame)
 
@@ -146,6 +145,7 @@ class TornadoTransport:
         ws = self._handler.ws_connection
         if not frames or ws is None or ws.is_closing():
             return  # closed or closing: nothing may follow the close frame
+        self._stats.messages_out += len(frames)  # once per flush, not per frame
         data: bytes | memoryview = frames[0] if len(frames) == 1 else b"".join(frames)
         stream = self._stream
         if self._socket is not None and not stream.writing():
