@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", default="",
                        help="token clients must present (default: $PARTYWIDGET_TOKEN; required "
                             "off loopback)")
+    serve.add_argument("--metrics-token", default="",
+                       help="token Prometheus presents for /metrics (Authorization: Bearer; "
+                            "default: $PARTYWIDGET_METRICS_TOKEN, else --token; without any, "
+                            "loopback only, and never with --jupyterhub)")
     serve.add_argument("--prefix", default="/",
                        help="URL path prefix, e.g. a JupyterHub service prefix (default /)")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
@@ -169,12 +173,13 @@ def serve(args: argparse.Namespace) -> int:
 
         policy = HubPolicy(teacher_group=args.teacher_group, room_groups=dict(args.room_group))
         asyncio.run(run_hub(host, policy=policy, allowed_origins=args.allow_origin,
-                            network=network, auth_cache_seconds=args.hub_cache_seconds))
+                            network=network, auth_cache_seconds=args.hub_cache_seconds,
+                            metrics_token=args.metrics_token))
         return 0
     try:
         asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
                         allowed_origins=args.allow_origin, prefix=args.prefix,
-                        network=network))
+                        network=network, metrics_token=args.metrics_token))
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

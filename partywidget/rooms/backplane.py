@@ -154,6 +154,13 @@ class Backplane(abc.ABC):
     #: gone (its heartbeat expired).
     member_expiry: float = 15.0
 
+    #: Seconds the newest probe took through the backplane (None: no probe heard yet).
+    lag_seconds: float | None = None
+
+    def unready(self) -> str:
+        """Why this process cannot deliver broadcasts now ("" when it can): ``/readyz``."""
+        return ""
+
     async def start(self) -> None:
         """Connect, and start the heartbeat."""
 

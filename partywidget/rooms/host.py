@@ -28,6 +28,7 @@ from .identity import ConnectionIds
 from .limits import Limits
 from .party import Party
 from .room import ALARM_KEY, META_PREFIX, Room
+from .stats import HostStats
 
 __all__ = ["RoomHost"]
 
@@ -50,6 +51,9 @@ class RoomHost:
                 raise TypeError(f"expected a Party subclass for party {name!r}, got {cls!r}")
         self.storage = storage
         self.backplane = backplane
+        #: Counters for operators (``/metrics``); storage reports append latency to them.
+        self.stats = HostStats()
+        storage.append_observer = self.stats.append_seconds.observe
         self.parties = dict(parties)
         self.limits = limits or Limits()
         #: Each party's limits: the host's with the party's options applied.

@@ -235,6 +235,7 @@ class Room:
             await self._call(party.on_close, old, CloseCode.REPLACED, reason)
         conn._room = self
         self._connections[conn.id] = conn
+        self._host.stats.connections_opened += 1
         try:
             if self._backplane is not None:
                 await self._backplane.add_member(self.key, conn.id, conn.info())
@@ -274,6 +275,7 @@ class Room:
         party = self._party
         if party is None or conn._room is not self or not conn.open:
             return
+        self._host.stats.messages_in += 1
         # Limits.bytes_per_second counts bytes on the wire: UTF-8 for text.
         # (isascii() is O(1) in CPython: the flag is stored on the string.)
         size = len(message) if isinstance(message, bytes) or message.isascii() else len(
@@ -302,6 +304,7 @@ class Room:
     def _refuse(self, party: Party, conn: Connection, message: str | bytes,
                 error: ProtocolError) -> None:
         """Tell ``conn`` its ``message`` was refused, in the party's words (``error_message``)."""
+        self._host.stats.refused[error.code] += 1
         try:
             reply = party.error_message(conn, message, error.code, str(error))
         except Exception:
@@ -379,12 +382,12 @@ class Room:
         out = message
         if exclude:
             skip = set(exclude)
-            for conn in list(self._connections.values()):
-                if conn.id not in skip:
-                    conn.deliver(out)
+            targets = [conn for conn in self._connections.values() if conn.id not in skip]
         else:
-            for conn in list(self._connections.values()):
-                conn.deliver(out)
+            targets = list(self._connections.values())
+        self._host.stats.deliveries += len(targets)  # once per broadcast, not per connection
+        for conn in targets:
+            conn.deliver(out)
 
     def _heard(self, item: Broadcast | None) -> None:
         """What the backplane delivers: broadcasts in publish order, or None when it

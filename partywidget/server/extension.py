@@ -13,11 +13,12 @@ import os
 from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
-from jupyter_server.auth.decorator import ws_authenticated
+from jupyter_server.auth.decorator import allow_unauthenticated, ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
+from prometheus_client import REGISTRY
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 from traitlets import TraitError, Unicode, validate
 
@@ -28,8 +29,10 @@ from ..protocol.refusals import RefusalCause
 from ..rooms import RoomHost
 from .config import RoomOptions
 from .handler import Refused, RoomHandlerMixin
+from .health import probe
+from .metrics import HostCollector
 
-__all__ = ["JupyterRoomHandler", "PartyWidget"]
+__all__ = ["JupyterHealthHandler", "JupyterRoomHandler", "PartyWidget"]
 
 AUTH_RESOURCE = "partywidget"
 
@@ -106,6 +109,27 @@ class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, Jup
         await self.room_host.start()
 
 
+class JupyterHealthHandler(JupyterHandler):
+    """``{base_url}{url_prefix}/healthz`` and ``/readyz``: probes without credentials.
+
+    Like jupyter_server's own ``GET /api`` (its version), these answer
+    anyone: a probe has no token, and the answer is ``ok`` or a fixed reason,
+    nothing about rooms or users. Metrics are not here but in Jupyter's
+    ``/metrics``, behind its ``authenticate_prometheus``.
+    """
+
+    def initialize(self, room_host: RoomHost, ready: bool) -> None:
+        self.room_host = room_host
+        self.ready = ready
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        status, body = await probe(self.room_host, self.ready)
+        self.set_status(status)
+        self.finish(body)
+
+
 class PartyWidget(RoomOptions, ExtensionApp):
     """partywidget's Jupyter server extension (configure as ``c.PartyWidget.*``)."""
 
@@ -134,6 +158,9 @@ class PartyWidget(RoomOptions, ExtensionApp):
         default_dir = jupyter_data_dir()
         self.room_host = self.make_host(default_dir)
         self.settings["partywidget_room_host"] = self.room_host
+        # Jupyter serves the default registry at {base_url}metrics.
+        self._collector = HostCollector(self.room_host)
+        REGISTRY.register(self._collector)
         base = self.serverapp.base_url
         self.rooms_prefix = url_path_join(base, self.url_prefix, "parties") + "/"
         self.log.info("partywidget %s: rooms at %s{party}/{room}, parties %s, storage %s",
@@ -152,6 +179,9 @@ class PartyWidget(RoomOptions, ExtensionApp):
     def initialize_handlers(self) -> None:
         kwargs = {"room_host": self.room_host, "rooms_prefix": self.rooms_prefix}
         self.handlers.append((rf"/{self.url_prefix}/parties/.*", JupyterRoomHandler, kwargs))
+        for path, ready in (("healthz", False), ("readyz", True)):
+            self.handlers.append((f"/{self.url_prefix}/{path}", JupyterHealthHandler,
+                                  {"room_host": self.room_host, "ready": ready}))
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         await super()._start_jupyter_server_extension(serverapp)
@@ -161,5 +191,9 @@ class PartyWidget(RoomOptions, ExtensionApp):
             await self.room_host.start()
 
     async def stop_extension(self) -> None:
+        collector = getattr(self, "_collector", None)
+        if collector is not None:
+            REGISTRY.unregister(collector)
+            self._collector = None
         if getattr(self, "room_host", None) is not None:
             await self.room_host.close()

@@ -113,10 +113,12 @@ class TornadoTransport:
     non-reading client can make us hold.
     """
 
-    __slots__ = ("_handler", "_stream", "_socket", "_flusher", "_queued", "_queued_bytes")
+    __slots__ = ("_handler", "_stream", "_socket", "_flusher", "_queued", "_queued_bytes",
+                 "_stats")
 
     def __init__(self, handler: Any) -> None:
         self._handler = handler
+        self._stats = handler.room_host.stats
         self._stream = handler.ws_connection.stream
         # No stream-level cap: Connection.deliver bounds what a client leaves
         # unread (Limits.max_buffered_bytes) before every frame, and a single frame may be
@@ -144,6 +146,7 @@ class TornadoTransport:
         ws = self._handler.ws_connection
         if not frames or ws is None or ws.is_closing():
             return  # closed or closing: nothing may follow the close frame
+        self._stats.messages_out += len(frames)  # once per flush, not per frame
         data: bytes | memoryview = frames[0] if len(frames) == 1 else b"".join(frames)
         stream = self._stream
         if self._socket is not None and not stream.writing():
@@ -163,6 +166,7 @@ class TornadoTransport:
             pass
 
     def close(self, code: int, reason: str) -> None:
+        self._stats.closes[code] += 1
         if self._queued:
             self.flush()  # what was sent before the close goes before the close frame
         if self._handler.ws_connection is not None:

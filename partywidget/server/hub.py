@@ -36,6 +36,7 @@ from ..errors import ConfigurationError
 from ..protocol.refusals import RefusalCause
 from ..rooms import RoomHost
 from .accesslog import log_request
+from .health import health_routes
 from .netlimits import HUB_AUTH_CACHE_SECONDS, NetworkLimits
 from .handler import Refused
 from .standalone import ServeOptions, StandaloneRoomHandler, log, run
@@ -207,6 +208,9 @@ def make_hub_app(room_host: RoomHost, options: ServeOptions, *, policy: HubPolic
     return Application([
         (options.prefix + "parties/.*", HubRoomHandler, room_kwargs),
         (options.prefix + "oauth_callback", HubCallbackHandler, {"hub_auth": hub_auth}),
+        # Probes reach the service directly; /metrics needs the metrics token
+        # (every request through the hub's proxy comes from loopback).
+        *health_routes(options.prefix, room_host, options.metrics_token, loopback=False),
         (options.prefix, HubRootHandler, {"hub_auth": hub_auth, "policy": policy}),
     ], websocket_ping_interval=30, websocket_ping_timeout=30, log_function=log_request,
         # Signs the OAuth cookie; a new one per start only costs browsers one
@@ -233,7 +237,8 @@ def hub_bind_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int,
 async def run_hub(room_host: RoomHost, *, policy: HubPolicy,
                   allowed_origins: list[str] | tuple[str, ...] = (), ready: Any = None,
                   network: NetworkLimits | None = None,
-                  auth_cache_seconds: int = HUB_AUTH_CACHE_SECONDS) -> None:
+                  auth_cache_seconds: int = HUB_AUTH_CACHE_SECONDS,
+                  metrics_token: str = "") -> None:
     """Serve rooms as a JupyterHub service until SIGINT/SIGTERM.
 
     Every connection arrives from the hub's proxy, so ``network`` has no cap
@@ -247,4 +252,5 @@ async def run_hub(room_host: RoomHost, *, policy: HubPolicy,
                             auth_cache_seconds=auth_cache_seconds)
 
     await run(room_host, host=host, port=port, allowed_origins=allowed_origins, prefix=prefix,
-              ready=ready, network=network, app_factory=app_factory)
+              ready=ready, network=network, app_factory=app_factory,
+              metrics_token=metrics_token)

@@ -1,14 +1,16 @@
 """Limits of the listening socket and of the hub's answers, with their defaults.
 
 Apart from :mod:`.network` (which needs Tornado) so that the command line can
-show the defaults without loading a server.
+show the defaults without loading a server. :func:`is_loopback` decides what
+dev mode (no token) serves.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, fields
 
-__all__ = ["HUB_AUTH_CACHE_SECONDS", "NetworkLimits"]
+__all__ = ["HUB_AUTH_CACHE_SECONDS", "LOOPBACK_HOSTS", "NetworkLimits", "is_loopback"]
 
 #: Seconds the hub's answer about a token or cookie is reused (JupyterHub's own
 #: default is 300): a token revoked on the hub stops working here within this time.
@@ -39,3 +41,16 @@ class NetworkLimits:
                 raise ValueError(f"expected {f.name} as a number of at least 0, got {value!r}")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
             raise ValueError("expected header_timeout and body_timeout above 0 seconds")
+
+
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for loopback names and addresses (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

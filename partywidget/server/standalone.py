@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import logging
 import os
 import signal
@@ -26,30 +25,22 @@ from ..protocol.refusals import RefusalCause
 from ..rooms import RoomHost
 from .accesslog import log_request, request_summary
 from .handler import Refused, RoomHandlerMixin
+from .health import health_routes
+from .netlimits import is_loopback
 from .network import GuardedHTTPServer, NetworkLimits, raise_open_files_limit
 
 __all__ = ["ServeOptions", "StandaloneRoomHandler", "make_app", "run"]
 
 log = logging.getLogger("partywidget")
 
-LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 class ServeOptions:
     """What ``make_app`` needs besides the room host."""
 
     def __init__(self, *, token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
-                 dev_mode: bool = True, prefix: str = "/") -> None:
+                 dev_mode: bool = True, prefix: str = "/", metrics_token: str = "") -> None:
         self.token = token
+        #: Who may read ``/metrics`` (empty: loopback only, see :mod:`.health`).
+        self.metrics_token = metrics_token
         self.allowed_origins = {o.rstrip("/").lower() for o in allowed_origins}
         self.dev_mode = dev_mode
         self.prefix = prefix if prefix.endswith("/") else prefix + "/"
@@ -156,6 +147,8 @@ def make_app(room_host: RoomHost, options: ServeOptions) -> Application:
     kwargs = {"room_host": room_host, "options": options}
     return Application([
         (options.prefix + "parties/.*", StandaloneRoomHandler, kwargs),
+        *health_routes(options.prefix, room_host, options.metrics_token or options.token,
+                       loopback=options.dev_mode),
         (options.prefix, _Root),
     ], websocket_ping_interval=30, websocket_ping_timeout=30, log_function=log_request)
 
@@ -163,22 +156,25 @@ def make_app(room_host: RoomHost, options: ServeOptions) -> Application:
 async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
               token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
               prefix: str = "/", ready: Any = None, network: NetworkLimits | None = None,
-              app_factory: Callable[[RoomHost, ServeOptions], Application] | None = None) -> None:
+              app_factory: Callable[[RoomHost, ServeOptions], Application] | None = None,
+              metrics_token: str = "") -> None:
     """Serve until SIGINT/SIGTERM; close every room cleanly (1001) on the way out.
 
     ``app_factory`` replaces :func:`make_app` by an application that
     authenticates every request itself (the JupyterHub mode), so no token is
     needed off loopback. ``network`` bounds what a client may hold before
-    its request is complete (:class:`NetworkLimits`).
+    its request is complete (:class:`NetworkLimits`). ``metrics_token``
+    (else ``PARTYWIDGET_METRICS_TOKEN``, else the token) guards ``/metrics``.
     """
     token = token or os.environ.get("PARTYWIDGET_TOKEN", "")
+    metrics_token = metrics_token or os.environ.get("PARTYWIDGET_METRICS_TOKEN", "")
     loopback = is_loopback(host)
     if app_factory is None and not loopback and not token:
         raise ConfigurationError(
             f"refusing to serve on {host} without a token: pass --token or set "
             "PARTYWIDGET_TOKEN (tokenless dev mode is for 127.0.0.1/localhost only)")
     options = ServeOptions(token=token, allowed_origins=allowed_origins,
-                           dev_mode=loopback, prefix=prefix)
+                           dev_mode=loopback, prefix=prefix, metrics_token=metrics_token)
     await room_host.start()
     app = (app_factory or make_app)(room_host, options)
     open_files = raise_open_files_limit()

@@ -34,7 +34,8 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,10 @@ class Storage(abc.ABC):
     Every method is a coroutine that never blocks the event loop; values are
     JSON-serialisable objects or ``bytes``.
     """
+
+    #: Called with the seconds each log append took (the room host's latency
+    #: histogram); a no-op until a host sets it.
+    append_observer: Callable[[float], None] = staticmethod(lambda seconds: None)
 
     async def start(self) -> None:
         """Open files or connections; called once before first use."""
@@ -245,11 +250,17 @@ class RoomLog:
 
     async def append(self, entry: str) -> int:
         with self._gate:
-            return await self._storage.append(self._room, entry, keep=self.keep)
+            start = time.perf_counter()
+            offset = await self._storage.append(self._room, entry, keep=self.keep)
+            self._storage.append_observer(time.perf_counter() - start)
+            return offset
 
     async def append_once(self, entry: str, key: str | None) -> tuple[int, bool]:
         with self._gate:
-            return await self._storage.append_once(self._room, entry, keep=self.keep, key=key)
+            start = time.perf_counter()
+            done = await self._storage.append_once(self._room, entry, keep=self.keep, key=key)
+            self._storage.append_observer(time.perf_counter() - start)
+            return done
 
     async def read(self, after: int = 0) -> tuple[LogState, list[LogEntry]]:
         with self._gate:

@@ -8,6 +8,11 @@
   each process refreshes ``{p}proc:{id}`` (expiring after
   :attr:`member_expiry`) every third of it. Members of a process whose key
   expired are claimed (``HDEL``: exactly one claimer) and announced gone.
+* Health: with every heartbeat the process publishes a probe (its send
+  time) on its own channel ``{p}probe:{id}``; the time until its reader sees
+  it is :attr:`lag_seconds` (the pub/sub round trip plus the reader's
+  backlog), and a subscription not confirmed since it was lost makes
+  :meth:`unready` say so (``/readyz``).
 * A lost subscription (Redis restarted, or Redis cut this process off as a
   slow pub/sub consumer at its ``client-output-buffer-limit``) is reported to
   every room (``None``): their connections close with 1001 and resume from
@@ -20,6 +25,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from typing import Any
 
 from ..rooms.backplane import Backplane, Broadcast, Listener
@@ -80,6 +86,9 @@ class RedisBackplane(Backplane):
         self._scripts: dict[str, Any] = {}
         #: Members whose removal failed while Redis was down: (room, id).
         self._unremoved: set[tuple[str, str]] = set()
+        self._probe = self._key("probe", self.id).encode("utf-8")
+        #: The subscriber connection confirmed its subscriptions, and lost none since.
+        self._listening = False
 
     def _key(self, kind: str, name: str) -> str:
         return self.storage.key(kind, name)
@@ -90,9 +99,13 @@ class RedisBackplane(Backplane):
         client = self.storage.client
         for name, source in (("members", _MEMBERS), ("remove_member", _REMOVE_MEMBER)):
             self._scripts[name] = client.register_script(source)
-        await self._beat()
         self._pubsub = client.pubsub()
+        await self._listen(self._probe)
+        await self._beat()  # presence, and the first probe: a lag to show at once
         self._heartbeat = asyncio.ensure_future(self._beat_forever())
+
+    def unready(self) -> str:
+        return "" if self._listening else "redis subscription lost; reconnecting"
 
     async def close(self) -> None:
         for task in (self._reader, self._heartbeat):
@@ -113,6 +126,8 @@ class RedisBackplane(Backplane):
     async def _beat(self) -> None:
         await self.storage.client.set(self._key("proc", self.id), 1,
                                       px=int(self.member_expiry * 1000))
+        if self._pubsub is not None:
+            await self.storage.client.publish(self._probe, repr(time.monotonic()))
 
     async def _beat_forever(self) -> None:
         while True:
@@ -160,6 +175,10 @@ class RedisBackplane(Backplane):
     async def subscribe(self, room: str, listener: Listener) -> None:
         channel = self._key("room", room).encode("utf-8")
         self._listeners[channel] = listener
+        await self._listen(channel)
+
+    async def _listen(self, channel: bytes) -> None:
+        """Subscribe ``channel`` and wait for Redis to confirm it."""
         confirmed = self._confirmed[channel] = asyncio.get_running_loop().create_future()
         await self._pubsub.subscribe(channel)
         if self._reader is None:
@@ -189,6 +208,7 @@ class RedisBackplane(Backplane):
                 raise
             except Exception as exc:
                 log.error("redis subscription lost (%s); rooms resume from storage", exc)
+                self._listening = False
                 self._resync(self._generation + 1)
                 await asyncio.sleep(self.retry_seconds)  # no busy loop while Redis is down
                 continue
@@ -215,6 +235,14 @@ class RedisBackplane(Backplane):
             confirmed = self._confirmed.pop(channel, None)
             if confirmed is not None and not confirmed.done():
                 confirmed.set_result(None)
+            if channel == self._probe:  # also after redis-py re-subscribed on a reconnect
+                self._listening = True
+            return
+        if channel == self._probe and message["type"] == "message":
+            try:
+                self.lag_seconds = time.monotonic() - float(message["data"])
+            except ValueError:
+                log.error("undecodable probe on %r dropped", channel[:100])
             return
         if message["type"] == "message" and listener is not None:
             try:

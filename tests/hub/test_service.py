@@ -201,3 +201,14 @@ async def test_the_refusal_cause_travels_in_a_header(hub, room):
 
     assert await cause(hub.user_token("mallory")) == (403, "room")
     assert await cause("not-a-hub-token") == (403, "credentials")
+
+
+async def test_probes_answer_on_the_service_address_and_metrics_need_a_metrics_token(hub):
+    direct = hub.service_url + hub.service_prefix  # where a Kubernetes probe would ask
+    for probe in ("healthz", "readyz"):
+        result = await fetch("GET", direct + probe)
+        assert (result.status, result.json()) == (200, {"ok": True})
+    # Every request through the hub's proxy comes from loopback: without a
+    # metrics token, /metrics answers nobody, on either path.
+    assert (await fetch("GET", direct + "metrics")).status == 403
+    assert (await fetch("GET", hub.rooms_url + "/metrics")).status == 403

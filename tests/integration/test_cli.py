@@ -11,7 +11,7 @@ from .clients import fetch, join
 from .conftest import start_server
 
 SERVE_OPTIONS = ["--host", "--port", "--storage", "--history", "--party", "--allow-origin",
-                 "--token"]
+                 "--token", "--metrics-token"]
 
 
 def serve(*args: str, cwd) -> subprocess.CompletedProcess[str]:
