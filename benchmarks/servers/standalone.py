@@ -20,9 +20,12 @@ from partywidget.server.config import RoomOptions
 from partywidget.server.netlimits import NetworkLimits
 from partywidget.server.standalone import run
 
-#: The lifted flood limit, shared with the Jupyter server's configuration.
+#: The lifted flood limit, shared with the Jupyter server's configuration. The
+#: connection caps are lifted too: the load generator's clients are one user
+#: (the Jupyter server's, or anonymous guests) and the room sweep reaches 2000.
 FLOOD_LIMIT = {"messages_per_second": 1e9, "message_burst": 1 << 30,
-               "bytes_per_second": 1 << 40, "byte_burst": 1 << 40}
+               "bytes_per_second": 1 << 40, "byte_burst": 1 << 40,
+               "max_connections_per_room": 1 << 20, "max_connections_per_user": 1 << 20}
 PARTIES = {"relay": "benchmarks.servers.relay_party:RelayParty"}
 #: Every load-generator client comes from 127.0.0.1: no cap per address.
 NETWORK = NetworkLimits(max_connections_per_address=0)
