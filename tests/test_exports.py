@@ -87,7 +87,7 @@ def test_a_kernel_connecting_loads_no_server_code():
     assert loaded["after"] == []
 
 
-@pytest.mark.parametrize("widget", ["Chat", "Board"])
+@pytest.mark.parametrize("widget", ["Chat", "Board", "Notes", "Poll", "Hands", "Quiz", "Snippets"])
 def test_a_kernel_showing_a_widget_loads_no_server_code(widget):
     # IPython (which anywidget imports) loads sqlite3 for its own history, so
     # import it first: what is left is what partywidget itself would add.
