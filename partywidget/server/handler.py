@@ -221,6 +221,7 @@ class RoomHandlerMixin:
     _conn: Connection | None = None
     _target: tuple[str, str, str] | None = None
     _admitted: Request | None = None
+    _made_pk: str | None = None
 
     # supplied by the adapter ----------------------------------------------------
 
@@ -256,6 +257,10 @@ class RoomHandlerMixin:
 
     def get_compression_options(self) -> None:
         return None  # one frame for all recipients requires no per-socket compression
+
+    def connection_pk(self) -> str | None:
+        """The ``_pk`` this request presents, or the one the host made for a socket without."""
+        return self.query_args().get("_pk") or self._made_pk
 
     def query_args(self) -> dict[str, str]:
         """First value of each query parameter, form-decoded as partysocket encodes."""
@@ -304,7 +309,9 @@ class RoomHandlerMixin:
             return
         if sub:
             raise HTTPError(404, reason="Sockets connect to the room itself, not a sub-path")
-        pk = self.query_args().get("_pk") or str(uuid.uuid4())
+        pk = self.query_args().get("_pk")
+        if not pk:  # the host makes one (PartyKit semantics), and names the guest by it
+            pk = self._made_pk = str(uuid.uuid4())
         try:
             check_connection_id(pk)
         except InvalidName as exc:

@@ -127,8 +127,11 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
         # derives from its _pk with a secret key (rooms.identity), so no client
         # can choose or copy another guest's name; `name` in the query is a
         # self-chosen display name, marked unverified.
+        # A socket without _pk is named by the one the host made for it: sockets
+        # are never one shared guest (who would share its connection caps).
+        # HTTP requests without _pk are the guest "anon".
         query = self.query_args()
-        pk = query.get("_pk")
+        pk = self.connection_pk()
         tag = self.room_host.ids.guest_tag(pk) if pk else "anon"
         name = query.get("name", "").strip()[:40]
         return {"username": f"guest-{tag}", "name": f"guest-{tag}",

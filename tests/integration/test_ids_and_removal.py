@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import partywidget
+from websockets.asyncio.client import connect
 
 from .clients import NODE_DIR, fetch, refused_url_status, room_ws_url
 
@@ -38,6 +39,15 @@ async def test_serve_guests_are_named_by_the_host_not_by_their_pk(shared_standal
     back = await join(shared_standalone, room, pk="abcd-victim")
     again, _ = await back.joined()
     assert (again["user"]["username"], again["id"]) == (guest, victim.id)
+
+
+async def test_serve_sockets_without_a_pk_are_each_their_own_guest(shared_standalone, room):
+    # Not one shared guest: that guest would hold every such socket's connection cap.
+    names = set()
+    for _ in range(3):
+        async with connect(shared_standalone.room_url(room), open_timeout=15) as ws:
+            names.add(json.loads(await asyncio.wait_for(ws.recv(), 15))["user"]["username"])
+    assert len(names) == 3 and all(n.startswith("guest-") and n != "guest-anon" for n in names)
 
 
 async def test_the_python_client_takes_a_new_pk_when_its_pk_is_refused_with_409(
