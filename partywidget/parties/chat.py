@@ -40,6 +40,15 @@ __all__ = ["ChatParty"]
 CID_MEMORY = 10_000
 
 
+def cid_key(username: str, cid: str) -> str:
+    """The storage key that stores a retried ``cid`` once (``append_once``).
+
+    Length-prefixed, so no two ``(username, cid)`` pairs share a key, and
+    built without a JSON encode: it is made for every message with a ``cid``.
+    """
+    return f"{len(username)}:{username}{cid}"
+
+
 class ChatParty(LockableParty):
     """Chat with history, resume and idempotent sends.
 
@@ -114,7 +123,7 @@ class ChatParty(LockableParty):
             self._remember(username, cid, 0)  # claim it now: a racing retry repeats, not stores
         try:
             offset, fresh = await self.append_once(
-                entry, None if cid is None else encode_json([username, cid]))
+                entry, None if cid is None else cid_key(username, cid))
         except BaseException:
             self.cids.pop((username, cid), None)
             raise
