@@ -41,3 +41,13 @@ def test_the_yjs_benchmark_runs_both_servers(tmp_path: Path) -> None:
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
     assert [row.split("|")[1].strip() for row in rows[1:]] == [
         "partywidget serve, yjs party", "pycrdt-websocket 0.16"]
+
+
+def test_the_room_core_benchmark_counts_calls_per_post() -> None:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.core", "--smoke"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    figures = dict(line.strip().split(":", 1) for line in proc.stdout.splitlines()[1:3])
+    assert float(figures["CPU per post"].split()[0]) > 0
+    # A post is parsed, appended and echoed: dozens of calls at the very least.
+    assert float(figures["calls per post"].split()[0]) > 20
