@@ -24,6 +24,7 @@ pytestmark = pytest.mark.browser
 
 ROOM = "chat-tools"
 CODE = "answer = 40 + 2"
+SNIPPET = "import this"
 KERNEL_POST = ("Try this in your notebook:\n\n```python\n" + CODE + "\n```\n\n"
                "and recall $e^{i\\pi} + 1 = 0$.")
 #: The notebook's cells in the page's model, with what nothing-ran is judged by.
@@ -82,6 +83,8 @@ def write_notebook(root: Path) -> None:
         f"from partywidget import Chat\nchat = Chat({ROOM!r})\nchat",
         # Once per kernel: page B reruns the notebook in the same kernel.
         f"if not globals().get('posted'):\n    chat.send({KERNEL_POST!r})\n    posted = True",
+        f"from partywidget import Snippets\nsnips = Snippets({ROOM!r})\n"
+        f"if not globals().get('pushed'):\n    snips.push({SNIPPET!r})\n    pushed = True\nsnips",
     ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -144,6 +147,20 @@ def test_insert_below_puts_the_code_in_a_new_cell_and_runs_nothing(pages: Pages,
     new_cell = page.page.locator(".jp-Notebook .jp-Cell").nth(1)
     expect(new_cell.locator(".cm-content")).to_have_text(CODE, timeout=QUICK)
     expect(new_cell.locator(".jp-InputPrompt")).to_have_text("[ ]:")
+
+
+def test_a_snippets_insert_below_uses_the_same_mechanism(pages: Pages) -> None:
+    """The Snippets widget's Insert below (issue 15) adds the snippet, unrun, under its cell."""
+    page = pages.a
+    before = page.page.evaluate(CELLS_JS)
+    index = next(i for i, cell in enumerate(before) if "Snippets(" in cell["source"])
+    insert = page.page.locator(".pw-snippets .pw-snippet", has_text=SNIPPET).locator(".pw-insert")
+    expect(insert).to_be_visible(timeout=SLOW)
+    insert.click()
+    expect(insert).to_have_text("Inserted", timeout=QUICK)
+    after = page.page.evaluate(CELLS_JS)
+    assert after[index + 1] == {"source": SNIPPET, "count": None, "outputs": 0}
+    assert after[:index + 1] + after[index + 2:] == before
 
 
 def test_screenshots_of_a_rich_conversation(pages: Pages) -> None:
