@@ -507,7 +507,7 @@ export function roomHeader(title: string, link: RoomLink, signal: AbortSignal, c
   let fits = Infinity;
   const update = () => {
     const users = distinctUsers(link);
-    // Rebuild only when who is online (or our rights, or the room) changed: an armed remove survives other updates.
+    // Rebuild only when who is online (or our rights, or how many fit) changed: an armed remove survives other updates.
     const key = JSON.stringify([link.moderator, link.self?.id, fits, users.map((u) => [u.id, u.user])]);
     if (key === shown) return;
     shown = key;
