@@ -16,18 +16,21 @@ import {
   SharedLink,
   avatar,
   displayName,
+  distinctUsers,
   element,
   lockBanner,
   lockToggle,
   moderatorButton,
   roomHeader,
-  userColor,
 } from "./room";
+import { colorName } from "./contrast";
+import { mentionCompleter } from "./complete";
 import { type ChatMessage, ChatLog, type PendingPost, newCid } from "./chat-log";
 import { chat as frames, moderation } from "./protocol";
 import { contentText, renderContent } from "./render-lazy";
 import { TYPING_SEND_MS, Typists, mentions } from "./attention";
 import { download, toMarkdown } from "./transcript";
+import { notebookInserter } from "./insert";
 
 interface ChatTraits extends RoomTraits {
   /** Render Markdown, math and rich kernel output (else plain text). */
@@ -118,7 +121,7 @@ function messageRow(message: ChatMessage, text: HTMLElement, mine: boolean, ment
   const body = element("div", "pw-msg-body");
   const head = element("div", "pw-msg-head");
   const name = element("span", "pw-name", displayName(message.user));
-  name.style.color = userColor(message.user);
+  colorName(name, message.user);
   const [short, full] = timeLabel(message.timestamp);
   const time = element("time", "pw-time", short);
   time.title = full;
@@ -149,7 +152,9 @@ function pendingRow(post: PendingPost): HTMLElement {
   return row;
 }
 
-const PLACEHOLDER = "Message (Enter to send, Shift+Enter for a new line)";
+/** Short enough for a narrow notebook (issue 18, item 7); the full hint is the input's title. */
+const PLACEHOLDER = "Message (@ to mention)";
+const INPUT_HINT = "Enter sends, Shift+Enter starts a new line, @ mentions someone online";
 /** How close to the bottom still counts as "following the conversation". */
 const STICKY_PX = 40;
 
@@ -240,12 +245,19 @@ export default () => {
       input.rows = 1;
       input.placeholder = PLACEHOLDER;
       input.setAttribute("aria-label", "Message");
+      input.title = INPUT_HINT;
       const button = element("button", "pw-send", "Send");
       button.type = "submit";
       form.append(input, button);
+      // `@` offers the others online (not this user's own tabs; kernels are bots one may address).
+      const mentionable = () => distinctUsers(link)
+        .filter(({ user }) => user.kernel || user.username !== link.self?.user.username)
+        .map(({ user }) => user.display_name || user.name || user.username || "")
+        .filter(Boolean);
+      const completions = mentionCompleter(input, mentionable, signal);
       const notice = element("div", "pw-notice");
       notice.setAttribute("role", "status");
-      root.append(header, banner, scroller, hint, typingLine, replyBar, form, notice);
+      root.append(header, banner, scroller, hint, typingLine, replyBar, completions, form, notice);
       el.append(root);
 
       // Our own messages come back from the server on our connection id.
@@ -259,12 +271,14 @@ export default () => {
       // (a deletion, a resume) must not typeset every formula again. A new
       // history brings new objects, so nothing stale is reused.
       const texts = new WeakMap<ChatMessage, { rich: boolean; el: HTMLElement }>();
+      // Code blocks offer "Insert below" where this view sits in an editable notebook.
+      const insert = notebookInserter(model, el) ?? undefined;
       const textOf = (message: ChatMessage) => {
         const rich = model.get("markdown") !== false;
         const known = texts.get(message);
         if (known?.rich === rich) return known.el;
         const el = element("div", "pw-text");
-        renderContent(el, message.content, message.mime, rich);
+        renderContent(el, message.content, message.mime, rich, insert);
         texts.set(message, { rich, el });
         return el;
       };

@@ -5,6 +5,7 @@
  */
 
 import rendererCode from "virtual:renderer";
+import type { Inserter } from "./insert";
 
 type Renderer = typeof import("./render/index");
 export type MimeBundle = Record<string, string>;
@@ -35,12 +36,13 @@ export function contentText(content: unknown): string {
   return typeof content === "string" ? content : JSON.stringify(content);
 }
 
-function renderRich(target: HTMLElement, using: Renderer, content: unknown, mime?: MimeBundle): void {
+function renderRich(target: HTMLElement, using: Renderer, content: unknown, mime: MimeBundle | undefined,
+                    insert: Inserter | undefined): void {
   try {
-    if (mime && using.renderMime(target, mime)) {
+    if (mime && using.renderMime(target, mime, insert)) {
       target.classList.add("pw-rich");
     } else if (typeof content === "string") {
-      using.renderMarkdown(target, content);
+      using.renderMarkdown(target, content, insert);
       target.classList.add("pw-rich");
     }
   } catch (error) {
@@ -51,13 +53,14 @@ function renderRich(target: HTMLElement, using: Renderer, content: unknown, mime
 
 /**
  * Fill `target` with a message: its text now, then (when `rich`) its Markdown
- * or MIME bundle. Only the renderer (sanitized) ever makes HTML here.
+ * or MIME bundle. Only the renderer (sanitized) ever makes HTML here. Code
+ * blocks offer Insert below when `insert` is given (js/insert.ts).
  */
 export function renderContent(target: HTMLElement, content: unknown, mime: MimeBundle | undefined,
-                              rich: boolean): void {
+                              rich: boolean, insert?: Inserter): void {
   target.textContent = contentText(content);
   if (!rich) return;
-  if (renderer) renderRich(target, renderer, content, mime);
-  else loadRenderer().then((loaded) => renderRich(target, loaded, content, mime),
+  if (renderer) renderRich(target, renderer, content, mime, insert);
+  else loadRenderer().then((loaded) => renderRich(target, loaded, content, mime, insert),
     (error) => console.warn("partywidget: could not load the renderer", error));
 }

@@ -490,6 +490,10 @@ function onlineBadge(link: RoomLink, entry: { id: string; user: User }): HTMLEle
   return button;
 }
 
+/** An online badge's width and the gap between badges (room.css `.pw-online`). */
+const BADGE_PX = 22;
+const BADGE_GAP = 2;
+
 /**
  * The header both widgets show: title, who is online, connection status; kept
  * live. `controls` (moderator buttons) go before the status.
@@ -498,17 +502,36 @@ export function roomHeader(title: string, link: RoomLink, signal: AbortSignal, c
   const header = element("div", "pw-head");
   const online = element("div", "pw-online");
   let shown = "";
+  // How many badges fit in the space the header leaves (flex: 1, so it does not
+  // depend on the badges): more people collapse into "+N" (issue 18, item 7).
+  let fits = Infinity;
   const update = () => {
     const users = distinctUsers(link);
-    // Rebuild only when who is online (or our rights) changed: an armed remove survives other updates.
-    const key = JSON.stringify([link.moderator, link.self?.id, users.map((u) => [u.id, u.user])]);
+    // Rebuild only when who is online (or our rights, or how many fit) changed: an armed remove survives other updates.
+    const key = JSON.stringify([link.moderator, link.self?.id, fits, users.map((u) => [u.id, u.user])]);
     if (key === shown) return;
     shown = key;
-    online.replaceChildren(...users.map((entry) => onlineBadge(link, entry)));
+    const badges = users.length > fits ? users.slice(0, Math.max(0, fits - 1)) : users;
+    online.replaceChildren(...badges.map((entry) => onlineBadge(link, entry)));
+    const hidden = users.slice(badges.length);
+    if (hidden.length) {
+      const more = element("span", "pw-avatar pw-more", `+${hidden.length}`);
+      more.title = hidden.map((u) => displayName(u.user)).join(", ");
+      online.append(more);
+    }
     online.title = users.map((u) => displayName(u.user)).join(", ") + " online";
   };
   update();
   link.onChange(update, signal);
+  if (typeof ResizeObserver !== "undefined") {
+    const observer = new ResizeObserver(() => {
+      fits = Math.max(1, Math.floor((online.clientWidth + BADGE_GAP) / (BADGE_PX + BADGE_GAP)));
+      // (at least one: the "+N" badge, which room.css always leaves room for)
+      update();
+    });
+    observer.observe(online);
+    signal.addEventListener("abort", () => observer.disconnect());
+  }
   header.append(element("span", "pw-title", title), online, ...controls, statusPill(link, signal),
     refusalLine(link, signal));
   return header;

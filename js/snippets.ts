@@ -11,6 +11,7 @@ import "./snippets.css";
 import { type ActivityState, activityModel, button, keepDrawn, viewCleanup } from "./activity";
 import { type Model, type RoomTraits, type SharedLink, element, moderatorButton, roomHeader } from "./room";
 import { type Snippet, snippets as frames } from "./protocol";
+import { insertButton, notebookInserter } from "./insert";
 
 const LANGUAGES = ["python", "markdown", "text"];
 
@@ -56,6 +57,8 @@ export default () => {
       root.append(header, body);
       el.append(root);
 
+      // "Insert below" where this view sits in an editable notebook (js/insert.ts, issue 15).
+      const insert = notebookInserter(model, el);
       const card = (snippet: Snippet): HTMLElement => {
         const item = element("div", "pw-snippet");
         item.dataset.id = String(snippet.id);
@@ -69,7 +72,10 @@ export default () => {
             copy.textContent = "Copy failed";
           }
         }, { signal });
-        head.append(element("span", "pw-snippet-meta", `${snippet.language} · ${snippet.by} · ${new Date(snippet.at).toLocaleTimeString()}`), copy);
+        const tools = element("span", "pw-snippet-tools");
+        tools.append(copy);
+        if (insert) tools.append(insertButton(insert, () => snippet.code));
+        head.append(element("span", "pw-snippet-meta", `${snippet.language} · ${snippet.by} · ${new Date(snippet.at).toLocaleTimeString()}`), tools);
         const pre = element("pre", "pw-snippet-code");
         pre.append(element("code", "", snippet.code));
         item.append(head, pre);

@@ -26,13 +26,20 @@ function body(message: ChatMessage): string {
   return fenced(JSON.stringify(message.content, null, 1), "json");
 }
 
+/** A paragraph "Reactions: 👍 2 (ada, bob) · 🎉 1 (cy)" after the content, or "" (transcript.py's `_reactions`). */
+function reactions(message: ChatMessage): string {
+  const chips = Object.entries(message.reactions ?? {}).filter(([, names]) => names.length)
+    .map(([emoji, names]) => `${emoji} ${names.length} (${names.join(", ")})`);
+  return chips.length ? `\n\nReactions: ${chips.join(" · ")}` : "";
+}
+
 function utcMinute(timestamp: number): string {
   return new Date(timestamp).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
 
 export function toMarkdown(messages: ChatMessage[], title: string): string {
   const parts = [`# ${title}`, ...messages.map((m) =>
-    `**${displayName(m.user)}** · ${utcMinute(m.timestamp)}\n\n${body(m)}`)];
+    `**${displayName(m.user)}** · ${utcMinute(m.timestamp)}\n\n${body(m)}${reactions(m)}`)];
   return parts.join("\n\n---\n\n") + "\n";
 }
 

@@ -11,6 +11,7 @@ import katexCss from "virtual:katex-css";
 import { markdownHtml } from "./markdown";
 import { type MimeBundle, mimeElement } from "./mime";
 import { sanitizeMarkdown } from "./sanitize";
+import { type Inserter, insertButton } from "../insert";
 
 const STYLE_ID = "pw-katex-style";
 
@@ -37,8 +38,11 @@ async function copyText(text: string): Promise<void> {
   area.remove();
 }
 
-/** Wrap each code block with a toolbar holding Copy (never runs anything). */
-function addCodeTools(root: ParentNode): void {
+/**
+ * Wrap each code block with a toolbar holding Copy and, given `insert` (the
+ * page is a notebook, js/insert.ts), Insert below. Neither runs anything.
+ */
+function addCodeTools(root: ParentNode, insert?: Inserter): void {
   for (const pre of root.querySelectorAll("pre")) {
     const code = pre.textContent ?? "";
     const box = document.createElement("div");
@@ -52,28 +56,32 @@ function addCodeTools(root: ParentNode): void {
       copyText(code).then(() => { copy.textContent = "Copied"; },
         () => { copy.textContent = "Copy failed"; });
     });
+    const tools = document.createElement("div");
+    tools.className = "pw-code-tools";
+    tools.append(copy);
+    if (insert) tools.append(insertButton(insert, () => code));
     pre.replaceWith(box);
-    box.append(copy, pre);
+    box.append(tools, pre);
   }
 }
 
-/** Render Markdown text into `target` (replacing what it holds). */
-export function renderMarkdown(target: HTMLElement, text: string): void {
+/** Render Markdown text into `target` (replacing what it holds); code blocks offer `insert`. */
+export function renderMarkdown(target: HTMLElement, text: string, insert?: Inserter): void {
   ensureStyles();
   const fragment = sanitizeMarkdown(markdownHtml(text));
-  addCodeTools(fragment);
+  addCodeTools(fragment, insert);
   target.replaceChildren(fragment);
 }
 
 /** Render a MIME bundle into `target`; false if it has nothing richer than text. */
-export function renderMime(target: HTMLElement, bundle: MimeBundle): boolean {
+export function renderMime(target: HTMLElement, bundle: MimeBundle, insert?: Inserter): boolean {
   const element = mimeElement(bundle);
   if (element) {
     target.replaceChildren(element);
     return true;
   }
   if (typeof bundle["text/markdown"] === "string") {
-    renderMarkdown(target, bundle["text/markdown"]);
+    renderMarkdown(target, bundle["text/markdown"], insert);
     return true;
   }
   return false;

@@ -3,7 +3,8 @@
 One section per message, ``**name** · time`` then its content: text as it was
 written (it is Markdown already), other JSON in a code block, and a kernel's
 rich output by its most portable form (an image as a ``data:`` URL, so the
-transcript stands alone; a table by its Markdown or text).
+transcript stands alone; a table by its Markdown or text); then its reactions,
+each emoji with its count and who reacted. js/transcript.ts mirrors this layout.
 """
 
 from __future__ import annotations
@@ -47,11 +48,18 @@ def _body(message: Mapping[str, Any]) -> str:
     return _fenced(json.dumps(content, ensure_ascii=False, indent=1), "json")
 
 
+def _reactions(message: Mapping[str, Any]) -> str:
+    """A paragraph ``Reactions: 👍 2 (ada, bob) · 🎉 1 (cy)`` after the content, or ""."""
+    chips = [f"{emoji} {len(names)} ({', '.join(map(str, names))})"
+             for emoji, names in (message.get("reactions") or {}).items() if names]
+    return f"\n\nReactions: {' · '.join(chips)}" if chips else ""
+
+
 def to_markdown(messages: Iterable[Mapping[str, Any]], title: str | None = None) -> str:
     """The transcript of ``messages`` (oldest first), with an optional ``# title``."""
     parts = [f"# {title}"] if title else []
     for message in messages:
         when = datetime.fromtimestamp(message.get("timestamp", 0) / 1000, timezone.utc)
         parts.append(f"**{display_name(message.get('user'))}** · "
-                     f"{when:%Y-%m-%d %H:%M} UTC\n\n{_body(message)}")
+                     f"{when:%Y-%m-%d %H:%M} UTC\n\n{_body(message)}{_reactions(message)}")
     return "\n\n---\n\n".join(parts) + "\n"
