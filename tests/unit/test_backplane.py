@@ -189,6 +189,29 @@ async def test_an_alarm_fires_once_per_room_not_once_per_host():
             await host.close()
 
 
+async def test_an_alarm_set_or_deleted_on_one_host_is_scheduled_on_the_others():
+    hub, storage = Hub(), MemoryStorage()
+    hosts = [RoomHost(storage, {"main": Counting}, backplane=LoopbackBackplane(hub))
+             for _ in range(2)]
+    try:
+        for host in hosts:
+            await host.start()
+        first, second = (host.room("main", "r") for host in hosts)
+        await first.start()
+        await second.start()  # loaded before the alarm is set: no stored time to read
+        when = time.time() + 600
+        await first.set_alarm(when)
+        await settle()
+        assert second._alarm_at == when
+        await first.delete_alarm()
+        await settle()
+        assert second._alarm_at is None
+    finally:
+        for host in hosts:
+            await host.close()
+
+
+
 # the pieces --------------------------------------------------------------------------
 
 
