@@ -363,7 +363,13 @@ class Room:
             self._deliver(out, exclude, offset)
 
     def signal(self, data: dict[str, Any]) -> None:
-        """Call :meth:`Party.on_signal` of this party on every process (this one at once)."""
+        """Call :meth:`Party.on_signal` of this party on every process (this one at once).
+
+        Keys starting with NUL are the room core's own signals (a removal, an alarm):
+        refused, so a party forwarding a client's JSON cannot forge them (docs/security.md).
+        """
+        if any(isinstance(key, str) and key.startswith("\u0000") for key in data):
+            raise ValueError("signal keys starting with NUL are reserved for the room core")
         if self._party is not None:
             self._party.on_signal(data)
         if self._backplane is not None:
