@@ -47,6 +47,8 @@ REMOVED_KEY = "removed"
 REMOVED_REASON = "removed from this room by a moderator"
 #: The room core's own backplane signal (parties' signals are JSON objects without it).
 REMOVED_SIGNAL = "\u0000removed"
+#: The room core's signal that the stored alarm changed (its time, or None: deleted).
+ALARM_SIGNAL = "\u0000alarm"
 #: Storage namespace for the host's own per-room data (alarms); kept apart
 #: from the party's keys so ``storage.list()`` shows only what the party put.
 META_PREFIX = "\x00meta:"
@@ -361,7 +363,13 @@ class Room:
             self._deliver(out, exclude, offset)
 
     def signal(self, data: dict[str, Any]) -> None:
-        """Call :meth:`Party.on_signal` of this party on every process (this one at once)."""
+        """Call :meth:`Party.on_signal` of this party on every process (this one at once).
+
+        Keys starting with NUL are the room core's own signals (a removal, an alarm):
+        refused, so a party forwarding a client's JSON cannot forge them (docs/security.md).
+        """
+        if any(isinstance(key, str) and key.startswith("\u0000") for key in data):
+            raise ValueError("signal keys starting with NUL are reserved for the room core")
         if self._party is not None:
             self._party.on_signal(data)
         if self._backplane is not None:
@@ -405,6 +413,8 @@ class Room:
             removed = item.signal.get(REMOVED_SIGNAL)
             if isinstance(removed, str):  # another process's remove_user: stored already
                 self._turn_away(removed)
+            elif ALARM_SIGNAL in item.signal:  # another process's set/delete_alarm: stored
+                self._alarm_moved(item.signal[ALARM_SIGNAL])
             elif self._party is not None:
                 self._party.on_signal(item.signal)
         elif item.message is not None:
@@ -472,6 +482,7 @@ class Room:
         except BaseException:
             self._cancel_alarm()
             raise
+        self._tell_alarm(float(when))
 
     async def get_alarm(self) -> float | None:
         return self._alarm_at
@@ -480,7 +491,24 @@ class Room:
         """Cancel the alarm, here and in storage."""
         self._cancel_alarm()  # first, so it cannot fire while storage catches up
         await self._meta.delete(ALARM_KEY)
+        self._tell_alarm(None)
         self._host.release(self)
+
+    def _tell_alarm(self, when: float | None) -> None:
+        """Let every process that has this room loaded schedule (or drop) the stored
+        alarm, so it fires even if this process is gone by then; the claim in
+        :meth:`_claim_alarm` still lets only one of them fire it."""
+        if self._backplane is not None:
+            self._backplane.publish(self.key, Broadcast(signal={ALARM_SIGNAL: when},
+                                                        origin=self._backplane.id))
+
+    def _alarm_moved(self, when: Any) -> None:
+        """Another process set (a time) or deleted (None) this room's stored alarm."""
+        if isinstance(when, (int, float)):
+            self._schedule_alarm(float(when))
+        else:
+            self._cancel_alarm()
+            self._host.release(self)
 
     def _schedule_alarm(self, when: float) -> None:
         self._cancel_alarm()

@@ -206,6 +206,17 @@ next(s for s in c.JupyterHub.services if s["name"] == {SERVICE!r})["command"] +=
                     pass
             self.proc = None
 
+    def service_process(self) -> psutil.Process:
+        """The room service process the hub started (``partywidget serve --jupyterhub``)."""
+        self.remember_children()
+        for process in self.started.values():
+            try:
+                if "--jupyterhub" in process.cmdline():
+                    return process
+            except psutil.NoSuchProcess:
+                continue
+        raise AssertionError(f"no room service among the hub's processes:\n{self.log_tail()}")
+
     def users_with_servers(self) -> list[str]:
         try:
             users = self.api("GET", "/users")

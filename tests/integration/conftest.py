@@ -36,6 +36,7 @@ SAMPLE_PARTIES = {
     "counted": "sample_parties:Counted",
     "lobby": "sample_parties:Lobby",
     "claimed": "sample_parties:Claimed",
+    "alarmed": "sample_parties:Alarmed",
     # A built-in party under another name: clients learn its protocol from the host.
     "whiteboard": "partywidget.parties:BoardParty",
 }
@@ -68,6 +69,34 @@ def start_server(kind: str, workdir: Path, *, token: str | None = None,
                            config={"PartyWidget": {"parties": SAMPLE_PARTIES},
                                    **(jupyter_config or {})})
     return server.start()
+
+
+def start_redis_hosts(count: int, redis_url: str, root: Path, *,
+                      member_expiry: float) -> list[ServerProcess]:
+    """``count`` started ``partywidget serve --redis`` processes sharing ``redis_url``,
+    with the sample parties, users leaving ``member_expiry`` s after their process died.
+
+    On a failed start the ones already started are stopped before the error rises.
+    """
+    started: list[ServerProcess] = []
+    try:
+        for n in range(count):
+            workdir = root / f"redis-host-{n}"
+            workdir.mkdir(parents=True, exist_ok=True)
+            config = workdir / "config.py"
+            config.write_text(f"c.PartyWidget.redis_member_expiry = {member_expiry}\n")
+            args = ["--redis", redis_url, "--config", str(config)]
+            for name, spec in SAMPLE_PARTIES.items():
+                args += ["--party", f"{name}={spec}"]
+            # storage "": Redis replaces it.
+            server = ServerProcess("standalone", workdir, storage="", token="",
+                                   extra_args=args, env=party_path_env())
+            started.append(server.start())
+    except BaseException:
+        for server in started:
+            server.stop()
+        raise
+    return started
 
 
 class SharedServers:

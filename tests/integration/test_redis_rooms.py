@@ -14,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ServerProcess, free_port
 
 from .clients import fetch, run_node
+from .conftest import start_redis_hosts
 from .test_cli import serve
 from .test_partysocket import check_recorded_chat
 
@@ -33,17 +33,10 @@ MEMBER_EXPIRY = 2.0
 @pytest.fixture(scope="module")
 def servers(redis_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         tuple[ServerProcess, ServerProcess]]:
-    """Two room hosts sharing ``redis_server`` (storage "": Redis replaces it)."""
-    started: list[ServerProcess] = []
+    """Two room hosts sharing ``redis_server``."""
+    started = start_redis_hosts(2, redis_server.url, tmp_path_factory.mktemp("serve"),
+                                member_expiry=MEMBER_EXPIRY)
     try:
-        for name in ("a", "b"):
-            workdir: Path = tmp_path_factory.mktemp(f"serve-{name}")
-            config = workdir / "config.py"
-            config.write_text(f"c.PartyWidget.redis_member_expiry = {MEMBER_EXPIRY}\n")
-            server = ServerProcess("standalone", workdir, storage="", token="",
-                                   extra_args=["--redis", redis_server.url,
-                                               "--config", str(config)])
-            started.append(server.start())
         yield started[0], started[1]
     finally:
         for server in started:

@@ -1,17 +1,18 @@
 // Two stock `partysocket` clients chat in one room, then use `PartySocket.fetch`.
 //
-//   node chat.mjs <host> <room> [token] [bob's host]
+//   node chat.mjs <host> <room> [token] [bob's host] [fetch's host]
 //
 // `host` is what partysocket takes ("127.0.0.1:8888/partywidget" inside Jupyter,
 // "127.0.0.1:1999" for `partywidget serve`); the token, if any, goes in the query
 // as a notebook page would pass it ("" for none). Bob joins through the fourth
-// argument when given: another process serving the same room (docs/scaling.md). Prints one JSON object with every frame each
+// argument when given, and PartySocket.fetch goes through the fifth: other processes
+// serving the same room (docs/scaling.md). Prints one JSON object with every frame each
 // client received and the two HTTP answers; tests/integration/test_partysocket.py
 // asserts on it, so this script only drives and records.
 import PartySocket from "partysocket";
 import WS from "ws";
 
-const [host, room, token, bobHost] = process.argv.slice(2);
+const [host, room, token, bobHost, fetchHost] = process.argv.slice(2);
 const query = token ? { token } : {};
 const TIMEOUT_MS = 15000;
 
@@ -62,8 +63,9 @@ await waitFor(alice, "error", ofType("error"));
 
 // PartySocket.fetch builds http://host/parties/main/room?<query> (note the bare
 // `?` when the query is empty).
-const get = await answer(await PartySocket.fetch({ host, room, query }));
-const post = await answer(await PartySocket.fetch({ host, room, query }, {
+const through = { host: fetchHost || host, room, query };
+const get = await answer(await PartySocket.fetch(through));
+const post = await answer(await PartySocket.fetch(through, {
   method: "POST",
   headers: { "Content-Type": "application/json" },
   body: JSON.stringify({ content: "via fetch", cid: "node-fetch" }),

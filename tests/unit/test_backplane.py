@@ -20,6 +20,7 @@ from partywidget.parties import ChatParty
 from partywidget.protocol.close import CloseCode
 from partywidget.rooms import RoomHost
 from partywidget.rooms.backplane import Backplane, Broadcast, Listener, OffsetOrder
+from partywidget.rooms.room import ALARM_SIGNAL, REMOVED_SIGNAL
 from partywidget.protocol.outgoing import Outgoing
 from partywidget.storage import MemoryStorage
 
@@ -187,6 +188,41 @@ async def test_an_alarm_fires_once_per_room_not_once_per_host():
     finally:
         for host in hosts:
             await host.close()
+
+
+async def test_an_alarm_set_or_deleted_on_one_host_is_scheduled_on_the_others():
+    hub, storage = Hub(), MemoryStorage()
+    hosts = [RoomHost(storage, {"main": Counting}, backplane=LoopbackBackplane(hub))
+             for _ in range(2)]
+    try:
+        for host in hosts:
+            await host.start()
+        first, second = (host.room("main", "r") for host in hosts)
+        await first.start()
+        await second.start()  # loaded before the alarm is set: no stored time to read
+        when = time.time() + 600
+        await first.set_alarm(when)
+        await settle()
+        assert second._alarm_at == when
+        await first.delete_alarm()
+        await settle()
+        assert second._alarm_at is None
+    finally:
+        for host in hosts:
+            await host.close()
+
+
+
+@pytest.mark.parametrize("forged", [{REMOVED_SIGNAL: "bob"}, {ALARM_SIGNAL: None}])
+async def test_a_party_signal_cannot_forge_the_room_cores_own(rooms, join, forged):
+    _, room_a, _ = rooms
+    alice = await join(room_a, "a1", ALICE)  # the party has started
+    with pytest.raises(ValueError, match="reserved"):
+        room_a.signal(forged)
+    await alice.send({"content": "still here"})
+    await settle()
+    assert alice.of_type("message")
+
 
 
 # the pieces --------------------------------------------------------------------------

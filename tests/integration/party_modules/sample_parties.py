@@ -7,6 +7,10 @@ user's own ``pkg.mod:Class`` would be imported; it is never collected by pytest.
 from __future__ import annotations
 
 import json
+import os
+import time
+import uuid
+
 from partywidget import Party
 from partywidget.rooms import Connection, ConnectionContext, Request, Response
 
@@ -179,3 +183,19 @@ class Claimed(Party):
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
         connection.send({"type": "welcome", "id": connection.id, "user": connection.user})
+
+
+class Alarmed(Party):
+    """``POST {"in": s}`` sets the room's alarm s seconds ahead; each firing stores a key
+    of its own (a get-then-put counter could hide two firings racing on two processes).
+    ``GET`` answers this process's pending alarm and the pid of every firing stored."""
+
+    async def on_request(self, request: Request) -> Response:
+        if request.method == "POST":
+            await self.room.set_alarm(time.time() + float(request.json()["in"]))
+        fired = await self.room.storage.list(prefix="fired:")
+        return Response.json({"type": "alarm", "pending": await self.room.get_alarm(),
+                              "fired": sorted(fired.values())})
+
+    async def on_alarm(self) -> None:
+        await self.room.storage.put(f"fired:{uuid.uuid4().hex}", os.getpid())
