@@ -291,16 +291,25 @@ class YjsParty(Party):
         sender.send(Locked(locked).serialize())
 
     def on_signal(self, data: Mapping[str, Any]) -> None:
-        """The lock changed (here or on another process): tell each connection again."""
-        if "locked" not in data:
-            return
+        """The lock changed (here or on another process): tell each connection again.
+
+        On unlock, a connection whose updates were dropped is sent a SyncStep1:
+        a CRDT client keeps its own edits, and later ones build on them, so
+        without its SyncStep2 (which holds the dropped ones) its new edits would
+        wait, unapplied, until it reconnects (docs/shared-documents.md, "Moderation").
+        """
+        if "locked" not in data or bool(data["locked"]) == self.locked:
+            return  # locking a locked room tells nobody twice
         self.locked = bool(data["locked"])
         for conn in self.room.get_connections():
             peer = conn.state
-            if isinstance(peer, Peer):
-                peer.told_locked = False
-                if peer.controls:
-                    conn.send(self.access(conn))
+            if not isinstance(peer, Peer):
+                continue
+            if not self.locked and peer.told_locked:
+                conn.send(yjs.SyncStep1(self.doc.get_state()).serialize())
+            peer.told_locked = False
+            if peer.controls:
+                conn.send(self.access(conn))
 
     def access(self, connection: Connection) -> str:
         """The :class:`~partywidget.protocol.yjs.Access` frame for ``connection``."""

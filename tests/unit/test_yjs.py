@@ -301,3 +301,18 @@ async def test_two_writers_sharing_storage_keep_each_others_updates_through_comp
         loaded.apply_update(update)
     text = str(loaded.get("t", type=pycrdt.Text))
     assert "writer0" in text and "writer1" in text
+
+
+async def test_on_unlock_a_client_whose_edits_were_dropped_is_asked_for_them(host, join):
+    # Its later edits build on the dropped ones: without them they could not apply.
+    teacher = await connect(host, join, "t", TEACHER)
+    alice = await connect(host, join, "a", ALICE)
+    await settle(alice, teacher)
+    await teacher.client.send(json.dumps({"type": "lock", "locked": True}))
+    alice.edit("during ")
+    await settle(alice, teacher)
+    assert teacher.text == ""
+    await teacher.client.send(json.dumps({"type": "lock", "locked": False}))
+    alice.edit("after ")
+    await settle(alice, teacher)
+    assert teacher.text == alice.text == "after during "
