@@ -4,6 +4,8 @@
 //   node yjs.mjs converge <host> <room> [token]   two providers edit, a third joins late
 //   node yjs.mjs write <host> <room> <text> [token]  insert text, wait until relayed
 //   node yjs.mjs read <host> <room> [token]       print the document once synced
+//   node yjs.mjs across <host> <room> <host2>    one y-websocket client on each of two
+//       processes sharing a room; a late joiner on the second gets both edits
 //   node yjs.mjs lock <host> <room> <teacher> <student> <watcher>
 //       the teacher locks, the student's edits are dropped, awareness flows, unlock
 //
@@ -36,9 +38,9 @@ function auth(token, frames = []) {
   return { WebSocketPolyfill: Socket, params: token && !header ? { token } : {}, frames };
 }
 
-function partyserver(doc, token, id, params = {}) {
+function partyserver(doc, token, id, params = {}, at = host) {
   const { WebSocketPolyfill, params: tokenParams, frames } = auth(token);
-  const provider = new YProvider(host, room, doc, {
+  const provider = new YProvider(at, room, doc, {
     party: "yjs", WebSocketPolyfill, connectionId: id, disableBc: true,
     params: { ...tokenParams, ...params },
   });
@@ -46,9 +48,9 @@ function partyserver(doc, token, id, params = {}) {
   return provider;
 }
 
-function websocket(doc, token) {
+function websocket(doc, token, at = host) {
   const { WebSocketPolyfill, params, frames } = auth(token);
-  const provider = new WebsocketProvider(`ws://${host}/parties/yjs`, room, doc, {
+  const provider = new WebsocketProvider(`ws://${at}/parties/yjs`, room, doc, {
     WebSocketPolyfill, disableBc: true, params,
   });
   provider.frames = frames;
@@ -151,6 +153,27 @@ async function read(token) {
   return snapshot(doc);
 }
 
+// Two processes sharing a room (serve --redis): concurrent edits on each converge,
+// and a joiner on the second process gets the first's edits from that process.
+async function across(host2) {
+  const [docA, docB] = [new Y.Doc(), new Y.Doc()];
+  const a = websocket(docA, "");
+  const b = websocket(docB, "", host2);
+  await Promise.all([synced(a), synced(b)]);
+  docA.getText("t").insert(0, "on-a ");
+  docB.getText("t").insert(0, "on-b ");
+  docA.getMap("m").set("a", 1);
+  const both = (doc) => () => doc.getText("t").length === 10 && doc.getMap("m").size === 1;
+  await until("A to converge", both(docA), [docA, "update"]);
+  await until("B to converge", both(docB), [docB, "update"]);
+  const docC = new Y.Doc();
+  const c = partyserver(docC, "", "yjs-late", {}, host2);
+  await synced(c);
+  const out = { a: snapshot(docA), b: snapshot(docB), late: snapshot(docC) };
+  for (const provider of [a, b, c]) provider.destroy();
+  return out;
+}
+
 // A moderator's lock: the student's updates are dropped (the server's document and
 // a third client's do not change), awareness still flows, the student is told once;
 // unlocking restores editing. The student is a stock y-websocket provider.
@@ -206,6 +229,7 @@ if (mode === "converge") result = await converge(rest[0]);
 else if (mode === "write") result = await write(rest[0], rest[1]);
 else if (mode === "read") result = await read(rest[0]);
 else if (mode === "lock") result = await lock(...rest);
+else if (mode === "across") result = await across(rest[0]);
 else throw new Error(`unknown mode ${mode}`);
 // Exit only once stdout is written: a pipe takes large output asynchronously.
 process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
