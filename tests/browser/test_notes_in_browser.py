@@ -28,11 +28,11 @@ XSS = "<img src=x onerror=alert(1)>"
 OpenNotebook = Callable[[str], NotebookPage]
 
 
-def write_notes_notebook(root: Path, name: str) -> None:
+def write_notes_notebook(root: Path, name: str, room: str = ROOM) -> None:
     """A notebook with a Notes widget whose kernel reports its text to ``<name>.state.json``."""
     state = f"{name}.state.json"
     cells = [
-        f"from partywidget import Notes\nnotes = Notes({ROOM!r})\nnotes",
+        f"from partywidget import Notes\nnotes = Notes({room!r})\nnotes",
         "import json, os\n"
         "def report(text):\n"
         f"    with open({state + '.tmp'!r}, 'w') as f:\n"
@@ -125,4 +125,52 @@ def test_two_pages_and_kernels_edit_one_notes(lab: ServerProcess, open_notebook:
     screenshot(a.widget("notes"), "notes-light.png")
     b.theme("JupyterLab Dark")
     screenshot(b.widget("notes"), "notes-dark.png")
+    assert a.dialogs == [] and b.dialogs == []
+
+
+def test_preview_renders_the_notes_sanitized_and_moderators_lock_them(
+        lab: ServerProcess, open_notebook: OpenNotebook) -> None:
+    root = Path(lab.workdir)
+    write_notes_notebook(root, "notes-preview", room="e2e-notes-preview")
+    a = open_notebook("lab/tree/notes-preview.ipynb")
+    a.run_all()
+    b = open_notebook("lab/tree/notes-preview.ipynb")
+    b.run_all()
+    notes_a, notes_b = a.widget("notes"), b.widget("notes")
+    expect(notes_a.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=QUICK)
+
+    # Markdown with a formula and an attack, typed into A's editor.
+    editor(a).click()
+    a.page.keyboard.insert_text("# Shared heading\n\nEnergy: $E = mc^2$\n\n"
+                                "<img src=x onerror=\"window.__pwned = 1\">\n")
+    expect(editor(b)).to_contain_text("onerror", timeout=QUICK)
+    toggle = notes_b.locator(".pw-preview-toggle")
+    toggle.click()
+    preview = notes_b.locator(".pw-preview")
+    expect(preview.locator("h1")).to_have_text("Shared heading", timeout=QUICK)
+    expect(preview.locator(".katex").first).to_be_visible(timeout=QUICK)
+    expect(notes_b.locator(".pw-editor")).to_be_hidden()
+    assert preview.locator("[onerror]").count() == 0
+    assert b.page.evaluate("() => window.__pwned") is None
+    # The preview follows the document while it is shown.
+    editor(a).press("Control+End")
+    a.page.keyboard.insert_text("\n## Added later\n")
+    expect(preview.locator("h2")).to_have_text("Added later", timeout=QUICK)
+    toggle.click()
+    expect(notes_b.locator(".pw-editor")).to_be_visible()
+    expect(preview).to_be_hidden()
+
+    # Everyone a personal server admits moderates: A sees the toggle and locks;
+    # B is told (the moderator's banner), and, as a moderator, still writes.
+    lock = notes_a.locator(".pw-lock")
+    expect(lock).to_have_text("Lock", timeout=QUICK)
+    lock.click()
+    expect(lock).to_have_text("Unlock", timeout=QUICK)
+    banner = notes_b.locator(".pw-banner")
+    expect(banner).to_be_visible(timeout=QUICK)
+    expect(banner).to_contain_text("read-only for participants")
+    expect(editor(b)).to_have_attribute("contenteditable", "true")
+    lock.click()
+    expect(banner).to_be_hidden(timeout=QUICK)
+    screenshot(notes_b, "notes-preview.png")
     assert a.dialogs == [] and b.dialogs == []
