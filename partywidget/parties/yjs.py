@@ -44,6 +44,8 @@ __all__ = ["YjsParty"]
 MAX_REMOVED = 10_000
 #: Seconds between two SyncStep1 sent to one rate-limited connection.
 RESYNC_INTERVAL = 1.0
+#: How every relayed update frame starts: ``[0 sync, 2 update]``.
+RELAYED_UPDATE = bytes((yjs.MessageType.SYNC, yjs.SyncType.UPDATE))
 #: The state vector of an empty document (``varUint(0)`` clients).
 EMPTY_STATE_VECTOR = b"\x00"
 
@@ -222,7 +224,9 @@ class YjsParty(Party):
         and joiners here must get it in their SyncStep2. Our own relay (offset
         0, delivered at once inside ``room.broadcast``) is applied already.
         """
-        if message is not self._relaying and not message.is_text:
+        # Only Update frames change the document (awareness, at pointer rate, is
+        # not even parsed); other processes relay only updates they applied.
+        if message is not self._relaying and message.data[:2] == RELAYED_UPDATE:
             for msg in yjs.parse_frame(message.data):
                 if isinstance(msg, yjs.Update):
                     self._version += 1
