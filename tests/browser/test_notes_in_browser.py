@@ -129,48 +129,47 @@ def test_two_pages_and_kernels_edit_one_notes(lab: ServerProcess, open_notebook:
 
 
 def test_preview_renders_the_notes_sanitized_and_moderators_lock_them(
-        lab: ServerProcess, open_notebook: OpenNotebook) -> None:
+        lab: ServerProcess, open_notebook: OpenNotebook, other_kernel: SharedDoc) -> None:
+    # One page (two pages typing into one document: the test above); the text
+    # also arrives from another kernel, so the preview follows remote edits.
     root = Path(lab.workdir)
-    write_notes_notebook(root, "notes-preview", room="e2e-notes-preview")
-    a = open_notebook("lab/tree/notes-preview.ipynb")
-    a.run_all()
-    b = open_notebook("lab/tree/notes-preview.ipynb")
-    b.run_all()
-    notes_a, notes_b = a.widget("notes"), b.widget("notes")
-    expect(notes_a.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=QUICK)
+    write_notes_notebook(root, "notes-preview", room=ROOM)
+    page = open_notebook("lab/tree/notes-preview.ipynb")
+    page.run_all()
+    notes = page.widget("notes")
+    expect(notes.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=QUICK)
 
-    # Markdown with a formula and an attack, typed into A's editor.
-    editor(a).click()
-    a.page.keyboard.insert_text("# Shared heading\n\nEnergy: $E = mc^2$\n\n"
-                                "<img src=x onerror=\"window.__pwned = 1\">\n")
-    expect(editor(b)).to_contain_text("onerror", timeout=QUICK)
-    toggle = notes_b.locator(".pw-preview-toggle")
+    # Markdown with a formula and an attack, typed into the editor.
+    editor(page).click()
+    editor(page).press("Control+End")
+    page.page.keyboard.insert_text("\n# Shared heading\n\nEnergy: $E = mc^2$\n\n"
+                                   "<img src=x onerror=\"window.__pwned = 1\">\n")
+    toggle = notes.locator(".pw-preview-toggle")
     toggle.click()
-    preview = notes_b.locator(".pw-preview")
+    preview = notes.locator(".pw-preview")
     expect(preview.locator("h1")).to_have_text("Shared heading", timeout=QUICK)
     expect(preview.locator(".katex").first).to_be_visible(timeout=QUICK)
-    expect(notes_b.locator(".pw-editor")).to_be_hidden()
+    expect(notes.locator(".pw-editor")).to_be_hidden()
     assert preview.locator("[onerror]").count() == 0
-    assert b.page.evaluate("() => window.__pwned") is None
+    assert page.page.evaluate("() => window.__pwned") is None
     # The preview follows the document while it is shown.
-    editor(a).press("Control+End")
-    a.page.keyboard.insert_text("\n## Added later\n")
-    expect(preview.locator("h2")).to_have_text("Added later", timeout=QUICK)
+    text = other_kernel.get("notes", type=pycrdt.Text)
+    text += "\n## Added by a kernel\n"
+    expect(preview.locator("h2")).to_have_text("Added by a kernel", timeout=QUICK)
     toggle.click()
-    expect(notes_b.locator(".pw-editor")).to_be_visible()
+    expect(notes.locator(".pw-editor")).to_be_visible()
     expect(preview).to_be_hidden()
 
-    # Everyone a personal server admits moderates: A sees the toggle and locks;
-    # B is told (the moderator's banner), and, as a moderator, still writes.
-    lock = notes_a.locator(".pw-lock")
+    # Everyone a personal server admits moderates: the toggle locks, the banner
+    # reminds the moderator, who still writes; unlocking removes the banner.
+    lock = notes.locator(".pw-lock")
     expect(lock).to_have_text("Lock", timeout=QUICK)
     lock.click()
     expect(lock).to_have_text("Unlock", timeout=QUICK)
-    banner = notes_b.locator(".pw-banner")
-    expect(banner).to_be_visible(timeout=QUICK)
-    expect(banner).to_contain_text("read-only for participants")
-    expect(editor(b)).to_have_attribute("contenteditable", "true")
+    banner = notes.locator(".pw-banner")
+    expect(banner).to_contain_text("read-only for participants", timeout=QUICK)
+    expect(editor(page)).to_have_attribute("contenteditable", "true")
     lock.click()
     expect(banner).to_be_hidden(timeout=QUICK)
-    screenshot(notes_b, "notes-preview.png")
-    assert a.dialogs == [] and b.dialogs == []
+    screenshot(notes, "notes-preview.png")
+    assert page.dialogs == []
