@@ -7,24 +7,37 @@
  * page to the room host (same endpoint resolution and cookies as Chat and
  * Board, js/room.ts). Remote cursors carry the `user` the server stamped into
  * each awareness state; y-codemirror.next draws names as text nodes.
+ *
+ * The room tells this provider (it asks with `?controls=1`) whether the
+ * document is locked and whether we moderate: non-moderators then get a
+ * banner and a read-only editor, moderators a Lock toggle (js/room.ts, as in
+ * Chat and Board). Preview renders the Markdown through the chat's lazily
+ * loaded, sanitizing renderer (js/render-lazy.ts), never by itself.
  */
 
 import "./room.css";
+// The preview's rendered-Markdown styles (.pw-rich) are the chat's.
+import "./chat.css";
 import "./notes.css";
 import * as Y from "yjs";
 import YProvider from "y-partyserver/provider";
 import { yCollab } from "y-codemirror.next";
 import { EditorView, basicSetup } from "codemirror";
+import { Compartment, EditorState } from "@codemirror/state";
 import { markdown } from "@codemirror/lang-markdown";
-import { FINAL_CLOSE_CODES, type User } from "./protocol";
+import { FINAL_CLOSE_CODES, YJS_CONTROLS_PARAM, type User, parseAccess } from "./protocol";
+import { renderContent } from "./render-lazy";
 import {
   type Model,
+  type Moderated,
   type RoomTraits,
   type Status,
   SharedLink,
   avatar,
   displayName,
   element,
+  lockBanner,
+  lockToggle,
   resolveEndpoint,
   visitRoomHost,
 } from "./room";
@@ -69,12 +82,15 @@ function throttleCursor(awareness: Awareness, ms: number): () => void {
 }
 
 /** One model's document and provider, shared by its views (see SharedLink). */
-class NotesLink {
+class NotesLink implements Moderated {
   readonly doc = new Y.Doc();
   readonly text: Y.Text;
   readonly provider: YProvider | null = null;
   status: Status = "connecting";
   problem = "";
+  /** From the room's `access` frames: locked by a moderator, and whether we are one. */
+  locked = false;
+  moderator = false;
   private wasLive = false;
   private stopThrottle = () => {};
   private listeners = new Set<() => void>();
@@ -94,7 +110,7 @@ class NotesLink {
       // Re-run on every reconnect: a JupyterHub service's cookie first (js/room.ts).
       params: async () => {
         if (where.signIn) await visitRoomHost(where.signIn);
-        return {};
+        return { [YJS_CONTROLS_PARAM]: "1" };
       },
     });
     this.provider = provider;
@@ -111,6 +127,23 @@ class NotesLink {
       }
     });
     provider.awareness.on("change", () => this.changed());
+    provider.on("custom-message", (text: string) => {
+      const access = parseAccess(text);
+      if (!access) return;
+      this.locked = access.locked;
+      this.moderator = access.moderator;
+      this.changed();
+    });
+  }
+
+  /** Edits would be dropped by the room (locked, and we do not moderate). */
+  get readOnly(): boolean {
+    return this.locked && !this.moderator;
+  }
+
+  /** A moderation frame (`lock`) as a text frame beside the Yjs ones. */
+  send(frame: object): void {
+    this.provider?.sendMessage(JSON.stringify(frame));
   }
 
   /** Live once the room's document arrived on the current socket. */
@@ -190,6 +223,40 @@ function onlineList(link: NotesLink, signal: AbortSignal): HTMLElement {
   return online;
 }
 
+/**
+ * Edit / Preview: switches `root` between the editor and the rendered Markdown,
+ * redrawn (at most once a frame) while shown and the text changes. Only the
+ * sanitizing renderer makes HTML here (render-lazy.ts, js/render/).
+ */
+function previewToggle(root: HTMLElement, view: HTMLElement, text: Y.Text, signal: AbortSignal): HTMLButtonElement {
+  const button = element("button", "pw-preview-toggle", "Preview");
+  button.type = "button";
+  let frame = 0;
+  const previewing = () => root.classList.contains("pw-previewing");
+  const draw = () => {
+    frame = 0;
+    if (previewing()) renderContent(view, text.toString(), undefined, true);
+  };
+  const schedule = () => {
+    frame ||= requestAnimationFrame(draw);
+  };
+  const show = (on: boolean) => {
+    root.classList.toggle("pw-previewing", on);
+    button.textContent = on ? "Edit" : "Preview";
+    button.title = on ? "Back to the editor" : "Show the notes rendered (Markdown, math, code)";
+    button.setAttribute("aria-pressed", String(on));
+    if (on) draw();
+  };
+  show(false);
+  button.addEventListener("click", () => show(!previewing()), { signal });
+  text.observe(schedule);
+  signal.addEventListener("abort", () => {
+    text.unobserve(schedule);
+    cancelAnimationFrame(frame);
+  });
+  return button;
+}
+
 export default () => {
   let shared: SharedLink<NotesLink>;
 
@@ -208,17 +275,30 @@ export default () => {
       root.dataset.lmSuppressShortcuts = "true";
       root.addEventListener("keydown", (event) => event.stopPropagation(), { signal });
       const header = element("div", "pw-head");
-      header.append(element("span", "pw-title", `✎ ${model.get("room")}`), onlineList(link, signal), statusPill(link, signal));
+      const rendered = element("div", "pw-preview pw-text pw-rich");
+      header.append(element("span", "pw-title", `✎ ${model.get("room")}`), onlineList(link, signal),
+        previewToggle(root, rendered, link.text, signal), lockToggle(link, signal), statusPill(link, signal));
       const body = element("div", "pw-editor");
-      root.append(header, body);
+      root.append(header, lockBanner(link, signal, "document"), body, rendered);
       el.append(root);
 
-      const extensions = [basicSetup, markdown(), EditorView.lineWrapping, jupyterTheme];
+      // Read-only while a moderator's lock holds for us: the room would drop our edits.
+      const access = new Compartment();
+      const readOnly = (locked: boolean) => [EditorState.readOnly.of(locked), EditorView.editable.of(!locked)];
+      const extensions = [basicSetup, markdown(), EditorView.lineWrapping, jupyterTheme, access.of(readOnly(link.readOnly))];
       if (link.provider) extensions.push(yCollab(link.text, link.provider.awareness));
       const editor = new EditorView({ doc: link.text.toString(), extensions, parent: body });
-      const editable = () => body.classList.toggle("pw-offline", link.status !== "live");
-      editable();
-      link.onChange(editable, signal);
+      let shownReadOnly = link.readOnly;
+      const update = () => {
+        body.classList.toggle("pw-offline", link.status !== "live");
+        body.classList.toggle("pw-readonly", link.readOnly);
+        if (link.readOnly !== shownReadOnly) {
+          shownReadOnly = link.readOnly;
+          editor.dispatch({ effects: access.reconfigure(readOnly(shownReadOnly)) });
+        }
+      };
+      update();
+      link.onChange(update, signal);
 
       return () => {
         controller.abort();

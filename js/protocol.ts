@@ -43,6 +43,24 @@ export const moderation = {
   remove: (id: string) => ({ type: "remove", id }),
 };
 
+/**
+ * The `yjs` party: who may edit the document now, sent to clients that asked
+ * (`?controls=1`) as y-partyserver custom messages (`__YPS:` text frames) on
+ * connect and after every lock change (partywidget.protocol.yjs.Access).
+ */
+export const YJS_CONTROLS_PARAM = "controls";
+export interface Access {
+  type: "access";
+  locked: boolean;
+  moderator: boolean;
+}
+
+/** A `custom-message` of y-partyserver's provider as an Access frame; anything else is `null`. */
+export function parseAccess(text: unknown): Access | null {
+  const frame = parseFrame(text);
+  return frame?.type === "access" ? { type: "access", locked: !!frame.locked, moderator: !!frame.moderator } : null;
+}
+
 /** The `main` party (chat): what a client sends. */
 export const chat = {
   /** A message; `cid` makes a retried send idempotent (stored once); `reply_to` the id it answers. */

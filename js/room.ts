@@ -555,8 +555,19 @@ function refusalLine(link: RoomLink, signal: AbortSignal): HTMLElement {
   return line;
 }
 
+/**
+ * What the moderation controls need of a link: Chat's and Board's `RoomLink`,
+ * and Notes' document link (js/notes.ts), whose lock travels beside Yjs frames.
+ */
+export interface Moderated {
+  readonly locked: boolean;
+  readonly moderator: boolean;
+  send(frame: object): void;
+  onChange(listener: () => void, signal: AbortSignal): void;
+}
+
 /** A header/toolbar button shown to moderators only (the room host refuses others anyway). */
-export function moderatorButton(label: string, title: string, link: RoomLink, signal: AbortSignal): HTMLButtonElement {
+export function moderatorButton(label: string, title: string, link: Moderated, signal: AbortSignal): HTMLButtonElement {
   const button = element("button", "pw-mod", label);
   button.type = "button";
   button.title = title;
@@ -569,7 +580,7 @@ export function moderatorButton(label: string, title: string, link: RoomLink, si
 }
 
 /** Moderators' lock toggle: read-only for everyone else (`{"type": "lock", "locked"}`). */
-export function lockToggle(link: RoomLink, signal: AbortSignal): HTMLButtonElement {
+export function lockToggle(link: Moderated, signal: AbortSignal): HTMLButtonElement {
   const button = moderatorButton("Lock", "", link, signal);
   button.classList.add("pw-lock");
   const update = () => {
@@ -584,7 +595,7 @@ export function lockToggle(link: RoomLink, signal: AbortSignal): HTMLButtonEleme
 }
 
 /** The read-only banner: shown while the room is locked, worded for who reads it. */
-export function lockBanner(link: RoomLink, signal: AbortSignal, what: string): HTMLElement {
+export function lockBanner(link: Moderated, signal: AbortSignal, what: string): HTMLElement {
   const banner = element("div", "pw-banner");
   banner.setAttribute("role", "status");
   const update = () => {

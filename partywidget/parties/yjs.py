@@ -15,6 +15,11 @@ Stock providers (y-websocket's ``WebsocketProvider``, y-partyserver's
 * a moderator's lock (``{"type": "lock", "locked": true}`` as a text frame,
   also behind y-partyserver's ``__YPS:`` prefix) makes the document read-only
   for everyone else: their updates are dropped, and each is told once;
+  connections that asked (``?controls=1``) get :class:`~.yjs.Access` on
+  connect and on every change;
+* several processes (``serve --redis``): each holds the document and applies
+  the updates the others relay (:meth:`YjsParty.on_broadcast`); the lock
+  travels as a room signal;
 * refusals reach providers as y-protocols' permission-denied message, never
   as JSON text (which y-websocket cannot read).
 """
@@ -22,8 +27,9 @@ Stock providers (y-websocket's ``WebsocketProvider``, y-partyserver's
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..errors import ProtocolError
 from ..protocol import yjs
@@ -34,12 +40,12 @@ from .yjs_store import DocumentStore
 
 __all__ = ["YjsParty"]
 
-#: Text frames y-partyserver's ``provider.sendMessage`` sends are prefixed so.
-YPS_PREFIX = "__YPS:"
 #: Removed awareness clientIDs remembered per room (their clocks).
 MAX_REMOVED = 10_000
 #: Seconds between two SyncStep1 sent to one rate-limited connection.
 RESYNC_INTERVAL = 1.0
+#: How every relayed update frame starts: ``[0 sync, 2 update]``.
+RELAYED_UPDATE = bytes((yjs.MessageType.SYNC, yjs.SyncType.UPDATE))
 #: The state vector of an empty document (``varUint(0)`` clients).
 EMPTY_STATE_VECTOR = b"\x00"
 
@@ -54,6 +60,8 @@ class Peer:
     told_locked: bool = False
     #: When (monotonic seconds) a SyncStep1 last answered a dropped frame.
     resync_at: float = -RESYNC_INTERVAL
+    #: Asked for :class:`~partywidget.protocol.yjs.Access` text frames (``?controls=1``).
+    controls: bool = False
 
 
 class YjsParty(Party):
@@ -98,14 +106,18 @@ class YjsParty(Party):
         #: at a given count: a class joining at once costs one encoding, not one each.
         self._version = 0
         self._full: tuple[int, Outgoing] | None = None
+        #: The update this instance is relaying: its own, already applied (on_broadcast).
+        self._relaying: Outgoing | None = None
 
     # joining and leaving ---------------------------------------------------------------
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
-        connection.state = Peer()
+        connection.state = peer = Peer(controls=ctx.query.get(yjs.CONTROLS_PARAM) == "1")
         connection.send(yjs.SyncStep1(self.doc.get_state()).serialize())
         if self.awareness:
             connection.send(self.known_awareness())
+        if peer.controls:
+            connection.send(self.access(connection))
 
     async def on_close(self, connection: Connection, code: int | None, reason: str) -> None:
         peer = connection.state
@@ -195,10 +207,31 @@ class YjsParty(Party):
         except Exception:  # pycrdt refuses what it cannot decode
             raise ProtocolError("bad_update", "expected a Yjs update pycrdt can apply") from None
         await self.store.append(update)
-        self.room.broadcast(yjs.Update(update).serialize(), exclude=[sender.id])
+        self._relaying = Outgoing.of(yjs.Update(update).serialize())
+        try:
+            self.room.broadcast(self._relaying, exclude=[sender.id])
+        finally:
+            self._relaying = None
         if (self.store.pending_updates >= self.compact_updates
                 or self.store.pending_bytes >= self.compact_bytes):
             await self.compact()
+
+    def on_broadcast(self, message: Outgoing, exclude: Collection[str], offset: int) -> None:
+        """Relay to this process's connections; apply other processes' updates first.
+
+        Each process sharing the room (``serve --redis``) holds the document:
+        an update another process stored reaches this one only as its relay,
+        and joiners here must get it in their SyncStep2. Our own relay (offset
+        0, delivered at once inside ``room.broadcast``) is applied already.
+        """
+        # Only Update frames change the document (awareness, at pointer rate, is
+        # not even parsed); other processes relay only updates they applied.
+        if message is not self._relaying and message.data[:2] == RELAYED_UPDATE:
+            for msg in yjs.parse_frame(message.data):
+                if isinstance(msg, yjs.Update):
+                    self._version += 1
+                    self.doc.apply_update(msg.update)
+        self.room.deliver_local(message, exclude)
 
     async def compact(self) -> None:
         """Replace the stored updates by one snapshot of the document (one at a time)."""
@@ -249,16 +282,39 @@ class YjsParty(Party):
 
     async def command(self, message: str, sender: Connection) -> None:
         """A JSON text frame (optionally ``__YPS:``-prefixed): only ``lock`` is known."""
-        data = parse_object(message.removeprefix(YPS_PREFIX),
+        data = parse_object(message.removeprefix(yjs.YPS_PREFIX),
                             max_depth=self.room.limits.max_json_depth)
         if data.get("type") != Lock.type:
             raise ProtocolError("bad_message", "expected binary Yjs frames, or a "
                                                "{\"type\": \"lock\"} text frame")
         if not sender.user.get("moderator"):
             raise ProtocolError("forbidden", "only moderators can lock this document")
-        self.locked = Lock.parse(data).locked
-        await self.room.storage.put("locked", self.locked)
+        locked = Lock.parse(data).locked
+        await self.room.storage.put("locked", locked)
+        self.room.signal({"locked": locked})  # every process's instance, this one at once
+        sender.send(Locked(locked).serialize())
+
+    def on_signal(self, data: Mapping[str, Any]) -> None:
+        """The lock changed (here or on another process): tell each connection again.
+
+        On unlock, a connection whose updates were dropped is sent a SyncStep1:
+        a CRDT client keeps its own edits, and later ones build on them, so
+        without its SyncStep2 (which holds the dropped ones) its new edits would
+        wait, unapplied, until it reconnects (docs/shared-documents.md, "Moderation").
+        """
+        if "locked" not in data or bool(data["locked"]) == self.locked:
+            return  # locking a locked room tells nobody twice
+        self.locked = bool(data["locked"])
         for conn in self.room.get_connections():
-            if isinstance(conn.state, Peer):
-                conn.state.told_locked = False
-        sender.send(Locked(self.locked).serialize())
+            peer = conn.state
+            if not isinstance(peer, Peer):
+                continue
+            if not self.locked and peer.told_locked:
+                conn.send(yjs.SyncStep1(self.doc.get_state()).serialize())
+            peer.told_locked = False
+            if peer.controls:
+                conn.send(self.access(conn))
+
+    def access(self, connection: Connection) -> str:
+        """The :class:`~partywidget.protocol.yjs.Access` frame for ``connection``."""
+        return yjs.Access(self.locked, bool(connection.user.get("moderator"))).serialize()

@@ -2,23 +2,26 @@
 
 Layout, under the room's own keys (any backend: memory, SQLite, Redis):
 
-* ``yjs:u:<seq>:<n>:<i>``: chunk ``i`` of ``n`` of update number ``seq``
-  (16 digits, so keys sort by ``seq``);
-* ``yjs:s:<gen>:<i>``: chunk ``i`` of snapshot generation ``gen``, the whole
-  document as one update;
-* ``yjs:snapshot``: ``{"gen", "chunks", "upto"}``, the current snapshot and
-  the last update number it contains.
+* ``yjs:u:<seq>:<writer>:<n>:<i>``: chunk ``i`` of ``n`` of update ``seq``
+  written by ``writer``;
+* ``yjs:s:<gen>:<writer>:<n>:<i>``: chunk ``i`` of ``n`` of a snapshot, the
+  whole document as one update.
 
-Values are chunked under the storage's value bound (PartyKit's 128 KiB).
-Applying a Yjs update twice changes nothing, so no step needs a transaction:
-a crash between writing a snapshot and deleting the updates it contains
-leaves both, and loading applies both. An update whose chunks are not all
-there (a crash while it was written) was never relayed, and is skipped.
+``writer`` is drawn afresh each time a process loads the room, so processes
+sharing the storage (``serve --redis``) never write the same key, and no key
+names "the current snapshot": every complete snapshot and update is applied
+on load. Applying a Yjs update twice changes nothing, so no step needs a
+transaction. A compaction deletes only what it knows its document contains:
+what it loaded and what it appended itself, never what another process wrote
+since (that process compacts its own). A crash between writing a snapshot and
+deleting what it replaces leaves both. Values are chunked under the storage's
+value bound (PartyKit's 128 KiB); an entry whose chunks are not all there (a
+crash while it was written) was never relayed, and is skipped.
 """
 
 from __future__ import annotations
 
-import logging
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,15 +29,25 @@ from ..storage import RoomStorage
 
 __all__ = ["DocumentStore"]
 
-log = logging.getLogger("partywidget")
-
 UPDATE_PREFIX = "yjs:u:"
 SNAPSHOT_PREFIX = "yjs:s:"
-SNAPSHOT_KEY = "yjs:snapshot"
 
 
 def _chunks(data: bytes, size: int) -> list[bytes]:
     return [data[i:i + size] for i in range(0, len(data), size)] or [b""]
+
+
+def _complete(stored: dict[str, Any], prefix: str) -> list[tuple[int, bytes, list[str]]]:
+    """``(seq, data, keys)`` of every entry under ``prefix`` with all its chunks, by ``seq``."""
+    parts: dict[tuple[int, str], list[tuple[int, str, bytes]]] = {}
+    counts: dict[tuple[int, str], int] = {}
+    for key, value in stored.items():
+        seq, writer, n, i = key[len(prefix):].split(":")
+        parts.setdefault((int(seq), writer), []).append((int(i), key, value))
+        counts[(int(seq), writer)] = int(n)
+    return [(entry[0], b"".join(chunk for _, _, chunk in sorted(parts[entry])),
+             [key for _, key, _ in parts[entry]])
+            for entry in sorted(parts) if len(parts[entry]) == counts[entry]]
 
 
 class DocumentStore:
@@ -43,12 +56,15 @@ class DocumentStore:
     def __init__(self, storage: RoomStorage, chunk_bytes: int) -> None:
         self.storage = storage
         self.chunk_bytes = chunk_bytes
+        self.writer = secrets.token_hex(4)
         self._next = 1
-        self._snapshot: dict[str, Any] = {"gen": 0, "chunks": 0, "upto": 0}
+        self._gen = 0
+        #: Keys whose contents are in the document this process holds: what a compaction drops.
+        self._contained: list[str] = []
         #: Updates and their bytes stored since the snapshot: when to compact.
         self.pending_updates = 0
         self.pending_bytes = 0
-        #: Bytes of the snapshot: with ``pending_bytes``, the stored size of the document.
+        #: Bytes of the snapshots loaded or written: with ``pending_bytes``, the document's size.
         self.snapshot_bytes = 0
 
     @property
@@ -56,65 +72,53 @@ class DocumentStore:
         return self.snapshot_bytes + self.pending_bytes
 
     async def load(self) -> list[bytes]:
-        """Every stored update, the snapshot first (apply them all, in order)."""
-        snapshot = await self.storage.get(SNAPSHOT_KEY)
+        """Every stored update, the snapshots first (apply them all, in order)."""
         updates: list[bytes] = []
-        if isinstance(snapshot, dict):
-            self._snapshot = snapshot
-            stored = await self.storage.list(prefix=f"{SNAPSHOT_PREFIX}{snapshot['gen']}:")
-            if len(stored) == snapshot["chunks"]:
-                data = b"".join(stored[key] for key in sorted(stored))
-                self.snapshot_bytes = len(data)
-                updates.append(data)
-            else:
-                log.error("yjs document %s: snapshot %s has %d of %d chunks", self.storage,
-                          snapshot["gen"], len(stored), snapshot["chunks"])
-        parts: dict[int, list[tuple[int, bytes]]] = {}
-        counts: dict[int, int] = {}
-        for key, value in (await self.storage.list(prefix=UPDATE_PREFIX)).items():
-            seq, n, i = (int(x) for x in key[len(UPDATE_PREFIX):].split(":"))
-            parts.setdefault(seq, []).append((i, value))
-            counts[seq] = n
-        for seq in sorted(parts):
+        for gen, data, keys in _complete(await self.storage.list(prefix=SNAPSHOT_PREFIX),
+                                         SNAPSHOT_PREFIX):
+            self._gen = max(self._gen, gen)
+            self.snapshot_bytes += len(data)
+            self._contained += keys
+            updates.append(data)
+        for seq, data, keys in _complete(await self.storage.list(prefix=UPDATE_PREFIX),
+                                         UPDATE_PREFIX):
             self._next = max(self._next, seq + 1)
-            if len(parts[seq]) == counts[seq]:
-                data = b"".join(chunk for _, chunk in sorted(parts[seq]))
-                updates.append(data)
-                self.pending_updates += 1
-                self.pending_bytes += len(data)
-        self._next = max(self._next, int(self._snapshot["upto"]) + 1)
+            self.pending_updates += 1
+            self.pending_bytes += len(data)
+            self._contained += keys
+            updates.append(data)
         return updates
 
     async def append(self, update: bytes) -> None:
         """Store one update; returns once the storage has it (relay only after)."""
         seq = self._next
         self._next += 1
-        chunks = _chunks(update, self.chunk_bytes)
+        keys = await self._put(UPDATE_PREFIX, seq, update)
+        self._contained += keys
         self.pending_updates += 1
         self.pending_bytes += len(update)
-        await self.storage.put_many({f"{UPDATE_PREFIX}{seq:016d}:{len(chunks)}:{i}": chunk
-                                     for i, chunk in enumerate(chunks)})
 
     async def compact(self, document: bytes) -> None:
         """Store ``document`` (the whole doc as one update) and drop what it replaces.
 
-        ``document`` must contain every update appended so far.
+        ``document`` must contain every update loaded or appended so far.
         """
-        upto = self._next - 1
-        old_gen = int(self._snapshot["gen"])
-        gen = old_gen + 1
-        chunks = _chunks(document, self.chunk_bytes)
-        await self.storage.put_many({f"{SNAPSHOT_PREFIX}{gen}:{i:06d}": chunk
-                                     for i, chunk in enumerate(chunks)})
-        self._snapshot = {"gen": gen, "chunks": len(chunks), "upto": upto}
-        await self.storage.put(SNAPSHOT_KEY, self._snapshot)
+        # Updates appended while the snapshot is written are not in it: they
+        # stay listed (after the swap) and go with the next compaction.
+        replaced, self._contained = self._contained, []
+        self._gen += 1
+        self._contained[:0] = await self._put(SNAPSHOT_PREFIX, self._gen, document)
         self.snapshot_bytes = len(document)
         self.pending_updates = self.pending_bytes = 0
-        stale = await self.storage.list(prefix=UPDATE_PREFIX)
-        await self._delete(key for key in stale
-                           if int(key[len(UPDATE_PREFIX):].split(":")[0]) <= upto)
-        await self._delete(await self.storage.list(prefix=f"{SNAPSHOT_PREFIX}{old_gen}:"))
+        await self._delete(replaced)
+
+    async def _put(self, prefix: str, seq: int, data: bytes) -> list[str]:
+        chunks = _chunks(data, self.chunk_bytes)
+        entries = {f"{prefix}{seq:016d}:{self.writer}:{len(chunks)}:{i:06d}": chunk
+                   for i, chunk in enumerate(chunks)}
+        await self.storage.put_many(entries)
+        return list(entries)
 
     async def _delete(self, keys: Iterable[str]) -> None:
-        for key in list(keys):
+        for key in keys:
             await self.storage.delete(key)

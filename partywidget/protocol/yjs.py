@@ -12,6 +12,12 @@ y-websocket ``src/y-websocket.js``; the same constants in y-partyserver):
   varString(reason)``), which the stock providers log and otherwise ignore;
 * ``3`` :class:`QueryAwareness`, answered with every awareness state known.
 
+Beside them, a client that asked for it (``?controls=1``) gets :class:`Access`
+as a y-partyserver custom message (a ``__YPS:``-prefixed text frame, which
+y-partyserver's provider emits as ``custom-message``): whether the room is
+locked and whether this connection moderates. Nobody else gets text frames:
+y-websocket reads every frame as binary and would throw on one.
+
 Updates and state vectors stay opaque bytes here: the CRDT itself is pycrdt's
 (the party and the kernel client apply them), never ours. :func:`parse_frame`
 reads every message of a frame (y-websocket 4 may pack several); we send one
@@ -25,13 +31,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import ProtocolError
+from .frames import Envelope
 from .jsonrules import MAX_JSON_DEPTH, decode_json, encode_json
 
 __all__ = [
-    "EMPTY_UPDATE", "HEX_COLOR", "MAX_AWARENESS_CLIENTS", "MAX_AWARENESS_ENTRIES", "MAX_AWARENESS_STATE_BYTES", "Awareness", "AwarenessEntry", "MessageType",
+    "CONTROLS_PARAM", "YPS_PREFIX", "Access", "EMPTY_UPDATE", "HEX_COLOR", "MAX_AWARENESS_CLIENTS", "MAX_AWARENESS_ENTRIES", "MAX_AWARENESS_STATE_BYTES", "Awareness", "AwarenessEntry", "MessageType",
     "PermissionDenied", "QueryAwareness", "SyncStep1", "SyncStep2", "SyncType", "Update",
     "YMessage", "awareness_user", "parse_frame", "stamp_user",
 ]
@@ -44,6 +51,11 @@ MAX_AWARENESS_STATE_BYTES = 8 * 1024
 MAX_AWARENESS_ENTRIES = 256
 #: Awareness clientIDs one connection may own (one per document it shows).
 MAX_AWARENESS_CLIENTS = 8
+#: Text frames y-partyserver's provider reads (``custom-message``) and sends
+#: (``provider.sendMessage``) carry this prefix.
+YPS_PREFIX = "__YPS:"
+#: The query parameter (``controls=1``) asking for :class:`Access` text frames.
+CONTROLS_PARAM = "controls"
 #: The empty update pycrdt and Yjs send for "nothing new" (zero structs, zero deletes).
 EMPTY_UPDATE = b"\x00\x00"
 
@@ -236,6 +248,30 @@ class PermissionDenied:
         out = bytearray((MessageType.AUTH, 0))
         write_var_string(out, self.reason)
         return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Access(Envelope):
+    """``__YPS:{"type": "access", "locked", "moderator"}``: who may edit the document now.
+
+    Sent on connect and after every lock change to connections that asked
+    (:data:`CONTROLS_PARAM`), so an editor can turn read-only and say why
+    before its first keystroke is dropped, and show moderators the toggle.
+    """
+
+    locked: bool
+    moderator: bool
+    type: ClassVar[str] = "access"
+
+    @property
+    def read_only(self) -> bool:
+        return self.locked and not self.moderator
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "access", "locked": self.locked, "moderator": self.moderator}
+
+    def serialize(self) -> str:
+        return YPS_PREFIX + encode_json(self.to_json())
 
 
 YMessage = SyncStep1 | SyncStep2 | Update | Awareness | QueryAwareness | PermissionDenied

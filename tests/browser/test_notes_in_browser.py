@@ -28,11 +28,11 @@ XSS = "<img src=x onerror=alert(1)>"
 OpenNotebook = Callable[[str], NotebookPage]
 
 
-def write_notes_notebook(root: Path, name: str) -> None:
+def write_notes_notebook(root: Path, name: str, room: str = ROOM) -> None:
     """A notebook with a Notes widget whose kernel reports its text to ``<name>.state.json``."""
     state = f"{name}.state.json"
     cells = [
-        f"from partywidget import Notes\nnotes = Notes({ROOM!r})\nnotes",
+        f"from partywidget import Notes\nnotes = Notes({room!r})\nnotes",
         "import json, os\n"
         "def report(text):\n"
         f"    with open({state + '.tmp'!r}, 'w') as f:\n"
@@ -126,3 +126,50 @@ def test_two_pages_and_kernels_edit_one_notes(lab: ServerProcess, open_notebook:
     b.theme("JupyterLab Dark")
     screenshot(b.widget("notes"), "notes-dark.png")
     assert a.dialogs == [] and b.dialogs == []
+
+
+def test_preview_renders_the_notes_sanitized_and_moderators_lock_them(
+        lab: ServerProcess, open_notebook: OpenNotebook, other_kernel: SharedDoc) -> None:
+    # One page (two pages typing into one document: the test above); the text
+    # also arrives from another kernel, so the preview follows remote edits.
+    root = Path(lab.workdir)
+    write_notes_notebook(root, "notes-preview", room=ROOM)
+    page = open_notebook("lab/tree/notes-preview.ipynb")
+    page.run_all()
+    notes = page.widget("notes")
+    expect(notes.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=QUICK)
+
+    # Markdown with a formula and an attack, typed into the editor.
+    editor(page).click()
+    editor(page).press("Control+End")
+    page.page.keyboard.insert_text("\n# Shared heading\n\nEnergy: $E = mc^2$\n\n"
+                                   "<img src=x onerror=\"window.__pwned = 1\">\n")
+    toggle = notes.locator(".pw-preview-toggle")
+    toggle.click()
+    preview = notes.locator(".pw-preview")
+    expect(preview.locator("h1")).to_have_text("Shared heading", timeout=QUICK)
+    expect(preview.locator(".katex").first).to_be_visible(timeout=QUICK)
+    expect(notes.locator(".pw-editor")).to_be_hidden()
+    assert preview.locator("[onerror]").count() == 0
+    assert page.page.evaluate("() => window.__pwned") is None
+    # The preview follows the document while it is shown.
+    text = other_kernel.get("notes", type=pycrdt.Text)
+    text += "\n## Added by a kernel\n"
+    expect(preview.locator("h2")).to_have_text("Added by a kernel", timeout=QUICK)
+    toggle.click()
+    expect(notes.locator(".pw-editor")).to_be_visible()
+    expect(preview).to_be_hidden()
+
+    # Everyone a personal server admits moderates: the toggle locks, the banner
+    # reminds the moderator, who still writes; unlocking removes the banner.
+    lock = notes.locator(".pw-lock")
+    expect(lock).to_have_text("Lock", timeout=QUICK)
+    lock.click()
+    expect(lock).to_have_text("Unlock", timeout=QUICK)
+    banner = notes.locator(".pw-banner")
+    expect(banner).to_contain_text("read-only for participants", timeout=QUICK)
+    expect(editor(page)).to_have_attribute("contenteditable", "true")
+    lock.click()
+    expect(banner).to_be_hidden(timeout=QUICK)
+    screenshot(notes, "notes-preview.png")
+    assert page.dialogs == []

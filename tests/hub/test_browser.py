@@ -8,12 +8,18 @@ student's own JupyterLab.
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
 from collections.abc import Iterator
 
 import nbformat
+import pycrdt
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from websockets.sync.client import connect
+
+import partywidget
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -75,14 +81,15 @@ def test_a_browser_gets_the_service_cookie_silently_then_its_socket_is_the_hub_u
     assert status == 403
 
 
-def chat_notebook(hub, user: str, room: str) -> str:
-    """A notebook with a Chat in the user's home; its path under /user/<name>/lab/tree/."""
+def widget_notebook(hub, user: str, room: str, widget: str = "Chat") -> str:
+    """A notebook showing ``widget(room)`` in the user's home; its path under /user/<name>/lab/tree/."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        f"from partywidget import Chat\nchat = Chat({room!r})\nchat")])
+        f"from partywidget import {widget}\nview = {widget}({room!r})\nview")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
-    nbformat.write(notebook, hub.workdir / "home" / user / "hub-chat.ipynb")
-    return "hub-chat.ipynb"
+    name = f"hub-{widget.lower()}.ipynb"
+    nbformat.write(notebook, hub.workdir / "home" / user / name)
+    return name
 
 
 def open_chat(page: Page, hub, user: str, room: str):
@@ -91,9 +98,9 @@ def open_chat(page: Page, hub, user: str, room: str):
     return chat
 
 
-def run_chat(page: Page, hub, user: str, room: str):
-    """Open the user's Chat notebook in their JupyterLab and run it; the chat's view."""
-    page.goto(f"{hub.url}/user/{user}/lab/tree/{chat_notebook(hub, user, room)}")
+def run_chat(page: Page, hub, user: str, room: str, widget: str = "Chat"):
+    """Open the user's notebook of ``widget`` in their JupyterLab and run it; the widget's view."""
+    page.goto(f"{hub.url}/user/{user}/lab/tree/{widget_notebook(hub, user, room, widget)}")
     page.wait_for_function(
         "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel",
         timeout=SLOW)
@@ -102,7 +109,7 @@ def run_chat(page: Page, hub, user: str, room: str):
         await app.shell.currentWidget.sessionContext.ready;
         await app.commands.execute("notebook:run-all-cells");
     }""")
-    return page.locator(".pw-chat").last
+    return page.locator(f".pw-{widget.lower()}").last
 
 
 def say(chat, text: str) -> None:
@@ -132,3 +139,45 @@ def test_a_student_outside_the_rooms_group_is_told_why_in_the_widget(hub, sign_i
         "Cannot join: This room is restricted to other hub groups (HTTP 403)", timeout=SLOW)
     expect(chat.locator('.pw-status[data-status="closed"]')).to_be_visible()
 
+
+
+def test_a_teachers_lock_makes_a_students_notes_read_only_until_unlocked(hub, sign_in):
+    room = f"class-101-{secrets.token_hex(4)}"
+    notes = run_chat(sign_in("alice"), hub, "alice", room, widget="Notes")
+    expect(notes.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
+    content = notes.locator(".cm-content")
+    banner = notes.locator(".pw-banner")
+    expect(banner).to_be_hidden()
+    expect(notes.locator(".pw-lock")).to_be_hidden()  # students get no toggle
+    url = "ws" + hub.rooms_url[len("http"):] + f"/parties/yjs/{room}"
+    with connect(url, additional_headers={"Authorization": f"token {hub.user_token('tess')}"},
+                 open_timeout=30) as teacher:
+        lock(teacher, True)
+        expect(banner).to_have_text("Locked: a moderator made this document read-only for now.",
+                                    timeout=SLOW)
+        # CodeMirror's editable(false): the content takes no focus, so no keystroke.
+        expect(content).to_have_attribute("contenteditable", "false")
+        lock(teacher, False)
+        expect(banner).to_be_hidden(timeout=SLOW)
+        expect(content).to_have_attribute("contenteditable", "true")
+    content.click()
+    content.press_sequentially("after the lock")
+    expect(content).to_contain_text("after the lock")
+    with partywidget.doc(room, url=hub.rooms_url, token=hub.user_token("tess")) as document:
+        text = document.get("notes", type=pycrdt.Text)
+        for _ in range(200):  # the last keys may still be on their way: 10 s at most
+            if str(text) == "after the lock":
+                break
+            time.sleep(0.05)
+        assert str(text) == "after the lock"
+
+
+def lock(teacher, locked: bool) -> None:
+    """Send the moderator's lock on a raw socket and wait for its confirmation (text frames)."""
+    teacher.send(json.dumps({"type": "lock", "locked": locked}))
+    for _ in range(100):  # skip the room's binary Yjs frames
+        frame = teacher.recv(timeout=30)
+        if isinstance(frame, str):
+            assert json.loads(frame) == {"type": "locked", "locked": locked}
+            return
+    raise AssertionError("no confirmation of the lock")

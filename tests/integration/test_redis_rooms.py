@@ -199,3 +199,16 @@ async def test_a_jupyter_server_and_serve_share_a_room(servers, redis_server, ro
         assert (await student.skip_to("message", content="from serve"))["id"] == 2
     finally:
         jupyter.stop()
+
+
+async def test_a_yjs_document_across_two_processes_converges_and_survives_their_restart(
+        servers, room):
+    a, b = servers
+    run = await asyncio.to_thread(run_node, "yjs.mjs", "across", a.host, room, b.host)
+    assert run["a"]["text"] == run["b"]["text"] in ("on-a on-b ", "on-b on-a ")
+    # A joiner on b gets a's edit from b's own document (applied from a's relay).
+    assert run["late"] == run["a"]
+    for server in (a, b):
+        await asyncio.to_thread(server.restart)
+    for server in (b, a):
+        assert (await asyncio.to_thread(run_node, "yjs.mjs", "read", server.host, room)) == run["a"]

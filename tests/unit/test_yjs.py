@@ -9,8 +9,9 @@ import pytest
 
 from partywidget.client.ysync import DocSync
 from partywidget.parties import YjsParty
+from partywidget.parties.yjs_store import DocumentStore
 from partywidget.protocol import yjs
-from partywidget.storage import MemoryStorage
+from partywidget.storage import MemoryStorage, RoomStorage
 
 from .conftest import ALICE, BOB, TEACHER
 
@@ -262,3 +263,56 @@ async def test_a_rate_limited_client_is_asked_to_resync_not_sent_json(make_host,
     await alice.pump()
     assert not any(isinstance(f, str) for f in alice.client.frames)
     assert isinstance(alice.messages()[-1], yjs.SyncStep1)
+
+
+async def test_clients_that_ask_are_told_who_may_edit_on_connect_and_on_every_lock(host, join):
+    room = host.room("yjs", "r")
+    teacher = Peer(await join(room, "t", TEACHER, query={yjs.CONTROLS_PARAM: "1"}))
+    alice = Peer(await join(room, "a", ALICE, query={yjs.CONTROLS_PARAM: "1"}))
+    stock = await connect(host, join, "b", BOB)  # no ?controls=1: binary frames only
+    access = yjs.YPS_PREFIX + '{"type":"access","locked":%s,"moderator":%s}'
+    assert alice.client.frames[-1] == access % ("false", "false")
+    assert teacher.client.frames[-1] == access % ("false", "true")
+    await teacher.client.send(yjs.YPS_PREFIX + json.dumps({"type": "lock", "locked": True}))
+    assert alice.client.frames[-1] == access % ("true", "false")
+    assert yjs.Access(True, False).read_only and not yjs.Access(True, True).read_only
+    await teacher.client.send(json.dumps({"type": "lock", "locked": False}))
+    assert alice.client.frames[-1] == access % ("false", "false")
+    assert not any(isinstance(f, str) for f in stock.client.frames)
+
+
+async def test_two_writers_sharing_storage_keep_each_others_updates_through_compaction():
+    # As two `serve --redis` processes: each compacts what its own document holds,
+    # never the other's newer keys.
+    storage = MemoryStorage()
+    await storage.start()
+    docs, stores = [pycrdt.Doc(), pycrdt.Doc()], []
+    for _ in docs:
+        stores.append(DocumentStore(RoomStorage(storage, "yjs/r"), 64))
+        assert await stores[-1].load() == []
+    for n, (doc, store) in enumerate(zip(docs, stores)):
+        text = doc.get("t", type=pycrdt.Text)
+        with doc.new_transaction():
+            text.insert(0, f"writer{n} " * 20)  # several chunks of 64 bytes
+        await store.append(doc.get_update())
+    await stores[0].compact(docs[0].get_update())  # writer 1's update is not in it
+    loaded = pycrdt.Doc()
+    for update in await DocumentStore(RoomStorage(storage, "yjs/r"), 64).load():
+        loaded.apply_update(update)
+    text = str(loaded.get("t", type=pycrdt.Text))
+    assert "writer0" in text and "writer1" in text
+
+
+async def test_on_unlock_a_client_whose_edits_were_dropped_is_asked_for_them(host, join):
+    # Its later edits build on the dropped ones: without them they could not apply.
+    teacher = await connect(host, join, "t", TEACHER)
+    alice = await connect(host, join, "a", ALICE)
+    await settle(alice, teacher)
+    await teacher.client.send(json.dumps({"type": "lock", "locked": True}))
+    alice.edit("during ")
+    await settle(alice, teacher)
+    assert teacher.text == ""
+    await teacher.client.send(json.dumps({"type": "lock", "locked": False}))
+    alice.edit("after ")
+    await settle(alice, teacher)
+    assert teacher.text == alice.text == "after during "
