@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="run a standalone room host (like `partykit dev`)",
         description="Serve rooms at http://HOST:PORT/parties/{party}/{room}. On loopback no "
-                    "token is needed (dev mode); on any other address --token is required.")
+                    "token is needed (dev mode); on any other address --token or JWT identities "
+                    "(--jwt-secret, --jwt-public-key-file) are required.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=1999, help="port (default 1999)")
     serve.add_argument("--config", metavar="FILE.py",
