@@ -16,6 +16,7 @@ never echoing the token.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -64,11 +65,8 @@ class JwtIdentities:
     def __init__(self, *, secret: str = "", public_key_file: str = "", audience: str = "",
                  issuer: str = "", teacher_group: str = "teachers",
                  leeway: float = 0.0) -> None:
-        try:
-            import jwt  # noqa: F401  (the optional dependency, checked at start-up)
-        except ImportError:
-            raise ConfigurationError("JWT identities need PyJWT: pip install "
-                                     "'partywidget[jwt]'") from None
+        if importlib.util.find_spec("jwt") is None:  # the optional dependency, checked at start-up
+            raise ConfigurationError("JWT identities need PyJWT: pip install 'partywidget[jwt]'")
         if bool(secret) == bool(public_key_file):
             raise ConfigurationError("expected one of --jwt-secret and --jwt-public-key-file")
         self.key: Any
