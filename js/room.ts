@@ -85,6 +85,9 @@ export function resolveEndpoint(endpoint: string, prefix = "partywidget"): Where
   return { kind: "socket", host: url.host + path, protocol, signIn };
 }
 
+/** Where {@link visitRoomHost} keeps the visits in flight, shared by every bundle of the page. */
+const VISITS = Symbol.for("partywidget.roomHostVisits");
+
 /**
  * JupyterHub services authenticate browsers with an OAuth cookie that a
  * WebSocket cannot obtain: it cannot follow the hub's redirects. A same-origin
@@ -95,11 +98,22 @@ export function resolveEndpoint(endpoint: string, prefix = "partywidget"): Where
  * OAuth redirects). Elsewhere it is a harmless GET. See docs/jupyterhub.md.
  */
 export async function visitRoomHost(url: string): Promise<void> {
-  try {
-    await fetch(url, { mode: "no-cors", credentials: "same-origin", cache: "no-store" });
-  } catch {
-    // Offline or refused: the socket attempt that follows reports it.
+  // Widgets of one page visiting at once share one visit: two concurrent OAuth
+  // flows of one service overwrite each other's state cookie at JupyterHub, and
+  // both fail (a poll and a quiz in one notebook never joined). The map lives on
+  // globalThis because each widget's bundle has its own copy of this module.
+  const visits: Map<string, Promise<void>> = ((globalThis as any)[VISITS] ??= new Map());
+  let visit = visits.get(url);
+  if (visit === undefined) {
+    visit = fetch(url, { mode: "no-cors", credentials: "same-origin", cache: "no-store" })
+      .then(
+        () => undefined,
+        () => undefined, // offline or refused: the socket attempt that follows reports it
+      )
+      .finally(() => visits.delete(url));
+    visits.set(url, visit);
   }
+  await visit;
 }
 
 interface Transport {

@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="run a standalone room host (like `partykit dev`)",
         description="Serve rooms at http://HOST:PORT/parties/{party}/{room}. On loopback no "
-                    "token is needed (dev mode); on any other address --token is required.")
+                    "token is needed (dev mode); on any other address --token or JWT identities "
+                    "(--jwt-secret, --jwt-public-key-file) are required.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=1999, help="port (default 1999)")
     serve.add_argument("--config", metavar="FILE.py",
@@ -125,6 +126,22 @@ def build_parser() -> argparse.ArgumentParser:
                      metavar="PATTERN=GROUP[,GROUP]",
                      help="restrict rooms matching PATTERN (fnmatch) to these hub groups "
                           "(repeatable; the first matching pattern decides)")
+    jwt = serve.add_argument_group(
+        "JWT identities", "users signed in by your site: it mints a JWT per user (claims sub, "
+                          "name, groups or role, exp) that clients present as the token "
+                          "(docs/security.md)")
+    jwt.add_argument("--jwt-secret", default=None, metavar="SECRET",
+                     help="HS256 secret, at least 32 bytes (default: $PARTYWIDGET_JWT_SECRET; "
+                          "prefer the variable: arguments are visible to other users)")
+    jwt.add_argument("--jwt-public-key-file", default=None, metavar="PEM",
+                     help="verify RS256 or ES256 tokens with this public key (default: "
+                          "$PARTYWIDGET_JWT_PUBLIC_KEY_FILE)")
+    jwt.add_argument("--jwt-audience", default=None, metavar="AUD",
+                     help="required 'aud' claim (default: none allowed)")
+    jwt.add_argument("--jwt-issuer", default=None, metavar="ISS",
+                     help="required 'iss' claim (default: any)")
+    jwt.add_argument("--jwt-teacher-group", default=None, metavar="GROUP",
+                     help="'groups' entry or 'role' that moderates (default teachers)")
     demo = commands.add_parser(
         "demo", help="open JupyterLab on the quickstart notebook with rooms enabled")
     demo.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
@@ -140,6 +157,12 @@ def serve_options(args: argparse.Namespace) -> ServeConfig:
     apply_overrides(options, {flag.replace("-", "_"): getattr(args, flag.replace("-", "_"))
                               for flag, *_ in _LIMIT_FLAGS})
     apply_overrides(options, {"storage": args.storage, "redis_url": args.redis})
+    # The key: the file's, then the environment's, then the flags' (last wins).
+    apply_overrides(options, {
+        "jwt_secret": os.environ.get("PARTYWIDGET_JWT_SECRET") or None,
+        "jwt_public_key_file": os.environ.get("PARTYWIDGET_JWT_PUBLIC_KEY_FILE") or None})
+    apply_overrides(options, {name: getattr(args, name) for name in (
+        "jwt_secret", "jwt_public_key_file", "jwt_audience", "jwt_issuer", "jwt_teacher_group")})
     if args.party:
         options.parties = {**options.parties, **dict(args.party)}
     return options
@@ -166,7 +189,9 @@ def serve(args: argparse.Namespace) -> int:
     # `python -m partywidget serve` would: the current directory is importable.
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
-    host = serve_options(args).make_host(default_dir=".")
+    options = serve_options(args)
+    jwt = options.jwt_identities()
+    host = options.make_host(default_dir=".")
     network = network_limits(args)
     if args.jupyterhub:
         from .server.hub import HubPolicy, run_hub
@@ -179,7 +204,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run(host, host=args.host, port=args.port, token=args.token,
                         allowed_origins=args.allow_origin, prefix=args.prefix,
-                        network=network, metrics_token=args.metrics_token))
+                        network=network, metrics_token=args.metrics_token, jwt=jwt))
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

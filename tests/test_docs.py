@@ -22,7 +22,7 @@ import pytest
 
 from partywidget.rooms import (CloseCode, Connection, ConnectionContext, Outgoing, Party, Request,
                                RoomHost)
-from partywidget.server.config import RoomOptions
+from partywidget.server.config import RoomOptions, ServeConfig
 from partywidget.server.extension import PartyWidget
 from partywidget.storage import MemoryStorage
 
@@ -36,6 +36,9 @@ OPTIONS = RoomOptions.class_traits(config=True)
 EXTENSION_OPTIONS = {name: trait
                      for name, trait in PartyWidget.class_own_traits(config=True).items()
                      if name not in OPTIONS}
+#: ``partywidget serve``'s own options (``jwt_*``): documented in configuration.md only.
+SERVE_OPTIONS = {name: trait for name, trait in ServeConfig.class_own_traits(config=True).items()
+                 if name not in OPTIONS}
 
 
 def documented_default(value: Any) -> str:
@@ -90,14 +93,15 @@ def test_every_option_is_documented_with_its_default(name: str) -> None:
     assert row in README, f"README.md lacks {row}"
 
 
-@pytest.mark.parametrize("name", sorted(EXTENSION_OPTIONS))
+@pytest.mark.parametrize("name", sorted({**EXTENSION_OPTIONS, **SERVE_OPTIONS}))
 def test_every_extension_option_is_documented_with_its_default(name: str) -> None:
-    row = f"| `c.PartyWidget.{name}` | `{documented_default(EXTENSION_OPTIONS[name].default())}`"
+    trait = {**EXTENSION_OPTIONS, **SERVE_OPTIONS}[name]
+    row = f"| `c.PartyWidget.{name}` | `{documented_default(trait.default())}`"
     assert row in CONFIGURATION, f"docs/configuration.md lacks {row}"
 
 
 def test_the_docs_name_no_option_that_does_not_exist() -> None:
-    known = set(OPTIONS) | set(EXTENSION_OPTIONS)
+    known = set(OPTIONS) | set(EXTENSION_OPTIONS) | set(SERVE_OPTIONS)
     for name, text in (("README.md", README), ("docs/configuration.md", CONFIGURATION)):
         named = set(re.findall(r"c\.PartyWidget\.(\w+)", text))
         assert named <= known, f"{name} names unknown options {named - known}"

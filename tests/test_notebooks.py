@@ -26,7 +26,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 EXPECTED = ["01-quickstart.ipynb", "02-kernel-bots.ipynb", "03-custom-party.ipynb",
-            "04-classroom.ipynb", "05-shared-state.ipynb"]
+            "04-classroom.ipynb", "05-shared-state.ipynb", "06-classroom-activities.ipynb"]
 #: Seconds one cell may take; the slowest waits in the notebooks are bounded at 10-30 s.
 CELL_TIMEOUT = 120
 #: Variables that would point a kernel at another room host than the test's server.
@@ -73,7 +73,7 @@ def output_text(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def test_the_five_notebooks_are_there() -> None:
+def test_the_notebooks_are_there() -> None:
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
 
 
@@ -132,6 +132,23 @@ def test_shared_state_reaches_the_other_member_and_back(
     assert "the callback heard: [{'answer-ada': 4}]" in text
     assert "the student's notes: Today: addition." in text
     assert "closed" in text
+
+
+def test_classroom_activities_run_twice_with_the_same_results(
+        jupyter_server: Any, tmp_path: Path) -> None:
+    # The teacher's notebook re-run on the same rooms starts each activity afresh:
+    # one ballot, one question, one snippet, never the first run's on top.
+    workdir = tmp_path / "notebooks"
+    first = output_text(execute("06-classroom-activities.ipynb", jupyter_server, workdir))
+    again = run(nbformat.read(workdir / "06-classroom-activities.ipynb", as_version=4),
+                jupyter_server, workdir)
+    for text in (first, output_text(again)):
+        assert "counts: {'for i in range(5)': 1, 'for i in range(1, 5)': 0, 'while i < 5': 0}" \
+            in text
+        assert "the student's marks: [True, True, False]" in text
+        assert "hands up: 1 | the student's place: 1" in text
+        assert "questions: ['Why is range() exclusive?']" in text
+        assert "1 snippet for the student, first line: import pandas as pd" in text
 
 
 def test_classroom_shows_the_hub_configuration_of_the_docs_verbatim() -> None:

@@ -19,6 +19,7 @@ from ..errors import ConfigurationError
 from ..parties import resolve_parties
 from ..rooms import Limits, RoomHost
 from ..storage import open_storage
+from .jwtauth import JwtIdentities
 
 __all__ = ["RoomOptions", "ServeConfig", "load_config_file"]
 
@@ -116,8 +117,35 @@ class ServeConfig(RoomOptions):
 
     traitlets names a class's config sections after its classes; this one
     also answers to ``c.PartyWidget``, so one config file serves the Jupyter
-    extension and ``partywidget serve`` alike.
+    extension and ``partywidget serve`` alike. The ``jwt_*`` options are
+    ``serve``'s alone (inside Jupyter, Jupyter's identity provider decides).
     """
+
+    jwt_secret = Unicode(
+        "", config=True,
+        help="Accept JWTs signed with this HS256 secret (at least 32 bytes) as user "
+             "identities (docs/security.md). Also $PARTYWIDGET_JWT_SECRET.")
+    jwt_public_key_file = Unicode(
+        "", config=True,
+        help="Accept JWTs signed with the private half of this PEM public key (RSA: RS256, "
+             "P-256: ES256) as user identities. Also $PARTYWIDGET_JWT_PUBLIC_KEY_FILE.")
+    jwt_audience = Unicode("", config=True,
+                           help="Required 'aud' claim of JWTs (empty: tokens must carry none).")
+    jwt_issuer = Unicode("", config=True, help="Required 'iss' claim of JWTs (empty: any).")
+    jwt_teacher_group = Unicode(
+        "teachers", config=True,
+        help="JWT users whose 'groups' list holds this name, or whose 'role' is it, "
+             "moderate (as does 'moderator': true).")
+    jwt_leeway = Float(0.0, config=True,
+                       help="Seconds of clock skew allowed when checking 'exp' and 'nbf'.")
+
+    def jwt_identities(self) -> JwtIdentities | None:
+        """The JWT verifier these options configure, or None without a key."""
+        if not (self.jwt_secret or self.jwt_public_key_file):
+            return None
+        return JwtIdentities(secret=self.jwt_secret, public_key_file=self.jwt_public_key_file,
+                             audience=self.jwt_audience, issuer=self.jwt_issuer,
+                             teacher_group=self.jwt_teacher_group, leeway=self.jwt_leeway)
 
     @classmethod
     def section_names(cls) -> list[str]:

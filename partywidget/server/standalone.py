@@ -3,7 +3,9 @@
 Like ``partykit dev``: on loopback it needs no token (dev mode) and accepts
 browser origins on loopback only (plus ``--allow-origin``). Bound to any other
 address it refuses to start without a token, which clients present as
-``?token=`` or ``Authorization: token|bearer <token>``.
+``?token=`` or ``Authorization: token|bearer <token>``. With JWT identities
+(:mod:`.jwtauth`) the presented token may also be a JWT signed by the site,
+which names the user and whether they moderate.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..rooms import RoomHost
 from .accesslog import log_request, request_summary
 from .handler import Refused, RoomHandlerMixin
 from .health import health_routes
+from .jwtauth import JwtIdentities, JwtRefused
 from .netlimits import is_loopback
 from .network import GuardedHTTPServer, NetworkLimits, raise_open_files_limit
 
@@ -37,8 +40,11 @@ class ServeOptions:
     """What ``make_app`` needs besides the room host."""
 
     def __init__(self, *, token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
-                 dev_mode: bool = True, prefix: str = "/", metrics_token: str = "") -> None:
+                 dev_mode: bool = True, prefix: str = "/", metrics_token: str = "",
+                 jwt: JwtIdentities | None = None) -> None:
         self.token = token
+        #: Verifies site-signed JWTs; when set, every request needs one (or the token).
+        self.jwt = jwt
         #: Who may read ``/metrics`` (empty: loopback only, see :mod:`.health`).
         self.metrics_token = metrics_token
         self.allowed_origins = {o.rstrip("/").lower() for o in allowed_origins}
@@ -63,6 +69,9 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
     async def prepare(self) -> None:
         await self.room_host.start()
 
+    #: The user a verified JWT named (set by refuse_unless_allowed), else None.
+    jwt_user: dict[str, Any] | None = None
+
     # authentication and origin ---------------------------------------------
 
     def presented_token(self) -> str:
@@ -86,12 +95,17 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
         return self.origin_allowed(origin)
 
     def refuse_unless_allowed(self) -> None:
-        if self.serve_options.token and not hmac.compare_digest(
-                self.presented_token().encode(), self.serve_options.token.encode()):
+        options = self.serve_options
+        presented = self.presented_token()
+        holds_token = bool(options.token) and hmac.compare_digest(presented.encode(),
+                                                                  options.token.encode())
+        if options.jwt is not None and not holds_token:
+            self.jwt_user = self.verified_jwt_user(presented)
+        elif options.token and not holds_token:
             log.warning("refused %s %s: missing or wrong token", self.request.method,
                         self.request.path[:200])
             raise Refused(RefusalCause.CREDENTIALS, "Missing or wrong token")
-        if not self.serve_options.token and not is_loopback(self.request.host_name):
+        if not options.token and options.jwt is None and not is_loopback(self.request.host_name):
             # DNS rebinding: a page of evil.example re-resolved to 127.0.0.1 is
             # same-origin with us and sends no Origin. Tokenless dev mode
             # answers loopback names only (jupyter_server's host check, too).
@@ -103,6 +117,19 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
         if origin is not None and not self.origin_allowed(origin):
             log.warning("refused %s from origin %s", self.request.path[:200], origin[:100])
             raise Refused(RefusalCause.ORIGIN, "Origin not allowed")
+
+    def verified_jwt_user(self, presented: str) -> dict[str, Any]:
+        """The user of the presented JWT, or a 403 naming why not (never the token)."""
+        assert self.serve_options.jwt is not None
+        if not presented:
+            reason = "Missing token"
+        else:
+            try:
+                return self.serve_options.jwt.identity(presented)
+            except JwtRefused as exc:
+                reason = str(exc)
+        log.warning("refused %s %s: %s", self.request.method, self.request.path[:200], reason)
+        raise Refused(RefusalCause.CREDENTIALS, reason)
 
     def set_default_headers(self) -> None:
         origin = self.request.headers.get("Origin")
@@ -131,6 +158,9 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
         # are never one shared guest (who would share its connection caps).
         # HTTP requests without _pk are the guest "anon".
         query = self.query_args()
+        if self.jwt_user is not None:  # a site-signed identity: that user, that role
+            return {**self.jwt_user,
+                    **({"kernel": True} if query.get("client") == "kernel" else {})}
         pk = self.connection_pk()
         tag = self.room_host.ids.guest_tag(pk) if pk else "anon"
         name = query.get("name", "").strip()[:40]
@@ -160,7 +190,7 @@ async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
               token: str = "", allowed_origins: list[str] | tuple[str, ...] = (),
               prefix: str = "/", ready: Any = None, network: NetworkLimits | None = None,
               app_factory: Callable[[RoomHost, ServeOptions], Application] | None = None,
-              metrics_token: str = "") -> None:
+              metrics_token: str = "", jwt: JwtIdentities | None = None) -> None:
     """Serve until SIGINT/SIGTERM; close every room cleanly (1001) on the way out.
 
     ``app_factory`` replaces :func:`make_app` by an application that
@@ -168,16 +198,19 @@ async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
     needed off loopback. ``network`` bounds what a client may hold before
     its request is complete (:class:`NetworkLimits`). ``metrics_token``
     (else ``PARTYWIDGET_METRICS_TOKEN``, else the token) guards ``/metrics``.
+    ``jwt`` verifies site-signed identities; with it, no shared token is needed.
     """
     token = token or os.environ.get("PARTYWIDGET_TOKEN", "")
     metrics_token = metrics_token or os.environ.get("PARTYWIDGET_METRICS_TOKEN", "")
     loopback = is_loopback(host)
-    if app_factory is None and not loopback and not token:
+    if app_factory is None and not loopback and not token and jwt is None:
         raise ConfigurationError(
-            f"refusing to serve on {host} without a token: pass --token or set "
-            "PARTYWIDGET_TOKEN (tokenless dev mode is for 127.0.0.1/localhost only)")
+            f"refusing to serve on {host} without a token: pass --token, set "
+            "PARTYWIDGET_TOKEN or configure JWT identities (tokenless dev mode is for "
+            "127.0.0.1/localhost only)")
     options = ServeOptions(token=token, allowed_origins=allowed_origins,
-                           dev_mode=loopback, prefix=prefix, metrics_token=metrics_token)
+                           dev_mode=loopback, prefix=prefix, metrics_token=metrics_token,
+                           jwt=jwt)
     await room_host.start()
     app = (app_factory or make_app)(room_host, options)
     open_files = raise_open_files_limit()
@@ -189,6 +222,7 @@ async def run(room_host: RoomHost, *, host: str = "127.0.0.1", port: int = 1999,
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     mode = ("authenticated by the app" if app_factory else
+            "signed JWT identities" + (" or the token" if token else "") if jwt else
             "token required" if token else "dev mode: no token, loopback origins")
     log.info("partywidget serving rooms at http://%s:%d%sparties/{party}/{room} (%s); "
              "parties: %s; storage: %s; open files limit: %s", host, port, prefix, mode,

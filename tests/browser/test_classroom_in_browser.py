@@ -48,6 +48,26 @@ def open_live(open_notebook: Callable[[str], NotebookPage], path: str, kind: str
     return page, view
 
 
+def open_class(open_notebook: Callable[[str], NotebookPage], root: Path, cls: str, room: str,
+               read: str, args: str = "") -> tuple[NotebookPage, Locator, NotebookPage, Locator]:
+    """The teacher's and a student's pages of activity ``cls`` (``"Hands"``) in ``room``, live.
+
+    The teacher's notebook makes ``<cls lower> = cls(room<args>)`` and reports its
+    ``read`` attribute (:func:`report_cell`); the student's shows ``cls(room)``, opened
+    once the teacher's kernel has joined. Returns (teacher, its view, student, its view).
+    """
+    obj = cls.lower()
+    teacher_name, student_name = f"{obj}-teacher", f"{obj}-student"
+    write_notebook(root, teacher_name, [
+        f"from partywidget import {cls}\n{obj} = {cls}({room!r}{args})\n{obj}",
+        report_cell(teacher_name, obj, read)])
+    write_notebook(root, student_name, [f"from partywidget import {cls}\n{cls}({room!r})"])
+    teacher, a = open_live(open_notebook, f"lab/tree/{teacher_name}.ipynb", obj)
+    kernel_state(root, teacher_name, lambda s: s[read] is not None)
+    student, b = open_live(open_notebook, f"lab/tree/{student_name}.ipynb", obj)
+    return teacher, a, student, b
+
+
 def bar(view: Locator, label: str) -> Locator:
     return view.locator(".pw-option", has_text=label)
 
@@ -120,14 +140,7 @@ def test_bars_move_in_every_page_as_votes_arrive(lab: ServerProcess, open_notebo
 
 def test_hands_and_questions_move_between_pages(lab: ServerProcess, open_notebook) -> None:
     root = Path(lab.workdir)
-    room = "e2e-hands"
-    write_notebook(root, "hands-teacher", [
-        f"from partywidget import Hands\nhands = Hands({room!r})\nhands",
-        report_cell("hands-teacher", "hands", "state")])
-    write_notebook(root, "hands-student", [
-        f"from partywidget import Hands\nhands = Hands({room!r})\nhands"])
-    teacher, a = open_live(open_notebook, "lab/tree/hands-teacher.ipynb", "hands")
-    student, b = open_live(open_notebook, "lab/tree/hands-student.ipynb", "hands")
+    teacher, a, student, b = open_class(open_notebook, root, "Hands", "e2e-hands", "state")
 
     # B raises a hand: A (a teacher) sees it by name, B sees its place.
     b.locator(".pw-hand").click()
@@ -161,16 +174,10 @@ def test_hands_and_questions_move_between_pages(lab: ServerProcess, open_noteboo
 def test_a_quiz_is_answered_in_one_page_and_marked_in_the_other(lab: ServerProcess,
                                                                  open_notebook) -> None:
     root = Path(lab.workdir)
-    room = "e2e-quiz"
     questions = [{"question": "2+2?", "choices": ["3", "4"], "answer": "4"},
                  {"question": XSS, "answer": "Paris"}]
-    write_notebook(root, "quiz-teacher", [
-        f"from partywidget import Quiz\nquiz = Quiz({room!r}, {questions!r})\nquiz",
-        report_cell("quiz-teacher", "quiz", "results")])
-    write_notebook(root, "quiz-student", [f"from partywidget import Quiz\nQuiz({room!r})"])
-    teacher, a = open_live(open_notebook, "lab/tree/quiz-teacher.ipynb", "quiz")
-    kernel_state(root, "quiz-teacher", lambda s: s["results"] is not None)
-    student, b = open_live(open_notebook, "lab/tree/quiz-student.ipynb", "quiz")
+    teacher, a, student, b = open_class(open_notebook, root, "Quiz", "e2e-quiz", "results",
+                                        f", {questions!r}")
     expect(b.locator(".pw-quiz-text").nth(1)).to_have_text(XSS, timeout=QUICK)
     assert b.locator("img").count() == 0
 
@@ -193,14 +200,8 @@ def test_a_quiz_is_answered_in_one_page_and_marked_in_the_other(lab: ServerProce
 def test_a_snippet_pushed_in_one_page_shows_as_text_in_the_other(lab: ServerProcess,
                                                                  open_notebook) -> None:
     root = Path(lab.workdir)
-    room = "e2e-snippets"
-    write_notebook(root, "snippets-teacher", [
-        f"from partywidget import Snippets\nsnippets = Snippets({room!r})\nsnippets",
-        report_cell("snippets-teacher", "snippets", "snippets")])
-    write_notebook(root, "snippets-student", [
-        f"from partywidget import Snippets\nSnippets({room!r})"])
-    teacher, a = open_live(open_notebook, "lab/tree/snippets-teacher.ipynb", "snippets")
-    student, b = open_live(open_notebook, "lab/tree/snippets-student.ipynb", "snippets")
+    teacher, a, student, b = open_class(open_notebook, root, "Snippets", "e2e-snippets",
+                                        "snippets")
     a.locator(".pw-push-code").fill(f"print({XSS!r})")
     a.locator(".pw-push").click()
     expect(b.locator(".pw-snippet-code")).to_have_text(f"print({XSS!r})", timeout=QUICK)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from playwright.sync_api import Browser, Page
 
+from tests.hub.labpages import signed_in_pages
 from tests.hub.realhub import Hub
 
 
@@ -26,3 +28,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield hub
     finally:
         hub.stop()
+
+
+@pytest.fixture
+def sign_in(browser: Browser, hub: Hub) -> Iterator[Callable[[str], Page]]:
+    """``sign_in("alice")``: a page logged in through the hub's login form (own context)."""
+    yield from signed_in_pages(browser, hub)

@@ -11,19 +11,17 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterator
 
-import nbformat
 import pycrdt
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from websockets.sync.client import connect
 
 import partywidget
+from tests.hub.labpages import SLOW, run_notebook, write_notebook
 
 pytestmark = pytest.mark.timeout(240)
 
-SLOW = 60_000
 
 #: In a page of the hub: the first frame of a socket to a room, or how it failed.
 FIRST_FRAME = """async (url) => await new Promise((resolve) => {
@@ -33,28 +31,6 @@ FIRST_FRAME = """async (url) => await new Promise((resolve) => {
     ws.onclose = (event) => { clearTimeout(timer); resolve({error: "closed", code: event.code}); };
 })"""
 
-
-
-@pytest.fixture
-def sign_in(browser: Browser, hub) -> Iterator:
-    """``sign_in("alice")``: a browser context logged in through the hub's login form."""
-    contexts: list[BrowserContext] = []
-
-    def sign_in(name: str) -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{hub.url}/hub/login")
-        page.fill("input[name=username]", name)
-        page.fill("input[name=password]", "any password")
-        page.click("[type=submit]")
-        page.wait_for_url(lambda url: "/hub/login" not in url, timeout=SLOW)
-        page.goto(f"{hub.url}/hub/home")
-        return page
-
-    yield sign_in
-    for context in contexts:
-        context.close()
 
 
 def ws_url(hub, room: str) -> str:
@@ -81,17 +57,6 @@ def test_a_browser_gets_the_service_cookie_silently_then_its_socket_is_the_hub_u
     assert status == 403
 
 
-def widget_notebook(hub, user: str, room: str, widget: str = "Chat") -> str:
-    """A notebook showing ``widget(room)`` in the user's home; its path under /user/<name>/lab/tree/."""
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        f"from partywidget import {widget}\nview = {widget}({room!r})\nview")])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    name = f"hub-{widget.lower()}.ipynb"
-    nbformat.write(notebook, hub.workdir / "home" / user / name)
-    return name
-
-
 def open_chat(page: Page, hub, user: str, room: str):
     chat = run_chat(page, hub, user, room)
     expect(chat.locator('.pw-status[data-status="live"]')).to_be_visible(timeout=SLOW)
@@ -99,16 +64,10 @@ def open_chat(page: Page, hub, user: str, room: str):
 
 
 def run_chat(page: Page, hub, user: str, room: str, widget: str = "Chat"):
-    """Open the user's notebook of ``widget`` in their JupyterLab and run it; the widget's view."""
-    page.goto(f"{hub.url}/user/{user}/lab/tree/{widget_notebook(hub, user, room, widget)}")
-    page.wait_for_function(
-        "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel",
-        timeout=SLOW)
-    page.evaluate("""async () => {
-        const app = window.jupyterapp;
-        await app.shell.currentWidget.sessionContext.ready;
-        await app.commands.execute("notebook:run-all-cells");
-    }""")
+    """Open the user's notebook of ``widget(room)`` in their JupyterLab and run it; its view."""
+    path = write_notebook(hub, user, f"hub-{widget.lower()}.ipynb",
+                          [f"from partywidget import {widget}\nview = {widget}({room!r})\nview"])
+    run_notebook(page, hub, user, path)
     return page.locator(f".pw-{widget.lower()}").last
 
 

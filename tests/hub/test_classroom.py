@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.clients import RoomSocket, fetch
+from tests.integration.clients import fetch
+from tests.integration.recorder import Recorder, member
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -21,49 +22,20 @@ ASK = {"type": "create", "question": "Best <b>editor</b>?",
        "options": ["vim", "<img src=x onerror=alert(1)>", "emacs"]}
 
 
-class Recorder:
-    """A socket whose every frame is kept, to assert on all a client ever saw."""
-
-    def __init__(self, sock: RoomSocket) -> None:
-        self.sock = sock
-        self.seen: list[dict[str, Any]] = []
-
-    async def view(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """The next ``kind`` frame's view whose fields match ``fields``."""
-        while True:
-            frame = await self.sock.recv()
-            self.seen.append(frame)
-            view = frame.get(kind) if frame.get("type") == kind else None
-            if frame.get("type") == kind and all(
-                    (view or {}).get(k) == v for k, v in fields.items()):
-                return view
-
-    async def poll(self, **fields: Any) -> dict[str, Any]:
-        return await self.view("poll", **fields)
-
-    async def error(self) -> str:
-        while True:
-            frame = await self.sock.recv()
-            self.seen.append(frame)
-            if frame.get("type") == "error":
-                return frame["code"]
-
-
 @pytest.fixture
 def room() -> str:
     return f"lobby-poll-{secrets.token_hex(4)}"
 
 
-async def test_students_vote_once_and_never_see_what_the_teacher_keeps(hub, join, room):
-    async def member(caller: Any) -> Recorder:
-        recorder = Recorder(await join(caller, room, party="poll"))
-        assert (await recorder.sock.expect("welcome"))["party"] == "poll"
-        return recorder
+async def class_of(hub: Any, join: Any, room: str, party: str) -> list[Recorder]:
+    """Teacher tess, student alice, alice's kernel and student bob in ``room``, in that order."""
+    callers = [hub.caller(hub.user_token("tess")), hub.caller(hub.server_token("alice")),
+               hub.caller(hub.server_token("alice")), hub.caller(hub.server_token("bob"))]
+    return [await member(join, caller, room, party) for caller in callers]
 
-    tess = await member(hub.caller(hub.user_token("tess")))
-    alice = await member(hub.caller(hub.server_token("alice")))
-    alice_kernel = await member(hub.caller(hub.server_token("alice")))
-    bob = await member(hub.caller(hub.server_token("bob")))
+
+async def test_students_vote_once_and_never_see_what_the_teacher_keeps(hub, join, room):
+    tess, alice, alice_kernel, bob = await class_of(hub, join, room, "poll")
 
     await tess.sock.send({**ASK, "hidden": True})
     for who in (tess, alice, alice_kernel, bob):
@@ -106,12 +78,10 @@ async def test_students_vote_once_and_never_see_what_the_teacher_keeps(hub, join
 
 
 async def test_an_anonymous_poll_never_carries_names(hub, join, room):
-    tess = Recorder(await join(hub.caller(hub.user_token("tess")), room, party="poll"))
-    await tess.sock.expect("welcome")
+    tess = await member(join, hub.caller(hub.user_token("tess")), room, "poll")
     await tess.sock.send({**ASK, "anonymous": True})
     await tess.poll(question=ASK["question"])
-    alice = Recorder(await join(hub.caller(hub.server_token("alice")), room, party="poll"))
-    await alice.sock.expect("welcome")
+    alice = await member(join, hub.caller(hub.server_token("alice")), room, "poll")
     await alice.sock.send({"type": "vote", "choices": [1]})
     poll = await tess.poll(total=1)
     assert poll["voters"] is None and poll["counts"] == [0, 1, 0]
@@ -128,16 +98,7 @@ async def first_question(recorder: Recorder, holds: Any) -> dict[str, Any]:
 
 
 async def test_hands_and_questions_keep_names_for_the_teacher(hub, join, room):
-    async def member(caller: Any) -> Recorder:
-        recorder = Recorder(await join(caller, room, party="hands"))
-        await recorder.sock.expect("welcome")
-        await recorder.view("hands")
-        return recorder
-
-    tess = await member(hub.caller(hub.user_token("tess")))
-    alice = await member(hub.caller(hub.server_token("alice")))
-    alice_kernel = await member(hub.caller(hub.server_token("alice")))
-    bob = await member(hub.caller(hub.server_token("bob")))
+    tess, alice, alice_kernel, bob = await class_of(hub, join, room, "hands")
 
     await bob.sock.send({"type": "raise"})
     await alice.sock.send({"type": "raise"})
@@ -175,15 +136,7 @@ async def test_quiz_answers_never_reach_a_student_before_the_reveal(hub, join, r
     questions = [{"question": "2+2?", "choices": ["3", "4"], "answer": "4"},
                  {"question": "Capital of France?", "answer": "Paris-on-Seine"}]
 
-    async def member(caller: Any) -> Recorder:
-        recorder = Recorder(await join(caller, room, party="quiz"))
-        await recorder.sock.expect("welcome")
-        await recorder.view("quiz")
-        return recorder
-
-    tess = await member(hub.caller(hub.user_token("tess")))
-    alice = await member(hub.caller(hub.server_token("alice")))
-    bob = await member(hub.caller(hub.server_token("bob")))
+    tess, alice, _, bob = await class_of(hub, join, room, "quiz")
     await bob.sock.send({"type": "create", "questions": questions})
     assert await bob.error() == "forbidden"
     await tess.sock.send({"type": "create", "questions": questions})
@@ -218,11 +171,8 @@ async def test_quiz_answers_never_reach_a_student_before_the_reveal(hub, join, r
 
 
 async def test_only_teachers_push_snippets_and_students_get_them_as_sent(hub, join, room):
-    tess = Recorder(await join(hub.caller(hub.user_token("tess")), room, party="snippets"))
-    alice = Recorder(await join(hub.caller(hub.server_token("alice")), room, party="snippets"))
-    for who in (tess, alice):
-        await who.sock.expect("welcome")
-        await who.view("snippets")
+    tess = await member(join, hub.caller(hub.user_token("tess")), room, "snippets")
+    alice = await member(join, hub.caller(hub.server_token("alice")), room, "snippets")
     await alice.sock.send({"type": "push", "code": "import os; os.system('rm -rf ~')",
                            "moderator": True})
     assert await alice.error() == "forbidden"
