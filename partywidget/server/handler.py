@@ -21,7 +21,7 @@ from tornado.iostream import SSLIOStream, StreamClosedError
 from tornado.web import HTTPError
 
 from ..errors import InvalidName, TooManyRooms, UnknownParty
-from ..protocol.names import check_connection_id
+from ..protocol.names import check_connection_id, client_label
 from ..protocol.outgoing import Outgoing
 from ..protocol.refusals import REFUSAL_HEADER, RefusalCause
 from ..rooms import (Connection, ConnectionContext, IdConflict, Limits, Request, Response,
@@ -234,6 +234,19 @@ class RoomHandlerMixin:
         raise NotImplementedError
 
     # shared -------------------------------------------------------------------
+
+    def with_client_marks(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A verified ``user`` plus what the client says of itself, which grants nothing:
+        ``kernel`` for ``client=kernel`` and ``label`` for ``name=`` (a bot's label,
+        cleaned by :func:`client_label`; shown after the verified name, never instead).
+        """
+        query = self.query_args()
+        if query.get("client") == "kernel":
+            user["kernel"] = True
+        label = client_label(query.get("name"))
+        if label:
+            user["label"] = label
+        return user
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """The adapter's error page, plus the cause of a :class:`Refused` as a header.

@@ -24,3 +24,9 @@ def test_a_transcript_lists_each_message_with_name_time_and_content() -> None:
     assert sections[2].startswith("**Ada (kernel)** · 1970-01-01 00:01 UTC\n\n````json\n")
     assert sections[3].endswith("![<Figure [1)>](data:image/png;base64,iVBORw0=)")
     assert sections[4].endswith("| a |\n|---|\n") and sections[4].startswith("**someone**")
+
+
+def test_a_bots_label_follows_the_verified_name() -> None:
+    bot = {**KERNEL, "label": "calc-bot"}
+    text = to_markdown([{"id": 1, "user": bot, "timestamp": 0, "content": "42"}])
+    assert text.startswith("**Ada · calc-bot** · 1970-01-01 00:00 UTC")
