@@ -1,0 +1,19 @@
+"""An identity provider for browser tests that play several people on one Jupyter server.
+
+partywidget reads every user of jupyter_server's *own* providers as the server's
+owner (one person holds the token or password: ``extension.owned_by_its_runner``).
+Tests where two browser contexts are two people (a second ballot, a moderator
+removing someone) need users the server tells apart, as a site's own provider
+or JupyterHub gives: this subclass keeps jupyter_server's per-browser users and
+lives outside ``jupyter_server``, so partywidget trusts them as distinct people.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.auth.identity import IdentityProvider
+
+__all__ = ["PerBrowserUsers"]
+
+
+class PerBrowserUsers(IdentityProvider):
+    """jupyter_server's token identity, one user per browser session, as a site provider."""
