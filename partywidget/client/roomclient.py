@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from ..errors import LimitExceeded, NotConnectedError
-from ..protocol import chat
+from ..protocol import board, chat
 from ..protocol.defaults import MAX_FRAME_SIZE
 from ..protocol.jsonrules import encode_json
 from ..protocol.names import check_name
@@ -134,11 +134,12 @@ class RoomClient:
 
     def __repr__(self) -> str:
         who = (self.user or {}).get("username", "?")
-        users, messages = len(self._conn.presence.users), len(self._conn.history)
-        counts = f"{users} user{'s' if users != 1 else ''}"
+        counts = _count(len(self._conn.presence.users), "user")
+        # Each protocol counts what it holds: a board's "0 messages" misled (issue 18).
         if self._conn.join_type == chat.JOIN_TYPE:
-            # Only the chat protocol has messages: a board's "0 messages" misled (issue 18).
-            counts += f", {messages} message{'s' if messages != 1 else ''}"
+            counts += ", " + _count(len(self._conn.history), "message")
+        elif self._conn.join_type == board.JOIN_TYPE:
+            counts += ", " + _count(len(self._conn.board), "stroke or item", "strokes and items")
         return f"<RoomClient {self.party}/{self.room} {self.status} as {who} ({counts})>"
 
     # sending -----------------------------------------------------------------------
@@ -351,6 +352,11 @@ class RoomClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 message``, ``2 messages``: ``n`` and the word, plural unless one."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def connect(room: str, party: str = "main", *, url: str | None = None,

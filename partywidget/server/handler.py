@@ -185,10 +185,12 @@ class TornadoTransport:
 
 
 class Refused(HTTPError):
-    """A 403 whose cause the client is told in ``Partywidget-Refusal`` (protocol.refusals)."""
+    """A 403 (or ``status``) whose cause the client is told in ``Partywidget-Refusal``
+    (protocol.refusals)."""
 
-    def __init__(self, cause: RefusalCause, reason: str) -> None:
-        super().__init__(403, reason=reason)
+    def __init__(self, cause: RefusalCause, reason: str, *, status: int = 403,
+                 log_message: str | None = None) -> None:
+        super().__init__(status, log_message, reason=reason)
         self.cause = cause
 
 
@@ -293,7 +295,8 @@ class RoomHandlerMixin:
             except UnicodeDecodeError:
                 raise HTTPError(400, reason="Invalid room or party name")
             except UnknownParty as exc:
-                raise HTTPError(404, reason="Unknown party", log_message=str(exc))
+                raise Refused(RefusalCause.PARTY, "Unknown party", status=404,
+                              log_message=str(exc))
             self._target = (party, room, sub)
         return self._target
 
