@@ -10,10 +10,23 @@ lives outside ``jupyter_server``, so partywidget trusts them as distinct people.
 
 from __future__ import annotations
 
-from jupyter_server.auth.identity import IdentityProvider
+import getpass
+
+from jupyter_server.auth.identity import IdentityProvider, User
+from tornado.web import RequestHandler
 
 __all__ = ["PerBrowserUsers"]
 
 
 class PerBrowserUsers(IdentityProvider):
-    """jupyter_server's token identity, one user per browser session, as a site provider."""
+    """jupyter_server's token identity, one user per browser session, as a site provider.
+
+    Requests with the token in an ``Authorization`` header (kernels: the
+    partywidget client sends it so) are the owner, the account running the server.
+    """
+
+    def generate_anonymous_user(self, handler: RequestHandler) -> User:
+        if handler.request.headers.get("Authorization", "").startswith("token "):
+            owner = getpass.getuser()
+            return User(username=owner, name=owner, display_name=owner)
+        return super().generate_anonymous_user(handler)
