@@ -97,6 +97,8 @@ class Membership:
         self.history = chat.ChatHistory()
         #: The board protocol's fold (strokes and items), so ``%party`` counts a board.
         self.board = board.BoardStrokes()
+        #: Whether the client's ``on_error`` callbacks report refusals (else stderr does).
+        self.refusals_handled = False
         self.outbox = Outbox(buffer_limit)
         self.pacer = Pacer()
         #: The frame that completes a join, as the host announced it (None: at once).
@@ -390,7 +392,7 @@ class Membership:
             self.outbox.refuse(code)
             if code in RETRIED_ERRORS:
                 self.pacer.slow_down()  # and the frame goes out again, paced
-            else:
+            elif not self.refusals_handled:
                 print(f"partywidget: room {self.party}/{self.room} refused a message: "
                       f"[{code}] {data.get('message')}", file=sys.stderr)
         if kind is not None:

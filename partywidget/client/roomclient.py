@@ -67,6 +67,7 @@ class RoomClient:
         self._event_callbacks: list[Callable[[Any], Any]] = []
         self._message_callbacks: list[Callable[[dict[str, Any]], Any]] = []
         self._status_callbacks: list[Callable[[str], Any]] = []
+        self._error_callbacks: list[Callable[[dict[str, Any]], Any]] = []
         self._streams: list[Callable[[object], None]] = []
 
     # identity and state ------------------------------------------------------------
@@ -241,6 +242,18 @@ class RoomClient:
         self._event_callbacks.append(fn)
         return fn
 
+    def on_error(self, fn: F) -> F:
+        """Decorator: call ``fn(frame)`` for each ``error`` frame, a message the room
+        refused (``{"type": "error", "code", "message"}``).
+
+        Without one the client prints each refusal to stderr, so none goes
+        unseen; with one, the code that expects refusals reports them itself
+        (a friendly line, not red stderr). :meth:`off` removes it.
+        """
+        self._error_callbacks.append(fn)
+        self._conn.refusals_handled = True
+        return fn
+
     def on_status(self, fn: F) -> F:
         """Decorator: call ``fn(status)`` on every change of :attr:`status`.
 
@@ -254,14 +267,18 @@ class RoomClient:
     def off(self, fn: Callable[..., Any]) -> None:
         """Remove ``fn`` from the callbacks (no error if it is not one)."""
         for callbacks in (self._event_callbacks, self._message_callbacks,
-                          self._status_callbacks):
+                          self._status_callbacks, self._error_callbacks):
             callbacks[:] = [c for c in callbacks
                             if c is not fn and getattr(c, "__wrapped__", None) is not fn]
+        self._conn.refusals_handled = bool(self._error_callbacks)
 
     def _dispatch(self, frame: Any, new_messages: list[dict[str, Any]]) -> None:
         """Client thread: run callbacks. A failing callback is reported, never fatal."""
         for fn in list(self._event_callbacks):
             self._call(fn, frame)
+        if isinstance(frame, dict) and frame.get("type") == "error":
+            for fn in list(self._error_callbacks):
+                self._call(fn, frame)
         for message in new_messages:
             for fn in list(self._message_callbacks):
                 self._call(fn, message)
