@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from traceback import walk_tb
 
 import pytest
@@ -62,3 +63,27 @@ def test_an_unknown_party_is_named_by_the_room_host(room_server) -> None:
                                            r"party; check the party name$"):
         partywidget.connect("x", "nope", url=room_server.http_url, token=room_server.token,
                             timeout=30)
+
+
+def test_refusals_go_to_on_error_when_the_code_handles_them(shared_standalone, room,
+                                                           capsys) -> None:
+    with partywidget.connect(room, url=shared_standalone.http_url) as client:
+        printed = threading.Event()
+        client.on_event(lambda frame: printed.set() if frame.get("type") == "error" else None)
+        client.send_raw({"type": "nonsense"})
+        assert printed.wait(10)  # the stderr line is written before the frame's callbacks run
+    assert f"room main/{room} refused a message: [" in capsys.readouterr().err
+
+    with partywidget.connect(room, url=shared_standalone.http_url) as client:
+        handled: list[dict] = []
+        done = threading.Event()
+
+        @client.on_error
+        def note(frame: dict) -> None:
+            handled.append(frame)
+            done.set()
+
+        client.send_raw({"type": "nonsense"})
+        assert done.wait(10)
+    assert handled[0]["type"] == "error" and handled[0]["code"]
+    assert "refused a message" not in capsys.readouterr().err
