@@ -29,8 +29,8 @@ USER_SETTINGS = {
 }
 
 
-#: Browser contexts are distinct people (tests/browser/identities.py).
-PER_BROWSER_USERS = "tests.browser.identities.PerBrowserUsers"
+#: Browser contexts are distinct people (tests/identities.py).
+PER_BROWSER_USERS = "tests.identities.PerBrowserUsers"
 
 
 def lab_server(workdir: Path, identity: str | None = PER_BROWSER_USERS) -> ServerProcess:

@@ -47,10 +47,10 @@ def login(shared_servers) -> Login:
 @pytest.fixture(scope="module")
 def people_jupyter(tmp_path_factory):
     """A Jupyter server that tells browsers apart (a site's own identity provider,
-    tests/browser/identities.py), where the browser login is another person than the
+    tests/identities.py), where the browser login is another person than the
     token's holder; jupyter_server's own provider makes them one owner."""
     server = start_server("jupyter", tmp_path_factory.mktemp("people"), jupyter_config={
-        "ServerApp": {"identity_provider_class": "tests.browser.identities.PerBrowserUsers"}})
+        "ServerApp": {"identity_provider_class": "tests.identities.PerBrowserUsers"}})
     try:
         yield server
     finally:

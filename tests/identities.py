@@ -1,4 +1,4 @@
-"""An identity provider for browser tests that play several people on one Jupyter server.
+"""An identity provider for tests that play several people on one Jupyter server.
 
 partywidget reads every user of jupyter_server's *own* providers as the server's
 owner (one person holds the token or password: ``extension.owned_by_its_runner``).
