@@ -15,6 +15,8 @@ export interface User {
   initials?: string;
   color?: string | null;
   kernel?: boolean;
+  /** A verified client's bot label (`connect(name=...)`), shown after the name, never instead. */
+  label?: string;
   moderator?: boolean;
 }
 

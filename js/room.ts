@@ -420,7 +420,8 @@ export class SharedLink<L extends { close(): void } = RoomLink> {
 export function distinctUsers(link: RoomLink): { id: string; user: User }[] {
   const seen = new Map<string, { id: string; user: User }>();
   for (const [id, user] of link.users) {
-    const key = (user.username ?? user.name ?? "?") + (user.kernel ? "#kernel" : "");
+    const key = (user.username ?? user.name ?? "?") + (user.kernel ? "#kernel" : "") +
+      (user.label ? `#${user.label}` : "");
     if (!seen.has(key)) seen.set(key, { id, user });
   }
   return [...seen.values()];
@@ -428,6 +429,8 @@ export function distinctUsers(link: RoomLink): { id: string; user: User }[] {
 
 export function displayName(user: User | undefined): string {
   const name = user?.display_name || user?.name || user?.username || "someone";
+  // A bot's label follows the verified name, never replaces it (docs/protocol.md).
+  if (user?.label) return `${name} · ${user.label}`;
   return user?.kernel ? `${name} (kernel)` : name;
 }
 

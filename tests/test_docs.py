@@ -159,9 +159,11 @@ def test_readme_links_point_at_files_that_exist() -> None:
 
 
 def test_readme_has_the_binder_launch_link_of_the_quickstart() -> None:
-    assert ("https://mybinder.org/v2/gh/ORG/REPO/HEAD?urlpath=lab/tree/notebooks/"
-            "01-quickstart.ipynb") in README
-    assert "replace `ORG/REPO`" in README
+    link = ("https://mybinder.org/v2/gh/ORG/REPO/HEAD?urlpath=lab/tree/notebooks/"
+            "01-quickstart.ipynb")
+    assert link in README and "(docs/releasing.md)" in README
+    # The placeholder and how to replace it are documented once, in the release steps.
+    assert link in (REPO / "docs" / "releasing.md").read_text()
 
 
 def test_readme_points_scale_out_at_the_redis_setting_and_its_guide() -> None:

@@ -23,6 +23,8 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
+import partywidget
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 EXPECTED = ["01-quickstart.ipynb", "02-kernel-bots.ipynb", "03-custom-party.ipynb",
@@ -85,6 +87,17 @@ def test_notebook_is_committed_without_outputs(name: str) -> None:
             assert cell.execution_count is None, f"{name} cell {index} has an execution count"
 
 
+def room_entries(server: Any, room: str, party: str = "main") -> list[dict[str, Any]]:
+    """What ``room`` of ``party`` holds now: chat messages, or board strokes and items."""
+    frames: list[Any] = []
+    with partywidget.connect(room, party, url=server.http_url, token=server.token,
+                             on_event=frames.append) as client:
+        if party == "main":
+            return client.history()
+    state, = (f for f in frames if isinstance(f, dict) and f.get("type") == "state")
+    return state["strokes"]
+
+
 def test_quickstart_runs_and_the_kernel_is_a_member_of_the_room(
         jupyter_server: Any, tmp_path: Path) -> None:
     notebook = execute("01-quickstart.ipynb", jupyter_server, tmp_path / "notebooks")
@@ -92,6 +105,14 @@ def test_quickstart_runs_and_the_kernel_is_a_member_of_the_room(
     assert "Hello from the kernel 👋" in text
     assert text.count("<polyline") >= 1, "expected the exported board to hold the smile"
     assert "'closed'" in text
+    # Run again (a second tab, a re-run): greeted once, the smile redrawn, not doubled.
+    again = output_text(execute("01-quickstart.ipynb", jupyter_server, tmp_path / "again"))
+    assert "Hello from the kernel 👋" in again
+    said = [m["content"] for m in room_entries(jupyter_server, "demo-quickstart")]
+    assert said.count("Hello from the kernel 👋") == 1
+    assert said.count("…and hello from the Chat widget's kernel side") == 1
+    drawn = room_entries(jupyter_server, "demo-quickstart", "board")
+    assert len([s for s in drawn if s["user"].get("kernel")]) == 3
 
 
 def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path: Path) -> None:
@@ -105,6 +126,19 @@ def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path
             for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
     assert len(pngs) == 1, "expected the labelled board rendered to PNG by the kernel"
     assert Image.open(io.BytesIO(base64.b64decode(pngs[0]))).size == (1000, 625)
+    board = room_entries(jupyter_server, "demo-bots", "board")
+    # Run again: the words are counted once, the chart and its labels replace the last ones.
+    execute("02-kernel-bots.ipynb", jupyter_server, tmp_path / "again")
+    said = [m["content"] for m in room_entries(jupyter_server, "demo-bots")]
+    assert said.count("I would love pizza today") == 1
+    assert len([c for c in said if str(c).startswith("Words of the room")]) == 1
+    redrawn = room_entries(jupyter_server, "demo-bots", "board")
+    for entries in (board, redrawn):
+        bars = [s for s in entries if s["user"].get("label") == "plot-bot"]
+        # The axis and a bar per word: love, pizza, today, pasta, definitely, salad.
+        assert len(bars) == 7
+        assert len([i for i in entries if "kind" in i]) == 3
+    assert {s["id"] for s in board}.isdisjoint(s["id"] for s in redrawn)
 
 
 def test_custom_party_poll_counts_votes_and_draws_the_result(
@@ -114,6 +148,13 @@ def test_custom_party_poll_counts_votes_and_draws_the_result(
     assert "'counts': {'pizza': 2, 'pasta': 0, 'salad': 1}" in text
     assert re.search(r"<svg[^>]*>.*Lunch today\?", text, re.S)
     assert (tmp_path / "notebooks" / "poll_party.py").is_file()
+    # The teacher's cell shows the poll asked, not the empty one sent on joining.
+    asked = output_text(nbformat.NotebookNode(cells=[notebook.cells[6]]))
+    assert "'question': 'Lunch today?'" in asked
+    # The expected refusal is a friendly line, not red stderr.
+    assert "refused, as it should be: [bad_vote] expected one of" in text
+    assert [o for c in notebook.cells for o in c.get("outputs", [])
+            if o.get("name") == "stderr"] == []
 
 
 def test_classroom_runs_without_a_hub(jupyter_server: Any, tmp_path: Path) -> None:

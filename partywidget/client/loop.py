@@ -24,9 +24,9 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from ..errors import ClientError
+from ..errors import ClientError, PartyWidgetError
 
-__all__ = ["client_loop", "on_client_thread", "run_async", "run_sync"]
+__all__ = ["at_the_call", "client_loop", "on_client_thread", "run_async", "run_sync"]
 
 T = TypeVar("T")
 
@@ -78,10 +78,26 @@ def run_sync(coro: Coroutine[Any, Any, T], timeout: float, what: str) -> T:
             raise
         future.cancel()
         raise ClientError(f"{what} did not finish within {timeout:g} s") from None
+    except PartyWidgetError as exc:
+        raise at_the_call(exc) from None
+
+
+def at_the_call(exc: PartyWidgetError) -> PartyWidgetError:
+    """``exc`` without the frames it crossed on the client loop (issue 18, item 5).
+
+    Our errors carry what the user needs in their message; the frames of
+    ``concurrent.futures`` and the client's coroutines above it add nothing
+    but scrolling. Re-raised ``from None``, the traceback ends at the user's
+    call with the message as its last line. Other exceptions (bugs) keep theirs.
+    """
+    return exc.with_traceback(None)
 
 
 async def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Await ``coro`` on the client loop from any loop (or directly, if this is it)."""
     if on_client_thread():
         return await coro
-    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, client_loop()))
+    try:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, client_loop()))
+    except PartyWidgetError as exc:
+        raise at_the_call(exc) from None

@@ -39,7 +39,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 
 from ..errors import (AuthError, InvalidName, NotAllowed, NotConnectedError, PartyWidgetError,
                       Removed, UnknownParty)
-from ..protocol import chat
+from ..protocol import board, chat
 from ..protocol.close import FINAL_CLOSE_CODES, CloseCode
 from ..protocol.frames import Presence, Welcome, decode_frame, read_frame
 from ..protocol.refusals import REFUSAL_HEADER, RefusalCause
@@ -95,6 +95,10 @@ class Membership:
         #: The chat's messages, folded when the host says the party speaks the
         #: chat protocol (it completes joins with ``history``).
         self.history = chat.ChatHistory()
+        #: The board protocol's fold (strokes and items), so ``%party`` counts a board.
+        self.board = board.BoardStrokes()
+        #: Whether the client's ``on_error`` callbacks report refusals (else stderr does).
+        self.refusals_handled = False
         self.outbox = Outbox(buffer_limit)
         self.pacer = Pacer()
         #: The frame that completes a join, as the host announced it (None: at once).
@@ -286,11 +290,11 @@ class Membership:
         if status == 400:
             return InvalidName(f"{where} refused the room or party name "
                                f"{self.party!r}/{self.room!r} (HTTP 400): {said}")
+        if status == 404 and (cause == RefusalCause.PARTY.value or _party_error(response)):
+            return UnknownParty(f"no party {self.party!r} at {self.address.url} (HTTP 404): "
+                                f"{said}; check the party name")
         if status == 404:
-            return UnknownParty(
-                f"no party {self.party!r} at {self.address.url} (HTTP 404): {said}; check the "
-                "party name and that this URL serves rooms (is the partywidget extension "
-                "enabled?)")
+            return UnknownParty(_no_rooms_here(self.address.url, said))
         return None
 
     def _end(self, error: PartyWidgetError) -> None:
@@ -373,6 +377,8 @@ class Membership:
             if kind == "welcome":
                 self.history.limit = Welcome.parse(data).history
             new = self.history.apply(kind, data)
+        elif self.join_type == board.JOIN_TYPE:
+            self.board.apply(kind, data)
         me = self.presence.id
         if kind == "message" and data.get("from") == me and "cid" in data:
             self.outbox.acknowledge(data["cid"])
@@ -386,7 +392,7 @@ class Membership:
             self.outbox.refuse(code)
             if code in RETRIED_ERRORS:
                 self.pacer.slow_down()  # and the frame goes out again, paced
-            else:
+            elif not self.refusals_handled:
                 print(f"partywidget: room {self.party}/{self.room} refused a message: "
                       f"[{code}] {data.get('message')}", file=sys.stderr)
         if kind is not None:
@@ -401,15 +407,32 @@ class Membership:
 MAX_REASON = 200
 
 
+def _party_error(response: Any) -> dict[str, Any] | None:
+    """A party's JSON error in a refusal's body (``{"type": "error", ...}``), if any."""
+    try:
+        body = json.loads(response.body or b"")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) and body.get("type") == "error" else None
+
+
+def _no_rooms_here(url: str, said: str) -> str:
+    """A 404 that no room host made: the URL serves no rooms. Say where they live
+    (issue 18, item 6: a Jupyter server's root instead of ``.../partywidget``)."""
+    base = url.rstrip("/")
+    where = ("is the partywidget server extension enabled there? (`jupyter server extension "
+             "list` shows it)" if base.endswith("/partywidget") else
+             f"in a Jupyter server rooms live under {base}/partywidget: pass "
+             f"url={base + '/partywidget'!r} (partywidget serve serves them at its root)")
+    return f"nothing at {url} serves partywidget rooms (HTTP 404: {said}); {where}"
+
+
 def _host_reason(response: Any) -> str:
     """What the host said about a refusal: a party's JSON error as ``code: message``,
     else the status line's reason phrase; bounded and printable."""
     said = response.reason_phrase or ""
-    try:
-        body = json.loads(response.body or b"")
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and body.get("type") == "error":
+    body = _party_error(response)
+    if body is not None:
         said = f"{body.get('code')}: {body.get('message')}"
     said = "".join(ch if ch.isprintable() else " " for ch in str(said))[:MAX_REASON]
     return said or "no reason given"

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from ..errors import LimitExceeded, NotConnectedError
-from ..protocol import chat
+from ..protocol import board, chat
 from ..protocol.defaults import MAX_FRAME_SIZE
 from ..protocol.jsonrules import encode_json
 from ..protocol.names import check_name
@@ -67,6 +67,7 @@ class RoomClient:
         self._event_callbacks: list[Callable[[Any], Any]] = []
         self._message_callbacks: list[Callable[[dict[str, Any]], Any]] = []
         self._status_callbacks: list[Callable[[str], Any]] = []
+        self._error_callbacks: list[Callable[[dict[str, Any]], Any]] = []
         self._streams: list[Callable[[object], None]] = []
 
     # identity and state ------------------------------------------------------------
@@ -134,11 +135,12 @@ class RoomClient:
 
     def __repr__(self) -> str:
         who = (self.user or {}).get("username", "?")
-        users, messages = len(self._conn.presence.users), len(self._conn.history)
-        counts = f"{users} user{'s' if users != 1 else ''}"
+        counts = _count(len(self._conn.presence.users), "user")
+        # Each protocol counts what it holds: a board's "0 messages" misled (issue 18).
         if self._conn.join_type == chat.JOIN_TYPE:
-            # Only the chat protocol has messages: a board's "0 messages" misled (issue 18).
-            counts += f", {messages} message{'s' if messages != 1 else ''}"
+            counts += ", " + _count(len(self._conn.history), "message")
+        elif self._conn.join_type == board.JOIN_TYPE:
+            counts += ", " + _count(len(self._conn.board), "stroke or item", "strokes and items")
         return f"<RoomClient {self.party}/{self.room} {self.status} as {who} ({counts})>"
 
     # sending -----------------------------------------------------------------------
@@ -240,6 +242,18 @@ class RoomClient:
         self._event_callbacks.append(fn)
         return fn
 
+    def on_error(self, fn: F) -> F:
+        """Decorator: call ``fn(frame)`` for each ``error`` frame, a message the room
+        refused (``{"type": "error", "code", "message"}``).
+
+        Without one the client prints each refusal to stderr, so none goes
+        unseen; with one, the code that expects refusals reports them itself
+        (a friendly line, not red stderr). :meth:`off` removes it.
+        """
+        self._error_callbacks.append(fn)
+        self._conn.refusals_handled = True
+        return fn
+
     def on_status(self, fn: F) -> F:
         """Decorator: call ``fn(status)`` on every change of :attr:`status`.
 
@@ -253,14 +267,18 @@ class RoomClient:
     def off(self, fn: Callable[..., Any]) -> None:
         """Remove ``fn`` from the callbacks (no error if it is not one)."""
         for callbacks in (self._event_callbacks, self._message_callbacks,
-                          self._status_callbacks):
+                          self._status_callbacks, self._error_callbacks):
             callbacks[:] = [c for c in callbacks
                             if c is not fn and getattr(c, "__wrapped__", None) is not fn]
+        self._conn.refusals_handled = bool(self._error_callbacks)
 
     def _dispatch(self, frame: Any, new_messages: list[dict[str, Any]]) -> None:
         """Client thread: run callbacks. A failing callback is reported, never fatal."""
         for fn in list(self._event_callbacks):
             self._call(fn, frame)
+        if isinstance(frame, dict) and frame.get("type") == "error":
+            for fn in list(self._error_callbacks):
+                self._call(fn, frame)
         for message in new_messages:
             for fn in list(self._message_callbacks):
                 self._call(fn, message)
@@ -351,6 +369,11 @@ class RoomClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 message``, ``2 messages``: ``n`` and the word, plural unless one."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def connect(room: str, party: str = "main", *, url: str | None = None,

@@ -24,6 +24,8 @@ def display_name(user: Mapping[str, Any] | None) -> str:
     """The name the widget shows for ``user`` (js/room.ts ``displayName``)."""
     user = user or {}
     name = user.get("display_name") or user.get("name") or user.get("username") or "someone"
+    if user.get("label"):  # a bot's label follows the verified name (docs/protocol.md)
+        return f"{name} · {user['label']}"
     return f"{name} (kernel)" if user.get("kernel") else str(name)
 
 

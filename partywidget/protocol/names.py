@@ -9,10 +9,12 @@ which closes path traversal whatever a backend does with names.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ..errors import InvalidName
 
-__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "check_connection_id", "check_name"]
+__all__ = ["MAX_ID_LENGTH", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "check_connection_id",
+           "check_name", "client_label"]
 
 MAX_NAME_LENGTH = 128
 _NAME = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,%d}" % (MAX_NAME_LENGTH - 1))
@@ -46,6 +48,28 @@ def check_connection_id(id: str) -> str:
             f"expected a connection id (_pk) of 1 to {MAX_ID_LENGTH} characters from "
             f"A-Z a-z 0-9 . _ ~ -, got {_shown(id)}")
     return id
+
+
+#: Longest bot label (``connect(name=...)``), in characters, after cleaning.
+MAX_LABEL_LENGTH = 40
+
+
+def client_label(text: str | None) -> str | None:
+    """The bot label a verified client asked for (its ``name`` query), cleaned; or None.
+
+    A label is shown *after* the verified name ("root · calc-bot"), never
+    instead of it, so it cannot make one user read as another. What could
+    still mislead is removed: control and format characters (bidi overrides
+    that would reorder the line, zero-width joiners), line and paragraph
+    separators; whitespace runs become one space; at most
+    :data:`MAX_LABEL_LENGTH` characters. Front ends show it as text only.
+    """
+    if not isinstance(text, str):
+        return None
+    kept = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or not unicodedata.category(ch).startswith(("C", "Z")))
+    label = " ".join(kept.split())[:MAX_LABEL_LENGTH].strip()
+    return label or None
 
 
 def _shown(value: object) -> str:

@@ -28,3 +28,6 @@ class RefusalCause(str, Enum):
     ROOM = "room"
     #: The page's origin or host name is not allowed (browsers only).
     ORIGIN = "origin"
+    #: HTTP 404: this room host has no such party (a 404 without this header
+    #: comes from something that serves no rooms at that URL).
+    PARTY = "party"

@@ -42,6 +42,15 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
+def owned_by_its_runner(identity_provider: object) -> bool:
+    """Whether identities come from jupyter_server's own providers (token or password).
+
+    Those know one person, the owner; any other provider (JupyterHub's
+    singleuser, a site's own subclass) names real users, and is trusted as is.
+    """
+    return type(identity_provider).__module__.startswith("jupyter_server.")
+
+
 class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, JupyterHandler):
     """WebSocket and HTTP for one room inside a Jupyter server."""
 
@@ -75,16 +84,15 @@ class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, Jup
             # Everyone this server authenticates may use it as its owner does.
             "moderator": True,
         }
-        if self.token_authenticated and type(self.identity_provider).__module__.startswith(
-                "jupyter_server."):
-            # jupyter_server gives token holders a random anonymous identity per
-            # request; on a personal server the token holder is its owner.
+        if owned_by_its_runner(self.identity_provider):
+            # Everyone jupyter_server's own identity provider admits holds the
+            # token or password, i.e. is the server's owner: it only makes up a
+            # random "Anonymous ..." per browser. So tabs and kernels read as the
+            # account the server runs as (issue 18, item 3; docs/security.md).
             owner = getpass.getuser()
             info.update(username=owner, name=owner, display_name=owner,
-                        initials=_initials(owner))
-        if self.query_args().get("client") == "kernel":
-            info["kernel"] = True
-        return info
+                        initials=_initials(owner), color=None)
+        return self.with_client_marks(info)
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
         # One keep-alive per socket: WebSocketMixin's (a ping every

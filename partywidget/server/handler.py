@@ -21,7 +21,7 @@ from tornado.iostream import SSLIOStream, StreamClosedError
 from tornado.web import HTTPError
 
 from ..errors import InvalidName, TooManyRooms, UnknownParty
-from ..protocol.names import check_connection_id
+from ..protocol.names import check_connection_id, client_label
 from ..protocol.outgoing import Outgoing
 from ..protocol.refusals import REFUSAL_HEADER, RefusalCause
 from ..rooms import (Connection, ConnectionContext, IdConflict, Limits, Request, Response,
@@ -185,10 +185,12 @@ class TornadoTransport:
 
 
 class Refused(HTTPError):
-    """A 403 whose cause the client is told in ``Partywidget-Refusal`` (protocol.refusals)."""
+    """A 403 (or ``status``) whose cause the client is told in ``Partywidget-Refusal``
+    (protocol.refusals)."""
 
-    def __init__(self, cause: RefusalCause, reason: str) -> None:
-        super().__init__(403, reason=reason)
+    def __init__(self, cause: RefusalCause, reason: str, *, status: int = 403,
+                 log_message: str | None = None) -> None:
+        super().__init__(status, log_message, reason=reason)
         self.cause = cause
 
 
@@ -235,6 +237,19 @@ class RoomHandlerMixin:
 
     # shared -------------------------------------------------------------------
 
+    def with_client_marks(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A verified ``user`` plus what the client says of itself, which grants nothing:
+        ``kernel`` for ``client=kernel`` and ``label`` for ``name=`` (a bot's label,
+        cleaned by :func:`client_label`; shown after the verified name, never instead).
+        """
+        query = self.query_args()
+        if query.get("client") == "kernel":
+            user["kernel"] = True
+        label = client_label(query.get("name"))
+        if label:
+            user["label"] = label
+        return user
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """The adapter's error page, plus the cause of a :class:`Refused` as a header.
 
@@ -280,7 +295,8 @@ class RoomHandlerMixin:
             except UnicodeDecodeError:
                 raise HTTPError(400, reason="Invalid room or party name")
             except UnknownParty as exc:
-                raise HTTPError(404, reason="Unknown party", log_message=str(exc))
+                raise Refused(RefusalCause.PARTY, "Unknown party", status=404,
+                              log_message=str(exc))
             self._target = (party, room, sub)
         return self._target
 

@@ -159,10 +159,7 @@ class HubRoomHandler(HubIdentityMixin, StandaloneRoomHandler):
             raise Refused(RefusalCause.ROOM, "This room is restricted to other hub groups")
 
     def room_user(self) -> dict[str, Any]:
-        user = self.policy.identity(self.current_user)
-        if self.query_args().get("client") == "kernel":
-            user["kernel"] = True
-        return user
+        return self.with_client_marks(self.policy.identity(self.current_user))
 
 
 class HubRootHandler(HubIdentityMixin, RequestHandler):

@@ -9,6 +9,7 @@ The server is ``jupyter server`` with partywidget enabled (tests/conftest.py
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.browser.pages import NotebookPage
-from tests.conftest import ServerProcess
+from tests.conftest import REPO, ServerProcess
 
 #: JupyterLab user settings for quiet, deterministic pages: no autosave (two
 #: pages edit one notebook), no news toasts over the widgets.
@@ -28,8 +29,16 @@ USER_SETTINGS = {
 }
 
 
-def lab_server(workdir: Path) -> ServerProcess:
-    """A started Jupyter server (Lab + Notebook 7 + partywidget) rooted at ``workdir``."""
+#: Browser contexts are distinct people (tests/identities.py).
+PER_BROWSER_USERS = "tests.identities.PerBrowserUsers"
+
+
+def lab_server(workdir: Path, identity: str | None = PER_BROWSER_USERS) -> ServerProcess:
+    """A started Jupyter server (Lab + Notebook 7 + partywidget) rooted at ``workdir``.
+
+    ``identity``: the identity provider class; ``None`` keeps jupyter_server's own,
+    under which every browser and kernel is the server's owner.
+    """
     settings = workdir / "config" / "lab" / "user-settings"
     for name, values in USER_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +46,11 @@ def lab_server(workdir: Path) -> ServerProcess:
     server = ServerProcess("jupyter", workdir, storage=str(workdir / "rooms.db"),
                            token=secrets.token_hex(16),
                            extra_args=["--LabApp.expose_app_in_browser=True",
-                                       "--JupyterNotebookApp.expose_app_in_browser=True"])
+                                       "--JupyterNotebookApp.expose_app_in_browser=True",
+                                       *([f"--ServerApp.identity_provider_class={identity}"]
+                                         if identity else [])],
+                           env={"PYTHONPATH": os.pathsep.join(
+                               filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))})
     return server.start()
 
 

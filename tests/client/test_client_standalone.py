@@ -16,6 +16,7 @@ import pytest
 import partywidget
 from partywidget.client import Backoff, aconnect
 from partywidget.errors import ClientError, LimitExceeded, NotConnectedError
+from partywidget.protocol import board
 
 
 def test_a_plain_script_sends_reads_history_and_gets_callbacks(standalone_server: Any,
@@ -334,12 +335,21 @@ def test_async_calls_do_not_block_the_callers_loop(free_url: str) -> None:
     assert asyncio.run(main()) >= 20  # the caller's loop ran on while the client waited
 
 
-def test_the_repr_counts_messages_only_for_the_chat(standalone_server: Any) -> None:
+def test_the_repr_counts_what_each_protocol_holds(standalone_server: Any,
+                                                  wait_until: Any) -> None:
     url = standalone_server.http_url
     with partywidget.connect("repr-room", url=url) as chat_room:
         assert repr(chat_room).endswith("(1 user, 0 messages)>")
+        chat_room.send("one")
+        wait_until(lambda: repr(chat_room).endswith("(1 user, 1 message)>"))
+    # %party lists these: a board with strokes counts them, not "0 messages".
     with partywidget.connect("repr-room", "board", url=url) as board_room:
-        assert repr(board_room).endswith("(1 user)>")
+        assert repr(board_room).endswith("(1 user, 0 strokes and items)>")
+        for _ in range(2):
+            board_room.send_raw(board.Stroke(board.Ink([[0, 0], [10, 10]])).to_json())
+        wait_until(lambda: repr(board_room).endswith("(1 user, 2 strokes and items)>"))
+    with partywidget.connect("repr-room", "board", url=url) as again:  # counted from the join
+        assert repr(again).endswith("(1 user, 2 strokes and items)>")
 
 
 def test_two_clients_see_each_others_edits_and_reactions_folded(standalone_server: Any,

@@ -61,3 +61,9 @@ def test_the_widgets_download_is_the_kernels_transcript(tmp_path: Path) -> None:
     page = run_node(str(NODE_DIR / "transcript.mjs"), str(bundle),
                     str(tmp_path / "messages.json"), "class-101")
     assert page == to_markdown(REACTED, title="class-101")
+
+
+def test_a_bots_label_follows_the_verified_name() -> None:
+    bot = {**KERNEL, "label": "calc-bot"}
+    text = to_markdown([{"id": 1, "user": bot, "timestamp": 0, "content": "42"}])
+    assert text.startswith("**Ada · calc-bot** · 1970-01-01 00:00 UTC")

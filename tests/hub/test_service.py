@@ -39,12 +39,14 @@ def room() -> str:
 
 
 async def test_two_students_kernels_share_a_room_with_their_hub_identity(hub, join, room):
-    alice = await join(hub.caller(hub.server_token("alice")), room, query={"client": "kernel"})
+    alice = await join(hub.caller(hub.server_token("alice")), room,
+                       query={"client": "kernel", "name": "bob"})
     welcome, _ = await alice.joined()
+    # A bot's name is a label beside the hub identity, never the identity (docs/security.md).
     assert welcome["user"] == {
         "username": "alice", "name": "alice", "display_name": "alice", "initials": "A",
         "color": None, "verified": True, "groups": ["class-101"], "admin": False,
-        "moderator": False, "kernel": True}
+        "moderator": False, "kernel": True, "label": "bob"}
     bob = await join(hub.caller(hub.server_token("bob")), room)
     await bob.joined()
 

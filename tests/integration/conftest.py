@@ -45,8 +45,10 @@ SERVER_KINDS = ["jupyter", "standalone"]
 
 
 def party_path_env() -> dict[str, str]:
-    """PYTHONPATH that lets a server import ``sample_parties`` like a user's module."""
-    paths = [str(PARTY_MODULES), *filter(None, [os.environ.get("PYTHONPATH")])]
+    """PYTHONPATH that lets a server import ``sample_parties`` like a user's module (and
+    the checkout's ``tests`` package, for a test's own identity provider)."""
+    paths = [str(PARTY_MODULES), str(PARTY_MODULES.parent.parent.parent),
+             *filter(None, [os.environ.get("PYTHONPATH")])]
     return {"PYTHONPATH": os.pathsep.join(paths)}
 
 

@@ -7,6 +7,8 @@ the XSRF token. Without credentials: 403 and nothing stored.
 
 from __future__ import annotations
 
+import getpass
+
 import http.cookiejar
 import urllib.request
 from dataclasses import dataclass
@@ -40,6 +42,19 @@ def browser_login(server) -> Login:
 def login(shared_servers) -> Login:
     """A browser's login to the shared Jupyter server."""
     return browser_login(shared_servers.get("jupyter"))
+
+
+@pytest.fixture(scope="module")
+def people_jupyter(tmp_path_factory):
+    """A Jupyter server that tells browsers apart (a site's own identity provider,
+    tests/identities.py), where the browser login is another person than the
+    token's holder; jupyter_server's own provider makes them one owner."""
+    server = start_server("jupyter", tmp_path_factory.mktemp("people"), jupyter_config={
+        "ServerApp": {"identity_provider_class": "tests.identities.PerBrowserUsers"}})
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def own_origin(server) -> str:
@@ -87,9 +102,11 @@ async def test_the_login_cookie_works_from_the_servers_own_origin(shared_jupyter
     await sock.send({"content": "from the browser"})
     message = await sock.expect("message")
 
-    # The cookie's identity (jupyter_server's anonymous user), not the token owner's.
+    # A personal server's browser is its owner, as the token's holder is (issue 18): not
+    # the random "Anonymous ..." jupyter_server makes up per browser.
     assert message["user"] == welcome["user"]
-    assert welcome["user"]["username"] != (await token_user(shared_jupyter, room))
+    assert welcome["user"]["username"] == (await token_user(shared_jupyter, room))
+    assert welcome["user"]["display_name"] == getpass.getuser()
 
 
 async def token_user(server, room) -> str:
@@ -117,8 +134,9 @@ async def test_a_post_with_the_cookie_needs_the_xsrf_token(shared_jupyter, room,
     assert [m["content"] for m in await stored_messages(shared_jupyter, room)] == ["genuine"]
 
 
-async def test_another_users_connection_id_cannot_be_taken(shared_jupyter, room, join, login):
-    owner = await join(shared_jupyter, room)
+async def test_another_users_connection_id_cannot_be_taken(people_jupyter, room, join):
+    login = browser_login(people_jupyter)
+    owner = await join(people_jupyter, room)
     await owner.joined()
 
     # Another identity (the browser login) presenting the owner's _pk, or the id
@@ -126,8 +144,8 @@ async def test_another_users_connection_id_cannot_be_taken(shared_jupyter, room,
     # user): the owner is neither refused nor replaced, now or when it reconnects.
     ids = set()
     for pk in (owner.pk, owner.id):
-        other = await join(shared_jupyter, room, pk=pk, authenticated=False,
-                           headers={"Cookie": login.cookie}, origin=own_origin(shared_jupyter))
+        other = await join(people_jupyter, room, pk=pk, authenticated=False,
+                           headers={"Cookie": login.cookie}, origin=own_origin(people_jupyter))
         await other.joined()
         ids.add(other.id)
     await owner.send({"content": "still mine"})

@@ -5,6 +5,7 @@ Every test runs against the Jupyter extension and against ``partywidget serve``.
 
 from __future__ import annotations
 
+import getpass
 import time
 
 import pytest
@@ -111,12 +112,33 @@ async def test_the_query_marks_kernels_but_never_changes_the_username(room_serve
     assert kernel_user["kernel"] is True and "kernel" not in plain_user
     assert kernel_user["username"] != "mallory"
     if room_server.kind == "jupyter":
-        # The identity provider names the user; a query name is ignored.
+        # The identity provider names the user; a query name is a label beside it.
         assert kernel_user["username"] == plain_user["username"]
         assert kernel_user["display_name"] == plain_user["display_name"]
+        assert kernel_user["label"] == "Ada" and "label" not in plain_user
     else:
         # Dev-mode guests may choose a display name, marked unverified.
         assert kernel_user["display_name"] == "Ada" and kernel_user["verified"] is False
+
+
+@pytest.mark.parametrize("asked, shown", [
+    ("\u202egnp.exe\u202c calc-bot", "gnp.exe calc-bot"),  # no bidi override reorders it
+    ("<img src=x onerror=alert(1)>", "<img src=x onerror=alert(1)>"),  # text, never markup
+    ("a\nb\u200b\x00  c", "a b c"),  # one line: no control, zero-width or NUL characters
+    ("x" * 500, "x" * 40),  # bounded
+    ("\u200b \t", None),  # nothing left: no label
+])
+async def test_a_bot_label_is_cleaned_text_beside_the_verified_user(shared_jupyter, room, join,
+                                                                   asked, shown):
+    sock = await join(shared_jupyter, room, query={"client": "kernel", "name": asked})
+    welcome, _ = await sock.joined()
+    user = welcome["user"]
+    await sock.send({"content": "hi"})
+    message = await sock.expect("message")
+
+    assert user.get("label") == shown
+    assert user["username"] == user["display_name"] == getpass.getuser()
+    assert message["user"] == user  # the label rides along in messages as in presence
 
 
 async def test_a_retried_cid_is_stored_and_broadcast_once(room_server, room, join):

@@ -23,8 +23,11 @@ CAPS = {"max_connections_per_room": 3, "max_connections_per_user": 2, "max_welco
 
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    server = start_server("jupyter", tmp_path_factory.mktemp("capped"),
-                          jupyter_config={"PartyWidget": CAPS})
+    # The browser login is a second person only under a site identity provider
+    # (jupyter_server's own makes every login the server's owner).
+    server = start_server("jupyter", tmp_path_factory.mktemp("capped"), jupyter_config={
+        "PartyWidget": CAPS,
+        "ServerApp": {"identity_provider_class": "tests.identities.PerBrowserUsers"}})
     try:
         yield server
     finally:
