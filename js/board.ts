@@ -59,6 +59,9 @@ const HIGHLIGHT_ALPHA = 0.3;
 /** The board's background in every theme, so colours mean the same (as in to_svg). */
 const PAPER = "#fdfdfb";
 
+/** A pen's pressure, 0..1 in steps of 0.1 (as the room host keeps it). */
+const pressureOf = (event: PointerEvent) => Math.round(Math.min(1, Math.max(0, event.pressure)) * 10) / 10;
+
 function toolButton(label: string, title: string): HTMLButtonElement {
   const button = element("button", "pw-tool", label);
   button.type = "button";
@@ -230,9 +233,9 @@ export default () => {
           if (moving && entry.id === moving.id) {
             target.save();
             target.translate(moving.dx, moving.dy);
-            drawEntry(target, shown(entry), board.images);
+            drawEntry(target, shown(entry), board.images, true);
             target.restore();
-          } else drawEntry(target, entry, board.images);
+          } else drawEntry(target, entry, board.images, true);
         }
       };
 
@@ -361,7 +364,9 @@ export default () => {
       const flushDraw = () => {
         if (!mine || mine.sent >= mine.ink.points.length) return;
         const from = Math.max(0, mine.sent - 1);
-        link.send(frames.draw(mine.sid, { ...mine.ink, points: mine.ink.points.slice(from) }));
+        const piece: Ink = { ...mine.ink, points: mine.ink.points.slice(from) };
+        if (mine.ink.pressure) piece.pressure = mine.ink.pressure.slice(from);
+        link.send(frames.draw(mine.sid, piece));
         mine.sent = mine.ink.points.length;
       };
       const drawTimer = setInterval(flushDraw, DRAW_EVERY_MS);
@@ -532,6 +537,8 @@ export default () => {
         } else if (tool === "pen" || tool === "highlighter") {
           // A highlighter: four times as wide, a third opaque (HIGHLIGHT_ALPHA).
           const ink: Ink = tool === "pen" ? { points: [p], color, width } : { points: [p], color, width: width * 4, alpha: HIGHLIGHT_ALPHA };
+          // A pen (stylus) reports its pressure; a mouse reports a constant, so none is kept.
+          if (tool === "pen" && event.pointerType === "pen") ink.pressure = [pressureOf(event)];
           mine = { sid: newSid(), ink: paged(ink), sent: 0 };
         } else {
           shaping = paged({ kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width });
@@ -573,6 +580,7 @@ export default () => {
             const last = mine.ink.points[mine.ink.points.length - 1];
             if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= 1 && mine.ink.points.length < MAX_POINTS) {
               mine.ink.points.push(q);
+              mine.ink.pressure?.push(pressureOf(e));
             }
           }
         }

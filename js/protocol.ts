@@ -92,6 +92,8 @@ export interface Ink {
   page?: number;
   /** Below 1 for a highlighter (ink you see through); absent for a pen. */
   alpha?: number;
+  /** The pen's pressure (0..1) at each point, when the device reports it. */
+  pressure?: number[];
 }
 
 /** A stored stroke (`stroke` frames and the `state` join frame). */

@@ -6,6 +6,7 @@
  */
 
 import { type Images, drawItem, hitsItem, segmentDistance } from "./items";
+import { inkShape } from "./ink";
 import { type Entry, type Frame, type Ink, type ItemFields, type Point, type Stroke, type User, isItem } from "./protocol";
 
 interface Cursor {
@@ -49,8 +50,17 @@ export class BoardState {
       case "draw": {
         const key = `${frame.from}/${frame.sid}`;
         const ink = this.inking.get(key);
-        if (ink && !isItem(ink)) ink.points.push(...frame.points);
-        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width, page: frame.page, alpha: frame.alpha });
+        if (ink && !isItem(ink)) {
+          ink.points.push(...frame.points);
+          // Pressure stays only while every piece brought it (one number per point).
+          if (ink.pressure && frame.pressure?.length === frame.points.length) ink.pressure.push(...frame.pressure);
+          else delete ink.pressure;
+        } else {
+          const { points, color, width, page, alpha, pressure } = frame;
+          const fresh: Ink = { points: [...points], color, width, page, alpha };
+          if (pressure?.length === points.length) fresh.pressure = [...pressure];
+          this.inking.set(key, fresh);
+        }
         break;
       }
       case "image": {
@@ -142,9 +152,19 @@ export function newSid(): string {
   return (crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).replace(/[^A-Za-z0-9_.:-]/g, "").slice(0, 32);
 }
 
-export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
+/**
+ * Draw a stroke: a pen's as its perfect-freehand outline (./ink), a
+ * highlighter's as an even, see-through line. `stored` strokes never change,
+ * so their outline is cached.
+ */
+export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink, stored = false): void {
   const [first, ...rest] = ink.points;
   if (!first) return;
+  if ((ink.alpha ?? 1) === 1) {
+    ctx.fillStyle = ink.color;
+    ctx.fill(inkShape(ink, stored));
+    return;
+  }
   ctx.save(); // a highlighter's alpha stays with its stroke
   ctx.globalAlpha = ink.alpha ?? 1;
   inkLine(ctx, first, rest, ink);
@@ -167,10 +187,11 @@ function inkLine(ctx: CanvasRenderingContext2D, first: Point, rest: Point[], ink
   ctx.stroke();
 }
 
-/** Draw a stroke or an item, stored or pending. */
-export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | ItemFields, images?: Images): void {
+/** Draw a stroke or an item, stored (`stored`: it will not change) or pending. */
+export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | ItemFields, images?: Images,
+                          stored = false): void {
   if (isItem(entry)) drawItem(ctx, entry, images);
-  else inkPath(ctx, entry);
+  else inkPath(ctx, entry, stored);
 }
 
 /** Whether `p` touches a stroke or an item (erase and select). */

@@ -67,6 +67,9 @@ class Ink:
     page: int = 0
     #: 1 for a pen; less for a highlighter (ink you see through). Left out when 1.
     alpha: float = 1.0
+    #: The pen's pressure at each point (0..1), when the device reports it; else None
+    #: (left out: strokes without it are drawn at their width, as before pressure).
+    pressure: list[float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         ink: dict[str, Any] = {"points": self.points, "color": self.color, "width": self.width}
@@ -74,6 +77,8 @@ class Ink:
             ink["sid"] = self.sid
         if self.alpha != 1:
             ink["alpha"] = self.alpha
+        if self.pressure is not None:
+            ink["pressure"] = self.pressure
         if self.page:  # page 0 is left out: strokes stay as they were before pages
             ink["page"] = self.page
         return ink
@@ -95,7 +100,21 @@ class Ink:
         width = coordinate(data.get("width", 3), 0.5, MAX_WIDTH)
         return cls(clean, color, width, check_sid(data.get("sid"), "bad_stroke"),
                    check_page(data.get("page"), "bad_stroke"),
-                   coordinate(data.get("alpha", 1), 0.1, 1, "bad_stroke"))
+                   coordinate(data.get("alpha", 1), 0.1, 1, "bad_stroke"),
+                   _pressure(data.get("pressure"), len(clean)))
+
+
+def _pressure(value: Any, count: int) -> list[float] | None:
+    """Optional pressures, one per point, each clamped to 0..1 and rounded to 0.1.
+
+    Bounded by the points' own bound (one number each), so it adds no new
+    flood; anything but a list of ``count`` finite numbers is ``bad_stroke``.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != count:
+        raise ProtocolError("bad_stroke", "expected pressure as one number from 0 to 1 per point")
+    return [coordinate(p, 0, 1) for p in value]
 
 
 # --- client to server ------------------------------------------------------------------

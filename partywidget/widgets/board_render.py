@@ -1,7 +1,8 @@
 """The board as an image, without a browser: SVG built from the fold, PNG from that SVG.
 
 :func:`board_svg` draws strokes and typed items in board order, the way
-``js/strokes.ts`` draws them on the canvas (same arrow heads, text baselines
+``js/strokes.ts`` draws them on the canvas (pen ink as the perfect-freehand
+outline ``js/ink.ts`` draws, computed by the Python port of perfect-freehand) (same arrow heads, text baselines
 and note wrapping), so an export looks like the board. :func:`svg_to_png`
 rasterises it with resvg (``resvg-py``): a maintained Rust renderer with
 manylinux/macOS/Windows wheels, no cairo or browser, and correct text with the
@@ -19,7 +20,8 @@ from xml.sax.saxutils import escape, quoteattr
 from ..errors import ConfigurationError
 from ..protocol.board import BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR
 
-__all__ = ["PAPER", "arrow_head", "board_svg", "note_lines", "svg_to_png"]
+__all__ = ["PAPER", "arrow_head", "board_svg", "ink_outline", "note_lines", "outline_path",
+           "svg_to_png"]
 
 #: Background of exported boards, the same "paper" the front end draws on.
 PAPER = "#fdfdfb"
@@ -27,6 +29,9 @@ PAPER = "#fdfdfb"
 ASCENT = 0.8
 LINE_HEIGHT = 1.25
 NOTE_PAD = 8
+#: perfect-freehand's options for pen ink, as in js/ink.ts (real pressure only, never simulated).
+INK_OPTIONS: dict[str, Any] = {"thinning": 0.5, "smoothing": 0.5, "streamline": 0.5,
+                               "simulate_pressure": False}
 
 
 def _n(value: float) -> str:
@@ -65,12 +70,41 @@ def _text(x: float, y: float, lines: list[str], size: float, color: str) -> str:
             f'xml:space="preserve">{spans}</text>')
 
 
+def _fixed(value: float) -> str:
+    return _n(round(value, 2))
+
+
+def outline_path(outline: list[tuple[float, float]]) -> str:
+    """An outline polygon as a closed path through its midpoints (ink.ts outlinePath)."""
+    if len(outline) < 4:
+        return f"M{' L'.join(f'{_fixed(x)},{_fixed(y)}' for x, y in outline)} Z" if outline else ""
+    (ax, ay), (bx, by), (cx, cy) = outline[:3]
+    mids = "".join(f"{_fixed((p[0] + q[0]) / 2)},{_fixed((p[1] + q[1]) / 2)} "
+                   for p, q in zip(outline[2:-1], outline[3:]))
+    return (f"M{_fixed(ax)},{_fixed(ay)} Q{_fixed(bx)},{_fixed(by)} "
+            f"{_fixed((bx + cx) / 2)},{_fixed((by + cy) / 2)} T{mids}Z")
+
+
+def ink_outline(entry: Mapping[str, Any]) -> str:
+    """A pen stroke's perfect-freehand outline as a path, as ``js/ink.ts`` draws it."""
+    from perfect_freehand import get_stroke
+
+    points = entry.get("points") or []
+    pressure = entry.get("pressure")
+    if isinstance(pressure, list) and len(pressure) == len(points):
+        points = [(x, y, p) for (x, y), p in zip(points, pressure)]
+    return outline_path(get_stroke(points, size=float(entry.get("width", 3)), last=True,
+                                   **INK_OPTIONS))
+
+
 def _stroke(entry: Mapping[str, Any]) -> str:
     points = entry.get("points") or []
     color = quoteattr(str(entry.get("color", DEFAULT_COLOR)))
     width = float(entry.get("width", 3))
     alpha = float(entry.get("alpha", 1))
     opacity = f' opacity="{_n(alpha)}"' if alpha != 1 else ""  # a highlighter's
+    if points and alpha == 1:  # a pen's ink: its smoothed, pressure-aware outline
+        return f'<path d="{ink_outline(entry)}" fill={color}/>'
     if len(points) == 1:
         x, y = points[0]
         return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(width / 2)}" fill={color}{opacity}/>'
