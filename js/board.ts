@@ -30,6 +30,7 @@ import {
   type Ink,
   type ItemFields,
   MAX_PAGES,
+  MAX_PAGE_NAME,
   MAX_POINTS,
   MAX_TEXT,
   NOTE_COLOR,
@@ -439,11 +440,17 @@ export default () => {
       const pageLabel = element("span", "pw-page-label");
       const nextPage = toolButton("▶", "Next page (a new one after the last)");
       const followButton = toolButton("Follow teacher", "Show the page the teacher is on");
-      pages.append(prevPage, pageLabel, nextPage, followButton);
+      const renameButton = moderatorButton("Rename", "Name this page for everyone", link, signal);
+      renameButton.classList.add("pw-tool");
+      pages.append(prevPage, pageLabel, nextPage, renameButton, followButton);
       toolbar.insertBefore(pages, notice);
-      const lastPage = () => Math.max(page, board.teacherPage, ...board.entries.map((e) => e.page ?? 0));
+      const lastPage = () => Math.max(page, board.teacherPage, ...board.entries.map((e) => e.page ?? 0),
+        ...board.pageNames.keys());
       const renderPages = () => {
-        pageLabel.textContent = `Page ${page + 1} / ${lastPage() + 1}` + (board.teacherPage !== page ? ` · teacher on ${board.teacherPage + 1}` : "");
+        // Names are plain text from the room (textContent: never HTML).
+        const name = board.pageNames.get(page);
+        pageLabel.textContent = `Page ${page + 1} / ${lastPage() + 1}` + (name ? `: ${name}` : "")
+          + (board.teacherPage !== page ? ` · teacher on ${board.teacherPage + 1}` : "");
         prevPage.disabled = page === 0;
         nextPage.disabled = page >= MAX_PAGES - 1;
         followButton.setAttribute("aria-pressed", String(following));
@@ -463,6 +470,32 @@ export default () => {
       };
       prevPage.addEventListener("click", () => turnTo(page - 1, true), { signal });
       nextPage.addEventListener("click", () => turnTo(page + 1, true), { signal });
+      // Renaming is typed in place (no prompt()): Enter sends, Escape or leaving cancels.
+      renameButton.addEventListener("click", () => {
+        const input = element("input", "pw-page-name");
+        input.maxLength = MAX_PAGE_NAME;
+        input.value = board.pageNames.get(page) ?? "";
+        input.setAttribute("aria-label", `Name of page ${page + 1}`);
+        const named = page;
+        let done = false;
+        const close = (send: boolean) => {
+          if (done) return;
+          done = true;
+          if (send) link.send(frames.pageName(named, input.value.trim()));
+          input.remove();
+          pageLabel.hidden = false;
+        };
+        input.addEventListener("keydown", (event) => {
+          event.stopPropagation(); // typed letters are not tool shortcuts
+          if (event.key === "Enter") close(true);
+          else if (event.key === "Escape") close(false);
+        }, { signal });
+        input.addEventListener("blur", () => close(false), { signal });
+        pageLabel.hidden = true;
+        pages.insertBefore(input, pageLabel);
+        input.focus();
+        input.select();
+      }, { signal });
       followButton.addEventListener("click", () => {
         following = !following;
         if (following) turnTo(board.teacherPage, false);

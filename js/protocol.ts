@@ -81,6 +81,8 @@ export const BOARD_HEIGHT = 625;
 export const MAX_POINTS = 5000;
 /** Pages 0..MAX_PAGES-1; an entry without `page` is on page 0. */
 export const MAX_PAGES = 20;
+/** A page's name, at most (partywidget.protocol.board.MAX_PAGE_NAME); shown as text. */
+export const MAX_PAGE_NAME = 40;
 
 export type Point = [number, number];
 
@@ -167,6 +169,8 @@ export const board = {
   undo: () => ({ type: "undo" }),
   /** The page a moderator is on, for everyone following the teacher. */
   page: (page: number) => ({ type: "page", page }),
+  /** Name a page (moderators; "" clears it): kept, relayed, given to every joiner. */
+  pageName: (page: number, name: string) => ({ type: "pageName", page, name }),
   redo: () => ({ type: "redo" }),
   cursor: (x: number, y: number) => ({ type: "cursor", x, y }),
 };

@@ -32,6 +32,8 @@ export class BoardState {
   private wanted = new Set<string>();
   /** The page the teacher is on (the last `page` frame), for views that follow. */
   teacherPage = 0;
+  /** Pages' names by page (`pageName` frames; plain text, shown with textContent). */
+  readonly pageNames = new Map<number, string>();
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
@@ -80,6 +82,11 @@ export class BoardState {
       }
       case "page":
         if (typeof frame.page === "number") this.teacherPage = frame.page;
+        break;
+      case "pageName":
+        if (typeof frame.page !== "number") return;
+        if (typeof frame.name === "string" && frame.name) this.pageNames.set(frame.page, frame.name);
+        else this.pageNames.delete(frame.page);
         break;
       case "erased":
         this.entries = this.entries.filter((s) => s.id !== frame.id);

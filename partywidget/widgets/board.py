@@ -87,6 +87,18 @@ class Board(RoomWidget):
         """The page the teacher is on (what followers see); 0 until a moderator turns one."""
         return self._state.page
 
+    @property
+    def page_names(self) -> dict[int, str]:
+        """Pages' names by page number (pages without a name are left out), kept live."""
+        return dict(self._state.page_names)
+
+    def rename_page(self, page: int, name: str) -> None:
+        """Name ``page`` (moderators only; others get ``forbidden``); ``""`` clears its name.
+
+        At most 40 characters of one line, checked here (``ProtocolError``).
+        """
+        self.send_frame(board.PageName.parse({"page": page, "name": name}))
+
     def turn_page(self, page: int) -> None:
         """Lead everyone following to ``page`` (moderators only; others get ``forbidden``)."""
         self.send_frame(board.Page.parse({"page": page}))

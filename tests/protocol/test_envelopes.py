@@ -34,7 +34,8 @@ BOARD_COMMANDS = [board.Cursor(10.0, 20.5), board.Draw(INK), board.Stroke(INK),
                   board.Shape(board.Item("arrow", 9.0, 9.0, -5.0, 2.0)),
                   board.Move(3, 1.5, -2.0), board.Move(3, 0.0, 0.0, 40.0, 50.0),
                   board.Redo(), board.Page(4), board.GetImage("a" * 64),
-                  board.Draw(board.Ink([[1.0, 1.0], [2.0, 2.0]], pressure=[0.2, 1.0]))]
+                  board.Draw(board.Ink([[1.0, 1.0], [2.0, 2.0]], pressure=[0.2, 1.0])),
+                  board.PageName(2, "Forces")]
 
 
 @pytest.mark.parametrize("command", CHAT_COMMANDS, ids=repr)
@@ -109,6 +110,8 @@ BOARD_REFUSALS: list[tuple[dict[str, Any], str]] = [
      "bad_item"),
     ({"type": "move", "id": 1, "w": 5}, "bad_message"),
     ({"type": "page", "page": 20}, "bad_message"),
+    ({"type": "pageName", "page": 1, "name": 5}, "bad_message"),
+    ({"type": "pageName", "page": 1, "name": "a\u2028b"}, "bad_message"),
     ({"type": "getImage", "src": "A" * 64}, "bad_message"),
     ({}, "bad_message"),
 ]

@@ -194,3 +194,15 @@ def test_pages_export_apart_and_the_teachers_page_is_followed(fake_client: Any) 
 def test_a_highlighter_stroke_is_exported_see_through() -> None:
     svg = strokes_to_svg([{**stroke(1, [[0, 0], [9, 9]]), "alpha": 0.35}], background=None)
     assert ET.fromstring(svg).find(f"{SVG}polyline").get("opacity") == "0.35"
+
+
+def test_pages_are_renamed_from_the_kernel_and_names_follow_the_room(fake_client: Any) -> None:
+    board = Board("class-101")
+    board.rename_page(1, "Forces")
+    assert fake_client.raw == [{"type": "pageName", "page": 1, "name": "Forces"}]
+    with pytest.raises(ProtocolError, match="at most 40"):
+        board.rename_page(1, "x" * 41)
+    fake_client.feed({"type": "pageName", "page": 1, "name": "Forces"})
+    fake_client.feed({"type": "pageName", "page": 3, "name": "Energy"})
+    fake_client.feed({"type": "pageName", "page": 3, "name": ""})
+    assert board.page_names == {1: "Forces"}
