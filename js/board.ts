@@ -23,11 +23,13 @@ import {
 } from "./room";
 import { SHORTCUTS, TOOLS, type Tool, shortcut, titled } from "./board-tools";
 import { entryBox } from "./items";
+import { MathLayer, hasMath } from "./board-math";
 import {
   BOARD_HEIGHT,
   BOARD_WIDTH,
   type Entry,
   type Ink,
+  type Item,
   type ItemFields,
   MAX_PAGES,
   MAX_PAGE_NAME,
@@ -226,11 +228,14 @@ export default () => {
       const handleOf = (entry: Entry): Point | null =>
         isItem(entry) && entry.kind !== "text" ? [entry.x + (entry.w ?? 0), entry.y + (entry.h ?? 0)] : null;
 
+      /** Text with math is shown by the math layer over the view's canvas (exports draw its raw text). */
+      const math = new MathLayer();
+      surface.append(math.root);
       const drawBoard = (target: CanvasRenderingContext2D) => {
         target.lineCap = "round";
         target.lineJoin = "round";
         for (const entry of board.entries) {
-          if (!onPage(entry)) continue;
+          if (!onPage(entry) || (target === ctx && hasMath(entry))) continue;
           if (moving && entry.id === moving.id) {
             target.save();
             target.translate(moving.dx, moving.dy);
@@ -249,6 +254,7 @@ export default () => {
         const px = scale * zoom; // CSS pixels per board unit, as shown
         ctx.setTransform(dpr * px, 0, 0, dpr * px, -ox * dpr * px, -oy * dpr * px);
         drawBoard(ctx);
+        math.place(px, ox, oy, (id) => (moving && moving.id === id ? [moving.dx, moving.dy] : [0, 0]));
         for (const ink of board.inking.values()) if (onPage(ink)) drawEntry(ctx, ink, board.images);
         for (const pending of board.pending.values()) if (onPage(pending)) drawEntry(ctx, pending, board.images);
         if (mine) inkPath(ctx, mine.ink);
@@ -344,10 +350,13 @@ export default () => {
         if (frame.type === "error" && moving?.sent) moving = null;
       }, signal);
       link.onChange(renderStatus, signal);
+      const syncMath = () => math.sync(board.entries.filter((e): e is Item => onPage(e) && hasMath(e)));
       board.onChange(() => {
         follow();
+        syncMath();
         repaint();
       }, signal);
+      syncMath(); // a second view of the widget starts with the board already held
       renderStatus();
 
       const boardPoint = (event: { clientX: number; clientY: number }): Point => {
@@ -459,6 +468,7 @@ export default () => {
         if (next === page || next < 0 || next >= MAX_PAGES) return;
         page = next;
         selected = null;
+        syncMath();
         // A moderator leads: followers go where they go (their own view counts
         // as there at once). Others turning by hand stop following.
         if (byHand && link.moderator) {
@@ -536,7 +546,43 @@ export default () => {
       fitButton.addEventListener("click", () => setView(1, [0, 0], 0, 0), { signal });
       toolbar.insertBefore(fitButton, pngButton);
 
+      // Two fingers pinch: zoom about their midpoint, which stays under them
+      // (pan and zoom at once). A stroke the first finger began is dropped if
+      // no one saw it yet, else finished as drawn.
+      const touches = new Map<number, Point>();
+      let pinch: { distance: number; at: Point; zoom: number } | null = null;
+      const fingers = () => {
+        const [a, b] = [...touches.values()];
+        const box = canvas.getBoundingClientRect();
+        return { distance: Math.max(1, Math.hypot(a[0] - b[0], a[1] - b[1])),
+          mid: [(a[0] + b[0]) / 2 - box.left, (a[1] + b[1]) / 2 - box.top] as Point };
+      };
+      const startPinch = () => {
+        if (mine && mine.sent === 0) mine = null;
+        else if (mine) finishInk();
+        shaping = null;
+        moving = null;
+        const { distance, mid } = fingers();
+        const px = scale * zoom;
+        pinch = { distance, zoom, at: [ox + mid[0] / px, oy + mid[1] / px] };
+      };
+      const movePinch = () => {
+        if (!pinch) return;
+        const { distance, mid } = fingers();
+        zoom = Math.min(MAX_ZOOM, Math.max(1, (pinch.zoom * distance) / pinch.distance));
+        const px = scale * zoom;
+        setView(zoom, [0, 0], pinch.at[0] - mid[0] / px, pinch.at[1] - mid[1] / px);
+      };
+
       canvas.addEventListener("pointerdown", (event) => {
+        if (event.pointerType === "touch") {
+          touches.set(event.pointerId, [event.clientX, event.clientY]);
+          if (touches.size === 2) startPinch();
+          if (touches.size >= 2) {
+            event.preventDefault();
+            return;
+          }
+        }
         // Space + drag or the middle button pans (any time, even read-only).
         if (spaceDown || (event.pointerType === "mouse" && event.button === 1)) {
           event.preventDefault();
@@ -583,6 +629,13 @@ export default () => {
       }, { signal });
 
       canvas.addEventListener("pointermove", (event) => {
+        if (touches.has(event.pointerId)) {
+          touches.set(event.pointerId, [event.clientX, event.clientY]);
+          if (pinch) {
+            movePinch();
+            return;
+          }
+        }
         const p = boardPoint(event);
         sendCursor(p);
         if (!canvas.hasPointerCapture(event.pointerId)) return;
@@ -620,8 +673,21 @@ export default () => {
         repaint();
       }, { signal });
 
+      const finishInk = () => {
+        if (!mine) return;
+        flushDraw();
+        const { sid, ink } = mine;
+        mine = null;
+        board.pending.set(sid, ink);
+        link.send(frames.stroke(sid, ink));
+      };
       const finish = (event: PointerEvent) => {
         if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
+        if (touches.delete(event.pointerId) && pinch) {
+          // The pinch ends with its second finger; the last one lifted draws nothing.
+          if (touches.size < 2) pinch = null;
+          return;
+        }
         if (panning) panning = null;
         else if (shaping) {
           const shape = shaping;
@@ -639,13 +705,7 @@ export default () => {
             moving.sent = true;
             link.send(frames.move(id, round(dx), round(dy)));
           } else moving = null;
-        } else if (mine) {
-          flushDraw();
-          const { sid, ink } = mine;
-          mine = null;
-          board.pending.set(sid, ink);
-          link.send(frames.stroke(sid, ink));
-        }
+        } else finishInk();
         repaint();
       };
       canvas.addEventListener("pointerup", finish, { signal });
