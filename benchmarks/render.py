@@ -30,6 +30,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from benchmarks.fakemodel import FAKE_MODEL
+
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "partywidget" / "widgets" / "static" / "chat.js"
 CSS = ROOT / "partywidget" / "widgets" / "static" / "chat.css"
@@ -39,29 +41,18 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SAMPLE = ("Try **this** with `np.linalg.solve`: for $Ax = b$ the residual is $\\|Ax-b\\|_2$.\n\n"
           "```python\nx = np.linalg.solve(A, b)\nprint(x)\n```")
 
-PAGE_SCRIPT = """async ({code, css, count, sample, textOnly}) => {
+PAGE_SCRIPT = """async ({code, css, count, sample, textOnly}) => {""" + FAKE_MODEL + """
   const style = document.createElement("style");
   style.textContent = css;
   document.head.append(style);
-  const listeners = {};
   const traits = {room: "bench", party: "main", _endpoint: "relay", _prefix: "", markdown: true};
-  const model = {
-    get: (k) => traits[k], set: (k, v) => { traits[k] = v; }, save_changes() {},
-    on: (name, cb) => { (listeners[name] ??= []).push(cb); },
-    off: (name, cb) => { listeners[name] = (listeners[name] ?? []).filter((c) => c !== cb); },
-    send: (msg) => { if (msg.kind === "hello") queueMicrotask(hello); },
-  };
-  const emit = (name, arg) => (listeners[name] ?? []).forEach((cb) => cb(arg));
   const user = {username: "u", display_name: "U"};
   const messages = Array.from({length: count}, (_, i) => ({
     id: i + 1, from: "other", user, content: sample, timestamp: 0}));
-  function hello() {
-    emit("msg:custom", {kind: "status", status: "open"});
-    emit("msg:custom", {kind: "frame", data: JSON.stringify({type: "welcome", roomId: "bench",
-      party: "main", id: "me", user, epoch: "e", users: [], locked: false})});
-    emit("msg:custom", {kind: "frame", data: JSON.stringify({type: "history", messages,
-      epoch: "e", recovered: false})});
-  }
+  const {model, emit} = relayModel(traits, () => [
+    JSON.stringify({type: "welcome", roomId: "bench", party: "main", id: "me", user, epoch: "e",
+                    users: [], locked: false}),
+    JSON.stringify({type: "history", messages, epoch: "e", recovered: false})]);
   const el = document.createElement("div");
   document.body.append(el);
   const start = performance.now();

@@ -24,6 +24,7 @@ import {
 import { SHORTCUTS, TOOLS, type Tool, shortcut, titled } from "./board-tools";
 import { entryBox } from "./items";
 import { MathLayer, hasMath } from "./board-math";
+import { Scene } from "./board-scene";
 import {
   BOARD_HEIGHT,
   BOARD_WIDTH,
@@ -231,11 +232,27 @@ export default () => {
       /** Text with math is shown by the math layer over the view's canvas (exports draw its raw text). */
       const math = new MathLayer();
       surface.append(math.root);
-      const drawBoard = (target: CanvasRenderingContext2D) => {
+      /** The stored entries as a bitmap layer: panning copies it (./board-scene). */
+      const scene = new Scene();
+      signal.addEventListener("abort", () => scene.dispose());
+      /** Entries' boxes, for leaving out what is off screen when drawing directly. */
+      const boxes = new WeakMap<Entry, [number, number, number, number]>();
+      const onScreen = (entry: Entry) => {
+        let box = boxes.get(entry);
+        if (!box) boxes.set(entry, box = entryBox(entry, ctx));
+        return box[2] >= ox && box[0] <= ox + BOARD_WIDTH / zoom && box[3] >= oy && box[1] <= oy + BOARD_HEIGHT / zoom;
+      };
+      /**
+       * Draw this page's stored entries on `target`: for the view (`live`) math
+       * text is left out (the math layer shows it) and the entry being moved
+       * is drawn apart, on top; `visible` leaves out what is off screen.
+       */
+      const drawBoard = (target: CanvasRenderingContext2D, live = false, visible?: (entry: Entry) => boolean) => {
         target.lineCap = "round";
         target.lineJoin = "round";
         for (const entry of board.entries) {
-          if (!onPage(entry) || (target === ctx && hasMath(entry))) continue;
+          if (!onPage(entry) || (live && (hasMath(entry) || entry.id === moving?.id))) continue;
+          if (visible && !visible(entry)) continue;
           if (moving && entry.id === moving.id) {
             target.save();
             target.translate(moving.dx, moving.dy);
@@ -252,8 +269,22 @@ export default () => {
         ctx.fillStyle = PAPER;
         ctx.fillRect(0, 0, canvas.width, canvas.height);
         const px = scale * zoom; // CSS pixels per board unit, as shown
-        ctx.setTransform(dpr * px, 0, 0, dpr * px, -ox * dpr * px, -oy * dpr * px);
-        drawBoard(ctx);
+        const res = dpr * px;
+        if (Scene.fits(res)) {
+          scene.draw(ctx, res, ox, oy, `${board.revision}/${page}/${moving?.id ?? ""}`,
+            (target) => drawBoard(target, true), repaint);
+          ctx.setTransform(res, 0, 0, res, -ox * res, -oy * res);
+        } else {
+          ctx.setTransform(res, 0, 0, res, -ox * res, -oy * res);
+          drawBoard(ctx, true, onScreen);
+        }
+        const held = moving && board.entries.find((e) => e.id === moving!.id);
+        if (held && onPage(held) && !hasMath(held)) {
+          ctx.save();
+          ctx.translate(moving!.dx, moving!.dy);
+          drawEntry(ctx, shown(held), board.images, true);
+          ctx.restore();
+        }
         math.place(px, ox, oy, (id) => (moving && moving.id === id ? [moving.dx, moving.dy] : [0, 0]));
         for (const ink of board.inking.values()) if (onPage(ink)) drawEntry(ctx, ink, board.images);
         for (const pending of board.pending.values()) if (onPage(pending)) drawEntry(ctx, pending, board.images);

@@ -34,6 +34,8 @@ export class BoardState {
   teacherPage = 0;
   /** Pages' names by page (`pageName` frames; plain text, shown with textContent). */
   readonly pageNames = new Map<number, string>();
+  /** Grows whenever the stored entries (or their images) change: views redraw their layer. */
+  revision = 0;
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
@@ -69,7 +71,10 @@ export class BoardState {
         // Only PNG and JPEG are ever stored; anything else is not drawn.
         if (typeof frame.src !== "string" || !["image/png", "image/jpeg"].includes(frame.mime)) return;
         const image = new Image();
-        image.onload = () => this.changed();
+        image.onload = () => {
+          this.revision++;
+          this.changed();
+        };
         image.src = `data:${frame.mime};base64,${frame.data}`;
         this.images.set(frame.src, image);
         return;
@@ -90,6 +95,7 @@ export class BoardState {
         break;
       case "erased":
         this.entries = this.entries.filter((s) => s.id !== frame.id);
+        this.revision++;
         break;
       case "cleared":
         this.reset();
@@ -116,6 +122,7 @@ export class BoardState {
     if (!entry || typeof entry.id !== "number" || this.ids.has(entry.id)) return;
     this.ids.add(entry.id);
     this.entries.push(entry);
+    this.revision++;
     if (isItem(entry) && entry.src && !this.images.has(entry.src)) this.wanted.add(entry.src);
     if (entry.sid) {
       this.inking.delete(`${entry.from}/${entry.sid}`);
@@ -125,6 +132,7 @@ export class BoardState {
 
   private reset(): void {
     this.entries = [];
+    this.revision++;
     this.ids.clear();
     this.inking.clear();
   }

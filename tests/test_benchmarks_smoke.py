@@ -41,3 +41,12 @@ def test_the_yjs_benchmark_runs_both_servers(tmp_path: Path) -> None:
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
     assert [row.split("|")[1].strip() for row in rows[1:]] == [
         "partywidget serve, yjs party", "pycrdt-websocket 0.16"]
+
+
+def test_the_board_scale_benchmark_joins_and_pans_a_small_board() -> None:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.board_scale", "--strokes", "50",
+                           "--runs", "1", "--frames", "5"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    figures = json.loads(proc.stdout)
+    assert figures["strokes"] == 50 and figures["join_ms"] > 0 and figures["pan_fps"] > 0

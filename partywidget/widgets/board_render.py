@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 from ..errors import ConfigurationError
 from ..protocol.board import BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR
 
-__all__ = ["PAPER", "arrow_head", "board_svg", "ink_outline", "note_lines", "outline_path",
+__all__ = ["PAPER", "arrow_head", "board_svg", "ink_outline", "note_lines", "trace_outline",
            "svg_to_png"]
 
 #: Background of exported boards, the same "paper" the front end draws on.
@@ -70,19 +70,32 @@ def _text(x: float, y: float, lines: list[str], size: float, color: str) -> str:
             f'xml:space="preserve">{spans}</text>')
 
 
-def _fixed(value: float) -> str:
-    return _n(round(value, 2))
+def _fixed(value: float) -> float:
+    """Hundredths, rounded half up (as ``Math.round`` in js/ink.ts)."""
+    return math.floor(value * 100 + 0.5) / 100
 
 
-def outline_path(outline: list[tuple[float, float]]) -> str:
-    """An outline polygon as a closed path through its midpoints (ink.ts outlinePath)."""
+def trace_outline(outline: list[tuple[float, float]]) -> str:
+    """An outline polygon as closed path data: quadratic curves through its edges'
+    midpoints, each control point the reflection of the last (ink.ts traceOutline)."""
+    if not outline:
+        return ""
+    d = f"M{_n(_fixed(outline[0][0]))},{_n(_fixed(outline[0][1]))}"
     if len(outline) < 4:
-        return f"M{' L'.join(f'{_fixed(x)},{_fixed(y)}' for x, y in outline)} Z" if outline else ""
-    (ax, ay), (bx, by), (cx, cy) = outline[:3]
-    mids = "".join(f"{_fixed((p[0] + q[0]) / 2)},{_fixed((p[1] + q[1]) / 2)} "
-                   for p, q in zip(outline[2:-1], outline[3:]))
-    return (f"M{_fixed(ax)},{_fixed(ay)} Q{_fixed(bx)},{_fixed(by)} "
-            f"{_fixed((bx + cx) / 2)},{_fixed((by + cy) / 2)} T{mids}Z")
+        return d + "".join(f" L{_n(_fixed(x))},{_n(_fixed(y))}" for x, y in outline[1:]) + " Z"
+
+    def mid(i: int) -> tuple[float, float]:
+        return (_fixed((outline[i][0] + outline[i + 1][0]) / 2),
+                _fixed((outline[i][1] + outline[i + 1][1]) / 2))
+
+    cx, cy = _fixed(outline[1][0]), _fixed(outline[1][1])
+    x, y = mid(1)
+    parts = [d, f" Q{_n(cx)},{_n(cy)} {_n(x)},{_n(y)}"]
+    for i in range(2, len(outline) - 1):
+        cx, cy = _fixed(2 * x - cx), _fixed(2 * y - cy)
+        x, y = mid(i)
+        parts.append(f" Q{_n(cx)},{_n(cy)} {_n(x)},{_n(y)}")
+    return "".join(parts) + " Z"
 
 
 def ink_outline(entry: Mapping[str, Any]) -> str:
@@ -93,7 +106,7 @@ def ink_outline(entry: Mapping[str, Any]) -> str:
     pressure = entry.get("pressure")
     if isinstance(pressure, list) and len(pressure) == len(points):
         points = [(x, y, p) for (x, y), p in zip(points, pressure)]
-    return outline_path(get_stroke(points, size=float(entry.get("width", 3)), last=True,
+    return trace_outline(get_stroke(points, size=float(entry.get("width", 3)), last=True,
                                    **INK_OPTIONS))
 
 
