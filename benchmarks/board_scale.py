@@ -27,10 +27,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-from benchmarks.fakemodel import FAKE_MODEL
-from benchmarks.render import ARGS, CHROMIUM
+from benchmarks.fakemodel import FAKE_MODEL, in_fresh_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "partywidget" / "widgets" / "static"
@@ -100,19 +97,9 @@ def percentile(values: list[float], q: float) -> float:
 def measure(strokes: int, runs: int, frames: int, static: Path = STATIC) -> dict[str, float]:
     """Medians over ``runs`` fresh pages of the join time and the pan frame times."""
     code, css = (static / "board.js").read_text(), (static / "board.css").read_text()
-    results = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for _ in range(runs):
-                page = browser.new_page(viewport={"width": 1100, "height": 900})
-                try:
-                    results.append(page.evaluate(PAGE_SCRIPT, {
-                        "code": code, "css": css, "strokes": strokes, "frames": frames}))
-                finally:
-                    page.close()
-        finally:
-            browser.close()
+    results = in_fresh_pages(PAGE_SCRIPT, {"code": code, "css": css, "strokes": strokes,
+                                           "frames": frames}, runs,
+                             viewport={"width": 1100, "height": 900})
     pans = [r["deltas"][1:] for r in results]  # the first delta includes the zoom's paint
     return {
         "join_ms": round(statistics.median(r["join"] for r in results), 1),

@@ -28,15 +28,11 @@ import statistics
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-from benchmarks.fakemodel import FAKE_MODEL
+from benchmarks.fakemodel import FAKE_MODEL, in_fresh_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "partywidget" / "widgets" / "static" / "chat.js"
 CSS = ROOT / "partywidget" / "widgets" / "static" / "chat.css"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: A typical notebook chat message: prose, inline code, math, a short code block.
 SAMPLE = ("Try **this** with `np.linalg.solve`: for $Ax = b$ the residual is $\\|Ax-b\\|_2$.\n\n"
           "```python\nx = np.linalg.solve(A, b)\nprint(x)\n```")
@@ -89,20 +85,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="time only `shown` (for bundles without the renderer)")
     args = parser.parse_args(argv)
     code, css = args.bundle.read_text(), CSS.read_text()
-    results = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for _ in range(args.runs):
-                page = browser.new_page()
-                try:
-                    results.append(page.evaluate(PAGE_SCRIPT, {
-                        "code": code, "css": css, "count": args.messages, "sample": SAMPLE,
-                        "textOnly": args.text_only}))
-                finally:
-                    page.close()
-        finally:
-            browser.close()
+    results = in_fresh_pages(PAGE_SCRIPT, {"code": code, "css": css, "count": args.messages,
+                                           "sample": SAMPLE, "textOnly": args.text_only},
+                             args.runs)
     keys = ("shown",) if args.text_only else ("shown", "rich", "rerender", "rebuild")
     assert args.text_only or all(r["katex"] == 2 * (args.messages - 1) for r in results), results
     medians = {key: round(statistics.median(r[key] for r in results), 1) for key in keys}
