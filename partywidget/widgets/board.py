@@ -104,15 +104,20 @@ class Board(RoomWidget):
         self.send_frame(board.Page.parse({"page": page}))
 
     def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
-             width: float = 3, *, page: int = 0) -> None:
+             width: float = 3, *, page: int = 0,
+             pressure: Sequence[float] | None = None) -> None:
         """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space).
 
         ``color`` is ``#rgb``, ``#rrggbb`` or a CSS colour name (``"red"``);
         points off the board and widths out of 0.5..64 are clamped, with a
-        :class:`~.board_checks.BoardValueClamped` warning.
+        :class:`~.board_checks.BoardValueClamped` warning. ``pressure`` (one
+        value in 0..1 per point) inks it as a stylus would: 1 is 1.5 widths
+        wide, 0 half a width.
         """
         given = {"points": [[x, y] for x, y in points], "color": css_color(color),
                  "width": width, "page": page}
+        if pressure is not None:
+            given["pressure"] = list(pressure)
         ink = board.Ink.parse(given)
         warn_clamped(given, ink.to_json())
         self.send_frame(board.Stroke(ink))

@@ -51,3 +51,11 @@ def test_values_in_range_do_not_warn(fake_client: Any) -> None:
         warnings.simplefilter("error")
         board.draw([(10.04, 20), (30, 40)], width=3)
         board.shape("arrow", 100, 100, -50, 20, color="#123")
+
+
+def test_a_stroke_from_the_kernel_may_carry_pressure(fake_client: Any) -> None:
+    board = Board("class-101")
+    board.draw([(10, 20), (30, 40)], pressure=[0.25, 1])
+    assert fake_client.raw[0]["pressure"] == [0.2, 1]  # rounded to 0.1, as the room keeps it
+    with pytest.raises(ValueError, match="one number from 0 to 1 per point"):
+        board.draw([(10, 20), (30, 40)], pressure=[0.5])
