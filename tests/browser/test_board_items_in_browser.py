@@ -210,7 +210,8 @@ def check_pen_math_names_pinch_and_themes(pages: list[NotebookPage], root: Path)
     b.press("0")
     expect(b_canvas).to_have_attribute("data-zoom", "1")
 
-    # The black swatch has a ring that stands out, in the dark theme too (screenshots: docs).
+    # The black swatch has a ring that stands out, in the dark theme too (the screenshots
+    # in tests/artifacts are what docs/images/board.png and board-dark.png were taken from).
     black = b.get_by_title("colour #222222")
     for theme in ("JupyterLab Light", "JupyterLab Dark"):
         pages[1].theme(theme)
@@ -218,7 +219,7 @@ def check_pen_math_names_pinch_and_themes(pages: list[NotebookPage], root: Path)
         swatch = black.evaluate("e => getComputedStyle(e).backgroundColor")
         if "Dark" in theme:
             assert contrast(ring, swatch) >= 3, (ring, swatch)
-        screenshot(b, f"board-{'dark' if 'Dark' in theme else 'light'}.png")
+        screenshot(b, f"board-tools-{'dark' if 'Dark' in theme else 'light'}.png")
     pages[1].theme("JupyterLab Light")
 
     # Math text and page names are text: HTML in them never becomes elements.
