@@ -1,8 +1,10 @@
 /**
  * A pen stroke's ink: a perfect-freehand outline (smoothed; wider where the
- * pen pressed harder, when the device reported pressure), as an SVG path.
- * partywidget/widgets/board_render.py computes the same path with the Python
- * port of perfect-freehand, with these same options, so PNG/SVG exports match.
+ * pen pressed harder, when the device reported pressure), traced into a
+ * canvas Path2D. partywidget/widgets/board_render.py traces the same outline
+ * as SVG path data with the Python port of perfect-freehand and these same
+ * options, so PNG/SVG exports match; `inkOutline` spells this side's path the
+ * same way, for tests/widgets/test_board_ink.py to compare them.
  */
 
 import { getStroke } from "perfect-freehand";
