@@ -56,6 +56,10 @@ def warn_clamped(given: Mapping[str, Any], kept: Mapping[str, Any], stacklevel: 
         if outside:
             warnings.warn(f"{outside} point{'s' if outside > 1 else ''} outside the 1000 x 625 "
                           "board moved onto its edge", BoardValueClamped, stacklevel=stacklevel)
+    if given.get("pressure") and kept.get("pressure"):
+        if any(_moved(p, q) for p, q in zip(given["pressure"], kept["pressure"])):
+            warnings.warn("pressure outside 0..1 clamped", BoardValueClamped,
+                          stacklevel=stacklevel)
 
 
 def _moved(given: Any, kept: Any) -> bool:

@@ -57,5 +57,7 @@ def test_a_stroke_from_the_kernel_may_carry_pressure(fake_client: Any) -> None:
     board = Board("class-101")
     board.draw([(10, 20), (30, 40)], pressure=[0.25, 1])
     assert fake_client.raw[0]["pressure"] == [0.2, 1]  # rounded to 0.1, as the room keeps it
+    with pytest.warns(BoardValueClamped, match="pressure outside 0..1"):
+        board.draw([(10, 20), (30, 40)], pressure=[-1, 3])
     with pytest.raises(ValueError, match="one number from 0 to 1 per point"):
         board.draw([(10, 20), (30, 40)], pressure=[0.5])
