@@ -28,40 +28,27 @@ import statistics
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from benchmarks.fakemodel import FAKE_MODEL, in_fresh_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "partywidget" / "widgets" / "static" / "chat.js"
 CSS = ROOT / "partywidget" / "widgets" / "static" / "chat.css"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: A typical notebook chat message: prose, inline code, math, a short code block.
 SAMPLE = ("Try **this** with `np.linalg.solve`: for $Ax = b$ the residual is $\\|Ax-b\\|_2$.\n\n"
           "```python\nx = np.linalg.solve(A, b)\nprint(x)\n```")
 
-PAGE_SCRIPT = """async ({code, css, count, sample, textOnly}) => {
+PAGE_SCRIPT = """async ({code, css, count, sample, textOnly}) => {""" + FAKE_MODEL + """
   const style = document.createElement("style");
   style.textContent = css;
   document.head.append(style);
-  const listeners = {};
   const traits = {room: "bench", party: "main", _endpoint: "relay", _prefix: "", markdown: true};
-  const model = {
-    get: (k) => traits[k], set: (k, v) => { traits[k] = v; }, save_changes() {},
-    on: (name, cb) => { (listeners[name] ??= []).push(cb); },
-    off: (name, cb) => { listeners[name] = (listeners[name] ?? []).filter((c) => c !== cb); },
-    send: (msg) => { if (msg.kind === "hello") queueMicrotask(hello); },
-  };
-  const emit = (name, arg) => (listeners[name] ?? []).forEach((cb) => cb(arg));
   const user = {username: "u", display_name: "U"};
   const messages = Array.from({length: count}, (_, i) => ({
     id: i + 1, from: "other", user, content: sample, timestamp: 0}));
-  function hello() {
-    emit("msg:custom", {kind: "status", status: "open"});
-    emit("msg:custom", {kind: "frame", data: JSON.stringify({type: "welcome", roomId: "bench",
-      party: "main", id: "me", user, epoch: "e", users: [], locked: false})});
-    emit("msg:custom", {kind: "frame", data: JSON.stringify({type: "history", messages,
-      epoch: "e", recovered: false})});
-  }
+  const {model, emit} = relayModel(traits, () => [
+    JSON.stringify({type: "welcome", roomId: "bench", party: "main", id: "me", user, epoch: "e",
+                    users: [], locked: false}),
+    JSON.stringify({type: "history", messages, epoch: "e", recovered: false})]);
   const el = document.createElement("div");
   document.body.append(el);
   const start = performance.now();
@@ -98,20 +85,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="time only `shown` (for bundles without the renderer)")
     args = parser.parse_args(argv)
     code, css = args.bundle.read_text(), CSS.read_text()
-    results = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for _ in range(args.runs):
-                page = browser.new_page()
-                try:
-                    results.append(page.evaluate(PAGE_SCRIPT, {
-                        "code": code, "css": css, "count": args.messages, "sample": SAMPLE,
-                        "textOnly": args.text_only}))
-                finally:
-                    page.close()
-        finally:
-            browser.close()
+    results = in_fresh_pages(PAGE_SCRIPT, {"code": code, "css": css, "count": args.messages,
+                                           "sample": SAMPLE, "textOnly": args.text_only},
+                             args.runs)
     keys = ("shown",) if args.text_only else ("shown", "rich", "rerender", "rebuild")
     assert args.text_only or all(r["katex"] == 2 * (args.messages - 1) for r in results), results
     medians = {key: round(statistics.median(r[key] for r in results), 1) for key in keys}

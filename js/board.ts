@@ -23,13 +23,17 @@ import {
 } from "./room";
 import { SHORTCUTS, TOOLS, type Tool, shortcut, titled } from "./board-tools";
 import { entryBox } from "./items";
+import { MathLayer, hasMath } from "./board-math";
+import { Scene } from "./board-scene";
 import {
   BOARD_HEIGHT,
   BOARD_WIDTH,
   type Entry,
   type Ink,
+  type Item,
   type ItemFields,
   MAX_PAGES,
+  MAX_PAGE_NAME,
   MAX_POINTS,
   MAX_TEXT,
   NOTE_COLOR,
@@ -58,6 +62,9 @@ const MAX_ZOOM = 8;
 const HIGHLIGHT_ALPHA = 0.3;
 /** The board's background in every theme, so colours mean the same (as in to_svg). */
 const PAPER = "#fdfdfb";
+
+/** A pen's pressure, 0..1 in steps of 0.1 (as the room host keeps it). */
+const pressureOf = (event: PointerEvent) => Math.round(Math.min(1, Math.max(0, event.pressure)) * 10) / 10;
 
 function toolButton(label: string, title: string): HTMLButtonElement {
   const button = element("button", "pw-tool", label);
@@ -222,17 +229,36 @@ export default () => {
       const handleOf = (entry: Entry): Point | null =>
         isItem(entry) && entry.kind !== "text" ? [entry.x + (entry.w ?? 0), entry.y + (entry.h ?? 0)] : null;
 
-      const drawBoard = (target: CanvasRenderingContext2D) => {
+      /** Text with math is shown by the math layer over the view's canvas (exports draw its raw text). */
+      const math = new MathLayer();
+      surface.append(math.root);
+      /** The stored entries as a bitmap layer: panning copies it (./board-scene). */
+      const scene = new Scene();
+      signal.addEventListener("abort", () => scene.dispose());
+      /** Entries' boxes, for leaving out what is off screen when drawing directly. */
+      const boxes = new WeakMap<Entry, [number, number, number, number]>();
+      const onScreen = (entry: Entry) => {
+        let box = boxes.get(entry);
+        if (!box) boxes.set(entry, box = entryBox(entry, ctx));
+        return box[2] >= ox && box[0] <= ox + BOARD_WIDTH / zoom && box[3] >= oy && box[1] <= oy + BOARD_HEIGHT / zoom;
+      };
+      /**
+       * Draw this page's stored entries on `target`: for the view (`live`) math
+       * text is left out (the math layer shows it) and the entry being moved
+       * is drawn apart, on top; `visible` leaves out what is off screen.
+       */
+      const drawBoard = (target: CanvasRenderingContext2D, live = false, visible?: (entry: Entry) => boolean) => {
         target.lineCap = "round";
         target.lineJoin = "round";
         for (const entry of board.entries) {
-          if (!onPage(entry)) continue;
+          if (!onPage(entry) || (live && (hasMath(entry) || entry.id === moving?.id))) continue;
+          if (visible && !visible(entry)) continue;
           if (moving && entry.id === moving.id) {
             target.save();
             target.translate(moving.dx, moving.dy);
-            drawEntry(target, shown(entry), board.images);
+            drawEntry(target, shown(entry), board.images, true);
             target.restore();
-          } else drawEntry(target, entry, board.images);
+          } else drawEntry(target, entry, board.images, true);
         }
       };
 
@@ -243,8 +269,23 @@ export default () => {
         ctx.fillStyle = PAPER;
         ctx.fillRect(0, 0, canvas.width, canvas.height);
         const px = scale * zoom; // CSS pixels per board unit, as shown
-        ctx.setTransform(dpr * px, 0, 0, dpr * px, -ox * dpr * px, -oy * dpr * px);
-        drawBoard(ctx);
+        const res = dpr * px;
+        if (Scene.fits(res)) {
+          scene.draw(ctx, res, ox, oy, `${board.revision}/${page}/${moving?.id ?? ""}`,
+            (target) => drawBoard(target, true), repaint);
+          ctx.setTransform(res, 0, 0, res, -ox * res, -oy * res);
+        } else {
+          ctx.setTransform(res, 0, 0, res, -ox * res, -oy * res);
+          drawBoard(ctx, true, onScreen);
+        }
+        const held = moving && board.entries.find((e) => e.id === moving!.id);
+        if (held && onPage(held) && !hasMath(held)) {
+          ctx.save();
+          ctx.translate(moving!.dx, moving!.dy);
+          drawEntry(ctx, shown(held), board.images, true);
+          ctx.restore();
+        }
+        math.place(px, ox, oy, (id) => (moving && moving.id === id ? [moving.dx, moving.dy] : [0, 0]));
         for (const ink of board.inking.values()) if (onPage(ink)) drawEntry(ctx, ink, board.images);
         for (const pending of board.pending.values()) if (onPage(pending)) drawEntry(ctx, pending, board.images);
         if (mine) inkPath(ctx, mine.ink);
@@ -340,10 +381,13 @@ export default () => {
         if (frame.type === "error" && moving?.sent) moving = null;
       }, signal);
       link.onChange(renderStatus, signal);
+      const syncMath = () => math.sync(board.entries.filter((e): e is Item => onPage(e) && hasMath(e)));
       board.onChange(() => {
         follow();
+        syncMath();
         repaint();
       }, signal);
+      syncMath(); // a second view of the widget starts with the board already held
       renderStatus();
 
       const boardPoint = (event: { clientX: number; clientY: number }): Point => {
@@ -361,7 +405,9 @@ export default () => {
       const flushDraw = () => {
         if (!mine || mine.sent >= mine.ink.points.length) return;
         const from = Math.max(0, mine.sent - 1);
-        link.send(frames.draw(mine.sid, { ...mine.ink, points: mine.ink.points.slice(from) }));
+        const piece: Ink = { ...mine.ink, points: mine.ink.points.slice(from) };
+        if (mine.ink.pressure) piece.pressure = mine.ink.pressure.slice(from);
+        link.send(frames.draw(mine.sid, piece));
         mine.sent = mine.ink.points.length;
       };
       const drawTimer = setInterval(flushDraw, DRAW_EVERY_MS);
@@ -434,11 +480,17 @@ export default () => {
       const pageLabel = element("span", "pw-page-label");
       const nextPage = toolButton("▶", "Next page (a new one after the last)");
       const followButton = toolButton("Follow teacher", "Show the page the teacher is on");
-      pages.append(prevPage, pageLabel, nextPage, followButton);
+      const renameButton = moderatorButton("Rename", "Name this page for everyone", link, signal);
+      renameButton.classList.add("pw-tool");
+      pages.append(prevPage, pageLabel, nextPage, renameButton, followButton);
       toolbar.insertBefore(pages, notice);
-      const lastPage = () => Math.max(page, board.teacherPage, ...board.entries.map((e) => e.page ?? 0));
+      const lastPage = () => Math.max(page, board.teacherPage, ...board.entries.map((e) => e.page ?? 0),
+        ...board.pageNames.keys());
       const renderPages = () => {
-        pageLabel.textContent = `Page ${page + 1} / ${lastPage() + 1}` + (board.teacherPage !== page ? ` · teacher on ${board.teacherPage + 1}` : "");
+        // Names are plain text from the room (textContent: never HTML).
+        const name = board.pageNames.get(page);
+        pageLabel.textContent = `Page ${page + 1} / ${lastPage() + 1}` + (name ? `: ${name}` : "")
+          + (board.teacherPage !== page ? ` · teacher on ${board.teacherPage + 1}` : "");
         prevPage.disabled = page === 0;
         nextPage.disabled = page >= MAX_PAGES - 1;
         followButton.setAttribute("aria-pressed", String(following));
@@ -447,6 +499,7 @@ export default () => {
         if (next === page || next < 0 || next >= MAX_PAGES) return;
         page = next;
         selected = null;
+        syncMath();
         // A moderator leads: followers go where they go (their own view counts
         // as there at once). Others turning by hand stop following.
         if (byHand && link.moderator) {
@@ -458,6 +511,32 @@ export default () => {
       };
       prevPage.addEventListener("click", () => turnTo(page - 1, true), { signal });
       nextPage.addEventListener("click", () => turnTo(page + 1, true), { signal });
+      // Renaming is typed in place (no prompt()): Enter sends, Escape or leaving cancels.
+      renameButton.addEventListener("click", () => {
+        const input = element("input", "pw-page-name");
+        input.maxLength = MAX_PAGE_NAME;
+        input.value = board.pageNames.get(page) ?? "";
+        input.setAttribute("aria-label", `Name of page ${page + 1}`);
+        const named = page;
+        let done = false;
+        const close = (send: boolean) => {
+          if (done) return;
+          done = true;
+          if (send) link.send(frames.pageName(named, input.value.trim()));
+          input.remove();
+          pageLabel.hidden = false;
+        };
+        input.addEventListener("keydown", (event) => {
+          event.stopPropagation(); // typed letters are not tool shortcuts
+          if (event.key === "Enter") close(true);
+          else if (event.key === "Escape") close(false);
+        }, { signal });
+        input.addEventListener("blur", () => close(false), { signal });
+        pageLabel.hidden = true;
+        pages.insertBefore(input, pageLabel);
+        input.focus();
+        input.select();
+      }, { signal });
       followButton.addEventListener("click", () => {
         following = !following;
         if (following) turnTo(board.teacherPage, false);
@@ -498,7 +577,43 @@ export default () => {
       fitButton.addEventListener("click", () => setView(1, [0, 0], 0, 0), { signal });
       toolbar.insertBefore(fitButton, pngButton);
 
+      // Two fingers pinch: zoom about their midpoint, which stays under them
+      // (pan and zoom at once). A stroke the first finger began is dropped if
+      // no one saw it yet, else finished as drawn.
+      const touches = new Map<number, Point>();
+      let pinch: { distance: number; at: Point; zoom: number } | null = null;
+      const fingers = () => {
+        const [a, b] = [...touches.values()];
+        const box = canvas.getBoundingClientRect();
+        return { distance: Math.max(1, Math.hypot(a[0] - b[0], a[1] - b[1])),
+          mid: [(a[0] + b[0]) / 2 - box.left, (a[1] + b[1]) / 2 - box.top] as Point };
+      };
+      const startPinch = () => {
+        if (mine && mine.sent === 0) mine = null;
+        else if (mine) finishInk();
+        shaping = null;
+        moving = null;
+        const { distance, mid } = fingers();
+        const px = scale * zoom;
+        pinch = { distance, zoom, at: [ox + mid[0] / px, oy + mid[1] / px] };
+      };
+      const movePinch = () => {
+        if (!pinch) return;
+        const { distance, mid } = fingers();
+        zoom = Math.min(MAX_ZOOM, Math.max(1, (pinch.zoom * distance) / pinch.distance));
+        const px = scale * zoom;
+        setView(zoom, [0, 0], pinch.at[0] - mid[0] / px, pinch.at[1] - mid[1] / px);
+      };
+
       canvas.addEventListener("pointerdown", (event) => {
+        if (event.pointerType === "touch") {
+          touches.set(event.pointerId, [event.clientX, event.clientY]);
+          if (touches.size === 2) startPinch();
+          if (touches.size >= 2) {
+            event.preventDefault();
+            return;
+          }
+        }
         // Space + drag or the middle button pans (any time, even read-only).
         if (spaceDown || (event.pointerType === "mouse" && event.button === 1)) {
           event.preventDefault();
@@ -532,6 +647,8 @@ export default () => {
         } else if (tool === "pen" || tool === "highlighter") {
           // A highlighter: four times as wide, a third opaque (HIGHLIGHT_ALPHA).
           const ink: Ink = tool === "pen" ? { points: [p], color, width } : { points: [p], color, width: width * 4, alpha: HIGHLIGHT_ALPHA };
+          // A pen (stylus) reports its pressure; a mouse reports a constant, so none is kept.
+          if (tool === "pen" && event.pointerType === "pen") ink.pressure = [pressureOf(event)];
           mine = { sid: newSid(), ink: paged(ink), sent: 0 };
         } else {
           shaping = paged({ kind: tool, x: p[0], y: p[1], w: 0, h: 0, color, width });
@@ -543,6 +660,13 @@ export default () => {
       }, { signal });
 
       canvas.addEventListener("pointermove", (event) => {
+        if (touches.has(event.pointerId)) {
+          touches.set(event.pointerId, [event.clientX, event.clientY]);
+          if (pinch) {
+            movePinch();
+            return;
+          }
+        }
         const p = boardPoint(event);
         sendCursor(p);
         if (!canvas.hasPointerCapture(event.pointerId)) return;
@@ -573,14 +697,28 @@ export default () => {
             const last = mine.ink.points[mine.ink.points.length - 1];
             if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= 1 && mine.ink.points.length < MAX_POINTS) {
               mine.ink.points.push(q);
+              mine.ink.pressure?.push(pressureOf(e));
             }
           }
         }
         repaint();
       }, { signal });
 
+      const finishInk = () => {
+        if (!mine) return;
+        flushDraw();
+        const { sid, ink } = mine;
+        mine = null;
+        board.pending.set(sid, ink);
+        link.send(frames.stroke(sid, ink));
+      };
       const finish = (event: PointerEvent) => {
         if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
+        if (touches.delete(event.pointerId) && pinch) {
+          // The pinch ends with its second finger; the last one lifted draws nothing.
+          if (touches.size < 2) pinch = null;
+          return;
+        }
         if (panning) panning = null;
         else if (shaping) {
           const shape = shaping;
@@ -598,13 +736,7 @@ export default () => {
             moving.sent = true;
             link.send(frames.move(id, round(dx), round(dy)));
           } else moving = null;
-        } else if (mine) {
-          flushDraw();
-          const { sid, ink } = mine;
-          mine = null;
-          board.pending.set(sid, ink);
-          link.send(frames.stroke(sid, ink));
-        }
+        } else finishInk();
         repaint();
       };
       canvas.addEventListener("pointerup", finish, { signal });

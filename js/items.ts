@@ -107,7 +107,7 @@ export function entryBox(entry: Entry, ctx: CanvasRenderingContext2D): [number, 
   if (!isItem(entry)) {
     const xs = entry.points.map((p) => p[0]);
     const ys = entry.points.map((p) => p[1]);
-    const pad = entry.width / 2;
+    const pad = entry.width * (entry.pressure ? 0.75 : 0.5); // full pressure inks 1.5 widths (./ink)
     return [Math.min(...xs) - pad, Math.min(...ys) - pad, Math.max(...xs) + pad, Math.max(...ys) + pad];
   }
   if (entry.kind === "text") {

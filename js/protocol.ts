@@ -101,6 +101,8 @@ export const BOARD_HEIGHT = 625;
 export const MAX_POINTS = 5000;
 /** Pages 0..MAX_PAGES-1; an entry without `page` is on page 0. */
 export const MAX_PAGES = 20;
+/** A page's name, at most (partywidget.protocol.board.MAX_PAGE_NAME); shown as text. */
+export const MAX_PAGE_NAME = 40;
 
 export type Point = [number, number];
 
@@ -112,6 +114,8 @@ export interface Ink {
   page?: number;
   /** Below 1 for a highlighter (ink you see through); absent for a pen. */
   alpha?: number;
+  /** The pen's pressure (0..1) at each point, when the device reports it. */
+  pressure?: number[];
 }
 
 /** A stored stroke (`stroke` frames and the `state` join frame). */
@@ -185,6 +189,8 @@ export const board = {
   undo: () => ({ type: "undo" }),
   /** The page a moderator is on, for everyone following the teacher. */
   page: (page: number) => ({ type: "page", page }),
+  /** Name a page (moderators; "" clears it): kept, relayed, given to every joiner. */
+  pageName: (page: number, name: string) => ({ type: "pageName", page, name }),
   redo: () => ({ type: "redo" }),
   cursor: (x: number, y: number) => ({ type: "cursor", x, y }),
 };

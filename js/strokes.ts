@@ -6,6 +6,7 @@
  */
 
 import { type Images, drawItem, hitsItem, segmentDistance } from "./items";
+import { inkShape } from "./ink";
 import { type Entry, type Frame, type Ink, type ItemFields, type Point, type Stroke, type User, isItem } from "./protocol";
 
 interface Cursor {
@@ -31,6 +32,10 @@ export class BoardState {
   private wanted = new Set<string>();
   /** The page the teacher is on (the last `page` frame), for views that follow. */
   teacherPage = 0;
+  /** Pages' names by page (`pageName` frames; plain text, shown with textContent). */
+  readonly pageNames = new Map<number, string>();
+  /** Grows whenever the stored entries (or their images) change: views redraw their layer. */
+  revision = 0;
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
@@ -49,15 +54,27 @@ export class BoardState {
       case "draw": {
         const key = `${frame.from}/${frame.sid}`;
         const ink = this.inking.get(key);
-        if (ink && !isItem(ink)) ink.points.push(...frame.points);
-        else this.inking.set(key, { points: [...frame.points], color: frame.color, width: frame.width, page: frame.page, alpha: frame.alpha });
+        if (ink && !isItem(ink)) {
+          ink.points.push(...frame.points);
+          // Pressure stays only while every piece brought it (one number per point).
+          if (ink.pressure && frame.pressure?.length === frame.points.length) ink.pressure.push(...frame.pressure);
+          else delete ink.pressure;
+        } else {
+          const { points, color, width, page, alpha, pressure } = frame;
+          const fresh: Ink = { points: [...points], color, width, page, alpha };
+          if (pressure?.length === points.length) fresh.pressure = [...pressure];
+          this.inking.set(key, fresh);
+        }
         break;
       }
       case "image": {
         // Only PNG and JPEG are ever stored; anything else is not drawn.
         if (typeof frame.src !== "string" || !["image/png", "image/jpeg"].includes(frame.mime)) return;
         const image = new Image();
-        image.onload = () => this.changed();
+        image.onload = () => {
+          this.revision++;
+          this.changed();
+        };
         image.src = `data:${frame.mime};base64,${frame.data}`;
         this.images.set(frame.src, image);
         return;
@@ -71,8 +88,14 @@ export class BoardState {
       case "page":
         if (typeof frame.page === "number") this.teacherPage = frame.page;
         break;
+      case "pageName":
+        if (typeof frame.page !== "number") return;
+        if (typeof frame.name === "string" && frame.name) this.pageNames.set(frame.page, frame.name);
+        else this.pageNames.delete(frame.page);
+        break;
       case "erased":
         this.entries = this.entries.filter((s) => s.id !== frame.id);
+        this.revision++;
         break;
       case "cleared":
         this.reset();
@@ -99,6 +122,7 @@ export class BoardState {
     if (!entry || typeof entry.id !== "number" || this.ids.has(entry.id)) return;
     this.ids.add(entry.id);
     this.entries.push(entry);
+    this.revision++;
     if (isItem(entry) && entry.src && !this.images.has(entry.src)) this.wanted.add(entry.src);
     if (entry.sid) {
       this.inking.delete(`${entry.from}/${entry.sid}`);
@@ -108,6 +132,7 @@ export class BoardState {
 
   private reset(): void {
     this.entries = [];
+    this.revision++;
     this.ids.clear();
     this.inking.clear();
   }
@@ -142,9 +167,19 @@ export function newSid(): string {
   return (crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).replace(/[^A-Za-z0-9_.:-]/g, "").slice(0, 32);
 }
 
-export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink): void {
+/**
+ * Draw a stroke: a pen's as its perfect-freehand outline (./ink), a
+ * highlighter's as an even, see-through line. `stored` strokes never change,
+ * so their outline is cached.
+ */
+export function inkPath(ctx: CanvasRenderingContext2D, ink: Ink, stored = false): void {
   const [first, ...rest] = ink.points;
   if (!first) return;
+  if ((ink.alpha ?? 1) === 1) {
+    ctx.fillStyle = ink.color;
+    ctx.fill(inkShape(ink, stored));
+    return;
+  }
   ctx.save(); // a highlighter's alpha stays with its stroke
   ctx.globalAlpha = ink.alpha ?? 1;
   inkLine(ctx, first, rest, ink);
@@ -167,10 +202,11 @@ function inkLine(ctx: CanvasRenderingContext2D, first: Point, rest: Point[], ink
   ctx.stroke();
 }
 
-/** Draw a stroke or an item, stored or pending. */
-export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | ItemFields, images?: Images): void {
+/** Draw a stroke or an item, stored (`stored`: it will not change) or pending. */
+export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | ItemFields, images?: Images,
+                          stored = false): void {
   if (isItem(entry)) drawItem(ctx, entry, images);
-  else inkPath(ctx, entry);
+  else inkPath(ctx, entry, stored);
 }
 
 /** Whether `p` touches a stroke or an item (erase and select). */

@@ -51,3 +51,12 @@ def test_the_room_core_benchmark_counts_calls_per_post() -> None:
     assert float(figures["CPU per post"].split()[0]) > 0
     # A post is parsed, appended and echoed: dozens of calls at the very least.
     assert float(figures["calls per post"].split()[0]) > 20
+
+
+def test_the_board_scale_benchmark_joins_and_pans_a_small_board() -> None:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.board_scale", "--strokes", "50",
+                           "--runs", "1", "--frames", "5"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    figures = json.loads(proc.stdout)
+    assert figures["strokes"] == 50 and figures["join_ms"] > 0 and figures["pan_fps"] > 0

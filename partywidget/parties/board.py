@@ -38,14 +38,20 @@ class BoardParty(LockableParty):
         await super().on_start()
         self.history = History()
         self.page = int(await self.room.storage.get("page") or 0)
+        #: Pages' names by page number (JSON keys are strings in storage).
+        self.page_names: dict[str, str] = dict(await self.room.storage.get("pageNames") or {})
         #: Points relayed per connection id and stroke id for strokes not finished yet.
         self.inking: dict[str, dict[str | None, int]] = {}
 
     async def on_connect(self, connection: Connection, ctx: ConnectionContext) -> None:
-        """Join as every log party does, then learn the teacher's page (for "follow")."""
+        """Join as every log party does, then learn the teacher's page (for "follow")
+        and the pages' names (at most MAX_PAGES frames: every join has them all)."""
         await super().on_connect(connection, ctx)
         if connection.open and self.page:
             connection.send(board.Page(self.page).serialize())
+        for page, name in sorted(self.page_names.items(), key=lambda item: int(item[0])):
+            if connection.open:
+                connection.send(board.PageName(int(page), name).serialize())
 
     def count_ink(self, sender: Connection, ink: board.Ink) -> None:
         """Count a ``draw`` frame's points; refuse it past the caps (``too_large``).
@@ -101,6 +107,8 @@ class BoardParty(LockableParty):
             await self.erase(command.id, sender.user)
         elif isinstance(command, board.Page):
             await self.turn_page(command, sender.user)
+        elif isinstance(command, board.PageName):
+            await self.name_page(command, sender.user)
         elif isinstance(command, board.Undo):
             await self.undo(sender.user)
         elif isinstance(command, board.Redo):
@@ -145,6 +153,17 @@ class BoardParty(LockableParty):
             raise ProtocolError("forbidden", "only moderators lead the board's pages")
         self.page = command.page
         await self.room.storage.put("page", self.page)
+        self.publish(command)
+
+    async def name_page(self, command: board.PageName, user: Mapping[str, Any]) -> None:
+        """A moderator names a page: kept (survives restarts), relayed to everyone."""
+        if not user.get("moderator"):
+            raise ProtocolError("forbidden", "only moderators name the board's pages")
+        if command.name:
+            self.page_names[str(command.page)] = command.name
+        else:
+            self.page_names.pop(str(command.page), None)
+        await self.room.storage.put("pageNames", self.page_names)
         self.publish(command)
 
     async def keep_image(self, picture: board.Picture) -> None:

@@ -6,7 +6,7 @@ in the room log (docs/protocol.md, "The board party").
 Client to server: :class:`Cursor`, :class:`Draw` (a stroke in progress),
 :class:`Stroke` (a finished one), :class:`Place` (a typed item: shape, text,
 sticky note; :mod:`.board_items`), :class:`Move`, :class:`Erase`,
-:class:`Undo`, :class:`Redo` and the moderators' :class:`~.frames.Lock`,
+:class:`Undo`, :class:`Redo`, :class:`Page`, :class:`PageName` and the moderators' :class:`~.frames.Lock`,
 :class:`~.frames.Clear`, :class:`~.frames.Remove`; :func:`parse_command`
 reads any of them.
 
@@ -19,6 +19,7 @@ client's fold.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -35,8 +36,8 @@ __all__ = [
     "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE",
     "MAX_INKING_POINTS", "MAX_INKING_POINTS_PER_CONNECTION", "MAX_POINTS",
     "MAX_WIDTH", "WRITES", "BoardCommand", "BoardStrokes", "Cursor", "CursorMoved", "Draw",
-    "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "MAX_PAGES", "Move",
-    "Page", "Picture", "Place", "Redo", "Shape", "Shaping", "State", "Stroke",
+    "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "MAX_PAGES",
+    "MAX_PAGE_NAME", "Move", "Page", "PageName", "Picture", "Place", "Redo", "Shape", "Shaping", "State", "Stroke",
     "Undo", "entry_frame", "parse_command", "state_frame", "stored_entry", "stored_stroke",
     "stroke_frame",
 ]
@@ -67,6 +68,9 @@ class Ink:
     page: int = 0
     #: 1 for a pen; less for a highlighter (ink you see through). Left out when 1.
     alpha: float = 1.0
+    #: The pen's pressure at each point (0..1), when the device reports it; else None
+    #: (left out: strokes without it are drawn at their width, as before pressure).
+    pressure: list[float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         ink: dict[str, Any] = {"points": self.points, "color": self.color, "width": self.width}
@@ -74,6 +78,8 @@ class Ink:
             ink["sid"] = self.sid
         if self.alpha != 1:
             ink["alpha"] = self.alpha
+        if self.pressure is not None:
+            ink["pressure"] = self.pressure
         if self.page:  # page 0 is left out: strokes stay as they were before pages
             ink["page"] = self.page
         return ink
@@ -95,7 +101,21 @@ class Ink:
         width = coordinate(data.get("width", 3), 0.5, MAX_WIDTH)
         return cls(clean, color, width, check_sid(data.get("sid"), "bad_stroke"),
                    check_page(data.get("page"), "bad_stroke"),
-                   coordinate(data.get("alpha", 1), 0.1, 1, "bad_stroke"))
+                   coordinate(data.get("alpha", 1), 0.1, 1, "bad_stroke"),
+                   _pressure(data.get("pressure"), len(clean)))
+
+
+def _pressure(value: Any, count: int) -> list[float] | None:
+    """Optional pressures, one per point, each clamped to 0..1 and rounded to 0.1.
+
+    Bounded by the points' own bound (one number each), so it adds no new
+    flood; anything but a list of ``count`` finite numbers is ``bad_stroke``.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != count:
+        raise ProtocolError("bad_stroke", "expected pressure as one number from 0 to 1 per point")
+    return [coordinate(p, 0, 1) for p in value]
 
 
 # --- client to server ------------------------------------------------------------------
@@ -277,6 +297,44 @@ class Page(Envelope):
         return cls(check_page(data.get("page"), "bad_message"))
 
 
+#: A page's name, at most this many characters (shown as text in the page bar).
+MAX_PAGE_NAME = 40
+
+
+def check_page_name(value: Any) -> str:
+    """A page name: 0 to MAX_PAGE_NAME characters of one line, trimmed; "" is no name.
+
+    Plain text only (views show it with ``textContent``); control characters,
+    newlines included, are refused (``bad_message``).
+    """
+    if not isinstance(value, str) or len(value) > MAX_PAGE_NAME:
+        raise ProtocolError("bad_message",
+                            f"expected name as text of at most {MAX_PAGE_NAME} characters")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ProtocolError("bad_message", "expected name as one line without control characters")
+    return value.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class PageName(Envelope):
+    """``{"type": "pageName", "page", "name"}``: a moderator names a page ("" clears it).
+
+    Kept by the room host (last one wins, in server order) and relayed to
+    everyone; every join gets one per named page (so a resumed view has them).
+    """
+
+    page: int
+    name: str
+    type: ClassVar[str] = "pageName"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "pageName", "page": self.page, "name": self.name}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> PageName:
+        return cls(check_page(data.get("page"), "bad_message"), check_page_name(data.get("name")))
+
+
 @dataclass(frozen=True, slots=True)
 class Undo(Envelope):
     """``{"type": "undo"}``: take back the sender's last change (else erase their newest)."""
@@ -306,11 +364,11 @@ class Redo(Envelope):
 
 
 BoardCommand = (Cursor | Draw | Stroke | Shape | Place | GetImage | Move | Erase | Undo | Redo
-                | Page | Clear | Lock | Remove)
+                | Page | PageName | Clear | Lock | Remove)
 
 COMMANDS: Mapping[str, Any] = {
     cls.type: cls for cls in (Cursor, Draw, Stroke, Shape, Place, GetImage, Move, Erase, Undo,
-                              Redo, Page, Clear, Lock, Remove)}
+                              Redo, Page, PageName, Clear, Lock, Remove)}
 
 #: Commands that change the board: refused for non-moderators while it is locked.
 WRITES: tuple[type[Envelope], ...] = (Draw, Stroke, Shape, Place, Move, Erase, Undo, Redo)
@@ -467,6 +525,8 @@ class BoardStrokes:
         self.images: dict[str, tuple[str, str]] = {}
         #: The page the teacher is on (the last ``page`` frame).
         self.page = 0
+        #: Pages' names by page (``pageName`` frames); a page without one has none.
+        self.page_names: dict[int, str] = {}
         self.epoch: str | None = None
 
     @property
@@ -499,6 +559,12 @@ class BoardStrokes:
                 self._entries.pop(frame.get("id"), None)  # type: ignore[arg-type]
             elif kind == "page" and isinstance(frame.get("page"), int):
                 self.page = frame["page"]
+            elif kind == "pageName" and isinstance(frame.get("page"), int):
+                name = frame.get("name")
+                if isinstance(name, str) and name:
+                    self.page_names[frame["page"]] = name
+                else:
+                    self.page_names.pop(frame["page"], None)
             elif kind == "image" and isinstance(frame.get("src"), str):
                 self.images[frame["src"]] = (str(frame.get("mime")), str(frame.get("data")))
             elif kind == "cleared":

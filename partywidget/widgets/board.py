@@ -12,6 +12,7 @@ from ..protocol import board
 from ..protocol.board import BoardStrokes
 from ..protocol.board_items import DEFAULT_SIZE, NOTE_COLOR, Item, Picture, image_size
 from ..protocol.frames import read_frame
+from .board_checks import css_color, warn_clamped
 from .board_images import image_bytes
 from .board_render import PAPER, board_svg, svg_to_png
 from .room_widget import STATIC, RoomWidget
@@ -86,15 +87,39 @@ class Board(RoomWidget):
         """The page the teacher is on (what followers see); 0 until a moderator turns one."""
         return self._state.page
 
+    @property
+    def page_names(self) -> dict[int, str]:
+        """Pages' names by page number (pages without a name are left out), kept live."""
+        return dict(self._state.page_names)
+
+    def rename_page(self, page: int, name: str) -> None:
+        """Name ``page`` (moderators only; others get ``forbidden``); ``""`` clears its name.
+
+        At most 40 characters of one line, checked here (``ProtocolError``).
+        """
+        self.send_frame(board.PageName.parse({"page": page, "name": name}))
+
     def turn_page(self, page: int) -> None:
         """Lead everyone following to ``page`` (moderators only; others get ``forbidden``)."""
         self.send_frame(board.Page.parse({"page": page}))
 
     def draw(self, points: Sequence[Sequence[float]], color: str = "#222",
-             width: float = 3, *, page: int = 0) -> None:
-        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space)."""
-        ink = board.Ink.parse({"points": [[x, y] for x, y in points], "color": color,
-                               "width": width, "page": page})
+             width: float = 3, *, page: int = 0,
+             pressure: Sequence[float] | None = None) -> None:
+        """Add a stroke through ``points`` ([(x, y), ...] in the 1000 x 625 space).
+
+        ``color`` is ``#rgb``, ``#rrggbb`` or a CSS colour name (``"red"``);
+        points off the board and widths out of 0.5..64 are clamped, with a
+        :class:`~.board_checks.BoardValueClamped` warning. ``pressure`` (one
+        value in 0..1 per point) inks it as a stylus would: 1 is 1.5 widths
+        wide, 0 half a width.
+        """
+        given = {"points": [[x, y] for x, y in points], "color": css_color(color),
+                 "width": width, "page": page}
+        if pressure is not None:
+            given["pressure"] = list(pressure)
+        ink = board.Ink.parse(given)
+        warn_clamped(given, ink.to_json())
         self.send_frame(board.Stroke(ink))
 
     def shape(self, kind: str, x: float, y: float, w: float, h: float, *,
@@ -138,8 +163,14 @@ class Board(RoomWidget):
         return self._place(fields, picture)
 
     def _place(self, fields: dict[str, Any], picture: Picture | None = None) -> str:
+        """Check an item by the board's rules (colours by name too), warn what was clamped, send."""
         sid = uuid.uuid4().hex[:16]
-        item = Item.parse({**fields, "sid": sid}, picture.src if picture else None)
+        given = {**fields, "sid": sid}
+        for key in ("color", "fill"):
+            if key in given:
+                given[key] = css_color(given[key], key)
+        item = Item.parse(given, picture.src if picture else None)
+        warn_clamped(given, item.to_json(), stacklevel=4)
         self.send_frame(board.Place(item, picture))
         return sid
 

@@ -1,7 +1,8 @@
 """The board as an image, without a browser: SVG built from the fold, PNG from that SVG.
 
 :func:`board_svg` draws strokes and typed items in board order, the way
-``js/strokes.ts`` draws them on the canvas (same arrow heads, text baselines
+``js/strokes.ts`` draws them on the canvas (pen ink as the perfect-freehand
+outline ``js/ink.ts`` draws, computed by the Python port of perfect-freehand) (same arrow heads, text baselines
 and note wrapping), so an export looks like the board. :func:`svg_to_png`
 rasterises it with resvg (``resvg-py``): a maintained Rust renderer with
 manylinux/macOS/Windows wheels, no cairo or browser, and correct text with the
@@ -19,7 +20,8 @@ from xml.sax.saxutils import escape, quoteattr
 from ..errors import ConfigurationError
 from ..protocol.board import BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR
 
-__all__ = ["PAPER", "arrow_head", "board_svg", "note_lines", "svg_to_png"]
+__all__ = ["PAPER", "arrow_head", "board_svg", "ink_outline", "note_lines", "trace_outline",
+           "svg_to_png"]
 
 #: Background of exported boards, the same "paper" the front end draws on.
 PAPER = "#fdfdfb"
@@ -27,6 +29,9 @@ PAPER = "#fdfdfb"
 ASCENT = 0.8
 LINE_HEIGHT = 1.25
 NOTE_PAD = 8
+#: perfect-freehand's options for pen ink, as in js/ink.ts (real pressure only, never simulated).
+INK_OPTIONS: dict[str, Any] = {"thinning": 0.5, "smoothing": 0.5, "streamline": 0.5,
+                               "simulate_pressure": False}
 
 
 def _n(value: float) -> str:
@@ -65,12 +70,54 @@ def _text(x: float, y: float, lines: list[str], size: float, color: str) -> str:
             f'xml:space="preserve">{spans}</text>')
 
 
+def _fixed(value: float) -> float:
+    """Hundredths, rounded half up (as ``Math.round`` in js/ink.ts)."""
+    return math.floor(value * 100 + 0.5) / 100
+
+
+def trace_outline(outline: list[tuple[float, float]]) -> str:
+    """An outline polygon as closed path data: quadratic curves through its edges'
+    midpoints, each control point the reflection of the last (ink.ts traceOutline)."""
+    if not outline:
+        return ""
+    d = f"M{_n(_fixed(outline[0][0]))},{_n(_fixed(outline[0][1]))}"
+    if len(outline) < 4:
+        return d + "".join(f" L{_n(_fixed(x))},{_n(_fixed(y))}" for x, y in outline[1:]) + " Z"
+
+    def mid(i: int) -> tuple[float, float]:
+        return (_fixed((outline[i][0] + outline[i + 1][0]) / 2),
+                _fixed((outline[i][1] + outline[i + 1][1]) / 2))
+
+    cx, cy = _fixed(outline[1][0]), _fixed(outline[1][1])
+    x, y = mid(1)
+    parts = [d, f" Q{_n(cx)},{_n(cy)} {_n(x)},{_n(y)}"]
+    for i in range(2, len(outline) - 1):
+        cx, cy = _fixed(2 * x - cx), _fixed(2 * y - cy)
+        x, y = mid(i)
+        parts.append(f" Q{_n(cx)},{_n(cy)} {_n(x)},{_n(y)}")
+    return "".join(parts) + " Z"
+
+
+def ink_outline(entry: Mapping[str, Any]) -> str:
+    """A pen stroke's perfect-freehand outline as a path, as ``js/ink.ts`` draws it."""
+    from perfect_freehand import get_stroke
+
+    points = entry.get("points") or []
+    pressure = entry.get("pressure")
+    if isinstance(pressure, list) and len(pressure) == len(points):
+        points = [(x, y, p) for (x, y), p in zip(points, pressure)]
+    return trace_outline(get_stroke(points, size=float(entry.get("width", 3)), last=True,
+                                   **INK_OPTIONS))
+
+
 def _stroke(entry: Mapping[str, Any]) -> str:
     points = entry.get("points") or []
     color = quoteattr(str(entry.get("color", DEFAULT_COLOR)))
     width = float(entry.get("width", 3))
     alpha = float(entry.get("alpha", 1))
     opacity = f' opacity="{_n(alpha)}"' if alpha != 1 else ""  # a highlighter's
+    if points and alpha == 1:  # a pen's ink: its smoothed, pressure-aware outline
+        return f'<path d="{ink_outline(entry)}" fill={color}/>'
     if len(points) == 1:
         x, y = points[0]
         return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(width / 2)}" fill={color}{opacity}/>'

@@ -4,7 +4,9 @@ A box drawn in one page appears in the other (while it is dragged out, then
 stored) and in the kernel's ``board.items``; it moves (select and drag) and resizes (its handle), undo and redo cross, text is
 typed in place, shortcuts pick tools, Delete removes, PNG downloads, a
 dropped image reaches the other page, zooming keeps drawing where it is seen,
-pages follow the teacher.
+pages follow the teacher; a stylus keeps its pressure, `$...$` shows KaTeX, a
+renamed page is named everywhere (as text), two fingers pinch-zoom, and the
+black swatch stands out in the dark theme.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.pages import QUICK, NotebookPage, draw_stroke, kernel_state, pressed_mouse
+from tests.browser.board_input import contrast, pen_stroke, pinch
+from tests.browser.pages import (QUICK, NotebookPage, draw_stroke, kernel_state, pressed_mouse,
+                                 screenshot)
 from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -32,7 +36,7 @@ def write_board_notebook(root: Path, name: str, room: str) -> None:
         "import json, os\n"
         "def report(_frame=None):\n"
         f"    with open({state + '.tmp'!r}, 'w') as f:\n"
-        "        json.dump({'items': board.items}, f)\n"
+        "        json.dump({'items': board.items, 'page_names': board.page_names}, f)\n"
         f"    os.replace({state + '.tmp'!r}, {state!r})\n"
         "board.client.on_event(report)\nreport()",
     ]
@@ -166,4 +170,67 @@ def test_items_drawn_moved_undone_and_exported_across_two_pages(
     assert all("page" not in item for item in state["items"][:-1])
     b.get_by_role("button", name="◀").click()
     expect(a_canvas).to_have_attribute("data-page", "0", timeout=QUICK)
+    check_pen_math_names_pinch_and_themes(pages, root)
     assert pages[0].dialogs == [] and pages[1].dialogs == []
+
+
+def check_pen_math_names_pinch_and_themes(pages: list[NotebookPage], root: Path) -> None:
+    """Pen pressure, inline math, page names, pinch zoom and dark swatches (same pages)."""
+    a, b = (page.widget("board") for page in pages)
+    a_canvas, b_canvas = a.locator("canvas"), b.locator("canvas")
+    count = len(kernel_state(root, "items", lambda s: True)["items"])
+
+    # A stylus stroke (pen) keeps its pressure, one value per point in 0..1; B draws it.
+    a.press("p")
+    pen_stroke(pages[0], a_canvas, [0.1, 0.3, 0.5, 0.7, 0.9, 1.0])
+    stroke = kernel_state(root, "items", lambda s: len(s["items"]) == count + 1)["items"][-1]
+    assert len(stroke["pressure"]) == len(stroke["points"]) >= 4
+    assert stroke["pressure"][0] <= 0.2 and stroke["pressure"][-1] >= 0.9
+
+    # Text with inline math shows KaTeX on the other page.
+    a.press("t")
+    a_canvas.click(position={"x": 420, "y": 330})
+    editor = a.locator("textarea.pw-editor")
+    editor.fill("Energy: $E = mc^2$")
+    editor.press("Enter")
+    expect(b.locator(".pw-math .katex").first).to_be_visible(timeout=QUICK)
+    expect(b.locator(".pw-math")).to_contain_text("Energy")
+
+    # A page renamed in A is named in B and in the kernel.
+    a.get_by_role("button", name="Rename").click()
+    a.locator("input.pw-page-name").fill("Forces")
+    a.locator("input.pw-page-name").press("Enter")
+    expect(b.locator(".pw-page-label")).to_have_text("Page 1 / 2: Forces", timeout=QUICK)
+    kernel_state(root, "items", lambda s: s.get("page_names") == {"0": "Forces"})
+
+    # Two fingers moving from 60 to 180 px apart zoom B about three times, drawing nothing.
+    pinch(pages[1], b_canvas, (30, 90))
+    expect(b_canvas).not_to_have_attribute("data-zoom", "1", timeout=QUICK)
+    assert 2.5 <= float(b_canvas.get_attribute("data-zoom") or 0) <= 3.5
+    b.press("0")
+    expect(b_canvas).to_have_attribute("data-zoom", "1")
+
+    # The black swatch has a ring that stands out, in the dark theme too (the screenshots
+    # in tests/artifacts are what docs/images/board.png and board-dark.png were taken from).
+    black = b.get_by_title("colour #222222")
+    for theme in ("JupyterLab Light", "JupyterLab Dark"):
+        pages[1].theme(theme)
+        ring = black.evaluate("e => getComputedStyle(e).borderTopColor")
+        swatch = black.evaluate("e => getComputedStyle(e).backgroundColor")
+        if "Dark" in theme:
+            assert contrast(ring, swatch) >= 3, (ring, swatch)
+        screenshot(b, f"board-tools-{'dark' if 'Dark' in theme else 'light'}.png")
+    pages[1].theme("JupyterLab Light")
+
+    # Math text and page names are text: HTML in them never becomes elements.
+    a.press("t")
+    a_canvas.click(position={"x": 420, "y": 380})
+    editor.fill("$x$ <img src=x onerror=alert(1)>")
+    editor.press("Enter")
+    expect(b.locator(".pw-math")).to_have_count(2, timeout=QUICK)
+    a.get_by_role("button", name="Rename").click()
+    a.locator("input.pw-page-name").fill("<b>bold</b>")
+    a.locator("input.pw-page-name").press("Enter")
+    expect(b.locator(".pw-page-label")).to_have_text("Page 1 / 2: <b>bold</b>", timeout=QUICK)
+    assert b.locator(".pw-math img, .pw-page-label b, [onerror]").count() == 0
+    expect(b.locator(".pw-math").last).to_contain_text("<img src=x onerror=alert(1)>")

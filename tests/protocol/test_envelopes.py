@@ -33,7 +33,9 @@ BOARD_COMMANDS = [board.Cursor(10.0, 20.5), board.Draw(INK), board.Stroke(INK),
                   board.Place(board.Item("text", 1.0, 2.0, text="a\nb", size=24.0, page=3)),
                   board.Shape(board.Item("arrow", 9.0, 9.0, -5.0, 2.0)),
                   board.Move(3, 1.5, -2.0), board.Move(3, 0.0, 0.0, 40.0, 50.0),
-                  board.Redo(), board.Page(4), board.GetImage("a" * 64)]
+                  board.Redo(), board.Page(4), board.GetImage("a" * 64),
+                  board.Draw(board.Ink([[1.0, 1.0], [2.0, 2.0]], pressure=[0.2, 1.0])),
+                  board.PageName(2, "Forces")]
 
 
 @pytest.mark.parametrize("command", CHAT_COMMANDS, ids=repr)
@@ -95,6 +97,9 @@ BOARD_REFUSALS: list[tuple[dict[str, Any], str]] = [
     ({"type": "stroke", "points": [[1, 2]], "sid": "no spaces"}, "bad_stroke"),
     ({"type": "stroke", "points": [[1, 2]], "sid": "<svg>"}, "bad_stroke"),
     ({"type": "cursor", "x": 1}, "bad_stroke"),
+    ({"type": "stroke", "points": [[1, 2], [3, 4]], "pressure": [0.5]}, "bad_stroke"),
+    ({"type": "stroke", "points": [[1, 2]], "pressure": ["0.5"]}, "bad_stroke"),
+    ({"type": "stroke", "points": [[1, 2]], "pressure": 0.5}, "bad_stroke"),
     ({"type": "erase"}, "bad_message"),
     ({"type": "erase", "id": 1.5}, "bad_message"),
     ({"type": "paint"}, "bad_message"),
@@ -105,6 +110,8 @@ BOARD_REFUSALS: list[tuple[dict[str, Any], str]] = [
      "bad_item"),
     ({"type": "move", "id": 1, "w": 5}, "bad_message"),
     ({"type": "page", "page": 20}, "bad_message"),
+    ({"type": "pageName", "page": 1, "name": 5}, "bad_message"),
+    ({"type": "pageName", "page": 1, "name": "a\u2028b"}, "bad_message"),
     ({"type": "getImage", "src": "A" * 64}, "bad_message"),
     ({}, "bad_message"),
 ]
@@ -122,6 +129,12 @@ def test_ink_is_clamped_and_rounded_into_the_board() -> None:
     ink = board.Ink.parse({"points": [[-5, 700], [1000.04, 1e6]], "width": 1000})
     assert ink.points == [[0.0, 625.0], [1000.0, 625.0]]
     assert ink.width == board.MAX_WIDTH and ink.color == board.DEFAULT_COLOR
+
+
+def test_pressure_is_optional_clamped_to_0_1_and_left_out_when_absent() -> None:
+    ink = board.Ink.parse({"points": [[1, 2], [3, 4], [5, 6]], "pressure": [-3, 0.44, 7]})
+    assert ink.pressure == [0.0, 0.4, 1.0]
+    assert "pressure" not in board.Ink.parse({"points": [[1, 2]]}).to_json()  # old boards' shape
 
 
 USER = {"username": "ada", "name": "Ada"}

@@ -466,6 +466,27 @@ async def test_the_teachers_page_is_relayed_kept_and_given_to_joiners(make_host,
     assert late.of_type("page") == [{"type": "page", "page": 3}]
 
 
+async def test_page_names_are_moderators_kept_relayed_and_given_to_every_joiner(make_host, join):
+    storage = MemoryStorage()
+    room = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    alice = await join(room, "a1", ALICE)
+    teacher = await join(room, "t1", TEACHER)
+    await alice.send({"type": "pageName", "page": 1, "name": "mine"})
+    await teacher.send({"type": "pageName", "page": 1, "name": "<b>x</b>\nsecond line"})
+    await teacher.send({"type": "pageName", "page": 1, "name": "x" * 41})
+    assert [f["code"] for f in alice.of_type("error")] == ["forbidden"]
+    assert [f["code"] for f in teacher.of_type("error")] == ["bad_message", "bad_message"]
+    await teacher.send({"type": "pageName", "page": 1, "name": "  Forces  "})
+    await teacher.send({"type": "pageName", "page": 2, "name": "Energy"})
+    await teacher.send({"type": "pageName", "page": 2, "name": ""})  # cleared
+    await teacher.send({"type": "pageName", "page": 0, "name": "<i>Intro</i>"})  # text, kept as is
+    assert alice.of_type("pageName")[0] == {"type": "pageName", "page": 1, "name": "Forces"}
+    again = (await make_host({"board": BoardParty}, storage=storage)).room("board", "r")
+    late = await join(again, "b1", BOB)
+    assert late.of_type("pageName") == [{"type": "pageName", "page": 0, "name": "<i>Intro</i>"},
+                                        {"type": "pageName", "page": 1, "name": "Forces"}]
+
+
 async def test_a_shape_being_dragged_out_is_relayed_to_others_only_and_not_stored(room, join):
     alice = await join(room, "a1", ALICE)
     bob = await join(room, "b1", BOB)

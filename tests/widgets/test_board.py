@@ -40,7 +40,7 @@ def test_draw_and_clear_send_board_messages(fake_client: Any) -> None:
     ]
 
 
-def test_svg_is_a_standalone_document_with_one_shape_per_stroke(fake_client: Any) -> None:
+def test_svg_is_a_standalone_document_with_one_outline_per_pen_stroke(fake_client: Any) -> None:
     board = Board("class-101")
     fake_client.feed({"type": "state", "epoch": "e1", "recovered": False, "strokes": [
         stroke(1, [[0, 0], [100, 50.5], [200, 80]], "#e53935", 4),
@@ -48,11 +48,12 @@ def test_svg_is_a_standalone_document_with_one_shape_per_stroke(fake_client: Any
     ]})
     root = ET.fromstring(board.to_svg())
     assert root.tag == f"{SVG}svg" and root.get("viewBox") == "0 0 1000 625"
-    polyline, = root.iter(f"{SVG}polyline")
-    assert polyline.get("points") == "0,0 100,50.5 200,80"
-    assert (polyline.get("stroke"), polyline.get("stroke-width")) == ("#e53935", "4")
-    circle, = root.iter(f"{SVG}circle")
-    assert (circle.get("cx"), circle.get("cy"), circle.get("r")) == ("300", "300", "5")
+    line, dot = root.iter(f"{SVG}path")  # pen ink: perfect-freehand outlines, filled
+    assert (line.get("fill"), dot.get("fill")) == ("#e53935", "#1e88e5")
+    assert line.get("d").startswith("M") and line.get("d").endswith("Z")
+    # The dot is a disc of the stroke's width around its point.
+    xs = [float(n.split(",")[0]) for n in dot.get("d")[1:-1].replace("Q", "").replace("T", "").split()]
+    assert 294 <= min(xs) <= 296 and 304 <= max(xs) <= 306
 
 
 def test_svg_attributes_are_escaped() -> None:
@@ -60,7 +61,7 @@ def test_svg_attributes_are_escaped() -> None:
                          background=None)
     root = ET.fromstring(svg)
     assert list(root.iter(f"{SVG}script")) == []
-    assert root.find(f"{SVG}polyline").get("stroke") == '"/><script>x</script>'
+    assert root.find(f"{SVG}path").get("fill") == '"/><script>x</script>'
 
 
 def test_relay_hello_rebuilds_the_state_frame(fake_client: Any, front_end: Any) -> None:
@@ -119,7 +120,7 @@ def test_svg_draws_items_in_board_order_with_text_escaped(fake_client: Any) -> N
                                                "user": {}}})
     root = ET.fromstring(board.to_svg())
     drawn = [child.tag.removeprefix(SVG) for child in root][1:]
-    assert drawn == ["polyline", "rect", "text", "line", "polygon"]
+    assert drawn == ["path", "rect", "text", "line", "polygon"]
     assert [t.text for t in root.iter(f"{SVG}tspan")] == ["<script>1</script>", "line 2"]
     assert list(root.iter(f"{SVG}script")) == []
     assert [s["id"] for s in board.strokes] == [1] and len(board.items) == 4
@@ -193,3 +194,15 @@ def test_pages_export_apart_and_the_teachers_page_is_followed(fake_client: Any) 
 def test_a_highlighter_stroke_is_exported_see_through() -> None:
     svg = strokes_to_svg([{**stroke(1, [[0, 0], [9, 9]]), "alpha": 0.35}], background=None)
     assert ET.fromstring(svg).find(f"{SVG}polyline").get("opacity") == "0.35"
+
+
+def test_pages_are_renamed_from_the_kernel_and_names_follow_the_room(fake_client: Any) -> None:
+    board = Board("class-101")
+    board.rename_page(1, "Forces")
+    assert fake_client.raw == [{"type": "pageName", "page": 1, "name": "Forces"}]
+    with pytest.raises(ProtocolError, match="at most 40"):
+        board.rename_page(1, "x" * 41)
+    fake_client.feed({"type": "pageName", "page": 1, "name": "Forces"})
+    fake_client.feed({"type": "pageName", "page": 3, "name": "Energy"})
+    fake_client.feed({"type": "pageName", "page": 3, "name": ""})
+    assert board.page_names == {1: "Forces"}

@@ -1,0 +1,52 @@
+/**
+ * Inline math in the board's text items: a text holding `$...$` is shown as
+ * Markdown with KaTeX math by the chat's lazy renderer (./render-lazy: plain
+ * text at once, then rendered and DOMPurify-sanitized), in a layer of DOM
+ * elements placed over the canvas at the item's place, zoom and colour. The
+ * canvas leaves such items out; exports (PNG, SVG) draw their raw text.
+ */
+
+import { renderContent } from "./render-lazy";
+import { type Entry, type Item, isItem } from "./protocol";
+import { element } from "./room";
+
+/** A text item whose text holds inline math (`$...$` on one line). */
+export function hasMath(entry: Entry): entry is Item {
+  return isItem(entry) && entry.kind === "text" && /\$[^$\n]+\$/.test(entry.text ?? "");
+}
+
+/** The math-bearing text items of a page, as elements over the canvas. */
+export class MathLayer {
+  readonly root = element("div", "pw-math-layer");
+  private shown = new Map<number, { item: Item; node: HTMLElement }>();
+
+  /** Show exactly these items (rendering the new ones once). */
+  sync(items: Item[]): void {
+    const wanted = new Set(items.map((item) => item.id));
+    for (const [id, { node }] of this.shown) {
+      if (!wanted.has(id)) {
+        node.remove();
+        this.shown.delete(id);
+      }
+    }
+    for (const item of items) {
+      if (this.shown.has(item.id)) continue;
+      const node = element("div", "pw-math");
+      node.dataset.id = String(item.id);
+      renderContent(node, item.text ?? "", undefined, true);
+      this.root.append(node);
+      this.shown.set(item.id, { item, node });
+    }
+  }
+
+  /** Place them for the view: `px` CSS pixels per board unit, `(ox, oy)` at the top left. */
+  place(px: number, ox: number, oy: number, shift: (id: number) => [number, number]): void {
+    for (const { item, node } of this.shown.values()) {
+      const [dx, dy] = shift(item.id);
+      node.style.left = `${(item.x + dx - ox) * px}px`;
+      node.style.top = `${(item.y + dy - oy) * px}px`;
+      node.style.fontSize = `${(item.size ?? 24) * px}px`;
+      node.style.color = item.color;
+    }
+  }
+}
