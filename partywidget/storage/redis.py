@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ConfigurationError, StorageError
@@ -196,12 +197,14 @@ def _lex_range(prefix: str | None, start: str | None,
 
 
 class _Write:
-    """One queued script call (or, without ``script``, one command): the writer
-    sends a batch of them in one pipeline."""
+    """One queued script call (or, without ``script``, one command whose
+    arguments ``args()`` builds when it is sent): the writer sends a batch of
+    them in one pipeline."""
 
     __slots__ = ("script", "keys", "args", "future")
 
-    def __init__(self, script: Any | None, keys: list[str], args: list[Any],
+    def __init__(self, script: Any | None, keys: list[str],
+                 args: list[Any] | Callable[[], Sequence[Any]],
                  future: asyncio.Future[Any]) -> None:
         self.script = script
         self.keys = keys
@@ -245,9 +248,12 @@ class RedisStorage(Storage):
         # After a Redis restart every pooled connection is dead and fails its
         # next command once: retry that once, at once. A batch that reached a
         # Redis which then died is not resent (the immediate retry finds it
-        # still down), so no append is stored twice.
+        # still down), so no append is stored twice. RESP2, not redis-py 8's
+        # default RESP3: under RESP3 every pub/sub message is a push that
+        # redis-py formats into a debug log line (payload and all) even when
+        # debug logging is off, a cost paid per received broadcast batch.
         client = aioredis.from_url(self.url, retry=Retry(NoBackoff(), 1),
-                                   retry_on_error=[RedisConnectionError])
+                                   retry_on_error=[RedisConnectionError], protocol=2)
         try:
             await client.ping()
         except Exception as exc:
@@ -274,7 +280,8 @@ class RedisStorage(Storage):
 
     # the writer ----------------------------------------------------------------
 
-    def _write(self, name: str | None, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
+    def _write(self, name: str | None, keys: list[str],
+               args: list[Any] | Callable[[], Sequence[Any]]) -> asyncio.Future[Any]:
         if self._queue is None:
             raise StorageError("storage is not started (call start()) or already closed")
         future = asyncio.get_running_loop().create_future()
@@ -282,10 +289,14 @@ class RedisStorage(Storage):
         self._queue.put_nowait(_Write(script, keys, args, future))
         return future
 
-    def command(self, *args: Any) -> asyncio.Future[Any]:
-        """Run one Redis command in order with this process's writes (``PUBLISH``
-        after the append it announces)."""
-        return self._write(None, [], list(args))
+    def command(self, build: Callable[[], Sequence[Any]]) -> asyncio.Future[Any]:
+        """Run the Redis command ``build()`` returns, in order with this process's
+        writes (``PUBLISH`` after the append it announces).
+
+        ``build`` is called when the writer sends the command, not now: what
+        the caller gathers until then (the broadcasts of a burst) goes out as
+        one command."""
+        return self._write(None, [], build)
 
     async def _write_loop(self) -> None:
         """Send whatever is queued as one pipeline on one connection, in queue order."""
@@ -331,8 +342,8 @@ class RedisStorage(Storage):
     async def _pipeline(self, batch: list[_Write]) -> list[Any]:
         async with self.client.pipeline(transaction=False) as pipe:
             for op in batch:
-                if op.script is None:
-                    pipe.execute_command(*op.args)
+                if callable(op.args):
+                    pipe.execute_command(*op.args())
                 else:
                     pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
             return list(await pipe.execute(raise_on_error=False))

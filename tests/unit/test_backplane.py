@@ -19,7 +19,8 @@ import pytest
 from partywidget.parties import ChatParty
 from partywidget.protocol.close import CloseCode
 from partywidget.rooms import RoomHost
-from partywidget.rooms.backplane import Backplane, Broadcast, Listener, OffsetOrder
+from partywidget.rooms.backplane import (Backplane, Broadcast, Listener, OffsetOrder, batch_origin,
+                                        decode_batch, encode_batch)
 from partywidget.rooms.room import ALARM_SIGNAL, REMOVED_SIGNAL
 from partywidget.protocol.outgoing import Outgoing
 from partywidget.storage import MemoryStorage
@@ -60,9 +61,10 @@ class LoopbackBackplane(Backplane):
             del self.hub.subscribers[room][self.id]
 
     def publish(self, room: str, item: Broadcast) -> None:
-        data = item.encode()  # what crosses is bytes, as on Redis
+        data = encode_batch([item])  # what crosses is bytes, as on Redis
         for listener in list(self.hub.subscribers.get(room, {}).values()):
-            asyncio.get_running_loop().call_soon(listener, Broadcast.decode(data))
+            (heard,) = decode_batch(data)
+            asyncio.get_running_loop().call_soon(listener, heard)
 
     async def add_member(self, room: str, id: str, info: dict[str, Any]) -> None:
         self.hub.members.setdefault(room, {})[id] = (self.id, info)
@@ -272,16 +274,47 @@ async def test_offset_order_skips_a_gap_that_never_fills():
     assert got == [1, 3, 2]
 
 
-@pytest.mark.parametrize("item", [
-    Broadcast(Outgoing.of('{"type":"message"}'), ("a", "b"), 7),
-    Broadcast(Outgoing.of(b"\x00\xff\n"), ()),
-    Broadcast(Outgoing.of('{"a":1}'), ('forged\n{"t":1}\n', "b"), 3),  # ids stay in the header
+BROADCASTS = [
+    Broadcast(Outgoing.of('{"type":"message"}'), ("a", "b"), 7, origin="p1"),
+    Broadcast(Outgoing.of(b"\x00\xff\n"), (), origin="p1"),
+    Broadcast(Outgoing.of('{"a":1}'), ('forged\n{"t":1}\n', "b"), 3, origin="p1"),  # ids stay in the header
     Broadcast(signal={"locked": True}, origin="p1"),
-])
+]
+
+
+def same(back: Broadcast, item: Broadcast) -> bool:
+    return ((back.exclude, back.offset, back.signal, back.origin) ==
+            (item.exclude, item.offset, item.signal, item.origin)
+            and (back.message is None) == (item.message is None)
+            and (item.message is None or (back.message.data, back.message.is_text) ==
+                 (item.message.data, item.message.is_text)))
+
+
+@pytest.mark.parametrize("item", BROADCASTS)
 def test_a_broadcast_crosses_as_bytes_unchanged(item):
-    back = Broadcast.decode(item.encode())
-    assert (back.exclude, back.offset, back.signal, back.origin) == (
-        item.exclude, item.offset, item.signal, item.origin)
-    if item.message is not None:
-        assert (back.message.data, back.message.is_text) == (item.message.data,
-                                                             item.message.is_text)
+    (back,) = decode_batch(encode_batch([item]))
+    assert same(back, item)
+
+
+def test_a_batch_crosses_whole_and_in_order():
+    data = encode_batch(BROADCASTS)
+    assert batch_origin(data) == b"p1"
+    back = decode_batch(data)
+    assert len(back) == len(BROADCASTS)
+    assert all(same(b, i) for b, i in zip(back, BROADCASTS))
+
+
+@pytest.mark.parametrize("data", [
+    b"p1\n[{\"t\":1,\"n\":9}]\nshort",  # a body past the end
+    b"p1\n[{\"t\":1,\"n\":1}]\nab",  # bytes no header accounts for
+    b"p1\n{}\n",  # headers not a list
+    b"p1 no header line",
+])
+def test_a_malformed_batch_is_refused(data):
+    with pytest.raises(ValueError):
+        decode_batch(data)
+
+
+def test_a_batch_has_one_origin():
+    with pytest.raises(ValueError):
+        encode_batch([Broadcast(signal={}, origin="p1"), Broadcast(signal={}, origin="p2")])

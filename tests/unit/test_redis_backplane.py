@@ -77,3 +77,35 @@ async def test_a_broadcast_reaches_every_subscribed_process_in_publish_order(pla
             break
         await asyncio.sleep(0.01)
     assert len(heard["b"]) == 20
+
+
+async def wait_for_count(got: list, n: int) -> None:
+    for _ in range(500):  # bounded: a few messages over loopback
+        if len(got) >= n:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_burst_crosses_as_few_batches_in_order_and_not_back_to_its_sender(planes):
+    a, b = planes
+    a.max_batch_bytes = 40  # the 10-byte bodies below: four per batch at most
+    raw = a.storage.client.pubsub()  # what actually crosses Redis on the room's channel
+    await raw.subscribe(a._key("room", ROOM))
+    await raw.get_message(timeout=5)  # the subscribe confirmation
+    heard: dict[str, list[Broadcast | None]] = {"a": [], "b": []}
+    await a.subscribe(ROOM, heard["a"].append)
+    await b.subscribe(ROOM, heard["b"].append)
+    for n in range(1, 21):  # one burst: no await between the broadcasts
+        a.publish(ROOM, Broadcast(Outgoing.of(f"m{n:09d}"), (f"c{n}",), n, origin=a.id))
+    await wait_for_count(heard["b"], 20)
+    assert [item.offset for item in heard["b"]] == list(range(1, 21))
+    assert all(item.message.data == b"m%09d" % item.offset and item.exclude == (f"c{item.offset}",)
+               for item in heard["b"])
+    published = []
+    while (message := await raw.get_message(timeout=0.2)) is not None:
+        published.append(message)
+    assert len(published) == 5  # one burst: batches of four, each under its byte bound
+    await raw.aclose()
+    b.publish(ROOM, Broadcast(Outgoing.of("back"), (), 21, origin=b.id))
+    await wait_for_count(heard["a"], 1)
+    assert [item.offset for item in heard["a"]] == [21]  # a never heard its own burst
