@@ -121,7 +121,9 @@ def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path
     assert "2+2 = 4" in text
     assert "refused:" in text  # the calculator never evaluates names or calls
     assert re.search(r"<svg[^>]*>.*pizza", text, re.S), "expected a chart of the room's words"
-    assert 'stroke-width="48"' in text, "expected the chart's bars on the exported board"
+    # Pen strokes export as filled ink outlines: the second bar is orange (PALETTE[1]).
+    assert re.search(r'<path d="[^"]+" fill="#fb8c00"/>', text), \
+        "expected the chart's bars on the exported board"
     pngs = [output["data"]["image/png"] for cell in notebook.cells
             for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
     assert len(pngs) == 1, "expected the labelled board rendered to PNG by the kernel"
@@ -131,6 +133,8 @@ def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path
     execute("02-kernel-bots.ipynb", jupyter_server, tmp_path / "again")
     said = [m["content"] for m in room_entries(jupyter_server, "demo-bots")]
     assert said.count("I would love pizza today") == 1
+    # The bot answers when addressed (@calc-bot), once per question of each run.
+    assert said.count("@calc-bot 2+2") == said.count("2+2 = 4") == 2
     assert len([c for c in said if str(c).startswith("Words of the room")]) == 1
     redrawn = room_entries(jupyter_server, "demo-bots", "board")
     for entries in (board, redrawn):
