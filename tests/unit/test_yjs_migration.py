@@ -1,4 +1,4 @@
-"""Documents stored by the first ``yjs`` key layout load, whole and once, after the upgrade (#13)."""
+"""Documents stored by the first ``yjs`` key layout load, whole and once, after the upgrade."""
 
 from __future__ import annotations
 
