@@ -52,12 +52,13 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Whether `content` mentions `user`: `@username` or `@display name`, not
- * inside a longer word (`@al` does not mention `alice`), case-insensitive.
+ * Whether `content` mentions `user`: `@username`, `@display name` or a kernel
+ * bot's `@label`, not inside a longer word (`@al` does not mention `alice`),
+ * case-insensitive. Mirrors `protocol.chat.mentions`.
  */
 export function mentions(content: unknown, user: User | undefined): boolean {
   if (typeof content !== "string" || !user) return false;
-  const names = [user.username, user.display_name, user.name].filter((n): n is string => !!n);
+  const names = [user.username, user.display_name, user.name, user.label].filter((n): n is string => !!n);
   return names.some((name) =>
     new RegExp(`(^|[^\\w@])@${escapeRegExp(name)}(?![\\w-])`, "iu").test(content));
 }

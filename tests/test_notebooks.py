@@ -121,7 +121,9 @@ def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path
     assert "2+2 = 4" in text
     assert "refused:" in text  # the calculator never evaluates names or calls
     assert re.search(r"<svg[^>]*>.*pizza", text, re.S), "expected a chart of the room's words"
-    assert 'stroke-width="48"' in text, "expected the chart's bars on the exported board"
+    # Pen strokes export as filled ink outlines: the second bar is orange (PALETTE[1]).
+    assert re.search(r'<path d="[^"]+" fill="#fb8c00"/>', text), \
+        "expected the chart's bars on the exported board"
     pngs = [output["data"]["image/png"] for cell in notebook.cells
             for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
     assert len(pngs) == 1, "expected the labelled board rendered to PNG by the kernel"
@@ -131,6 +133,8 @@ def test_kernel_bots_answer_calc_and_plot_the_room(jupyter_server: Any, tmp_path
     execute("02-kernel-bots.ipynb", jupyter_server, tmp_path / "again")
     said = [m["content"] for m in room_entries(jupyter_server, "demo-bots")]
     assert said.count("I would love pizza today") == 1
+    # The bot answers when addressed (@calc-bot), once per question of each run.
+    assert said.count("@calc-bot 2+2") == said.count("2+2 = 4") == 2
     assert len([c for c in said if str(c).startswith("Words of the room")]) == 1
     redrawn = room_entries(jupyter_server, "demo-bots", "board")
     for entries in (board, redrawn):
@@ -157,33 +161,39 @@ def test_custom_party_poll_counts_votes_and_draws_the_result(
             if o.get("name") == "stderr"] == []
 
 
+def run_twice(name: str, server: Any, tmp_path: Path) -> list[str]:
+    """The output text of ``name`` run, then re-run on the same rooms (a re-run, a 2nd tab)."""
+    workdir = tmp_path / "notebooks"
+    first = output_text(execute(name, server, workdir))
+    again = run(nbformat.read(workdir / name, as_version=4), server, workdir)
+    return [first, output_text(again)]
+
+
 def test_classroom_runs_without_a_hub(jupyter_server: Any, tmp_path: Path) -> None:
-    notebook = execute("04-classroom.ipynb", jupyter_server, tmp_path / "notebooks")
-    text = output_text(notebook)
-    assert "partywidget rooms: " + jupyter_server.http_url in text
-    assert "locked: True" in text and "locked: False" in text
+    for text in run_twice("04-classroom.ipynb", jupyter_server, tmp_path):
+        assert "partywidget rooms: " + jupyter_server.http_url in text
+        assert "locked: True" in text and "locked: False" in text
+        assert "deleted message" in text
+    # The message posted by mistake is gone after both runs, not left behind by one.
+    said = [m["content"] for m in room_entries(jupyter_server, "demo-classroom")]
+    assert not [c for c in said if "homework answers" in str(c)]
 
 
 def test_shared_state_reaches_the_other_member_and_back(
         jupyter_server: Any, tmp_path: Path) -> None:
-    notebook = execute("05-shared-state.ipynb", jupyter_server, tmp_path / "notebooks")
-    text = output_text(notebook)
-    assert "the student sees: 2+2?" in text
-    assert "the teacher sees: answer-ada = 4" in text
-    assert "the callback heard: [{'answer-ada': 4}]" in text
-    assert "the student's notes: Today: addition." in text
-    assert "closed" in text
+    for text in run_twice("05-shared-state.ipynb", jupyter_server, tmp_path):
+        assert "the student sees: 2+2?" in text
+        assert "the teacher sees: answer-ada = 4" in text
+        assert "the callback heard: [{'answer-ada': 4}]" in text
+        assert "the student's notes: Today: addition.\n" in text  # once, not once per run
+        assert "closed" in text
 
 
 def test_classroom_activities_run_twice_with_the_same_results(
         jupyter_server: Any, tmp_path: Path) -> None:
     # The teacher's notebook re-run on the same rooms starts each activity afresh:
     # one ballot, one question, one snippet, never the first run's on top.
-    workdir = tmp_path / "notebooks"
-    first = output_text(execute("06-classroom-activities.ipynb", jupyter_server, workdir))
-    again = run(nbformat.read(workdir / "06-classroom-activities.ipynb", as_version=4),
-                jupyter_server, workdir)
-    for text in (first, output_text(again)):
+    for text in run_twice("06-classroom-activities.ipynb", jupyter_server, tmp_path):
         assert "counts: {'for i in range(5)': 1, 'for i in range(1, 5)': 0, 'while i < 5': 0}" \
             in text
         assert "the student's marks: [True, True, False]" in text

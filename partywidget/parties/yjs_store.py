@@ -17,6 +17,11 @@ since (that process compacts its own). A crash between writing a snapshot and
 deleting what it replaces leaves both. Values are chunked under the storage's
 value bound (PartyKit's 128 KiB); an entry whose chunks are not all there (a
 crash while it was written) was never relayed, and is skipped.
+
+Documents stored by the first layout (no writer in the keys, see
+:mod:`.yjs_legacy`) are read on load, written again in this layout, and only
+then their old keys deleted: two processes loading at once both copy them
+(applying twice changes nothing) and deleting a missing key is no error.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..storage import RoomStorage
+from . import yjs_legacy
 
 __all__ = ["DocumentStore"]
 
@@ -42,6 +48,8 @@ def _complete(stored: dict[str, Any], prefix: str) -> list[tuple[int, bytes, lis
     parts: dict[tuple[int, str], list[tuple[int, str, bytes]]] = {}
     counts: dict[tuple[int, str], int] = {}
     for key, value in stored.items():
+        if yjs_legacy.is_legacy(key, prefix):
+            continue
         seq, writer, n, i = key[len(prefix):].split(":")
         parts.setdefault((int(seq), writer), []).append((int(i), key, value))
         counts[(int(seq), writer)] = int(n)
@@ -73,30 +81,50 @@ class DocumentStore:
 
     async def load(self) -> list[bytes]:
         """Every stored update, the snapshots first (apply them all, in order)."""
+        # The old layout's pointer is read before the listings and deleted after
+        # its entries are copied, so a concurrent migration never hides them.
+        meta = await self.storage.get(yjs_legacy.META_KEY)
+        snapshots = await self.storage.list(prefix=SNAPSHOT_PREFIX)
+        stored_updates = await self.storage.list(prefix=UPDATE_PREFIX)
         updates: list[bytes] = []
-        for gen, data, keys in _complete(await self.storage.list(prefix=SNAPSHOT_PREFIX),
-                                         SNAPSHOT_PREFIX):
+        for gen, data, keys in _complete(snapshots, SNAPSHOT_PREFIX):
             self._gen = max(self._gen, gen)
-            self.snapshot_bytes += len(data)
-            self._contained += keys
+            self._holds_snapshot(data, keys)
             updates.append(data)
-        for seq, data, keys in _complete(await self.storage.list(prefix=UPDATE_PREFIX),
-                                         UPDATE_PREFIX):
+        for seq, data, keys in _complete(stored_updates, UPDATE_PREFIX):
             self._next = max(self._next, seq + 1)
-            self.pending_updates += 1
-            self.pending_bytes += len(data)
-            self._contained += keys
+            self._holds_update(data, keys)
             updates.append(data)
+        legacy = yjs_legacy.fold(meta, snapshots, stored_updates, SNAPSHOT_PREFIX, UPDATE_PREFIX)
+        if legacy.snapshot is not None:
+            self._gen += 1
+            keys = await self._put(SNAPSHOT_PREFIX, self._gen, legacy.snapshot)
+            self._holds_snapshot(legacy.snapshot, keys)
+            updates.insert(0, legacy.snapshot)
+        for data in legacy.updates:
+            await self.append(data)
+            updates.append(data)
+        await self._delete(legacy.stale)
+        if legacy.drop_meta:
+            await self.storage.delete(yjs_legacy.META_KEY)
         return updates
+
+    def _holds_snapshot(self, data: bytes, keys: list[str]) -> None:
+        """Count a snapshot the document contains, stored under ``keys``."""
+        self.snapshot_bytes += len(data)
+        self._contained += keys
+
+    def _holds_update(self, data: bytes, keys: list[str]) -> None:
+        """Count an update the document contains, stored under ``keys``."""
+        self.pending_updates += 1
+        self.pending_bytes += len(data)
+        self._contained += keys
 
     async def append(self, update: bytes) -> None:
         """Store one update; returns once the storage has it (relay only after)."""
         seq = self._next
         self._next += 1
-        keys = await self._put(UPDATE_PREFIX, seq, update)
-        self._contained += keys
-        self.pending_updates += 1
-        self.pending_bytes += len(update)
+        self._holds_update(update, await self._put(UPDATE_PREFIX, seq, update))
 
     async def compact(self, document: bytes) -> None:
         """Store ``document`` (the whole doc as one update) and drop what it replaces.

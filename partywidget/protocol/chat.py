@@ -232,15 +232,16 @@ class IsTyping(Envelope):
 
 
 def mentions(content: Any, user: Mapping[str, Any] | None) -> bool:
-    """Whether message ``content`` mentions ``user``: ``@username``, ``@display_name``
-    or ``@name``, not inside a longer word, case-insensitive.
+    """Whether message ``content`` mentions ``user``: ``@username``, ``@display_name``,
+    ``@name`` or, for a kernel bot, ``@label`` (its ``connect(name=...)``: people
+    address ``@calc-bot``, not its owner), not inside a longer word, case-insensitive.
 
     The one rule of mentions (js/attention.ts mirrors it): readers compute
     it from the text and their own host-given identity; no frame carries it.
     """
     if not isinstance(content, str) or not user:
         return False
-    names = [n for key in ("username", "display_name", "name")
+    names = [n for key in ("username", "display_name", "name", "label")
              if isinstance(n := user.get(key), str) and n]
     return any(re.search(r"(^|[^\w@])@" + re.escape(name) + r"(?![\w-])", content,
                          re.IGNORECASE) for name in names)

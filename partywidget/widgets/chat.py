@@ -28,8 +28,9 @@ class Chat(RoomWidget):
     'hello from Python'
 
     ``endpoint``: ``None`` uses the page's Jupyter server (and the kernel as a
-    relay where the page has none), ``"relay"`` forces the relay, anything else
-    is the base URL or path of a room host.
+    relay where the page has none, or where ``PARTYWIDGET_URL`` names the
+    kernel's room host), ``"relay"`` forces the relay, anything else is the
+    base URL or path of a room host.
 
     ``markdown=False`` shows every message as plain text (no Markdown, math,
     highlighted code or kernel images); it can be changed live.

@@ -118,6 +118,11 @@ class RoomWidget(RoomView):
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
                  page_moderation: bool | None = None, **kwargs: Any) -> None:
+        if endpoint is None and os.environ.get("PARTYWIDGET_URL"):
+            # The kernel names its room host, and holds its token (a JWT naming the
+            # user, issue 15): the page joins through the kernel, as that user, and
+            # never holds the token. Its own Jupyter server is another host.
+            endpoint = RELAY
         super().__init__(room, party=party, endpoint=endpoint, **kwargs)
         #: Relay the page's moderation frames with the kernel's identity?
         #: ``None``: when the page is the kernel's user (not under Voila).

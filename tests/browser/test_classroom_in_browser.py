@@ -6,7 +6,7 @@ server, and a moderator there): the tests watch one page act and the other follo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
@@ -15,6 +15,7 @@ from playwright.sync_api import Locator, expect
 
 from tests.browser.pages import QUICK, SLOW, NotebookPage, kernel_state, screenshot
 from tests.conftest import ServerProcess
+from tests.integration.test_jwt_identities import AUDIENCE, SECRET, hs256, serve
 
 pytestmark = pytest.mark.browser
 
@@ -208,4 +209,77 @@ def test_a_snippet_pushed_in_one_page_shows_as_text_in_the_other(lab: ServerProc
     assert b.locator(".pw-snippet-list img").count() == 0
     state = kernel_state(root, "snippets-teacher", lambda s: len(s["snippets"]) == 1)
     assert state["snippets"][0]["code"] == f"print({XSS!r})"
+    assert teacher.dialogs == [] and student.dialogs == []
+
+
+@pytest.fixture(scope="module")
+def jwt_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """``partywidget serve`` with JWT identities (the integration tests' HS256 server)."""
+    server = serve(tmp_path_factory.mktemp("jwt-class"), hs256("probe"), "--jwt-audience",
+                   AUDIENCE, "--jwt-teacher-group", "staff",
+                   env={"PARTYWIDGET_JWT_SECRET": SECRET})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def jwt_cell(host: ServerProcess, token: str, code: str) -> str:
+    """A first cell pointing the kernel at ``host`` with ``token``, as a course site would."""
+    return (f"import os\nos.environ.update(PARTYWIDGET_URL={host.http_url!r}, "
+            f"PARTYWIDGET_TOKEN={token!r})\n{code}")
+
+
+def test_a_teacher_and_a_student_signed_by_jwt_run_a_poll_and_a_quiz(
+        lab: ServerProcess, open_notebook, jwt_host: ServerProcess) -> None:
+    # Issue 15: widgets pass the JWT in PARTYWIDGET_TOKEN (through their kernel, which
+    # holds it) and join as its user; only the token's moderator gets teacher controls.
+    root, room = Path(lab.workdir), "jwt-lesson"
+    questions = [{"question": "What does len([1, 2, 3]) return?", "choices": ["2", "3", "4"],
+                  "answer": "3"},
+                 {"question": "2 ** 10 = ?", "answer": "1024"}]
+    write_notebook(root, "jwt-teacher", [
+        jwt_cell(jwt_host, hs256("mrs-t", name="Ms Turing", moderator=True),
+                 "from partywidget import Poll, Quiz\npoll = Poll(" + repr(room) + ", "
+                 "'Which plot shows a distribution best?', "
+                 "['histogram', 'pie chart', 'line plot'], hidden=True)\npoll"),
+        f"quiz = Quiz({room!r}, {questions!r})\nquiz",
+        "import json, os\n"
+        "def report(_frame=None):\n"
+        "    with open('jwt-teacher.tmp', 'w') as f:\n"
+        "        json.dump({'poll': poll.results, 'quiz': quiz.results,\n"
+        "                   'user': poll.client.user}, f)\n"
+        "    os.replace('jwt-teacher.tmp', 'jwt-teacher.state.json')\n"
+        "poll.client.on_event(report)\nquiz.client.on_event(report)\nreport()"])
+    write_notebook(root, "jwt-student", [
+        jwt_cell(jwt_host, hs256("ada", name="Ada Lovelace"),
+                 f"from partywidget import Poll, Quiz\nPoll({room!r})"), f"Quiz({room!r})"])
+    teacher = open_notebook("lab/tree/jwt-teacher.ipynb")
+    teacher.run_all()
+    state = kernel_state(root, "jwt-teacher", lambda s: bool(s["poll"] and s["quiz"]))
+    assert state["user"]["username"] == "mrs-t" and state["user"]["moderator"] is True
+    student = open_notebook("lab/tree/jwt-student.ipynb")
+    student.run_all()
+    (t_poll, t_quiz), (s_poll, s_quiz) = (
+        (page.widget("poll"), page.widget("quiz")) for page in (teacher, student))
+    expect(s_poll.locator(".pw-question")).to_have_text("Which plot shows a distribution best?",
+                                                        timeout=QUICK)
+    expect(t_poll.locator(".pw-close")).to_be_visible()
+    expect(s_poll.locator(".pw-close")).to_be_hidden()  # the student's token moderates nothing
+
+    bar(s_poll, "histogram").click()
+    bar(t_poll, "pie chart").click()
+    state = kernel_state(root, "jwt-teacher", lambda s: s["poll"]["total"] == 2)
+    assert state["poll"]["voters"]["histogram"] == ["Ada Lovelace"]  # as the token's user
+    s_quiz.locator(".pw-choice", has_text="3").click()
+    s_quiz.locator(".pw-free-answer").fill("1000")
+    s_quiz.locator(".pw-free-answer").press("Enter")
+    state = kernel_state(root, "jwt-teacher", lambda s: s["quiz"]["submitted"] == 1)
+    assert [(s["username"], s["name"], s["score"]) for s in state["quiz"]["scores"]] == [
+        ("ada", "Ada Lovelace", 1)]
+    assert bar(s_poll, "histogram").get_attribute("data-count") is None  # hidden=True
+    t_poll.locator(".pw-reveal").click()
+    expect(bar(s_poll, "histogram")).to_have_attribute("data-count", "1", timeout=QUICK)
+    t_quiz.locator(".pw-reveal").click()
+    expect(s_quiz).to_have_attribute("data-revealed", "true", timeout=QUICK)
     assert teacher.dialogs == [] and student.dialogs == []

@@ -13,7 +13,7 @@ import secrets
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.pages import kernel_state
+from tests.browser.pages import kernel_state, screenshot
 from tests.hub.labpages import SLOW, open_notebook, run_all, write_notebook
 
 pytestmark = pytest.mark.timeout(420)
@@ -98,3 +98,9 @@ def test_a_teacher_runs_a_poll_and_a_quiz_with_two_students_in_their_own_labs(hu
         expect(quiz).to_have_attribute("data-revealed", "true", timeout=SLOW)
         expect(quiz.locator(".pw-quiz-question").first).to_have_attribute("data-correct",
                                                                            correct)
+
+    # The docs' pictures of both sides (docs/jupyterhub.md; scripts/screenshots.sh copies them).
+    screenshot(live(teacher, "poll"), "hub-poll-teacher.png")
+    screenshot(students["bob"][0], "hub-poll-student.png")
+    screenshot(live(teacher, "quiz"), "hub-quiz-teacher.png")
+    screenshot(students["bob"][1], "hub-quiz-student.png")

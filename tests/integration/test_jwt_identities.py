@@ -12,7 +12,10 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -220,3 +223,25 @@ async def test_public_key_tokens_of_that_algorithm_only(key_server, room, join, 
     assert welcome["user"]["username"] == "t9" and welcome["user"]["moderator"] is True
     assert await refused_status(Bearer(server, confused), room) == 403
     assert await refused_status(Bearer(server, other_issuer), room) == 403
+
+
+KERNEL_SCRIPT = """
+import json, sys
+import partywidget
+room = partywidget.connect(sys.argv[1], url=sys.argv[2], timeout=20)
+print(json.dumps(room.user))
+room.close()
+"""
+
+
+def test_a_kernel_with_the_token_in_PARTYWIDGET_TOKEN_joins_as_its_user(hs_server, room):
+    # Issue 15: "the kernel client ... pass such a token through PARTYWIDGET_TOKEN".
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARTYWIDGET_", "JUPYTER"))}
+    env["PARTYWIDGET_TOKEN"] = hs256("ada", name="Ada Lovelace", moderator=True)
+    done = subprocess.run([sys.executable, "-c", KERNEL_SCRIPT, room, hs_server.http_url],
+                          env=env, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0, done.stderr
+    user = json.loads(done.stdout.splitlines()[-1])
+    assert (user["username"], user["display_name"]) == ("ada", "Ada Lovelace")
+    assert user["verified"] is True and user["moderator"] is True

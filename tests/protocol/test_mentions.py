@@ -28,3 +28,9 @@ def test_not_a_mention_inside_a_longer_word_or_address(content: str) -> None:
 ])
 def test_only_text_mentions_a_known_user_and_names_are_not_patterns(content, user) -> None:
     assert not mentions(content, user)
+
+
+def test_a_kernel_bot_is_mentioned_by_its_label() -> None:
+    bot = {"username": "root", "display_name": "root", "label": "calc-bot", "kernel": True}
+    assert mentions("@calc-bot 2+2", bot) and mentions("hey @Calc-Bot", bot)
+    assert not mentions("@calc-bots", bot) and not mentions("@calc-bot", ALICE)

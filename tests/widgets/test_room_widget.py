@@ -179,3 +179,11 @@ def test_a_widget_made_without_a_room_leaves_no_del_noise(fake_client: Any) -> N
     finally:
         sys.unraisablehook = previous
     assert [u.exc_value for u in unraisable] == []
+
+
+def test_a_room_host_named_by_PARTYWIDGET_URL_is_reached_through_the_kernel(
+        fake_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kernel holds PARTYWIDGET_TOKEN (a JWT naming the user): the page relays.
+    monkeypatch.setenv("PARTYWIDGET_URL", "http://127.0.0.1:1999")
+    assert Chat("class-101").get_state()["_endpoint"] == "relay"
+    assert Chat("class-101", endpoint="").get_state()["_endpoint"] == ""
