@@ -103,7 +103,9 @@ def test_quickstart_runs_and_the_kernel_is_a_member_of_the_room(
     notebook = execute("01-quickstart.ipynb", jupyter_server, tmp_path / "notebooks")
     text = output_text(notebook)
     assert "Hello from the kernel 👋" in text
-    assert text.count("<polyline") >= 1, "expected the exported board to hold the smile"
+    # Pen strokes export as filled ink outlines (perfect-freehand), one path each.
+    assert re.search(r'<path d="[^"]+" fill="#[0-9a-f]{6}"/>', text), \
+        "expected the exported board to hold the smile"
     assert "'closed'" in text
     # Run again (a second tab, a re-run): greeted once, the smile redrawn, not doubled.
     again = output_text(execute("01-quickstart.ipynb", jupyter_server, tmp_path / "again"))

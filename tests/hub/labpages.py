@@ -51,7 +51,7 @@ def write_notebook(hub, user: str, name: str, cells: list[str]) -> str:
 def run_notebook(page: Page, hub, user: str, path: str) -> None:
     """Open ``path`` in ``user``'s JupyterLab and run all its cells once the kernel is up."""
     open_notebook(page, hub, user, path)
-    run_all(page)
+    run_all(page, path)
 
 
 def open_notebook(page: Page, hub, user: str, path: str) -> None:
@@ -59,11 +59,15 @@ def open_notebook(page: Page, hub, user: str, path: str) -> None:
     page.goto(f"{hub.url}/user/{user}/lab/tree/{path}")
 
 
-def run_all(page: Page) -> None:
-    """Run every cell of the page's notebook once its kernel is up."""
+def run_all(page: Page, path: str | None = None) -> None:
+    """Run every cell of the page's notebook (``path``'s, once it is the current tab:
+    JupyterLab restores the user's earlier tabs first) once its kernel is up."""
     page.wait_for_function(
-        "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel",
-        timeout=SLOW)
+        """path => {
+            const current = window.jupyterapp?.shell?.currentWidget;
+            const ours = !path || current?.context?.path === path;
+            return ours && current?.sessionContext?.session?.kernel;
+        }""", arg=path, timeout=SLOW)
     page.evaluate("""async () => {
         const app = window.jupyterapp;
         await app.shell.currentWidget.sessionContext.ready;

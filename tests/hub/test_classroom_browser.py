@@ -62,7 +62,7 @@ def test_a_teacher_runs_a_poll_and_a_quiz_with_two_students_in_their_own_labs(hu
     for name, cells in notebooks.items():
         open_notebook(pages[name], hub, name, write_notebook(hub, name, "lesson.ipynb", cells))
     for page in pages.values():
-        run_all(page)
+        run_all(page, "lesson.ipynb")
     teacher = pages.pop("tess")
     students = {name: (live(page, "poll"), live(page, "quiz")) for name, page in pages.items()}
     home = hub.workdir / "home" / "tess"
