@@ -84,8 +84,11 @@ class DocumentStore:
         # The old layout's pointer is read before the listings and deleted after
         # its entries are copied, so a concurrent migration never hides them.
         meta = await self.storage.get(yjs_legacy.META_KEY)
-        snapshots = await self.storage.list(prefix=SNAPSHOT_PREFIX)
+        # Updates before snapshots: another process's compaction writes its
+        # snapshot before it deletes the updates in it, so whatever it does
+        # between the two listings, each update is in one of them.
         stored_updates = await self.storage.list(prefix=UPDATE_PREFIX)
+        snapshots = await self.storage.list(prefix=SNAPSHOT_PREFIX)
         updates: list[bytes] = []
         for gen, data, keys in _complete(snapshots, SNAPSHOT_PREFIX):
             self._gen = max(self._gen, gen)
@@ -135,7 +138,12 @@ class DocumentStore:
         # stay listed (after the swap) and go with the next compaction.
         replaced, self._contained = self._contained, []
         self._gen += 1
-        self._contained[:0] = await self._put(SNAPSHOT_PREFIX, self._gen, document)
+        try:
+            written = await self._put(SNAPSHOT_PREFIX, self._gen, document)
+        except BaseException:  # nothing replaced: the next compaction drops them
+            self._contained[:0] = replaced
+            raise
+        self._contained[:0] = written
         self.snapshot_bytes = len(document)
         self.pending_updates = self.pending_bytes = 0
         await self._delete(replaced)

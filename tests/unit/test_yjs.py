@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pycrdt
 import pytest
@@ -316,3 +317,63 @@ async def test_on_unlock_a_client_whose_edits_were_dropped_is_asked_for_them(hos
     alice.edit("after ")
     await settle(alice, teacher)
     assert teacher.text == alice.text == "after during "
+
+
+class FailingOnce(MemoryStorage):
+    """MemoryStorage whose next ``put`` fails (a full disk, Redis gone for a moment)."""
+
+    fail = False
+
+    async def put(self, room: str, key: str, value: object) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("disk full")
+        await super().put(room, key, value)
+
+
+async def test_a_failed_compaction_leaves_what_it_would_replace_for_the_next_one():
+    storage = FailingOnce()
+    await storage.start()
+    store, doc = DocumentStore(RoomStorage(storage, "yjs/r"), 64), pycrdt.Doc()
+    await store.load()
+    with doc.new_transaction():
+        doc.get("t", type=pycrdt.Text).insert(0, "kept " * 30)
+    await store.append(doc.get_update())
+    updates = set(await RoomStorage(storage, "yjs/r").list(prefix="yjs:u:"))
+    storage.fail = True
+    with pytest.raises(OSError):
+        await store.compact(doc.get_update())
+    await store.compact(doc.get_update())
+    left = await RoomStorage(storage, "yjs/r").list(prefix="yjs:")
+    assert updates and not updates & set(left)  # the update's chunks went with the retry
+    loaded = pycrdt.Doc()
+    for update in await DocumentStore(RoomStorage(storage, "yjs/r"), 64).load():
+        loaded.apply_update(update)
+    assert str(loaded.get("t", type=pycrdt.Text)) == "kept " * 30
+
+
+async def test_a_compaction_between_the_listings_of_a_load_hides_no_update():
+    # Another process compacts (snapshot written, then its updates deleted)
+    # exactly while this one loads: every update is in one of the two listings.
+    storage = MemoryStorage()
+    await storage.start()
+    writer, doc = DocumentStore(RoomStorage(storage, "yjs/r"), 64), pycrdt.Doc()
+    await writer.load()
+    with doc.new_transaction():
+        doc.get("t", type=pycrdt.Text).insert(0, "seen ")
+    await writer.append(doc.get_update())
+    compacted: list[bool] = []
+
+    class CompactingMeanwhile(RoomStorage):
+        async def list(self, *, prefix: str | None = None, **kwargs: Any) -> dict[str, Any]:
+            found = await super().list(prefix=prefix, **kwargs)
+            if not compacted:  # after the first listing: the other process compacts now
+                compacted.append(True)
+                await writer.compact(doc.get_update())
+            return found
+
+    reader_storage = CompactingMeanwhile(storage, "yjs/r")
+    loaded = pycrdt.Doc()
+    for update in await DocumentStore(reader_storage, 64).load():
+        loaded.apply_update(update)
+    assert str(loaded.get("t", type=pycrdt.Text)) == "seen "
