@@ -215,6 +215,58 @@ async def test_an_alarm_set_or_deleted_on_one_host_is_scheduled_on_the_others():
 
 
 
+class SlowStart(ChatParty):
+    """Starts only when the test says so, and records what its hooks were handed."""
+
+    go: asyncio.Event
+    heard: list[Any] = []
+
+    async def on_start(self) -> None:
+        await SlowStart.go.wait()
+        await super().on_start()
+
+    def on_broadcast(self, message: Outgoing, exclude, offset: int) -> None:
+        SlowStart.heard.append((self.room._host.backplane.id, message.data))
+        super().on_broadcast(message, exclude, offset)
+
+    def on_signal(self, data) -> None:
+        SlowStart.heard.append((self.room._host.backplane.id, dict(data)))
+        super().on_signal(data)
+
+
+async def test_what_is_heard_while_the_party_starts_reaches_it_in_order_after():
+    hub, storage = Hub(), MemoryStorage()
+    hosts = [RoomHost(storage, {"main": SlowStart}, backplane=LoopbackBackplane(hub))
+             for _ in range(2)]
+    SlowStart.go, SlowStart.heard = asyncio.Event(), []
+    try:
+        for host in hosts:
+            await host.start()
+        first, second = (host.room("main", "r") for host in hosts)
+        SlowStart.go.set()
+        await first.start()
+        SlowStart.go.clear()
+        starting = asyncio.ensure_future(second.start())
+        for _ in range(20):  # bounded: until the second host listens
+            if hub.subscribers.get(second.key, {}).get(hosts[1].backplane.id):
+                break
+            await asyncio.sleep(0)
+        first.broadcast("one")
+        first.signal({"locked": True})
+        first.broadcast("two")
+        await settle()
+        late = hosts[1].backplane.id
+        assert not starting.done()
+        assert [data for who, data in SlowStart.heard if who == late] == []
+        SlowStart.go.set()
+        await starting
+        assert [data for who, data in SlowStart.heard if who == late] == [
+            b"one", {"locked": True}, b"two"]
+    finally:
+        for host in hosts:
+            await host.close()
+
+
 @pytest.mark.parametrize("forged", [{REMOVED_SIGNAL: "bob"}, {ALARM_SIGNAL: None}])
 async def test_a_party_signal_cannot_forge_the_room_cores_own(rooms, join, forged):
     _, room_a, _ = rooms
