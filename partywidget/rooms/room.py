@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Collection, Iterable, Iterator
@@ -377,9 +378,12 @@ class Room:
 
         Keys starting with NUL are the room core's own signals (a removal, an alarm):
         refused, so a party forwarding a client's JSON cannot forge them (docs/security.md).
+        ``data`` must be strict JSON (``TypeError``/``ValueError`` here, to the caller):
+        one that cannot cross the backplane would otherwise fail in its writer.
         """
         if any(isinstance(key, str) and key.startswith("\u0000") for key in data):
             raise ValueError("signal keys starting with NUL are reserved for the room core")
+        json.dumps(data, allow_nan=False)
         if self._party is not None:
             self._party.on_signal(data)
         if self._backplane is not None:

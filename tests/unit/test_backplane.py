@@ -279,6 +279,15 @@ async def test_a_party_signal_cannot_forge_the_room_cores_own(rooms, join, forge
 
 
 
+@pytest.mark.parametrize("bad", [{"when": {1, 2}}, {"x": float("nan")}, {"at": time}])
+async def test_a_signal_that_is_not_json_is_refused_to_its_caller(rooms, join, bad):
+    _, room_a, room_b = rooms
+    await join(room_a, "a1", ALICE)
+    with pytest.raises((TypeError, ValueError)):
+        room_a.signal(bad)
+    room_a.signal({"fine": [1]})  # the room still signals
+
+
 # the pieces --------------------------------------------------------------------------
 
 

@@ -109,3 +109,15 @@ async def test_a_burst_crosses_as_few_batches_in_order_and_not_back_to_its_sende
     b.publish(ROOM, Broadcast(Outgoing.of("back"), (), 21, origin=b.id))
     await wait_for_count(heard["a"], 1)
     assert [item.offset for item in heard["a"]] == [21]  # a never heard its own burst
+
+
+async def test_a_broadcast_that_cannot_be_encoded_fails_alone_not_its_pipeline(planes):
+    a, b = planes
+    heard: list[Broadcast | None] = []
+    await b.subscribe("main/other", heard.append)
+    stored = asyncio.ensure_future(a.storage.append("main/other", "kept", keep=10))
+    a.publish(ROOM, Broadcast(signal={"when": {1}}, origin=a.id))  # a set: not JSON
+    a.publish("main/other", Broadcast(Outgoing.of("fine"), origin=a.id))
+    assert await stored == 1  # written in the same pipeline as the bad batch
+    await wait_for_count(heard, 1)
+    assert heard[0].message.data == b"fine"
