@@ -14,6 +14,7 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.auth.decorator import allow_unauthenticated, ws_authenticated
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.application import ExtensionApp
@@ -46,9 +47,10 @@ def owned_by_its_runner(identity_provider: object) -> bool:
     """Whether identities come from jupyter_server's own providers (token or password).
 
     Those know one person, the owner; any other provider (JupyterHub's
-    singleuser, a site's own subclass) names real users, and is trusted as is.
+    singleuser, its legacy mode's ``LegacyIdentityProvider``, a site's own
+    subclass) names real users, and is trusted as is: hence the exact types.
     """
-    return type(identity_provider).__module__.startswith("jupyter_server.")
+    return type(identity_provider) in (IdentityProvider, PasswordIdentityProvider)
 
 
 class JupyterRoomHandler(RoomHandlerMixin, WebSocketMixin, WebSocketHandler, JupyterHandler):
