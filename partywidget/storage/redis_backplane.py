@@ -241,8 +241,12 @@ class RedisBackplane(Backplane):
                 self._resync(self._generation + 1)
                 await asyncio.sleep(self.retry_seconds)  # no busy loop while Redis is down
                 continue
-            if message is not None:
+            if message is None:
+                continue
+            try:
                 self._dispatch(message)
+            except Exception:  # one odd message must not end the reader (readyz stays true)
+                log.exception("redis message on %r dropped", str(message.get("channel"))[:100])
 
     def _reconnected(self, connection: Any) -> None:
         """redis-py reconnected the subscriber (and re-subscribed on its own)."""

@@ -370,6 +370,15 @@ def test_a_batch_crosses_whole_and_in_order():
     b"p1\n[{\"t\":1,\"n\":1}]\nab",  # bytes no header accounts for
     b"p1\n{}\n",  # headers not a list
     b"p1 no header line",
+    b'p1\n[{"t":1,"n":2},{"t":1,"n":-2},{"t":1,"n":2}]\nab',  # a negative length: "ab" twice
+    b'p1\n[{"t":1,"n":"2"}]\nab',  # lengths are integers
+    b'p1\n[{"t":1,"n":1.5}]\nab',
+    b'p1\n[{"t":1}]\n',  # no length
+    b'p1\n["x"]\n',  # headers are objects
+    b'p1\n[3]\n',
+    b'p1\n[{"x":"ab"}]\n',  # exclusions are a list of ids
+    b'p1\n[{"o":"7"}]\n',
+    b'p1\n[{"s":[1]}]\n',  # a signal is an object
 ])
 def test_a_malformed_batch_is_refused(data):
     with pytest.raises(ValueError):

@@ -121,3 +121,15 @@ async def test_a_broadcast_that_cannot_be_encoded_fails_alone_not_its_pipeline(p
     assert await stored == 1  # written in the same pipeline as the bad batch
     await wait_for_count(heard, 1)
     assert heard[0].message.data == b"fine"
+
+
+@pytest.mark.parametrize("garbage", [b'p9\n["x"]\n', b'p9\n[{"t":1,"n":-1}]\n', b"\xff\n[]\n"])
+async def test_the_reader_survives_a_malformed_message_and_delivers_the_next(planes, garbage):
+    a, b = planes
+    heard: list[Broadcast | None] = []
+    await b.subscribe(ROOM, heard.append)
+    await a.storage.client.publish(a._key("room", ROOM), garbage)
+    a.publish(ROOM, Broadcast(Outgoing.of("next"), origin=a.id))
+    await wait_for_count(heard, 1)
+    assert [item.message.data for item in heard] == [b"next"]
+    assert b.unready() == ""
