@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..protocol.names import MAX_DISPLAY_NAME, shown_text
 
 __all__ = ["JwtIdentities", "JwtRefused", "MIN_SECRET_LENGTH"]
 
@@ -102,8 +103,7 @@ class JwtIdentities:
         if not isinstance(sub, str) or not _SUB.match(sub):
             raise JwtRefused("Token sub must be 1-64 letters, digits or ._@+- "
                              "(not guest-...)")
-        name = claims.get("name")
-        display = " ".join(name.split())[:40] if isinstance(name, str) else ""
+        display = shown_text(claims.get("name"), MAX_DISPLAY_NAME)
         groups = claims.get("groups")
         groups = sorted({g for g in groups if isinstance(g, str)}) if isinstance(
             groups, list) else []

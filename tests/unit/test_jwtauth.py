@@ -55,6 +55,11 @@ def test_the_name_is_one_line_of_at_most_40_characters() -> None:
     assert user()["display_name"] == "ada"
 
 
+def test_the_name_loses_bidi_overrides_and_zero_width_characters() -> None:
+    assert user(name="\u202eAda\u202c L\u200bovelace")["display_name"] == "Ada Lovelace"
+    assert user(name="\u200b")["display_name"] == "ada"  # nothing left: the sub
+
+
 @pytest.mark.parametrize("sub", ["", "a b", "<b>x</b>", "x" * 65, "guest-1a2b3c4d", 42])
 def test_a_sub_that_is_not_a_plain_user_id_is_refused(sub) -> None:
     with pytest.raises(JwtRefused, match="sub"):
