@@ -29,6 +29,8 @@ __all__ = ["JwtIdentities", "JwtRefused", "MIN_SECRET_LENGTH"]
 #: Shorter HMAC secrets can be brute-forced from one token (RFC 7518 §3.2: at
 #: least as long as the hash output, 256 bits for HS256).
 MIN_SECRET_LENGTH = 32
+#: Shortest RSA public key accepted (NIST SP 800-57: 1024-bit RSA is no longer safe).
+MIN_RSA_BITS = 2048
 
 #: What a ``sub`` may be: it becomes the room username, shown to others and
 #: used as the key of one ballot, so no markup, spaces or control characters.
@@ -125,6 +127,9 @@ def _public_key(path: str) -> tuple[Any, list[str]]:
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read a PEM public key from {path!r}: {exc}") from None
     if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:  # shorter moduli are factorable: anyone could mint
+            raise ConfigurationError(f"{path!r}: an RSA key of {key.key_size} bits; "
+                                     f"at least {MIN_RSA_BITS} are required")
         return key, ["RS256"]
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         return key, ["ES256"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from partywidget.errors import ConfigurationError
 from partywidget.server.jwtauth import JwtIdentities, JwtRefused
@@ -29,6 +29,14 @@ def test_a_key_of_another_type_than_rsa_or_p256_is_refused(tmp_path: Path) -> No
     pem.write_bytes(ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     with pytest.raises(ConfigurationError, match="RSA or P-256"):
+        JwtIdentities(public_key_file=str(pem))
+
+
+def test_an_rsa_key_shorter_than_2048_bits_is_refused(tmp_path: Path) -> None:
+    pem = tmp_path / "rsa.pem"
+    pem.write_bytes(rsa.generate_private_key(65537, 1024).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    with pytest.raises(ConfigurationError, match="1024 bits"):
         JwtIdentities(public_key_file=str(pem))
 
 
