@@ -189,8 +189,11 @@ class RedisBackplane(Backplane):
             batch.items.append(item)  # goes with the PUBLISH queued already, in order
             batch.size += size
             return
-        self._pending[room] = batch = _Batch(item, size)
+        batch = _Batch(item, size)
         done = self.storage.command(lambda: self._publish_command(room, batch))
+        # Pending only once queued: a refused command (StorageError) must not
+        # leave a batch that later broadcasts join and that is never sent.
+        self._pending[room] = batch
         done.add_done_callback(_log_failure)
 
     def _publish_command(self, room: str, batch: _Batch) -> list[Any]:
@@ -231,7 +234,8 @@ class RedisBackplane(Backplane):
     async def _read_forever(self) -> None:
         while True:
             try:
-                # Blocking: no timer per message (a dead connection raises).
+                # Blocking: no timer per message (a dead connection raises). It
+                # ignores socket_timeout from redis-py 8.0.1 on (pyproject's minimum).
                 message = await self._pubsub.get_message(timeout=None)
             except asyncio.CancelledError:
                 raise

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from partywidget.errors import StorageError
 from partywidget.protocol.outgoing import Outgoing
 from partywidget.rooms.backplane import Broadcast
 from partywidget.storage.redis import RedisStorage
@@ -133,3 +134,16 @@ async def test_the_reader_survives_a_malformed_message_and_delivers_the_next(pla
     await wait_for_count(heard, 1)
     assert [item.message.data for item in heard] == [b"next"]
     assert b.unready() == ""
+
+
+async def test_a_publish_refused_by_stopped_storage_leaves_no_batch_behind(planes):
+    a, b = planes
+    heard: list[Broadcast | None] = []
+    await b.subscribe(ROOM, heard.append)
+    await a.storage.close()
+    with pytest.raises(StorageError):
+        a.publish(ROOM, Broadcast(Outgoing.of("lost"), origin=a.id))
+    await a.storage.start()
+    a.publish(ROOM, Broadcast(Outgoing.of("sent"), origin=a.id))  # not queued behind "lost"
+    await wait_for_count(heard, 1)
+    assert [item.message.data for item in heard] == [b"sent"]
