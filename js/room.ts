@@ -420,8 +420,9 @@ export class SharedLink<L extends { close(): void } = RoomLink> {
 export function distinctUsers(link: RoomLink): { id: string; user: User }[] {
   const seen = new Map<string, { id: string; user: User }>();
   for (const [id, user] of link.users) {
-    const key = (user.username ?? user.name ?? "?") + (user.kernel ? "#kernel" : "") +
-      (user.label ? `#${user.label}` : "");
+    // A JSON array, not joined text: "ann#kernel" and "ann" + kernel must differ.
+    const key = JSON.stringify([user.username ?? user.name ?? "?", Boolean(user.kernel),
+      user.label ?? ""]);
     if (!seen.has(key)) seen.set(key, { id, user });
   }
   return [...seen.values()];

@@ -191,6 +191,13 @@ def serve(args: argparse.Namespace) -> int:
         sys.path.insert(0, os.getcwd())
     options = serve_options(args)
     jwt = options.jwt_identities()
+    if args.jupyterhub and (jwt is not None or any(getattr(args, name) is not None for name in (
+            "jwt_audience", "jwt_issuer", "jwt_teacher_group"))):
+        # Silently ignoring them would leave an operator believing tokens are checked.
+        raise ConfigurationError(
+            "--jupyterhub takes its users from the hub: JWT identities (--jwt-*, "
+            "$PARTYWIDGET_JWT_SECRET, $PARTYWIDGET_JWT_PUBLIC_KEY_FILE, jwt_* in --config) "
+            "do not apply there; drop them, or serve without --jupyterhub")
     host = options.make_host(default_dir=".")
     network = network_limits(args)
     if args.jupyterhub:

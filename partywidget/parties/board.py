@@ -29,6 +29,12 @@ from .logged import now_ms
 __all__ = ["BoardParty"]
 
 
+#: Storage key prefix of one page's name (``pageName:3``).
+PAGE_NAME_KEY = "pageName:"
+#: The signal that tells every process's board a page's new name.
+PAGE_NAME_SIGNAL = "pageName"
+
+
 class BoardParty(LockableParty):
     """Whiteboard: strokes (live while drawn), items, move/erase/undo/redo own, clear, lock."""
 
@@ -38,8 +44,13 @@ class BoardParty(LockableParty):
         await super().on_start()
         self.history = History()
         self.page = int(await self.room.storage.get("page") or 0)
-        #: Pages' names by page number (JSON keys are strings in storage).
-        self.page_names: dict[str, str] = dict(await self.room.storage.get("pageNames") or {})
+        #: Pages' names by page number, one storage key per page (``pageName:N``), so
+        #: processes naming different pages never overwrite each other's; the one
+        #: key of earlier versions (``pageNames``) is read under them.
+        stored = await self.room.storage.list(prefix=PAGE_NAME_KEY)
+        names = {**dict(await self.room.storage.get("pageNames") or {}),
+                 **{key[len(PAGE_NAME_KEY):]: name for key, name in stored.items()}}
+        self.page_names: dict[str, str] = {page: name for page, name in names.items() if name}
         #: Points relayed per connection id and stroke id for strokes not finished yet.
         self.inking: dict[str, dict[str | None, int]] = {}
 
@@ -159,12 +170,20 @@ class BoardParty(LockableParty):
         """A moderator names a page: kept (survives restarts), relayed to everyone."""
         if not user.get("moderator"):
             raise ProtocolError("forbidden", "only moderators name the board's pages")
-        if command.name:
-            self.page_names[str(command.page)] = command.name
-        else:
-            self.page_names.pop(str(command.page), None)
-        await self.room.storage.put("pageNames", self.page_names)
+        # "" is stored too: it clears the page over a name the old single key held.
+        await self.room.storage.put(f"{PAGE_NAME_KEY}{command.page}", command.name)
+        self.room.signal({PAGE_NAME_SIGNAL: [command.page, command.name]})  # every process
         self.publish(command)
+
+    def on_signal(self, data: Mapping[str, Any]) -> None:
+        named = data.get(PAGE_NAME_SIGNAL)
+        if isinstance(named, list) and len(named) == 2:
+            page, name = str(named[0]), str(named[1])
+            if name:
+                self.page_names[page] = name
+            else:
+                self.page_names.pop(page, None)
+        super().on_signal(data)
 
     async def keep_image(self, picture: board.Picture) -> None:
         """Store an image's bytes once, under its SHA-256 (the same image twice is one copy)."""

@@ -31,6 +31,7 @@ from .boardspace import (BOARD_HEIGHT, BOARD_WIDTH, DEFAULT_COLOR, MAX_PAGES, MA
 from .frames import (Clear, Envelope, Lock, Remove, User, log_join_frame, parse_object,
                      require_int, with_offset)
 from .jsonrules import MAX_JSON_DEPTH, encode_json
+from .names import shown_text
 
 __all__ = [
     "BOARD_HEIGHT", "BOARD_WIDTH", "COMMANDS", "DEFAULT_COLOR", "JOIN_TYPE",
@@ -305,14 +306,15 @@ def check_page_name(value: Any) -> str:
     """A page name: 0 to MAX_PAGE_NAME characters of one line, trimmed; "" is no name.
 
     Plain text only (views show it with ``textContent``); control characters,
-    newlines included, are refused (``bad_message``).
+    newlines included, are refused (``bad_message``); format characters (bidi
+    overrides, zero-width) are removed as from every shown name (:func:`shown_text`).
     """
     if not isinstance(value, str) or len(value) > MAX_PAGE_NAME:
         raise ProtocolError("bad_message",
                             f"expected name as text of at most {MAX_PAGE_NAME} characters")
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
         raise ProtocolError("bad_message", "expected name as one line without control characters")
-    return value.strip()
+    return shown_text(value, MAX_PAGE_NAME)
 
 
 @dataclass(frozen=True, slots=True)

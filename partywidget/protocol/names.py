@@ -13,8 +13,8 @@ import unicodedata
 
 from ..errors import InvalidName
 
-__all__ = ["MAX_ID_LENGTH", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "check_connection_id",
-           "check_name", "client_label"]
+__all__ = ["MAX_DISPLAY_NAME", "MAX_ID_LENGTH", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "check_connection_id",
+           "check_name", "client_label", "shown_text"]
 
 MAX_NAME_LENGTH = 128
 _NAME = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,%d}" % (MAX_NAME_LENGTH - 1))
@@ -52,24 +52,35 @@ def check_connection_id(id: str) -> str:
 
 #: Longest bot label (``connect(name=...)``), in characters, after cleaning.
 MAX_LABEL_LENGTH = 40
+#: Longest display name (a JWT ``name`` claim, a guest's ``name=``), after cleaning.
+MAX_DISPLAY_NAME = 40
+
+
+def shown_text(text: object, limit: int) -> str:
+    """``text`` cleaned to show to others as one line of at most ``limit`` characters.
+
+    Every name a person sees (a bot label, a JWT ``name``, a guest's
+    ``name=``, a board page name) passes here, so none can mislead more than
+    another: control and format characters (bidi overrides that would
+    reorder the line, zero-width characters that make two names look alike),
+    line and paragraph separators are removed; whitespace runs become one
+    space. Not a string: "". Front ends show it as text only.
+    """
+    if not isinstance(text, str):
+        return ""
+    kept = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or not unicodedata.category(ch).startswith(("C", "Z")))
+    return " ".join(kept.split())[:limit].strip()
 
 
 def client_label(text: str | None) -> str | None:
     """The bot label a verified client asked for (its ``name`` query), cleaned; or None.
 
     A label is shown *after* the verified name ("root · calc-bot"), never
-    instead of it, so it cannot make one user read as another. What could
-    still mislead is removed: control and format characters (bidi overrides
-    that would reorder the line, zero-width joiners), line and paragraph
-    separators; whitespace runs become one space; at most
-    :data:`MAX_LABEL_LENGTH` characters. Front ends show it as text only.
+    instead of it, so it cannot make one user read as another; cleaned by
+    :func:`shown_text` to at most :data:`MAX_LABEL_LENGTH` characters.
     """
-    if not isinstance(text, str):
-        return None
-    kept = "".join(" " if ch.isspace() else ch for ch in text
-                   if ch.isspace() or not unicodedata.category(ch).startswith(("C", "Z")))
-    label = " ".join(kept.split())[:MAX_LABEL_LENGTH].strip()
-    return label or None
+    return shown_text(text, MAX_LABEL_LENGTH) or None
 
 
 def _shown(value: object) -> str:

@@ -102,15 +102,24 @@ def decode_batch(data: bytes) -> list[Broadcast]:
     items = []
     pos = second + 1
     for header in headers:
+        if not isinstance(header, dict):
+            raise ValueError("a batch header is a JSON object")
         message = None
         if "t" in header:
-            end = pos + int(header["n"])
+            n = header.get("n")
+            # A negative or non-integer length would slice a body twice or not at all.
+            if type(n) is not int or n < 0:
+                raise ValueError("a batch body length is a non-negative integer")
+            end = pos + n
             if end > len(data):
                 raise ValueError("a batch body runs past its end")
             message = Outgoing(data[pos:end], bool(header["t"]))
             pos = end
-        items.append(Broadcast(message, tuple(header.get("x", ())), int(header.get("o", 0)),
-                               header.get("s"), origin))
+        exclude, offset, signal = header.get("x", []), header.get("o", 0), header.get("s")
+        if (not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude)
+                or type(offset) is not int or not (signal is None or isinstance(signal, dict))):
+            raise ValueError("a batch header's x, o or s has the wrong type")
+        items.append(Broadcast(message, tuple(exclude), offset, signal, origin))
     if pos != len(data):
         raise ValueError("a batch has bytes no header accounts for")
     return items

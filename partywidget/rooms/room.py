@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Collection, Iterable, Iterator
@@ -94,6 +95,9 @@ class Room:
         #: Several processes share this room through it (None: this process only).
         self._backplane = host.backplane
         self._order = OffsetOrder(self._received)
+        #: What the backplane delivered while ``on_start`` ran (None: not starting):
+        #: replayed in order to the party once it is set, so none bypasses it.
+        self._early: list[Broadcast] | None = None
 
     def __repr__(self) -> str:
         return f"<Room {self.name}/{self.id} connections={len(self._connections)}>"
@@ -117,6 +121,7 @@ class Room:
         async with self._start_lock:
             if self._party is None:
                 if self._backplane is not None:
+                    self._early = []
                     await self._backplane.subscribe(self.key, self._heard)
                     # Offsets up to the top were published before we listened:
                     # the next one heard must be top + 1 (one order for all).
@@ -125,8 +130,14 @@ class Room:
                 removed = await self._meta.get(REMOVED_KEY)
                 self._removed |= frozenset(removed if isinstance(removed, list) else ())
                 party = self._party_class(self)
-                await party.on_start()
+                try:
+                    await party.on_start()
+                except BaseException:
+                    # A retry reads storage afresh, which holds what was heard meanwhile.
+                    self._early = None
+                    raise
                 self._party = party
+                self._replay_early()
                 alarm = await self._meta.get(ALARM_KEY)
                 if isinstance(alarm, (int, float)):
                     self._schedule_alarm(float(alarm))
@@ -367,9 +378,12 @@ class Room:
 
         Keys starting with NUL are the room core's own signals (a removal, an alarm):
         refused, so a party forwarding a client's JSON cannot forge them (docs/security.md).
+        ``data`` must be strict JSON (``TypeError``/``ValueError`` here, to the caller):
+        one that cannot cross the backplane would otherwise fail in its writer.
         """
         if any(isinstance(key, str) and key.startswith("\u0000") for key in data):
             raise ValueError("signal keys starting with NUL are reserved for the room core")
+        json.dumps(data, allow_nan=False)
         if self._party is not None:
             self._party.on_signal(data)
         if self._backplane is not None:
@@ -407,8 +421,21 @@ class Room:
         elif self._backplane is not None and item.origin != self._backplane.id:
             self._order.feed(item)  # ours went out when we sent them
 
+    def _replay_early(self) -> None:
+        """Hand the party, in order, what the backplane delivered while it started."""
+        early, self._early = self._early or [], None
+        for item in early:
+            self._received(item)
+
     def _received(self, item: Broadcast) -> None:
-        """A broadcast or a signal of this room from the backplane, in offset order."""
+        """A broadcast or a signal of this room from the backplane, in offset order.
+
+        While the party starts it is queued (the yjs party applies other
+        processes' updates and locks only through its hooks) and replayed after.
+        """
+        if self._early is not None:
+            self._early.append(item)
+            return
         if item.signal is not None:
             removed = item.signal.get(REMOVED_SIGNAL)
             if isinstance(removed, str):  # another process's remove_user: stored already

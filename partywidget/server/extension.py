@@ -48,7 +48,7 @@ def owned_by_its_runner(identity_provider: object) -> bool:
 
     Those know one person, the owner; any other provider (JupyterHub's
     singleuser, its legacy mode's ``LegacyIdentityProvider``, a site's own
-    subclass) names real users, and is trusted as is.
+    subclass) names real users, and is trusted as is: hence the exact types.
     """
     return type(identity_provider) in (IdentityProvider, PasswordIdentityProvider)
 

@@ -22,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..protocol.names import MAX_DISPLAY_NAME, shown_text
 
 __all__ = ["JwtIdentities", "JwtRefused", "MIN_SECRET_LENGTH"]
 
 #: Shorter HMAC secrets can be brute-forced from one token (RFC 7518 §3.2: at
 #: least as long as the hash output, 256 bits for HS256).
 MIN_SECRET_LENGTH = 32
+#: Shortest RSA public key accepted (NIST SP 800-57: 1024-bit RSA is no longer safe).
+MIN_RSA_BITS = 2048
 
 #: What a ``sub`` may be: it becomes the room username, shown to others and
 #: used as the key of one ballot, so no markup, spaces or control characters.
@@ -102,8 +105,7 @@ class JwtIdentities:
         if not isinstance(sub, str) or not _SUB.match(sub):
             raise JwtRefused("Token sub must be 1-64 letters, digits or ._@+- "
                              "(not guest-...)")
-        name = claims.get("name")
-        display = " ".join(name.split())[:40] if isinstance(name, str) else ""
+        display = shown_text(claims.get("name"), MAX_DISPLAY_NAME)
         groups = claims.get("groups")
         groups = sorted({g for g in groups if isinstance(g, str)}) if isinstance(
             groups, list) else []
@@ -125,6 +127,9 @@ def _public_key(path: str) -> tuple[Any, list[str]]:
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read a PEM public key from {path!r}: {exc}") from None
     if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:  # shorter moduli are factorable: anyone could mint
+            raise ConfigurationError(f"{path!r}: an RSA key of {key.key_size} bits; "
+                                     f"at least {MIN_RSA_BITS} are required")
         return key, ["RS256"]
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         return key, ["ES256"]

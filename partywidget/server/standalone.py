@@ -23,6 +23,7 @@ from tornado.web import Application, RequestHandler
 from tornado.websocket import WebSocketHandler
 
 from ..errors import ConfigurationError
+from ..protocol.names import MAX_DISPLAY_NAME, shown_text
 from ..protocol.refusals import RefusalCause
 from ..rooms import RoomHost
 from .accesslog import log_request, request_summary
@@ -35,6 +36,11 @@ from .network import GuardedHTTPServer, NetworkLimits, raise_open_files_limit
 __all__ = ["ServeOptions", "StandaloneRoomHandler", "make_app", "run"]
 
 log = logging.getLogger("partywidget")
+
+#: The display name of whoever holds the shared ``--token`` while JWT identities
+#: are on: fixed, so it cannot pose as a signed user (its ``name=`` is a label).
+TOKEN_HOLDER = "Token holder"
+
 
 class ServeOptions:
     """What ``make_app`` needs besides the room host."""
@@ -157,16 +163,21 @@ class StandaloneRoomHandler(RoomHandlerMixin, WebSocketHandler):
         # A socket without _pk is named by the one the host made for it: sockets
         # are never one shared guest (who would share its connection caps).
         # HTTP requests without _pk are the guest "anon".
-        query = self.query_args()
         if self.jwt_user is not None:  # a site-signed identity: that user, that role
-            return {**self.jwt_user,
-                    **({"kernel": True} if query.get("client") == "kernel" else {})}
+            return self.with_client_marks(dict(self.jwt_user))
         pk = self.connection_pk()
         tag = self.room_host.ids.guest_tag(pk) if pk else "anon"
-        name = query.get("name", "").strip()[:40]
-        return {"username": f"guest-{tag}", "name": f"guest-{tag}",
-                "display_name": name or f"Guest {tag}", "initials": (name or "G")[:1].upper(),
-                "color": None, "verified": False, "moderator": True,
+        guest = {"username": f"guest-{tag}", "name": f"guest-{tag}", "color": None,
+                 "verified": False, "moderator": True}
+        if self.serve_options.jwt is not None:
+            # Signed users share the room: a token holder's self-chosen name could
+            # pose as one of them, so it is only a label after a fixed name.
+            return self.with_client_marks({**guest, "display_name": TOKEN_HOLDER,
+                                           "initials": TOKEN_HOLDER[:1]})
+        query = self.query_args()
+        name = shown_text(query.get("name"), MAX_DISPLAY_NAME)
+        return {**guest, "display_name": name or f"Guest {tag}",
+                "initials": (name or "G")[:1].upper(),
                 **({"kernel": True} if query.get("client") == "kernel" else {})}
 
 

@@ -340,13 +340,25 @@ class RedisStorage(Storage):
         return results
 
     async def _pipeline(self, batch: list[_Write]) -> list[Any]:
+        """Results in ``batch`` order; a command whose ``args()`` raises (a
+        broadcast that cannot be encoded) fails alone, not the writes queued with it."""
+        unbuilt: dict[int, Exception] = {}
         async with self.client.pipeline(transaction=False) as pipe:
-            for op in batch:
+            for i, op in enumerate(batch):
                 if callable(op.args):
-                    pipe.execute_command(*op.args())
+                    try:
+                        args = op.args()
+                    except Exception as exc:
+                        log.error("redis command not sent, its arguments failed: %r", exc)
+                        unbuilt[i] = exc
+                        continue
+                    pipe.execute_command(*args)
                 else:
                     pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
-            return list(await pipe.execute(raise_on_error=False))
+            results = list(await pipe.execute(raise_on_error=False))
+        for i, exc in sorted(unbuilt.items()):  # ascending: each lands at its own index
+            results.insert(i, exc)
+        return results
 
     def _keys(self, room: str) -> list[str]:
         return [self.key("st", room), self.key("log", room)]

@@ -189,8 +189,11 @@ class RedisBackplane(Backplane):
             batch.items.append(item)  # goes with the PUBLISH queued already, in order
             batch.size += size
             return
-        self._pending[room] = batch = _Batch(item, size)
+        batch = _Batch(item, size)
         done = self.storage.command(lambda: self._publish_command(room, batch))
+        # Pending only once queued: a refused command (StorageError) must not
+        # leave a batch that later broadcasts join and that is never sent.
+        self._pending[room] = batch
         done.add_done_callback(_log_failure)
 
     def _publish_command(self, room: str, batch: _Batch) -> list[Any]:
@@ -231,7 +234,8 @@ class RedisBackplane(Backplane):
     async def _read_forever(self) -> None:
         while True:
             try:
-                # Blocking: no timer per message (a dead connection raises).
+                # Blocking: no timer per message (a dead connection raises). It
+                # ignores socket_timeout from redis-py 8.0.1 on (pyproject's minimum).
                 message = await self._pubsub.get_message(timeout=None)
             except asyncio.CancelledError:
                 raise
@@ -241,8 +245,12 @@ class RedisBackplane(Backplane):
                 self._resync(self._generation + 1)
                 await asyncio.sleep(self.retry_seconds)  # no busy loop while Redis is down
                 continue
-            if message is not None:
+            if message is None:
+                continue
+            try:
                 self._dispatch(message)
+            except Exception:  # one odd message must not end the reader (readyz stays true)
+                log.exception("redis message on %r dropped", str(message.get("channel"))[:100])
 
     def _reconnected(self, connection: Any) -> None:
         """redis-py reconnected the subscriber (and re-subscribed on its own)."""

@@ -1,9 +1,10 @@
 """The board as an image, without a browser: SVG built from the fold, PNG from that SVG.
 
 :func:`board_svg` draws strokes and typed items in board order, the way
-``js/strokes.ts`` draws them on the canvas (pen ink as the perfect-freehand
-outline ``js/ink.ts`` draws, computed by the Python port of perfect-freehand) (same arrow heads, text baselines
-and note wrapping), so an export looks like the board. :func:`svg_to_png`
+``js/strokes.ts`` draws them on the canvas: pen ink as the perfect-freehand
+outline ``js/ink.ts`` draws (computed by the Python port of perfect-freehand),
+the same arrow heads, text baselines and note wrapping, so an export looks like
+the board. :func:`svg_to_png`
 rasterises it with resvg (``resvg-py``): a maintained Rust renderer with
 manylinux/macOS/Windows wheels, no cairo or browser, and correct text with the
 system fonts (docs/security.md, "Board items": every value reaches the SVG as

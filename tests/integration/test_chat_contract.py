@@ -105,7 +105,7 @@ async def test_identity_comes_from_the_host_never_from_the_message(room_server, 
 async def test_the_query_marks_kernels_but_never_changes_the_username(room_server, room, join):
     plain = await join(room_server, room)
     plain_user = (await plain.expect("welcome"))["user"]
-    kernel = await join(room_server, room, query={"client": "kernel", "name": "Ada",
+    kernel = await join(room_server, room, query={"client": "kernel", "name": "\u202eA\u200bda",
                                                   "username": "mallory"})
     kernel_user = (await kernel.expect("welcome"))["user"]
 
@@ -117,7 +117,7 @@ async def test_the_query_marks_kernels_but_never_changes_the_username(room_serve
         assert kernel_user["display_name"] == plain_user["display_name"]
         assert kernel_user["label"] == "Ada" and "label" not in plain_user
     else:
-        # Dev-mode guests may choose a display name, marked unverified.
+        # Dev-mode guests may choose a display name, marked unverified, cleaned as labels.
         assert kernel_user["display_name"] == "Ada" and kernel_user["verified"] is False
 
 

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from partywidget.cli import main
+
 from .clients import fetch, join
 from .conftest import start_server
 
@@ -33,6 +37,19 @@ def test_a_malformed_party_option_is_refused_plainly(tmp_path):
 
     assert result.returncode == 2
     assert "expected NAME=package.module:Class, got 'poll'" in result.stderr
+
+
+@pytest.mark.parametrize("flags, env", [
+    (["--jwt-secret", "s" * 32], {}),
+    (["--jwt-audience", "course"], {}),
+    ([], {"PARTYWIDGET_JWT_SECRET": "s" * 32}),
+], ids=["flag", "audience-only", "environment"])
+def test_jupyterhub_mode_refuses_jwt_identities_it_would_ignore(flags, env, monkeypatch,
+                                                                  capsys):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", "--jupyterhub", "--storage", "memory:", *flags]) == 2
+    assert "--jupyterhub takes its users from the hub" in capsys.readouterr().err
 
 
 def test_a_party_that_cannot_be_imported_stops_the_server_with_a_reason(tmp_path):

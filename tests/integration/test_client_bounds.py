@@ -74,6 +74,23 @@ async def test_the_widgets_chat_log_keeps_the_rooms_bound(short, room, join, tmp
     assert held == {"ids": ids[-HISTORY:], "dropped": 10 - HISTORY}
 
 
+def test_the_widgets_count_users_apart_whatever_their_names_hold(tmp_path):
+    bundle = tmp_path / "room.mjs"
+    subprocess.run([str(ROOT / "node_modules" / ".bin" / "esbuild"), "js/room.ts",
+                    "--bundle", "--format=esm", "--platform=node", f"--outfile={bundle}"],
+                   cwd=ROOT, check=True, capture_output=True, timeout=60)
+    users = [  # joined as text, these keys were all "ann#kernel"
+        ["c1", {"username": "ann#kernel"}],
+        ["c2", {"username": "ann", "kernel": True}],
+        ["c3", {"username": "ann", "label": "kernel"}],
+        ["c4", {"username": "ann", "kernel": True}],  # ann's second kernel: the same
+    ]
+    (tmp_path / "users.json").write_text(json.dumps(users))
+    kept = run_node(str(NODE_DIR / "distinct-users.mjs"), str(bundle),
+                    str(tmp_path / "users.json"))
+    assert kept == ["c1", "c2", "c3"]
+
+
 def draw(sid: str, points: int) -> dict:
     return {"type": "draw", "sid": sid, "points": [[n % 1000, 1] for n in range(points)]}
 

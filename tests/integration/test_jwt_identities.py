@@ -35,6 +35,8 @@ from .recorder import member
 
 SECRET = secrets.token_hex(32)
 AUDIENCE = "course-ds101"
+#: The operator's shared ``--token``, accepted besides the JWTs.
+SHARED = secrets.token_hex(16)
 
 
 @dataclass
@@ -69,11 +71,11 @@ class JwtServer(ServerProcess):
         return {"Authorization": f"Bearer {self.bearer}"}
 
 
-def serve(workdir: Path, bearer: str, *args: str, env: dict[str, str] | None = None
-          ) -> ServerProcess:
-    """A started ``serve`` with ``args``; ``bearer`` is a token it accepts."""
+def serve(workdir: Path, bearer: str, *args: str, env: dict[str, str] | None = None,
+          token: str = "") -> ServerProcess:
+    """A started ``serve`` with ``args``; ``bearer`` is a token it accepts (so is ``token``)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    server = JwtServer("standalone", workdir, storage=str(workdir / "rooms.db"), token="",
+    server = JwtServer("standalone", workdir, storage=str(workdir / "rooms.db"), token=token,
                        extra_args=list(args), env=env)
     server.bearer = bearer
     return server.start()
@@ -82,7 +84,8 @@ def serve(workdir: Path, bearer: str, *args: str, env: dict[str, str] | None = N
 @pytest.fixture(scope="module")
 def hs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server = serve(tmp_path_factory.mktemp("jwt-hs"), hs256("probe"), "--jwt-audience", AUDIENCE,
-                   "--jwt-teacher-group", "staff", env={"PARTYWIDGET_JWT_SECRET": SECRET})
+                   "--jwt-teacher-group", "staff", env={"PARTYWIDGET_JWT_SECRET": SECRET},
+                   token=SHARED)
     try:
         yield server
     finally:
@@ -107,6 +110,20 @@ async def test_a_valid_token_names_the_user_in_the_room(hs_server, room, join):
     assert welcome["user"]["display_name"] == "Ada <b>L</b>"  # shown as text by the widgets
     assert welcome["user"]["verified"] is True and welcome["user"]["moderator"] is False
     assert stored.status == 200
+
+
+async def test_a_token_holder_cannot_pose_as_a_signed_user(hs_server, room, join):
+    teacher = await join(Bearer(hs_server, hs256("t1", name="Prof. Turing", groups=["staff"])),
+                         room, query={"name": "grader-bot"})
+    posing = await join(hs_server, room, authenticated=False,
+                        query={"token": SHARED, "name": "Prof.\u202e Turing"})
+    teacher_user = (await teacher.joined())[0]["user"]
+    holder = (await posing.joined())[0]["user"]
+
+    assert (holder["display_name"], holder["label"]) == ("Token holder", "Prof. Turing")
+    assert holder["verified"] is False and holder["username"].startswith("guest-")
+    assert (teacher_user["display_name"], teacher_user["label"]) == ("Prof. Turing",
+                                                                     "grader-bot")
 
 
 def bad_tokens() -> dict[str, str]:

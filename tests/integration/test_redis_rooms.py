@@ -212,3 +212,24 @@ async def test_a_yjs_document_across_two_processes_converges_and_survives_their_
         await asyncio.to_thread(server.restart)
     for server in (b, a):
         assert (await asyncio.to_thread(run_node, "yjs.mjs", "read", server.host, room)) == run["a"]
+
+
+async def test_board_page_names_given_on_two_processes_reach_every_joiner(servers, room, join):
+    a, b = servers
+    on_a = await join(a, room, party="board")  # standalone dev mode: everyone moderates
+    on_b = await join(b, room, party="board")
+    for sock in (on_a, on_b):
+        await sock.skip_to("state")
+    await on_a.send({"type": "pageName", "page": 1, "name": "Forces"})
+    await on_b.skip_to("pageName", page=1)  # process B has heard it
+    await on_b.send({"type": "pageName", "page": 2, "name": "Energy"})
+    await on_a.skip_to("pageName", page=2)
+    named = []
+    for server in (a, b):  # each process's joiners get both names, whoever gave them
+        late = await join(server, room, party="board")
+        await late.skip_to("state")
+        named.append([await late.expect("pageName"), await late.expect("pageName")])
+
+    expected = [{"type": "pageName", "page": 1, "name": "Forces"},
+                {"type": "pageName", "page": 2, "name": "Energy"}]
+    assert named == [expected, expected]

@@ -215,6 +215,58 @@ async def test_an_alarm_set_or_deleted_on_one_host_is_scheduled_on_the_others():
 
 
 
+class SlowStart(ChatParty):
+    """Starts only when the test says so, and records what its hooks were handed."""
+
+    go: asyncio.Event
+    heard: list[Any] = []
+
+    async def on_start(self) -> None:
+        await SlowStart.go.wait()
+        await super().on_start()
+
+    def on_broadcast(self, message: Outgoing, exclude, offset: int) -> None:
+        SlowStart.heard.append((self.room._host.backplane.id, message.data))
+        super().on_broadcast(message, exclude, offset)
+
+    def on_signal(self, data) -> None:
+        SlowStart.heard.append((self.room._host.backplane.id, dict(data)))
+        super().on_signal(data)
+
+
+async def test_what_is_heard_while_the_party_starts_reaches_it_in_order_after():
+    hub, storage = Hub(), MemoryStorage()
+    hosts = [RoomHost(storage, {"main": SlowStart}, backplane=LoopbackBackplane(hub))
+             for _ in range(2)]
+    SlowStart.go, SlowStart.heard = asyncio.Event(), []
+    try:
+        for host in hosts:
+            await host.start()
+        first, second = (host.room("main", "r") for host in hosts)
+        SlowStart.go.set()
+        await first.start()
+        SlowStart.go.clear()
+        starting = asyncio.ensure_future(second.start())
+        for _ in range(20):  # bounded: until the second host listens
+            if hub.subscribers.get(second.key, {}).get(hosts[1].backplane.id):
+                break
+            await asyncio.sleep(0)
+        first.broadcast("one")
+        first.signal({"locked": True})
+        first.broadcast("two")
+        await settle()
+        late = hosts[1].backplane.id
+        assert not starting.done()
+        assert [data for who, data in SlowStart.heard if who == late] == []
+        SlowStart.go.set()
+        await starting
+        assert [data for who, data in SlowStart.heard if who == late] == [
+            b"one", {"locked": True}, b"two"]
+    finally:
+        for host in hosts:
+            await host.close()
+
+
 @pytest.mark.parametrize("forged", [{REMOVED_SIGNAL: "bob"}, {ALARM_SIGNAL: None}])
 async def test_a_party_signal_cannot_forge_the_room_cores_own(rooms, join, forged):
     _, room_a, _ = rooms
@@ -225,6 +277,15 @@ async def test_a_party_signal_cannot_forge_the_room_cores_own(rooms, join, forge
     await settle()
     assert alice.of_type("message")
 
+
+
+@pytest.mark.parametrize("bad", [{"when": {1, 2}}, {"x": float("nan")}, {"at": time}])
+async def test_a_signal_that_is_not_json_is_refused_to_its_caller(rooms, join, bad):
+    _, room_a, room_b = rooms
+    await join(room_a, "a1", ALICE)
+    with pytest.raises((TypeError, ValueError)):
+        room_a.signal(bad)
+    room_a.signal({"fine": [1]})  # the room still signals
 
 
 # the pieces --------------------------------------------------------------------------
@@ -309,6 +370,15 @@ def test_a_batch_crosses_whole_and_in_order():
     b"p1\n[{\"t\":1,\"n\":1}]\nab",  # bytes no header accounts for
     b"p1\n{}\n",  # headers not a list
     b"p1 no header line",
+    b'p1\n[{"t":1,"n":2},{"t":1,"n":-2},{"t":1,"n":2}]\nab',  # a negative length: "ab" twice
+    b'p1\n[{"t":1,"n":"2"}]\nab',  # lengths are integers
+    b'p1\n[{"t":1,"n":1.5}]\nab',
+    b'p1\n[{"t":1}]\n',  # no length
+    b'p1\n["x"]\n',  # headers are objects
+    b'p1\n[3]\n',
+    b'p1\n[{"x":"ab"}]\n',  # exclusions are a list of ids
+    b'p1\n[{"o":"7"}]\n',
+    b'p1\n[{"s":[1]}]\n',  # a signal is an object
 ])
 def test_a_malformed_batch_is_refused(data):
     with pytest.raises(ValueError):

@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from partywidget.errors import ConfigurationError
 from partywidget.server.jwtauth import JwtIdentities, JwtRefused
@@ -29,6 +29,14 @@ def test_a_key_of_another_type_than_rsa_or_p256_is_refused(tmp_path: Path) -> No
     pem.write_bytes(ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     with pytest.raises(ConfigurationError, match="RSA or P-256"):
+        JwtIdentities(public_key_file=str(pem))
+
+
+def test_an_rsa_key_shorter_than_2048_bits_is_refused(tmp_path: Path) -> None:
+    pem = tmp_path / "rsa.pem"
+    pem.write_bytes(rsa.generate_private_key(65537, 1024).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    with pytest.raises(ConfigurationError, match="1024 bits"):
         JwtIdentities(public_key_file=str(pem))
 
 
@@ -53,6 +61,11 @@ def test_the_name_is_one_line_of_at_most_40_characters() -> None:
     assert ada["username"] == "ada" and ada["display_name"].startswith("Ada Lovelace x")
     assert len(ada["display_name"]) == 40 and ada["groups"] == ["a", "b"]
     assert user()["display_name"] == "ada"
+
+
+def test_the_name_loses_bidi_overrides_and_zero_width_characters() -> None:
+    assert user(name="\u202eAda\u202c L\u200bovelace")["display_name"] == "Ada Lovelace"
+    assert user(name="\u200b")["display_name"] == "ada"  # nothing left: the sub
 
 
 @pytest.mark.parametrize("sub", ["", "a b", "<b>x</b>", "x" * 65, "guest-1a2b3c4d", 42])

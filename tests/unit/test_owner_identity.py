@@ -1,7 +1,8 @@
-"""Which identity providers make every tab the server's owner (server/extension.py)."""
+"""Which identity providers make the room user the Jupyter server's owner."""
 
 from __future__ import annotations
 
+import pytest
 from jupyter_server.auth.identity import (IdentityProvider, LegacyIdentityProvider,
                                           PasswordIdentityProvider)
 
@@ -12,9 +13,11 @@ class SiteProvider(IdentityProvider):
     """A site's own provider: it names real users."""
 
 
-def test_only_jupyter_servers_token_and_password_providers_mean_one_owner() -> None:
-    assert owned_by_its_runner(IdentityProvider())
-    assert owned_by_its_runner(PasswordIdentityProvider())
-    # JupyterHub's legacy single-user mode uses this one: every hub user is distinct.
-    assert not owned_by_its_runner(LegacyIdentityProvider())
-    assert not owned_by_its_runner(SiteProvider())
+@pytest.mark.parametrize("provider, owned", [
+    (IdentityProvider, True),
+    (PasswordIdentityProvider, True),
+    (LegacyIdentityProvider, False),  # JupyterHub's legacy single-user mode: real hub users
+    (SiteProvider, False),
+])
+def test_only_jupyter_servers_own_token_and_password_providers_mean_the_owner(provider, owned):
+    assert owned_by_its_runner(provider()) is owned

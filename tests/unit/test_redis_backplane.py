@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from partywidget.errors import StorageError
 from partywidget.protocol.outgoing import Outgoing
 from partywidget.rooms.backplane import Broadcast
 from partywidget.storage.redis import RedisStorage
@@ -109,3 +110,40 @@ async def test_a_burst_crosses_as_few_batches_in_order_and_not_back_to_its_sende
     b.publish(ROOM, Broadcast(Outgoing.of("back"), (), 21, origin=b.id))
     await wait_for_count(heard["a"], 1)
     assert [item.offset for item in heard["a"]] == [21]  # a never heard its own burst
+
+
+async def test_a_broadcast_that_cannot_be_encoded_fails_alone_not_its_pipeline(planes):
+    a, b = planes
+    heard: list[Broadcast | None] = []
+    await b.subscribe("main/other", heard.append)
+    stored = asyncio.ensure_future(a.storage.append("main/other", "kept", keep=10))
+    a.publish(ROOM, Broadcast(signal={"when": {1}}, origin=a.id))  # a set: not JSON
+    a.publish("main/other", Broadcast(Outgoing.of("fine"), origin=a.id))
+    assert await stored == 1  # written in the same pipeline as the bad batch
+    await wait_for_count(heard, 1)
+    assert heard[0].message.data == b"fine"
+
+
+@pytest.mark.parametrize("garbage", [b'p9\n["x"]\n', b'p9\n[{"t":1,"n":-1}]\n', b"\xff\n[]\n"])
+async def test_the_reader_survives_a_malformed_message_and_delivers_the_next(planes, garbage):
+    a, b = planes
+    heard: list[Broadcast | None] = []
+    await b.subscribe(ROOM, heard.append)
+    await a.storage.client.publish(a._key("room", ROOM), garbage)
+    a.publish(ROOM, Broadcast(Outgoing.of("next"), origin=a.id))
+    await wait_for_count(heard, 1)
+    assert [item.message.data for item in heard] == [b"next"]
+    assert b.unready() == ""
+
+
+async def test_a_publish_refused_by_stopped_storage_leaves_no_batch_behind(planes):
+    a, b = planes
+    heard: list[Broadcast | None] = []
+    await b.subscribe(ROOM, heard.append)
+    await a.storage.close()
+    with pytest.raises(StorageError):
+        a.publish(ROOM, Broadcast(Outgoing.of("lost"), origin=a.id))
+    await a.storage.start()
+    a.publish(ROOM, Broadcast(Outgoing.of("sent"), origin=a.id))  # not queued behind "lost"
+    await wait_for_count(heard, 1)
+    assert [item.message.data for item in heard] == [b"sent"]
