@@ -5,7 +5,9 @@
  * CodeMirror 6 bound by `y-codemirror.next` to the `Y.Text` named by the
  * `field` trait, synced by the stock `y-partyserver` provider straight from the
  * page to the room host (same endpoint resolution and cookies as Chat and
- * Board, js/room.ts). Remote cursors carry the `user` the server stamped into
+ * Board, js/room.ts), or, where the kernel relays (it names the room host:
+ * `PARTYWIDGET_URL`), through sockets tunnelled by the kernel
+ * (js/notes-tunnel.ts). Remote cursors carry the `user` the server stamped into
  * each awareness state; y-codemirror.next draws names as text nodes.
  *
  * The room tells this provider (it asks with `?controls=1`) whether the
@@ -27,6 +29,7 @@ import { Compartment, EditorState } from "@codemirror/state";
 import { markdown } from "@codemirror/lang-markdown";
 import { FINAL_CLOSE_CODES, YJS_CONTROLS_PARAM, type User, parseAccess } from "./protocol";
 import { renderContent } from "./render-lazy";
+import { type TunnelSockets, tunnelSockets } from "./notes-tunnel";
 import {
   type Model,
   type Moderated,
@@ -85,7 +88,9 @@ function throttleCursor(awareness: Awareness, ms: number): () => void {
 class NotesLink implements Moderated {
   readonly doc = new Y.Doc();
   readonly text: Y.Text;
-  readonly provider: YProvider | null = null;
+  readonly provider: YProvider;
+  /** The kernel relay's sockets, when the page joins through the kernel. */
+  private tunnel: TunnelSockets | null = null;
   status: Status = "connecting";
   problem = "";
   /** From the room's `access` frames: locked by a moderator, and whether we are one. */
@@ -98,21 +103,30 @@ class NotesLink implements Moderated {
   constructor(model: Model<NotesTraits>) {
     this.text = this.doc.getText(model.get("field") || "notes");
     const where = resolveEndpoint(model.get("_endpoint") ?? "", model.get("_prefix") || "partywidget");
+    const options = { party: model.get("party") || "yjs" };
+    let provider: YProvider;
     if (where.kind === "relay") {
-      // The kernel relay carries JSON text frames only; a document needs a socket.
-      this.status = "closed";
-      this.problem = "Notes needs a room host this page can reach (no kernel relay for documents)";
-      return;
+      // Only the kernel knows the room host (and holds its token): the provider's
+      // sockets are tunnels through it (js/notes-tunnel.ts), so this page edits
+      // the kernel's document. The host below is never contacted, and no
+      // BroadcastChannel may join pages relaying to different hosts by its name.
+      this.tunnel = tunnelSockets(model as Model<unknown>);
+      provider = new YProvider("kernel-relay", model.get("room"), this.doc, {
+        ...options,
+        WebSocketPolyfill: this.tunnel.Socket,
+        disableBc: true,
+      });
+    } else {
+      provider = new YProvider(where.host, model.get("room"), this.doc, {
+        ...options,
+        protocol: where.protocol,
+        // Re-run on every reconnect: a JupyterHub service's cookie first (js/room.ts).
+        params: async () => {
+          if (where.signIn) await visitRoomHost(where.signIn);
+          return { [YJS_CONTROLS_PARAM]: "1" };
+        },
+      });
     }
-    const provider = new YProvider(where.host, model.get("room"), this.doc, {
-      party: model.get("party") || "yjs",
-      protocol: where.protocol,
-      // Re-run on every reconnect: a JupyterHub service's cookie first (js/room.ts).
-      params: async () => {
-        if (where.signIn) await visitRoomHost(where.signIn);
-        return { [YJS_CONTROLS_PARAM]: "1" };
-      },
-    });
     this.provider = provider;
     this.stopThrottle = throttleCursor(provider.awareness, AWARENESS_MS);
     provider.on("status", () => this.update());
@@ -143,12 +157,12 @@ class NotesLink implements Moderated {
 
   /** A moderation frame (`lock`) as a text frame beside the Yjs ones. */
   send(frame: object): void {
-    this.provider?.sendMessage(JSON.stringify(frame));
+    this.provider.sendMessage(JSON.stringify(frame));
   }
 
   /** Live once the room's document arrived on the current socket. */
   private update(): void {
-    if (this.status === "closed" || !this.provider) return;
+    if (this.status === "closed") return;
     const live = this.provider.wsconnected && this.provider.synced;
     this.wasLive ||= live;
     this.status = live ? "live" : this.wasLive ? "reconnecting" : "connecting";
@@ -157,7 +171,6 @@ class NotesLink implements Moderated {
 
   /** Others' awareness `user`s (server-stamped), one per Yjs client. */
   others(): User[] {
-    if (!this.provider) return [];
     return [...this.provider.awareness.getStates()]
       .filter(([clientID, state]) => clientID !== this.doc.clientID && state?.user)
       .map(([, state]) => state.user as User);
@@ -174,7 +187,8 @@ class NotesLink implements Moderated {
 
   close(): void {
     this.stopThrottle();
-    this.provider?.destroy();
+    this.provider.destroy();
+    this.tunnel?.dispose();
     this.doc.destroy();
     this.listeners.clear();
   }
@@ -286,7 +300,7 @@ export default () => {
       const access = new Compartment();
       const readOnly = (locked: boolean) => [EditorState.readOnly.of(locked), EditorView.editable.of(!locked)];
       const extensions = [basicSetup, markdown(), EditorView.lineWrapping, jupyterTheme, access.of(readOnly(link.readOnly))];
-      if (link.provider) extensions.push(yCollab(link.text, link.provider.awareness));
+      extensions.push(yCollab(link.text, link.provider.awareness));
       const editor = new EditorView({ doc: link.text.toString(), extensions, parent: body });
       let shownReadOnly = link.readOnly;
       const update = () => {

@@ -48,7 +48,7 @@ from .discovery import HostAddress
 from .outbox import RETRIED_ERRORS, Outbox, Pending
 from .pacing import Pacer
 
-__all__ = ["ID_HEADER", "JOIN_HEADER", "Membership"]
+__all__ = ["ID_HEADER", "JOIN_HEADER", "MAX_INCOMING_BYTES", "Membership", "refusal"]
 
 #: Largest frame accepted from the host. Not 1 MiB: a join's ``history`` frame
 #: carries the whole retained log, up to 1000 entries of 128 KiB by default
@@ -265,37 +265,8 @@ class Membership:
         return True
 
     def _refusal(self, response: Any) -> PartyWidgetError | None:
-        """The final error for a refused handshake, or None when a retry may help.
-
-        The host's own reason (status line, or a party's JSON ``message``) ends
-        every message; its ``Partywidget-Refusal`` header tells bad credentials
-        from "not in this room" (issue 19: a student with a fine token must not
-        be told to change it). A host without the header: 401/403 mean credentials.
-        """
-        status = response.status_code
-        said = _host_reason(response)
-        where = f"room host {self.address.url}"
-        cause = response.headers.get(REFUSAL_HEADER, "")
-        if status == 403 and said.startswith("removed:"):
-            return Removed(f"{where} refused to let you back into room {self.where} (HTTP 403): "
-                           f"{said[len('removed:'):].strip()}")
-        if status == 403 and cause in (RefusalCause.ROOM.value, RefusalCause.ORIGIN.value):
-            return NotAllowed(f"{where} does not let you into room {self.where} (HTTP 403): "
-                              f"{said}; your credentials are fine, ask the hub's admin or "
-                              "teacher for access")
-        if status in (401, 403):
-            return AuthError(
-                f"{where} refused the credentials (HTTP {status}) from {self.address.source}: "
-                f"pass the right token= or set PARTYWIDGET_TOKEN (the host said: {said})")
-        if status == 400:
-            return InvalidName(f"{where} refused the room or party name "
-                               f"{self.party!r}/{self.room!r} (HTTP 400): {said}")
-        if status == 404 and (cause == RefusalCause.PARTY.value or _party_error(response)):
-            return UnknownParty(f"no party {self.party!r} at {self.address.url} (HTTP 404): "
-                                f"{said}; check the party name")
-        if status == 404:
-            return UnknownParty(_no_rooms_here(self.address.url, said))
-        return None
+        """The final error for a refused handshake, or None when a retry may help."""
+        return refusal(self.address, self.party, self.room, response)
 
     def _end(self, error: PartyWidgetError) -> None:
         """The membership is over for good: tell the waiting connect(), or report."""
@@ -405,6 +376,43 @@ class Membership:
 
 #: Longest part of a host's reason quoted in an error (it comes from the network).
 MAX_REASON = 200
+
+
+def refusal(address: HostAddress, party: str, room: str,
+            response: Any) -> PartyWidgetError | None:
+    """The final error for a refused handshake to ``party/room``, or None when a retry may help.
+
+    The host's own reason (status line, or a party's JSON ``message``) ends
+    every message; its ``Partywidget-Refusal`` header tells bad credentials
+    from "not in this room" (issue 19: a student with a fine token must not
+    be told to change it). A host without the header: 401/403 mean credentials.
+    Shared by memberships and the Notes relay's tunnels (:mod:`.tunnel`).
+    """
+    status = response.status_code
+    said = _host_reason(response)
+    where = f"room host {address.url}"
+    room_where = f"{party}/{room} at {address.url}"
+    cause = response.headers.get(REFUSAL_HEADER, "")
+    if status == 403 and said.startswith("removed:"):
+        return Removed(f"{where} refused to let you back into room {room_where} (HTTP 403): "
+                       f"{said[len('removed:'):].strip()}")
+    if status == 403 and cause in (RefusalCause.ROOM.value, RefusalCause.ORIGIN.value):
+        return NotAllowed(f"{where} does not let you into room {room_where} (HTTP 403): "
+                          f"{said}; your credentials are fine, ask the hub's admin or "
+                          "teacher for access")
+    if status in (401, 403):
+        return AuthError(
+            f"{where} refused the credentials (HTTP {status}) from {address.source}: "
+            f"pass the right token= or set PARTYWIDGET_TOKEN (the host said: {said})")
+    if status == 400:
+        return InvalidName(f"{where} refused the room or party name "
+                           f"{party!r}/{room!r} (HTTP 400): {said}")
+    if status == 404 and (cause == RefusalCause.PARTY.value or _party_error(response)):
+        return UnknownParty(f"no party {party!r} at {address.url} (HTTP 404): "
+                            f"{said}; check the party name")
+    if status == 404:
+        return UnknownParty(_no_rooms_here(address.url, said))
+    return None
 
 
 def _party_error(response: Any) -> dict[str, Any] | None:

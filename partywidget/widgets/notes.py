@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import traitlets
 
-from .room_widget import STATIC, RoomView, endpoint_url
+from ..client.discovery import find_room_host
+from .notes_relay import DocRelay
+from .room_widget import STATIC, RoomView, endpoint_url, page_is_the_kernels_user
 
 if TYPE_CHECKING:
     import pycrdt
@@ -26,16 +29,23 @@ class Notes(RoomView):
     ``Notes("class-101")`` shows CodeMirror bound to ``doc.getText("notes")`` of
     room ``class-101`` of the ``yjs`` party: every page (and any stock Yjs
     client) editing that text sees the others' edits and cursors. The page
-    connects by itself (y-partyserver's provider); the kernel joins the same
-    document through :func:`partywidget.doc` on first use:
+    syncs with y-partyserver's provider; the kernel joins the same document
+    through :func:`partywidget.doc` on first use:
 
     >>> notes = Notes("class-101")        # doctest: +SKIP
     >>> notes.append("\\n- from Python")   # doctest: +SKIP
     >>> notes.text                         # doctest: +SKIP
     '...\\n- from Python'
 
-    ``endpoint`` as for :class:`Chat`, except ``"relay"``: a document needs a
-    room host the page reaches (the kernel relay carries JSON frames only).
+    ``endpoint`` as for :class:`Chat`. The page's provider connects by itself
+    to the room host it can reach, or, with ``endpoint="relay"`` (the default
+    when the kernel names its host in ``PARTYWIDGET_URL``, and where the page
+    has no Jupyter server of its own), through the kernel: its WebSocket is a
+    tunnel over the widget's comm and the kernel opens the room's socket with
+    its own URL and token (:mod:`.notes_relay`), so page and kernel always
+    edit one document and the page never holds the token.
+    ``page_moderation`` as for :class:`Chat` (may the page lock the document
+    with the kernel's identity).
     """
 
     _esm = STATIC / "notes.js"
@@ -44,10 +54,16 @@ class Notes(RoomView):
     field = traitlets.Unicode("notes", help="Name of the document's Y.Text.").tag(sync=True)
 
     def __init__(self, room: str, *, field: str = "notes", party: str = "yjs",
-                 endpoint: str | None = None, **kwargs: Any) -> None:
+                 endpoint: str | None = None, page_moderation: bool | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(room, party=party, endpoint=endpoint, field=field, **kwargs)
         self._doc: SharedDoc | None = None
         self._doc_lock = threading.Lock()
+        # The same host (and token) as the kernel's own document: one document.
+        self._relay = DocRelay(self, lambda: find_room_host(endpoint_url(self._endpoint)),
+                               page_is_the_kernels_user(os.environ)
+                               if page_moderation is None else page_moderation)
+        self.on_msg(lambda _widget, content, buffers: self._relay.handle(content, buffers))
 
     @property
     def doc(self) -> SharedDoc:
@@ -100,9 +116,13 @@ class Notes(RoomView):
         return fn
 
     def close(self) -> None:
-        """Close the widget's views and the kernel's copy of the document."""
+        """Close the widget's views, the page's tunnels and the kernel's copy of the document."""
+        if "_relay" not in self.__dict__:  # __init__ stopped early (a bad name): nothing opened
+            super().close()
+            return
         with self._doc_lock:
             document, self._doc = self._doc, None
         if document is not None:
             document.close()
+        self._relay.close()
         super().close()

@@ -46,7 +46,8 @@ from ..protocol.frames import (Clear, Envelope, ErrorFrame, Lock, Remove, Welcom
 from ..protocol.jsonrules import encode_json
 from ..protocol.names import check_name
 
-__all__ = ["KERNEL_OWNED", "RELAY", "STATIC", "RoomView", "RoomWidget", "endpoint_url"]
+__all__ = ["KERNEL_OWNED", "RELAY", "STATIC", "RoomView", "RoomWidget", "endpoint_url",
+           "page_is_the_kernels_user"]
 
 #: The built front-end bundles (``npm run build``; produced by ``pip install``).
 STATIC = Path(__file__).parent / "static"
@@ -63,7 +64,7 @@ MODERATION = frozenset({Lock.type, Clear.type, Remove.type})
 MODERATOR_OR_OWN = frozenset({chat.Delete.type, board.Erase.type})
 
 
-def _page_is_the_kernels_user(environ: Any) -> bool:
+def page_is_the_kernels_user(environ: Any) -> bool:
     """Whether the page showing the widgets is the kernel's own user.
 
     Voila runs kernels for its visitors and says so in ``SERVER_SOFTWARE``
@@ -95,6 +96,11 @@ class RoomView(anywidget.AnyWidget):
         # raises InvalidName here instead of a view stuck on "reconnecting".
         check_name("room", room)
         check_name("party", party)
+        if endpoint is None and os.environ.get("PARTYWIDGET_URL"):
+            # The kernel names its room host, and holds its token (a JWT naming the
+            # user, issue 15): the page joins through the kernel, as that user, and
+            # never holds the token. Its own Jupyter server is another host.
+            endpoint = RELAY
         # On JupyterHub the hub-wide room service, if configured (docs/jupyterhub.md).
         endpoint = endpoint or widget_endpoint(os.environ)
         super().__init__(room=room, party=party, _endpoint=endpoint,
@@ -118,15 +124,10 @@ class RoomWidget(RoomView):
 
     def __init__(self, room: str, *, party: str, endpoint: str | None = None,
                  page_moderation: bool | None = None, **kwargs: Any) -> None:
-        if endpoint is None and os.environ.get("PARTYWIDGET_URL"):
-            # The kernel names its room host, and holds its token (a JWT naming the
-            # user, issue 15): the page joins through the kernel, as that user, and
-            # never holds the token. Its own Jupyter server is another host.
-            endpoint = RELAY
         super().__init__(room, party=party, endpoint=endpoint, **kwargs)
         #: Relay the page's moderation frames with the kernel's identity?
         #: ``None``: when the page is the kernel's user (not under Voila).
-        self.page_moderation = (_page_is_the_kernels_user(os.environ)
+        self.page_moderation = (page_is_the_kernels_user(os.environ)
                                 if page_moderation is None else page_moderation)
         self._client: RoomClient | None = None
         self._client_lock = threading.Lock()
