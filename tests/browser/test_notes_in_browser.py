@@ -8,6 +8,7 @@ awareness through its own ``partywidget.doc``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,8 +19,9 @@ from playwright.sync_api import Locator, expect
 
 import partywidget
 from partywidget.client.ydoc import SharedDoc
-from tests.browser.pages import QUICK, NotebookPage, kernel_state, screenshot
+from tests.browser.pages import QUICK, SLOW, NotebookPage, kernel_state, screenshot
 from tests.conftest import ServerProcess
+from tests.integration.test_jwt_identities import AUDIENCE, SECRET, hs256, serve
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +30,14 @@ XSS = "<img src=x onerror=alert(1)>"
 OpenNotebook = Callable[[str], NotebookPage]
 
 
-def write_notes_notebook(root: Path, name: str, room: str = ROOM) -> None:
-    """A notebook with a Notes widget whose kernel reports its text to ``<name>.state.json``."""
+def write_notes_notebook(root: Path, name: str, room: str = ROOM, setup: str = "") -> None:
+    """A notebook with a Notes widget whose kernel reports its text to ``<name>.state.json``.
+
+    ``setup`` runs first in the same cell (a course site's kernel environment).
+    """
     state = f"{name}.state.json"
     cells = [
-        f"from partywidget import Notes\nnotes = Notes({room!r})\nnotes",
+        f"{setup}from partywidget import Notes\nnotes = Notes({room!r})\nnotes",
         "import json, os\n"
         "def report(text):\n"
         f"    with open({state + '.tmp'!r}, 'w') as f:\n"
@@ -173,3 +178,78 @@ def test_preview_renders_the_notes_sanitized_and_moderators_lock_them(
     expect(banner).to_be_hidden(timeout=QUICK)
     screenshot(notes, "notes-preview.png")
     assert page.dialogs == []
+
+
+@pytest.fixture(scope="module")
+def jwt_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """``partywidget serve`` with JWT identities: the room host a course site's kernels name."""
+    server = serve(tmp_path_factory.mktemp("notes-jwt"), hs256("probe"), "--jwt-audience",
+                   AUDIENCE, env={"PARTYWIDGET_JWT_SECRET": SECRET})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def course_kernel(host: ServerProcess, token: str) -> str:
+    """Setup code pointing a kernel at ``host`` with ``token``, as a course site would."""
+    return (f"import os\nos.environ.update(PARTYWIDGET_URL={host.http_url!r}, "
+            f"PARTYWIDGET_TOKEN={token!r})\n")
+
+
+def test_notes_join_the_kernels_remote_room_through_the_kernel(
+        lab: ServerProcess, open_notebook: OpenNotebook, jwt_host: ServerProcess) -> None:
+    # Issue 13: with PARTYWIDGET_URL the page used to edit a document on its own
+    # Jupyter server while the kernel edited the remote one. Now it tunnels through
+    # the kernel, which holds the JWT (the page never does).
+    root, room = Path(lab.workdir), "notes-remote"
+    write_notes_notebook(root, "notes-remote", room, course_kernel(
+        jwt_host, hs256("mrs-t", name="Ms Turing", moderator=True)))
+    bob = partywidget.doc(room, url=jwt_host.http_url, token=hs256("bob", name="Bob"))
+    try:
+        page = open_notebook("lab/tree/notes-remote.ipynb")
+        page.run_all()
+        notes = page.widget("notes")
+
+        # What the page types reaches a client of the remote host and the kernel...
+        type_into(page, "typed in the page")
+        remote = bob.get("notes", type=pycrdt.Text)
+        kernel_state(root, "notes-remote", lambda s: s["text"] == "typed in the page")
+        assert str(remote) == "typed in the page"
+        # ...and the remote client's edits reach the page.
+        remote += " + Bob"
+        expect(editor(page)).to_have_text("typed in the page + Bob", timeout=QUICK)
+
+        # Awareness both ways, names stamped by the remote host from the JWTs.
+        bob.set_awareness({"user": {"name": "forged"}})
+        expect(notes.locator(".pw-online")).to_have_attribute("title", "Bob also here",
+                                                              timeout=QUICK)
+        assert "Ms Turing" in [s["user"]["name"] for s in bob.awareness.values()]
+
+        # The JWT moderates: the lock goes out through the kernel and comes back.
+        lock = notes.locator(".pw-lock")
+        lock.click()
+        expect(lock).to_have_text("Unlock", timeout=QUICK)
+        lock.click()
+        expect(lock).to_have_text("Lock", timeout=QUICK)
+
+        # The page's own Jupyter server got no document of that room.
+        local = partywidget.doc(room, url=lab.http_url, token=lab.token)
+        try:
+            assert str(local.get("notes", type=pycrdt.Text)) == ""
+        finally:
+            local.close()
+        assert page.dialogs == []
+    finally:
+        bob.close()
+
+
+def test_a_refused_kernel_token_shows_in_the_notes_view(
+        lab: ServerProcess, open_notebook: OpenNotebook, jwt_host: ServerProcess) -> None:
+    write_notes_notebook(Path(lab.workdir), "notes-refused", "notes-refused",
+                         course_kernel(jwt_host, "not-a-jwt"))
+    page = open_notebook("lab/tree/notes-refused.ipynb")
+    page.run_all()
+    status = page.page.locator(".pw-notes .pw-status")
+    expect(status).to_have_attribute("data-status", "closed", timeout=SLOW)
+    expect(status).to_have_attribute("title", re.compile("refused the credentials"))
