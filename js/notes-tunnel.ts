@@ -43,7 +43,9 @@ function arrayBuffer(data: ArrayBufferLike | ArrayBufferView): ArrayBuffer {
 
 export function tunnelSockets(model: Model<unknown>): TunnelSockets {
   const sockets = new Map<number, TunnelSocket>();
-  let nextSid = 1;
+  // Ids unique to this page: a reloaded page must not reuse the sockets of the
+  // one before, which the kernel may still hold (notes_relay.py evicts them).
+  let nextSid = Math.floor(Math.random() * 2 ** 31);
 
   class TunnelSocket extends EventTarget {
     static readonly CONNECTING = 0;

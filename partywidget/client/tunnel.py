@@ -88,9 +88,9 @@ class Tunnel:
         """Queue one of the page's frames for the room (refused when too big or too many)."""
         self._loop.call_soon_threadsafe(self._put, data)
 
-    def close(self, code: int = CloseCode.NORMAL) -> None:
-        """The page closed its socket: close the room's."""
-        self._loop.call_soon_threadsafe(self._abort, code, "")
+    def close(self, code: int = CloseCode.NORMAL, reason: str = "") -> None:
+        """End the tunnel (the page closed its socket, or the widget makes room)."""
+        self._loop.call_soon_threadsafe(self._abort, code, reason)
 
     # client loop ----------------------------------------------------------------
 
@@ -158,11 +158,13 @@ class Tunnel:
         finally:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
-        received = ws.protocol.close_rcvd
-        if received is None:
-            self._finish(ABNORMAL, "the kernel lost its connection to the room host")
-        else:
-            self._finish(received.code, received.reason or FINAL_CLOSE_CODES.get(received.code, ""))
+            await ws.close()  # done already, unless a callback failed: then say goodbye
+            received = ws.protocol.close_rcvd
+            if received is None:
+                self._finish(ABNORMAL, "the kernel lost its connection to the room host")
+            else:
+                self._finish(received.code,
+                             received.reason or FINAL_CLOSE_CODES.get(received.code, ""))
 
     async def _write(self, ws: ClientConnection) -> None:
         while True:

@@ -18,7 +18,7 @@ widget's own room (kernel-owned traits) on the kernel's host, with its token.
 
 The page is trusted no more than with the JSON widgets' relay (see
 room_widget.py; docs/security.md, "The Notes relay"): it names neither host
-nor room, holds at most :data:`MAX_TUNNELS` sockets, and its text frames
+nor room, holds at most :data:`MAX_TUNNELS` sockets (the oldest go first), and its text frames
 (``lock``, moderation) go out only with ``page_moderation``; without it the
 room's ``access`` frames reach the page with ``moderator: false``, so the
 page offers no lock it cannot use.
@@ -33,7 +33,7 @@ from typing import Any
 
 import anywidget
 
-from ..client.discovery import HostAddress, find_room_host
+from ..client.discovery import HostAddress
 from ..client.tunnel import Tunnel
 from ..errors import PartyWidgetError
 from ..protocol import yjs
@@ -42,8 +42,9 @@ from ..protocol.close import CloseCode
 __all__ = ["MAX_TUNNELS", "DocRelay"]
 
 #: Sockets one widget's pages may hold through the kernel at once (a provider has
-#: one, and closes it before opening the next; views of a model share it).
-MAX_TUNNELS = 4
+#: one, and closes it before opening the next; views of a model share it; each
+#: open page has its own). Past it, the oldest is closed.
+MAX_TUNNELS = 8
 OPEN, SEND, FRAME, CLOSE = "ws-open", "ws-send", "ws-frame", "ws-close"
 
 
@@ -94,14 +95,15 @@ class DocRelay:
                         on_frame=lambda raw: self._frame(sid, raw),
                         on_close=lambda code, reason: self._closed(sid, code, reason))
         with self._lock:
-            refused = sid in self._tunnels or len(self._tunnels) >= MAX_TUNNELS
-            if not refused:
-                self._tunnels[sid] = tunnel
-        if refused:
-            self._to_page({"kind": CLOSE, "sid": sid, "code": CloseCode.TRY_AGAIN_LATER,
-                           "reason": f"at most {MAX_TUNNELS} sockets per widget go through "
-                                     "the kernel"})
-            return
+            # A page that went away (reloaded, closed) never says so: its sockets
+            # are the oldest, and make room for the new (a live provider holds one).
+            evicted = [self._tunnels.pop(sid)] if sid in self._tunnels else []
+            while len(self._tunnels) >= MAX_TUNNELS:
+                evicted.append(self._tunnels.pop(next(iter(self._tunnels))))
+            self._tunnels[sid] = tunnel
+        for old in evicted:
+            old.close(CloseCode.TRY_AGAIN_LATER, "a newer socket of this widget's pages took "
+                                                 "its place in the kernel")
         tunnel.start()
 
     def _send(self, sid: int, text: Any, buffers: Sequence[Any]) -> None:
