@@ -11,6 +11,7 @@ comm messages; a second client joins the room directly, as another kernel.
 from __future__ import annotations
 
 import queue
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,8 @@ import pytest
 
 import partywidget
 from partywidget import Notes
+from partywidget.client.discovery import HostAddress
+from partywidget.client.tunnel import ABNORMAL, MAX_BUFFERED_BYTES, Tunnel
 from partywidget.client.ysync import DocSync
 from partywidget.protocol.close import CloseCode
 from partywidget.protocol.defaults import MAX_FRAME_SIZE
@@ -223,3 +226,46 @@ def test_what_a_page_may_make_the_kernel_do_is_bounded(
     finally:
         watcher.close()
         widget.close()
+
+
+@pytest.fixture
+def silent_host() -> Iterator[HostAddress]:
+    """A TCP port on 127.0.0.1 that takes connections and never answers a handshake."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        yield HostAddress(f"http://127.0.0.1:{listener.getsockname()[1]}", "t", "a test")
+    finally:
+        listener.close()
+
+
+def test_a_page_cannot_pile_frames_up_in_the_kernel(silent_host: HostAddress) -> None:
+    # While the room's socket is not open (here: never), the page's frames wait in
+    # the kernel, up to MAX_BUFFERED_BYTES; past that the tunnel ends with 1013.
+    closed: queue.Queue[tuple[int, str]] = queue.Queue()
+    tunnel = Tunnel(silent_host, "yjs", "r", on_open=lambda: None, on_frame=lambda _raw: None,
+                    on_close=lambda code, reason: closed.put((code, reason)))
+    tunnel.start()
+    frame = b"\0" * MAX_FRAME_SIZE
+    for _ in range(MAX_BUFFERED_BYTES // MAX_FRAME_SIZE):
+        tunnel.send(frame)
+    tunnel.send(b"\0")
+    code, reason = closed.get(timeout=WAIT)
+    assert code == CloseCode.TRY_AGAIN_LATER and "not keeping up" in reason
+    assert tunnel._buffered == 0 and not tunnel._queue  # what waited is let go
+    with pytest.raises(queue.Empty):
+        closed.get(timeout=0.2)  # told once
+
+
+def test_an_unreachable_host_is_a_close_the_page_retries(room: str) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed: queue.Queue[tuple[int, str]] = queue.Queue()
+    tunnel = Tunnel(HostAddress(f"http://127.0.0.1:{port}", None, "a test"), "yjs", room,
+                    on_open=lambda: None, on_frame=lambda _raw: None,
+                    on_close=lambda code, reason: closed.put((code, reason)))
+    tunnel.start()
+    code, reason = closed.get(timeout=WAIT)
+    assert code == ABNORMAL and "could not reach the room host" in reason
