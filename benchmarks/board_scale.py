@@ -9,14 +9,17 @@ frame holding ``N`` pen strokes (random walks of 12 points, the kind a class
 draws) is handed to the widget as the kernel relay would. It prints, as
 medians over ``R`` fresh pages:
 
-* ``join_ms``: from importing board.js to the first paint that drew every
-  stroke (the canvas's ``data-strokes`` is set by the paint that drew them);
+* ``first_ms``: from importing board.js to the first paint that showed any
+  stroke (a big board's layer is drawn in slices, one per frame: js/board-scene.ts);
+* ``join_ms``: from importing board.js to the first paint that showed every
+  stroke (the canvas's ``data-strokes`` counts the strokes a paint shows);
 * ``pan``: zoomed in twice (and settled), the board is panned by a wheel
   event every animation frame for ``--frames`` frames; the deltas between frames give
   ``p50_ms``, ``p95_ms`` and ``fps`` (1000 / mean delta).
 
 Figures and ratios to the targets are printed; nothing is asserted (timing is
-not a test). ``--quick`` is 2,000 strokes, one run, 60 frames.
+not a test). ``--quick`` is one run, 60 frames and, unless ``--strokes`` is
+given, 2,000 strokes.
 """
 
 from __future__ import annotations
@@ -66,7 +69,11 @@ PAGE_SCRIPT = """async ({code, css, strokes, frames}) => {""" + FAKE_MODEL + """
   widget.render({model, el});
   const canvas = el.querySelector("canvas");
   const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
-  while (canvas.dataset.strokes !== String(strokes)) await nextFrame();
+  let first = null;
+  while (canvas.dataset.strokes !== String(strokes)) {
+    if (first === null && Number(canvas.dataset.strokes) > 0) first = performance.now() - start;
+    await nextFrame();
+  }
   const join = performance.now() - start;
   // Zoom in twice (the "+" shortcut), then pan with a wheel event every frame.
   const root = el.querySelector(".pw-board");
@@ -85,7 +92,7 @@ PAGE_SCRIPT = """async ({code, css, strokes, frames}) => {""" + FAKE_MODEL + """
     deltas.push(now - last);
     last = now;
   }
-  return {join, deltas, zoom: canvas.dataset.zoom};
+  return {first: first ?? join, join, deltas, zoom: canvas.dataset.zoom};
 }"""
 
 
@@ -102,6 +109,7 @@ def measure(strokes: int, runs: int, frames: int, static: Path = STATIC) -> dict
                              viewport={"width": 1100, "height": 900})
     pans = [r["deltas"][1:] for r in results]  # the first delta includes the zoom's paint
     return {
+        "first_ms": round(statistics.median(r["first"] for r in results), 1),
         "join_ms": round(statistics.median(r["join"] for r in results), 1),
         "pan_p50_ms": round(statistics.median(percentile(d, 0.5) for d in pans), 1),
         "pan_p95_ms": round(statistics.median(percentile(d, 0.95) for d in pans), 1),
@@ -111,16 +119,17 @@ def measure(strokes: int, runs: int, frames: int, static: Path = STATIC) -> dict
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--strokes", type=int, default=10_000)
+    parser.add_argument("--strokes", type=int, default=None, help="10,000 (2,000 with --quick)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--frames", type=int, default=180)
     parser.add_argument("--static", type=Path, default=STATIC,
                         help="another build's static folder (board.js, board.css), for before/after")
     parser.add_argument("--quick", action="store_true",
-                        help="2,000 strokes, one run, 60 frames (a look, not a figure)")
+                        help="one run, 60 frames, 2,000 strokes unless --strokes (a look, not a figure)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.strokes, args.runs, args.frames = 2_000, 1, 60
+        args.runs, args.frames = 1, 60
+    args.strokes = args.strokes or (2_000 if args.quick else 10_000)
     figures = measure(args.strokes, args.runs, args.frames, args.static)
     print(json.dumps({"strokes": args.strokes, "runs": args.runs, "frames": args.frames,
                       **figures,

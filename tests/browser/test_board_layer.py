@@ -1,0 +1,125 @@
+"""The Board's bitmap layer on a big board (js/board-scene.ts), in headless Chromium.
+
+board.js is loaded as anywidget does, with the fake relay model of the
+benchmarks (no server, no kernel: what is tested is the view's drawing). A
+board of 3,000 strokes takes many frames to draw its layer in slices; an
+erase, a move's echo and a drag must still show in the very next frame (the
+layer is repaired where the entry was, not rebuilt behind the old picture),
+and strokes under a repaired box stay drawn. Pixels are read from the view's
+canvas (one device pixel per board unit: a 1000 px wide widget, DPR 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from benchmarks.fakemodel import FAKE_MODEL
+
+pytestmark = pytest.mark.browser
+
+STATIC = Path(__file__).resolve().parents[2] / "partywidget" / "widgets" / "static"
+PAPER = [0xfd, 0xfd, 0xfb]
+BLUE = [0x1e, 0x88, 0xe5]
+
+#: The page: a board of `strokes` grey strokes on the left half, a black stroke
+#: through where the blue box will be, the box; then the edits, each checked
+#: two frames later (`pixel` reads one point, board units; kept on `window`
+#: with `settle`, two frames, for the drag that follows).
+PAGE_SCRIPT = """async ({code, css, strokes}) => {""" + FAKE_MODEL + """
+  const style = document.createElement("style");
+  style.textContent = css;
+  document.head.append(style);
+  const traits = {room: "layer", party: "board", _endpoint: "relay", _prefix: ""};
+  const user = {username: "u", display_name: "U"};
+  let seed = 3;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const entries = Array.from({length: strokes}, (_, i) => {
+    let [x, y] = [random() * 400 + 20, random() * 585 + 20];
+    const points = Array.from({length: 12}, () => [x += random() * 16 - 8, y += random() * 16 - 8]);
+    return {id: i + 1, from: "c", user, points, color: "#888888", width: 4, timestamp: 0};
+  });
+  const line = {id: strokes + 1, from: "c", user, points: [[600, 150], [900, 150]], color: "#000000",
+                width: 6, timestamp: 0};
+  const lone = {id: strokes + 2, from: "c", user, points: [[600, 500], [700, 500]], color: "#000000",
+                width: 6, timestamp: 0};
+  const box = {id: strokes + 3, from: "c", user, kind: "rect", x: 650, y: 100, w: 100, h: 100,
+               color: "#1e88e5", fill: "#1e88e5", timestamp: 0};
+  const {model, emit} = relayModel(traits, () => [
+    JSON.stringify({type: "welcome", roomId: "layer", party: "board", id: "me", user, epoch: "e",
+                    users: [], locked: false}),
+    JSON.stringify({type: "state", strokes: [...entries, line, lone, box], epoch: "e", recovered: false})]);
+  const el = document.createElement("div");
+  el.style.width = "1000px";
+  document.body.append(el);
+  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+  const widget = (await import(url)).default();
+  widget.initialize({model});
+  widget.render({model, el});
+  const canvas = el.querySelector("canvas");
+  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const pixel = ([x, y]) => [...canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3)];
+  const seen = {};
+  let frames = 0;
+  for (; canvas.dataset.items !== "1" && frames < 2000; frames++) await nextFrame();
+  seen.join = {frames, strokes: canvas.dataset.strokes, box: pixel([700, 130]), line: pixel([620, 150])};
+  const frame = (type, data) => emit("msg:custom", {kind: "frame", data: JSON.stringify({type, ...data})});
+  const settle = async () => { await nextFrame(); await nextFrame(); };
+
+  // A move's echo: the old id erased, the box under a new id, further right.
+  frame("erased", {id: box.id});
+  frame("item", {item: {...box, id: strokes + 4, x: 800}});
+  await settle();
+  seen.moved = {old: pixel([700, 130]), line: pixel([700, 150]), now: pixel([850, 130]),
+                items: canvas.dataset.items, strokes: canvas.dataset.strokes};
+
+  // An erased stroke leaves at once.
+  frame("erased", {id: lone.id});
+  await settle();
+  seen.erased = {lone: pixel([650, 500]), strokes: canvas.dataset.strokes};
+
+  window.pixel = pixel;
+  window.settle = settle;
+  return seen;
+}"""
+
+
+#: Read once the drag has moved: the box's old and new place, the selection.
+DRAGGED = """async () => {
+  await window.settle();
+  const canvas = document.querySelector(".pw-board canvas");
+  return {old: window.pixel([850, 130]), now: window.pixel([850, 330]), selected: canvas.dataset.selected};
+}"""
+
+
+def test_edits_on_a_big_board_show_in_the_next_frame(browser: Browser) -> None:
+    code, css = (STATIC / "board.js").read_text(), (STATIC / "board.css").read_text()
+    page = browser.new_page(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
+    try:
+        seen: dict[str, Any] = page.evaluate(PAGE_SCRIPT, {"code": code, "css": css,
+                                                           "strokes": 3000})
+        # Dragging the box (select tool, V) takes it out of the layer: drawn shifted, not twice.
+        page.locator(".pw-board").press("v")
+        box = page.locator(".pw-board canvas").bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + 850, box["y"] + 130)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 850, box["y"] + 230)
+        page.mouse.move(box["x"] + 850, box["y"] + 330)
+        seen["dragged"] = page.evaluate(DRAGGED)
+        page.mouse.up()
+    finally:
+        page.close()
+    # The join came in slices (the layer is big enough to need several frames)
+    # and ended with every entry: the box over the black line.
+    assert seen["join"]["frames"] > 2 and seen["join"]["strokes"] == "3002", seen["join"]
+    assert seen["join"]["box"] == BLUE and seen["join"]["line"] == [0, 0, 0]
+    # Moved: gone from where it was (the line under it drawn again), shown where it is.
+    assert seen["moved"]["old"] == PAPER and seen["moved"]["line"] == [0, 0, 0], seen["moved"]
+    assert seen["moved"]["now"] == BLUE and seen["moved"]["items"] == "1"
+    assert seen["erased"] == {"lone": PAPER, "strokes": "3001"}
+    assert seen["dragged"]["old"] == PAPER and seen["dragged"]["now"] == BLUE, seen["dragged"]
+    assert seen["dragged"]["selected"] == str(3000 + 4)
