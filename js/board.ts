@@ -232,6 +232,8 @@ export default () => {
       /** Text with math is shown by the math layer over the view's canvas (exports draw its raw text). */
       const math = new MathLayer();
       surface.append(math.root);
+      /** Math text's size as the math layer shows it (its box: selection, hit-testing). */
+      const mathText = (item: ItemFields) => (hasMath(item) ? math.extent(item) : null);
       /** The stored entries as a bitmap layer: panning copies it (./board-scene). */
       const scene = new Scene();
       signal.addEventListener("abort", () => scene.dispose());
@@ -341,7 +343,7 @@ export default () => {
         const found = selected && board.entries.find((e) => e.id === selected!.id);
         const chosen = found ? shown(found) : null;
         if (chosen) {
-          const [left, top, right, bottom] = entryBox(chosen, ctx);
+          const [left, top, right, bottom] = entryBox(chosen, ctx, mathText);
           const [dx, dy] = moving ? [moving.dx, moving.dy] : [0, 0];
           ctx.save();
           ctx.setLineDash([6 / px, 4 / px]);
@@ -477,7 +479,7 @@ export default () => {
       // view offers only what it would accept.
       const mayChange = (entry: Entry) =>
         link.moderator || (!!link.self && entry.user?.username === link.self.user.username);
-      const topmost = (p: Point) => [...board.entries].reverse().find((e) => onPage(e) && mayChange(e) && hitsEntry(e, p, ctx));
+      const topmost = (p: Point) => [...board.entries].reverse().find((e) => onPage(e) && mayChange(e) && hitsEntry(e, p, ctx, mathText));
 
       const place = (unpaged: ItemFields, sid = newSid()) => {
         const fields = paged(unpaged);

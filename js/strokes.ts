@@ -5,7 +5,7 @@
  * board party; items are drawn by ./items).
  */
 
-import { type Images, drawItem, hitsItem, segmentDistance } from "./items";
+import { type Images, type ShownText, drawItem, hitsItem, segmentDistance } from "./items";
 import { inkShape } from "./ink";
 import { type Entry, type Frame, type Ink, type ItemFields, type Point, type Stroke, type User, isItem } from "./protocol";
 
@@ -242,9 +242,9 @@ export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | It
   else inkPath(ctx, entry, stored);
 }
 
-/** Whether `p` touches a stroke or an item (erase and select). */
-export function hitsEntry(entry: Entry, p: Point, ctx: CanvasRenderingContext2D): boolean {
-  return isItem(entry) ? hitsItem(entry, p, ctx) : hits(entry, p);
+/** Whether `p` touches a stroke or an item (erase and select; `shown`: text a view shows otherwise, ./items). */
+export function hitsEntry(entry: Entry, p: Point, ctx: CanvasRenderingContext2D, shown?: ShownText): boolean {
+  return isItem(entry) ? hitsItem(entry, p, ctx, shown) : hits(entry, p);
 }
 
 function hits(stroke: Stroke, p: Point): boolean {

@@ -1,4 +1,5 @@
-"""The Board's bitmap layer on a big board (js/board-scene.ts), in headless Chromium.
+"""The Board's drawing in headless Chromium, without a server: its bitmap layer
+on a big board (js/board-scene.ts) and the box of math text (js/board-math.ts).
 
 board.js is loaded as anywidget does, with the fake relay model of the
 benchmarks (no server, no kernel: what is tested is the view's drawing). A
@@ -7,6 +8,8 @@ erase, a move's echo and a drag must still show in the very next frame (the
 layer is repaired where the entry was, not rebuilt behind the old picture),
 and strokes under a repaired box stay drawn. Pixels are read from the view's
 canvas (one device pixel per board unit: a 1000 px wide widget, DPR 1).
+A text with inline math is selected where its rendered formula shows, not
+over the width of its TeX source.
 """
 
 from __future__ import annotations
@@ -15,26 +18,49 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from benchmarks.fakemodel import FAKE_MODEL
 
 pytestmark = pytest.mark.browser
 
 STATIC = Path(__file__).resolve().parents[2] / "partywidget" / "widgets" / "static"
+VIEWPORT = {"width": 1100, "height": 900}
 PAPER = [0xfd, 0xfd, 0xfb]
 BLUE = [0x1e, 0x88, 0xe5]
+
+#: Defines ``mount(code, css, entries)``: board.js rendered (1000 px wide) with
+#: the fake relay model joining with a ``state`` of ``entries`` by user "u" (the
+#: page's own user); it returns the view's canvas and ``frame(type, data)``,
+#: which hands the view a server frame.
+MOUNT = FAKE_MODEL + """
+const user = {username: "u", display_name: "U"};
+async function mount(code, css, entries) {
+  const style = document.createElement("style");
+  style.textContent = css;
+  document.head.append(style);
+  const traits = {room: "layer", party: "board", _endpoint: "relay", _prefix: ""};
+  const {model, emit} = relayModel(traits, () => [
+    JSON.stringify({type: "welcome", roomId: "layer", party: "board", id: "me", user, epoch: "e",
+                    users: [], locked: false}),
+    JSON.stringify({type: "state", strokes: entries, epoch: "e", recovered: false})]);
+  const el = document.createElement("div");
+  el.style.width = "1000px";
+  document.body.append(el);
+  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+  const widget = (await import(url)).default();
+  widget.initialize({model});
+  widget.render({model, el});
+  const frame = (type, data) => emit("msg:custom", {kind: "frame", data: JSON.stringify({type, ...data})});
+  return {canvas: el.querySelector("canvas"), frame};
+}
+"""
 
 #: The page: a board of `strokes` grey strokes on the left half, a black stroke
 #: through where the blue box will be, the box; then the edits, each checked
 #: two frames later (`pixel` reads one point, board units; kept on `window`
 #: with `settle`, two frames, for the drag that follows).
-PAGE_SCRIPT = """async ({code, css, strokes}) => {""" + FAKE_MODEL + """
-  const style = document.createElement("style");
-  style.textContent = css;
-  document.head.append(style);
-  const traits = {room: "layer", party: "board", _endpoint: "relay", _prefix: ""};
-  const user = {username: "u", display_name: "U"};
+PAGE_SCRIPT = """async ({code, css, strokes}) => {""" + MOUNT + """
   let seed = 3;
   const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const entries = Array.from({length: strokes}, (_, i) => {
@@ -48,25 +74,13 @@ PAGE_SCRIPT = """async ({code, css, strokes}) => {""" + FAKE_MODEL + """
                 width: 6, timestamp: 0};
   const box = {id: strokes + 3, from: "c", user, kind: "rect", x: 650, y: 100, w: 100, h: 100,
                color: "#1e88e5", fill: "#1e88e5", timestamp: 0};
-  const {model, emit} = relayModel(traits, () => [
-    JSON.stringify({type: "welcome", roomId: "layer", party: "board", id: "me", user, epoch: "e",
-                    users: [], locked: false}),
-    JSON.stringify({type: "state", strokes: [...entries, line, lone, box], epoch: "e", recovered: false})]);
-  const el = document.createElement("div");
-  el.style.width = "1000px";
-  document.body.append(el);
-  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
-  const widget = (await import(url)).default();
-  widget.initialize({model});
-  widget.render({model, el});
-  const canvas = el.querySelector("canvas");
+  const {canvas, frame} = await mount(code, css, [...entries, line, lone, box]);
   const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
   const pixel = ([x, y]) => [...canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3)];
   const seen = {};
   let frames = 0;
   for (; canvas.dataset.items !== "1" && frames < 2000; frames++) await nextFrame();
   seen.join = {frames, strokes: canvas.dataset.strokes, box: pixel([700, 130]), line: pixel([620, 150])};
-  const frame = (type, data) => emit("msg:custom", {kind: "frame", data: JSON.stringify({type, ...data})});
   const settle = async () => { await nextFrame(); await nextFrame(); };
 
   // A move's echo: the old id erased, the box under a new id, further right.
@@ -97,7 +111,7 @@ DRAGGED = """async () => {
 
 def test_edits_on_a_big_board_show_in_the_next_frame(browser: Browser) -> None:
     code, css = (STATIC / "board.js").read_text(), (STATIC / "board.css").read_text()
-    page = browser.new_page(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
+    page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
     try:
         seen: dict[str, Any] = page.evaluate(PAGE_SCRIPT, {"code": code, "css": css,
                                                            "strokes": 3000})
@@ -123,3 +137,36 @@ def test_edits_on_a_big_board_show_in_the_next_frame(browser: Browser) -> None:
     assert seen["erased"] == {"lone": PAPER, "strokes": "3001"}
     assert seen["dragged"]["old"] == PAPER and seen["dragged"]["now"] == BLUE, seen["dragged"]
     assert seen["dragged"]["selected"] == str(3000 + 4)
+
+
+#: A text item whose TeX source is far wider than the formula it shows.
+MATH_SCRIPT = """async ({code, css}) => {""" + MOUNT + """
+  const text = String.raw`$\\alpha\\beta\\gamma\\delta\\epsilon\\zeta\\eta\\theta\\iota\\kappa$`;
+  const {canvas} = await mount(code, css, [{id: 1, from: "c", user, kind: "text", x: 100, y: 300,
+                                            text, size: 24, color: "#222222", timestamp: 0}]);
+  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  for (let i = 0; i < 600 && !document.querySelector(".pw-math .katex"); i++) await nextFrame();
+  const node = document.querySelector(".pw-math");
+  const ctx = canvas.getContext("2d");
+  ctx.font = "24px sans-serif";
+  return {shown: node.getBoundingClientRect().width, source: ctx.measureText(text).width};
+}"""
+
+
+def test_math_text_is_selected_where_its_formula_shows(browser: Browser) -> None:
+    code, css = (STATIC / "board.js").read_text(), (STATIC / "board.css").read_text()
+    page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+    try:
+        widths = page.evaluate(MATH_SCRIPT, {"code": code, "css": css})
+        # The rendered formula is far narrower than its source: a point between the
+        # two ends is outside the item's box (hit-testing, selection).
+        assert widths["shown"] + 100 < widths["source"], widths
+        canvas = page.locator(".pw-board canvas")
+        page.locator(".pw-board").press("v")
+        beyond = 100 + (widths["shown"] + widths["source"]) / 2
+        canvas.click(position={"x": beyond, "y": 310})
+        expect(canvas).to_have_attribute("data-selected", "")
+        canvas.click(position={"x": 100 + widths["shown"] / 2, "y": 310})
+        expect(canvas).to_have_attribute("data-selected", "1")
+    finally:
+        page.close()
