@@ -26,10 +26,14 @@ import { BOARD_HEIGHT, BOARD_WIDTH } from "./protocol";
 const MAX_SCENE_PX = 4096;
 /** A zoom counts as settled after this long without a new resolution. */
 const SETTLE_MS = 150;
-/** A slice's budget when nothing is shown yet (a join): few frames, so the last stroke comes soon. */
-const FIRST_BUDGET_MS = 40;
-/** A slice's budget while a layer is shown (panning goes on meanwhile at 60 frames/s). */
-const BUDGET_MS = 8;
+/**
+ * A slice's budget (drawing calls; rasterising them takes about as long again)
+ * while the view lacks entries: a join, a page turned, a new list built behind
+ * the shown one (a rejoin): few frames, so the last entry comes soon.
+ */
+const CATCH_UP_MS = 40;
+/** A slice's budget while sharpening a scaled layer that shows every entry (panning goes on at 60 frames/s). */
+const SHARPEN_MS = 8;
 
 /** A box in board units: left, top, right, bottom. */
 export type Box = [number, number, number, number];
@@ -104,6 +108,11 @@ class Layer {
     ctx.restore();
   }
 
+  /** Whether it holds list `key` as `view` shows it. */
+  holds(key: string, view: string): boolean {
+    return this.key === key && this.view === view;
+  }
+
   /** How many of the list's entries it shows. */
   get shows(): number {
     return Math.max(this.drawn, this.covered);
@@ -140,11 +149,11 @@ export class Scene {
   draw(ctx: CanvasRenderingContext2D, res: number, ox: number, oy: number, key: string, view: string,
        total: number, render: Render, more: () => void): number | null {
     let layer = this.shown;
-    const mine = (l: Layer | null) => l?.key === key && l.view === view;
+    const mine = (l: Layer | null) => !!l?.holds(key, view);
     if (layer && mine(layer)) this.settle(layer.res, res, more);
     // Entries missing from view are caught up in big slices; a layer sharpening
-    // (an underlay shows every entry) or built behind the shown one, in small ones.
-    const budget = (l: Layer) => (l.covered >= total ? BUDGET_MS : FIRST_BUDGET_MS);
+    // (an underlay shows every entry), in small ones.
+    const budget = (l: Layer) => (l.covered >= total ? SHARPEN_MS : CATCH_UP_MS);
     if (!layer || (!mine(layer) && (!layer.shows || layer.view !== view))) {
       // Nothing shown yet (a join) or another view (a page): draw the new layer in view, slice by slice.
       this.replaceNext(null);
@@ -153,7 +162,7 @@ export class Scene {
       if (layer.grow(total, budget(layer), render)) more();
     } else if (!mine(layer)) {
       if (!this.next || !mine(this.next) || this.next.res !== res) this.replaceNext(new Layer(key, view, res));
-      if (this.next!.grow(total, BUDGET_MS, render)) more();
+      if (this.next!.grow(total, budget(this.next!), render)) more();
       else {
         layer.free();
         layer = this.shown = this.next!;
@@ -182,7 +191,7 @@ export class Scene {
   repair(key: string, view: string, edits: readonly Repair[], render: Render): void {
     if (!edits.length) return;
     for (const layer of [this.shown, this.next]) {
-      if (layer?.key === key && layer.view === view) layer.repair(edits, render);
+      if (layer?.holds(key, view)) layer.repair(edits, render);
     }
   }
 
