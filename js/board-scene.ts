@@ -112,14 +112,18 @@ class Layer {
     const scratch = document.createElement("canvas");
     [scratch.width, scratch.height] = [width, height];
     const target = scratch.getContext("2d")!;
+    let fresh = true; // a new canvas is clear; after a box, it is cleared for the next
     for (const box of boxes) {
       const left = Math.max(0, Math.floor(box[0] * r) - 1);
       const top = Math.max(0, Math.floor(box[1] * r) - 1);
       const w = Math.min(width, Math.ceil(box[2] * r) + 1) - left;
       const h = Math.min(height, Math.ceil(box[3] * r) + 1) - top;
       if (w <= 0 || h <= 0) continue;
-      target.setTransform(1, 0, 0, 1, 0, 0);
-      target.clearRect(0, 0, width, height);
+      if (!fresh) {
+        target.setTransform(1, 0, 0, 1, 0, 0);
+        target.clearRect(0, 0, width, height);
+      }
+      fresh = false;
       target.setTransform(r, 0, 0, r, 0, 0);
       render(target, 0, this.drawn, Infinity, [left / r, top / r, (left + w) / r, (top + h) / r]);
       this.ctx.save();
