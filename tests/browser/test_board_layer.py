@@ -34,9 +34,18 @@ BLUE = [0x1e, 0x88, 0xe5]
 #: Defines ``mount(code, css, entries)``: board.js rendered (1000 px wide) with
 #: the fake relay model joining with a ``state`` of ``entries`` by user "u" (the
 #: page's own user); it returns the view's canvas and ``frame(type, data)``,
-#: which hands the view a server frame.
+#: which hands the view a server frame. ``walks`` makes strokes.
 MOUNT = FAKE_MODEL + """
 const user = {username: "u", display_name: "U"};
+/** `n` strokes by "u" (ids 1..n): random walks of 12 points from x0..x0+w, 20..605, steps up to `step`. */
+function walks(n, seed, x0, w, step, style) {
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  return Array.from({length: n}, (_, i) => {
+    let [x, y] = [random() * w + x0, random() * 585 + 20];
+    const points = Array.from({length: 12}, () => [x += random() * 2 * step - step, y += random() * 2 * step - step]);
+    return {id: i + 1, from: "c", user, points, timestamp: 0, ...style(i)};
+  });
+}
 async function mount(code, css, entries) {
   const style = document.createElement("style");
   style.textContent = css;
@@ -63,13 +72,7 @@ async function mount(code, css, entries) {
 #: two frames later (`pixel` reads one point, board units; kept on `window`
 #: with `settle`, two frames, for the drag that follows).
 PAGE_SCRIPT = """async ({code, css, strokes}) => {""" + MOUNT + """
-  let seed = 3;
-  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const entries = Array.from({length: strokes}, (_, i) => {
-    let [x, y] = [random() * 400 + 20, random() * 585 + 20];
-    const points = Array.from({length: 12}, () => [x += random() * 16 - 8, y += random() * 16 - 8]);
-    return {id: i + 1, from: "c", user, points, color: "#888888", width: 4, timestamp: 0};
-  });
+  const entries = walks(strokes, 3, 20, 400, 8, () => ({color: "#888888", width: 4}));
   const line = {id: strokes + 1, from: "c", user, points: [[600, 150], [900, 150]], color: "#000000",
                 width: 6, timestamp: 0};
   const lone = {id: strokes + 2, from: "c", user, points: [[600, 500], [700, 500]], color: "#000000",
@@ -177,14 +180,8 @@ def test_math_text_is_selected_where_its_formula_shows(browser: Browser) -> None
 #: layer, then the same list drawn anew (the teacher turns to page 2 and back;
 #: the view follows): every pixel of the view must be the same.
 REDRAWN_SCRIPT = """async ({code, css, strokes}) => {""" + MOUNT + """
-  let seed = 5;
-  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const entries = Array.from({length: strokes}, (_, i) => {
-    let [x, y] = [random() * 960 + 20, random() * 585 + 20];
-    const points = Array.from({length: 12}, () => [x += random() * 30 - 15, y += random() * 30 - 15]);
-    return {id: i + 1, from: "c", user, points, color: ["#222222", "#e53935", "#1e88e5"][i % 3],
-            width: 2 + (i % 4) * 3, ...(i % 7 ? {} : {alpha: 0.3}), timestamp: 0};
-  });
+  const entries = walks(strokes, 5, 20, 960, 15, (i) => ({color: ["#222222", "#e53935", "#1e88e5"][i % 3],
+                                                          width: 2 + (i % 4) * 3, ...(i % 7 ? {} : {alpha: 0.3})}));
   const items = [
     {kind: "rect", x: 300, y: 200, w: 200, h: 100, color: "#43a047", fill: "#43a047"},
     {kind: "arrow", x: 100, y: 100, w: 300, h: 200, color: "#8e24aa", width: 8},
