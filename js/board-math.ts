@@ -7,11 +7,11 @@
  */
 
 import { renderContent } from "./render-lazy";
-import { type Entry, type Item, isItem } from "./protocol";
+import { type Entry, type Item, type ItemFields, isItem } from "./protocol";
 import { element } from "./room";
 
 /** A text item whose text holds inline math (`$...$` on one line). */
-export function hasMath(entry: Entry): entry is Item {
+export function hasMath(entry: Entry | ItemFields): entry is Item {
   return isItem(entry) && entry.kind === "text" && /\$[^$\n]+\$/.test(entry.text ?? "");
 }
 
@@ -19,6 +19,8 @@ export function hasMath(entry: Entry): entry is Item {
 export class MathLayer {
   readonly root = element("div", "pw-math-layer");
   private shown = new Map<number, { item: Item; node: HTMLElement }>();
+  /** CSS pixels per board unit, as last placed. */
+  private px = 1;
 
   /** Show exactly these items (rendering the new ones once). */
   sync(items: Item[]): void {
@@ -39,8 +41,19 @@ export class MathLayer {
     }
   }
 
+  /**
+   * The size (width, height in board units) an item's text shows at, as
+   * rendered (the formula, not its TeX source), for its box: selecting,
+   * hit-testing (./items ShownText); null when it is not laid out (not shown).
+   */
+  extent(item: Item): [number, number] | null {
+    const node = this.shown.get(item.id)?.node;
+    return node?.offsetWidth ? [node.offsetWidth / this.px, node.offsetHeight / this.px] : null;
+  }
+
   /** Place them for the view: `px` CSS pixels per board unit, `(ox, oy)` at the top left. */
   place(px: number, ox: number, oy: number, shift: (id: number) => [number, number]): void {
+    this.px = px;
     for (const { item, node } of this.shown.values()) {
       const [dx, dy] = shift(item.id);
       node.style.left = `${(item.x + dx - ox) * px}px`;

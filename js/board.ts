@@ -24,7 +24,7 @@ import {
 import { SHORTCUTS, TOOLS, type Tool, shortcut, titled } from "./board-tools";
 import { entryBox } from "./items";
 import { MathLayer, hasMath } from "./board-math";
-import { Scene } from "./board-scene";
+import { type Box, type Render, type Repair, Scene } from "./board-scene";
 import {
   BOARD_HEIGHT,
   BOARD_WIDTH,
@@ -232,25 +232,47 @@ export default () => {
       /** Text with math is shown by the math layer over the view's canvas (exports draw its raw text). */
       const math = new MathLayer();
       surface.append(math.root);
+      /** Math text's size as the math layer shows it (its box: selection, hit-testing). */
+      const mathText = (item: ItemFields) => (hasMath(item) ? math.extent(item) : null);
       /** The stored entries as a bitmap layer: panning copies it (./board-scene). */
       const scene = new Scene();
       signal.addEventListener("abort", () => scene.dispose());
-      /** Entries' boxes, for leaving out what is off screen when drawing directly. */
-      const boxes = new WeakMap<Entry, [number, number, number, number]>();
-      const onScreen = (entry: Entry) => {
+      /**
+       * What drawing an entry may cover (stored entries never change, so it is
+       * kept): its box, widened by a stroke's width (its outline's curves bulge
+       * past the points' box by up to half a width, ./ink) or by an item's line
+       * and arrow head (./items).
+       */
+      const boxes = new WeakMap<Entry, Box>();
+      const inkBox = (entry: Entry): Box => {
         let box = boxes.get(entry);
-        if (!box) boxes.set(entry, box = entryBox(entry, ctx));
-        return box[2] >= ox && box[0] <= ox + BOARD_WIDTH / zoom && box[3] >= oy && box[1] <= oy + BOARD_HEIGHT / zoom;
+        if (!box) {
+          const [left, top, right, bottom] = entryBox(entry, ctx);
+          const width = entry.width ?? 3;
+          const pad = isItem(entry) ? Math.max(10, width * 4) + width : width;
+          boxes.set(entry, box = [left - pad, top - pad, right + pad, bottom + pad]);
+        }
+        return box;
       };
+      /** Whether two boxes overlap. */
+      const overlaps = (a: Box, b: Box) => a[2] >= b[0] && a[0] <= b[2] && a[3] >= b[1] && a[1] <= b[3];
+      /** For leaving out what is off screen when drawing directly. */
+      const onScreen = (entry: Entry) => overlaps(inkBox(entry), [ox, oy, ox + BOARD_WIDTH / zoom, oy + BOARD_HEIGHT / zoom]);
       /**
        * Draw this page's stored entries on `target`: for the view (`live`) math
        * text is left out (the math layer shows it) and the entry being moved
        * is drawn apart, on top; `visible` leaves out what is off screen.
        */
-      const drawBoard = (target: CanvasRenderingContext2D, live = false, visible?: (entry: Entry) => boolean) => {
+      const drawBoard = (target: CanvasRenderingContext2D, live = false, visible?: (entry: Entry) => boolean,
+                         from = 0, to = board.entries.length, deadline = Infinity): number => {
         target.lineCap = "round";
         target.lineJoin = "round";
-        for (const entry of board.entries) {
+        const entries = board.entries;
+        to = Math.min(to, entries.length);
+        for (let i = from; i < to; i++) {
+          // A layer's slice (./board-scene) stops past its deadline, checked every 16 entries.
+          if (i > from && (i - from) % 16 === 0 && performance.now() > deadline) return i;
+          const entry = entries[i];
           if (!onPage(entry) || (live && (hasMath(entry) || entry.id === moving?.id))) continue;
           if (visible && !visible(entry)) continue;
           if (moving && entry.id === moving.id) {
@@ -260,6 +282,32 @@ export default () => {
             target.restore();
           } else drawEntry(target, entry, board.images, true);
         }
+        return to;
+      };
+      /** Draws the layer's entries (./board-scene): within a box, those whose drawing may touch it. */
+      const renderLayer: Render = (target, from, to, deadline, within) =>
+        drawBoard(target, true, within && ((entry) => overlaps(inkBox(entry), within)), from, to, deadline);
+      /** The layer's edits repaired so far (BoardState.edits, since `redraws`), and the entry it leaves out. */
+      let repaired = { redraws: board.redraws, edits: 0, moving: undefined as number | undefined };
+      /**
+       * Bring the layer up to date in place (./board-scene): each entry erased
+       * or changed since the last frame, and the entry a move takes out of the
+       * layer (it is drawn on top, shifted) or puts back (a refused move).
+       */
+      const repairLayer = () => {
+        if (repaired.redraws !== board.redraws) repaired = { redraws: board.redraws, edits: 0, moving: undefined };
+        // Every entry's removal counts (the layer's indices shift); only this page's need drawing.
+        const edits: Repair[] = board.edits.slice(repaired.edits).map(({ entry, removed }) =>
+          ({ box: onPage(entry) ? inkBox(entry) : null, removed }));
+        repaired.edits = board.edits.length;
+        if (repaired.moving !== moving?.id) {
+          for (const id of [repaired.moving, moving?.id]) {
+            const entry = board.entries.find((e) => e.id === id);
+            if (entry && onPage(entry)) edits.push({ box: inkBox(entry), removed: -1 });
+          }
+          repaired.moving = moving?.id;
+        }
+        scene.repair(String(board.redraws), String(page), edits, renderLayer);
       };
 
       const paint = () => {
@@ -270,9 +318,11 @@ export default () => {
         ctx.fillRect(0, 0, canvas.width, canvas.height);
         const px = scale * zoom; // CSS pixels per board unit, as shown
         const res = dpr * px;
+        // How many entries this frame shows (a layer comes in slices); null: an older layer, still.
+        let shows: number | null = board.entries.length;
         if (Scene.fits(res)) {
-          scene.draw(ctx, res, ox, oy, `${board.revision}/${page}/${moving?.id ?? ""}`,
-            (target) => drawBoard(target, true), repaint);
+          repairLayer();
+          shows = scene.draw(ctx, res, ox, oy, String(board.redraws), String(page), shows, renderLayer, repaint);
           ctx.setTransform(res, 0, 0, res, -ox * res, -oy * res);
         } else {
           ctx.setTransform(res, 0, 0, res, -ox * res, -oy * res);
@@ -293,7 +343,7 @@ export default () => {
         const found = selected && board.entries.find((e) => e.id === selected!.id);
         const chosen = found ? shown(found) : null;
         if (chosen) {
-          const [left, top, right, bottom] = entryBox(chosen, ctx);
+          const [left, top, right, bottom] = entryBox(chosen, ctx, mathText);
           const [dx, dy] = moving ? [moving.dx, moving.dy] : [0, 0];
           ctx.save();
           ctx.setLineDash([6 / px, 4 / px]);
@@ -319,10 +369,14 @@ export default () => {
         }
         const items = board.entries.filter(isItem).length;
         const count = board.entries.length - items;
-        // What this view shows, for assistive tech and tests: finished strokes,
-        // items, others' strokes being drawn, others' cursors, the selection.
-        canvas.dataset.strokes = String(count);
-        canvas.dataset.items = String(items);
+        // What this view shows, for tests: finished strokes and items drawn so
+        // far (a big board's layer comes in slices), others' strokes being
+        // drawn, others' cursors, the selection. Assistive tech hears the board's counts.
+        if (shows !== null) {
+          const drawnItems = shows < board.entries.length ? board.entries.slice(0, shows).filter(isItem).length : items;
+          canvas.dataset.strokes = String(Math.min(shows, board.entries.length) - drawnItems);
+          canvas.dataset.items = String(drawnItems);
+        }
         canvas.dataset.inking = String(board.inking.size);
         canvas.dataset.cursors = String(board.cursors.size);
         canvas.dataset.images = String([...board.images.values()].filter((i) => i.complete && i.naturalWidth).length);
@@ -425,7 +479,7 @@ export default () => {
       // view offers only what it would accept.
       const mayChange = (entry: Entry) =>
         link.moderator || (!!link.self && entry.user?.username === link.self.user.username);
-      const topmost = (p: Point) => [...board.entries].reverse().find((e) => onPage(e) && mayChange(e) && hitsEntry(e, p, ctx));
+      const topmost = (p: Point) => [...board.entries].reverse().find((e) => onPage(e) && mayChange(e) && hitsEntry(e, p, ctx, mathText));
 
       const place = (unpaged: ItemFields, sid = newSid()) => {
         const fields = paged(unpaged);

@@ -102,14 +102,27 @@ export function drawItem(ctx: CanvasRenderingContext2D, item: ItemFields, images
   }
 }
 
-/** An entry's bounding box `[left, top, right, bottom]` (text measured on `ctx`). */
-export function entryBox(entry: Entry, ctx: CanvasRenderingContext2D): [number, number, number, number] {
+/**
+ * A text's size (width, height in board units) as a view shows it when it is
+ * not drawn on the canvas (inline math, ./board-math), else null.
+ */
+export type ShownText = (item: ItemFields) => [number, number] | null;
+
+/**
+ * An entry's bounding box `[left, top, right, bottom]`: text measured on
+ * `ctx`, or as `shown` says the view shows it (math: the rendered formula,
+ * not its TeX source).
+ */
+export function entryBox(entry: Entry, ctx: CanvasRenderingContext2D,
+                         shown?: ShownText): [number, number, number, number] {
   if (!isItem(entry)) {
     const xs = entry.points.map((p) => p[0]);
     const ys = entry.points.map((p) => p[1]);
     const pad = entry.width * (entry.pressure ? 0.75 : 0.5); // full pressure inks 1.5 widths (./ink)
     return [Math.min(...xs) - pad, Math.min(...ys) - pad, Math.max(...xs) + pad, Math.max(...ys) + pad];
   }
+  const rendered = entry.kind === "text" ? shown?.(entry) : null;
+  if (rendered) return [entry.x, entry.y, entry.x + rendered[0], entry.y + rendered[1]];
   if (entry.kind === "text") {
     const size = entry.size ?? 24;
     const lines = (entry.text ?? "").split("\n");
@@ -130,11 +143,11 @@ export function segmentDistance(p: Point, a: Point, b: Point): number {
 }
 
 /** Whether `p` touches an item: its line, or anywhere in its box for the others. */
-export function hitsItem(item: ItemFields, p: Point, ctx: CanvasRenderingContext2D): boolean {
+export function hitsItem(item: ItemFields, p: Point, ctx: CanvasRenderingContext2D, shown?: ShownText): boolean {
   const slack = (item.width ?? 3) / 2 + 6;
   if (LINE_KINDS.has(item.kind)) {
     return segmentDistance(p, [item.x, item.y], [item.x + (item.w ?? 0), item.y + (item.h ?? 0)]) <= slack;
   }
-  const [left, top, right, bottom] = entryBox(item as Entry, ctx);
+  const [left, top, right, bottom] = entryBox(item as Entry, ctx, shown);
   return p[0] >= left - slack && p[0] <= right + slack && p[1] >= top - slack && p[1] <= bottom + slack;
 }

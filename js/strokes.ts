@@ -5,7 +5,7 @@
  * board party; items are drawn by ./items).
  */
 
-import { type Images, drawItem, hitsItem, segmentDistance } from "./items";
+import { type Images, type ShownText, drawItem, hitsItem, segmentDistance } from "./items";
 import { inkShape } from "./ink";
 import { type Entry, type Frame, type Ink, type ItemFields, type Point, type Stroke, type User, isItem } from "./protocol";
 
@@ -15,6 +15,15 @@ interface Cursor {
   user: User;
   seen: number;
 }
+
+/** A stored entry removed (at index `removed`) or, with -1, changed in place. */
+export interface Edit {
+  entry: Entry;
+  removed: number;
+}
+
+/** Edits kept before views draw their layer anew (BoardState.edits). */
+const MAX_EDITS = 1000;
 
 /** A cursor that has not moved for this long is hidden (it is never stored). */
 export const CURSOR_TTL_MS = 5000;
@@ -34,8 +43,19 @@ export class BoardState {
   teacherPage = 0;
   /** Pages' names by page (`pageName` frames; plain text, shown with textContent). */
   readonly pageNames = new Map<number, string>();
-  /** Grows whenever the stored entries (or their images) change: views redraw their layer. */
-  revision = 0;
+  /**
+   * Grows whenever the stored entries are replaced (a clear, a whole state):
+   * views redraw their layer. Appended entries are drawn on top of it, and
+   * `edits` are repaired in place (./board-scene).
+   */
+  redraws = 0;
+  /**
+   * Since the last `redraws`, in order: entries removed (at `removed`, their
+   * index then) or changed in place (`removed` -1: an image loaded). Views
+   * remember how many they repaired; past MAX_EDITS the list starts again
+   * (`redraws` grows), so it stays bounded however long a board lives.
+   */
+  readonly edits: Edit[] = [];
   private ids = new Set<number>();
   private listeners = new Set<() => void>();
 
@@ -72,7 +92,7 @@ export class BoardState {
         if (typeof frame.src !== "string" || !["image/png", "image/jpeg"].includes(frame.mime)) return;
         const image = new Image();
         image.onload = () => {
-          this.revision++;
+          for (const entry of this.entries) if (isItem(entry) && entry.src === frame.src) this.edited(entry, -1);
           this.changed();
         };
         image.src = `data:${frame.mime};base64,${frame.data}`;
@@ -93,10 +113,13 @@ export class BoardState {
         if (typeof frame.name === "string" && frame.name) this.pageNames.set(frame.page, frame.name);
         else this.pageNames.delete(frame.page);
         break;
-      case "erased":
-        this.entries = this.entries.filter((s) => s.id !== frame.id);
-        this.revision++;
+      case "erased": {
+        const removed = this.entries.findIndex((s) => s.id === frame.id);
+        if (removed < 0) return;
+        this.edited(this.entries[removed], removed);
+        this.entries.splice(removed, 1);
         break;
+      }
       case "cleared":
         this.reset();
         break;
@@ -122,7 +145,6 @@ export class BoardState {
     if (!entry || typeof entry.id !== "number" || this.ids.has(entry.id)) return;
     this.ids.add(entry.id);
     this.entries.push(entry);
-    this.revision++;
     if (isItem(entry) && entry.src && !this.images.has(entry.src)) this.wanted.add(entry.src);
     if (entry.sid) {
       this.inking.delete(`${entry.from}/${entry.sid}`);
@@ -130,9 +152,20 @@ export class BoardState {
     }
   }
 
+  private edited(entry: Entry, removed: number): void {
+    if (this.edits.length >= MAX_EDITS) this.restart();
+    else this.edits.push({ entry, removed });
+  }
+
+  /** Views draw their layer anew, the edits so far forgotten. */
+  private restart(): void {
+    this.redraws++;
+    this.edits.length = 0;
+  }
+
   private reset(): void {
     this.entries = [];
-    this.revision++;
+    this.restart();
     this.ids.clear();
     this.inking.clear();
   }
@@ -209,9 +242,9 @@ export function drawEntry(ctx: CanvasRenderingContext2D, entry: Entry | Ink | It
   else inkPath(ctx, entry, stored);
 }
 
-/** Whether `p` touches a stroke or an item (erase and select). */
-export function hitsEntry(entry: Entry, p: Point, ctx: CanvasRenderingContext2D): boolean {
-  return isItem(entry) ? hitsItem(entry, p, ctx) : hits(entry, p);
+/** Whether `p` touches a stroke or an item (erase and select; `shown`: text a view shows otherwise, ./items). */
+export function hitsEntry(entry: Entry, p: Point, ctx: CanvasRenderingContext2D, shown?: ShownText): boolean {
+  return isItem(entry) ? hitsItem(entry, p, ctx, shown) : hits(entry, p);
 }
 
 function hits(stroke: Stroke, p: Point): boolean {

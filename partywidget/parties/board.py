@@ -58,11 +58,10 @@ class BoardParty(LockableParty):
         """Join as every log party does, then learn the teacher's page (for "follow")
         and the pages' names (at most MAX_PAGES frames: every join has them all)."""
         await super().on_connect(connection, ctx)
-        if connection.open and self.page:
-            connection.send(board.Page(self.page).serialize())
-        for page, name in sorted(self.page_names.items(), key=lambda item: int(item[0])):
+        names = {int(page): name for page, name in self.page_names.items()}
+        for frame in board.pages_frames(self.page, names):
             if connection.open:
-                connection.send(board.PageName(int(page), name).serialize())
+                connection.send(frame.serialize())
 
     def count_ink(self, sender: Connection, ink: board.Ink) -> None:
         """Count a ``draw`` frame's points; refuse it past the caps (``too_large``).

@@ -39,8 +39,8 @@ __all__ = [
     "MAX_WIDTH", "WRITES", "BoardCommand", "BoardStrokes", "Cursor", "CursorMoved", "Draw",
     "Drawing", "Erase", "Erased", "GetImage", "ImageBytes", "Ink", "Item", "MAX_PAGES",
     "MAX_PAGE_NAME", "Move", "Page", "PageName", "Picture", "Place", "Redo", "Shape", "Shaping", "State", "Stroke",
-    "Undo", "entry_frame", "parse_command", "state_frame", "stored_entry", "stored_stroke",
-    "stroke_frame",
+    "Undo", "entry_frame", "pages_frames", "parse_command", "state_frame", "stored_entry",
+    "stored_stroke", "stroke_frame",
 ]
 
 #: The frame that completes a join to the board (after ``welcome``).
@@ -315,6 +315,18 @@ def check_page_name(value: Any) -> str:
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
         raise ProtocolError("bad_message", "expected name as one line without control characters")
     return shown_text(value, MAX_PAGE_NAME)
+
+
+def pages_frames(page: int, names: Mapping[int, str]) -> list[Envelope]:
+    """What a joiner gets after the ``state`` frame: the teacher's ``page`` (when
+    not 0) and one ``pageName`` per named page, in page order.
+
+    The room host sends them on every join (parties/board.py) and a kernel
+    relaying to its pages replays them on every ``hello`` (widgets/board.py),
+    so a page joining through the kernel learns the names as a direct joiner does.
+    """
+    frames: list[Envelope] = [Page(page)] if page else []
+    return frames + [PageName(number, name) for number, name in sorted(names.items()) if name]
 
 
 @dataclass(frozen=True, slots=True)

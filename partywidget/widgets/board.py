@@ -217,3 +217,11 @@ class Board(RoomWidget):
 
     def _join_frame(self, client: RoomClient) -> board.State:
         return board.State(self._state.items, self._state.epoch)
+
+    def _on_front_end_message(self, widget: Any, content: Any, buffers: Any) -> None:
+        """A page joining through the kernel (``hello``) gets, after ``state``, the
+        teacher's page and the pages' names, as a direct joiner does (docs/protocol.md)."""
+        super()._on_front_end_message(widget, content, buffers)
+        if isinstance(content, dict) and content.get("kind") == "hello" and self._client is not None:
+            for frame in board.pages_frames(self._state.page, dict(self._state.page_names)):
+                self._to_front_end({"kind": "frame", "data": frame.serialize()})

@@ -76,6 +76,25 @@ def test_relay_hello_rebuilds_the_state_frame(fake_client: Any, front_end: Any) 
                      "recovered": False}
 
 
+def test_relay_hello_replays_the_teachers_page_and_the_pages_names(fake_client: Any,
+                                                                   front_end: Any) -> None:
+    board = Board("class-101", endpoint="relay")
+    fake_client.feed({"type": "state", "strokes": [], "epoch": "e1", "recovered": False})
+    for frame in ({"type": "page", "page": 2}, {"type": "pageName", "page": 3, "name": "Waves"},
+                  {"type": "pageName", "page": 0, "name": "Forces"},
+                  {"type": "pageName", "page": 1, "name": "gone"},
+                  {"type": "pageName", "page": 1, "name": ""}):
+        fake_client.feed(frame)
+    seen = front_end(board)
+    board._handle_custom_msg({"kind": "hello"}, [])
+    # As the room host sends a direct joiner: after state, the page, then each name in page order.
+    assert seen.frames()[1:] == [
+        {"type": "state", "strokes": [], "epoch": "e1", "recovered": False},
+        {"type": "page", "page": 2},
+        {"type": "pageName", "page": 0, "name": "Forces"},
+        {"type": "pageName", "page": 3, "name": "Waves"}]
+
+
 # items, kernel API, PNG --------------------------------------------------------------
 
 
