@@ -120,11 +120,13 @@ def decode_batch(data: bytes) -> list[Broadcast]:
                 raise ValueError("a batch body runs past its end")
             message = Outgoing(data[pos:end], bool(header["t"]))
             pos = end
-        exclude, offset, signal = header.get("x", ()), header.get("o", 0), header.get("s")
-        if exclude:
+        exclude: Any = ()
+        if "x" in header:
+            exclude = header["x"]
             if type(exclude) is not list or any(type(x) is not str for x in exclude):
                 raise ValueError("a batch header's x is a list of connection ids")
             exclude = tuple(exclude)
+        offset, signal = header.get("o", 0), header.get("s")
         if type(offset) is not int or not (signal is None or type(signal) is dict):
             raise ValueError("a batch header's o or s has the wrong type")
         items.append(Broadcast(message, exclude, offset, signal, origin))
