@@ -313,9 +313,9 @@ class RedisStorage(Storage):
         assert self._queue is not None
         while True:
             batch = [await self._queue.get()]
-            # One more loop iteration for company, at no latency cost: the
-            # frames a socket read yields reach their parties' appends a step
-            # or two after it, and then go in this pipeline, not the next.
+            # One more loop iteration for company (one loop pass of latency):
+            # the frames a socket read yields reach their parties' appends a
+            # step or two after it, and then go in this pipeline, not the next.
             await asyncio.sleep(0)
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
@@ -390,9 +390,10 @@ class RedisStorage(Storage):
 
         The appends of one room (with the same bounds) go as one call of the
         append script, at the place of the first, in their order: a burst
-        costs one command, not one per message. An append may move ahead of a ``PUBLISH`` (which
-        only announces appends acknowledged before it, so never this one) but
-        not ahead of another script (a removal or reset of the log it appends to).
+        costs one command, not one per message. An append may move ahead of
+        a ``PUBLISH`` (which only announces appends acknowledged before it, so
+        never this one) but not ahead of another script (a removal or reset
+        of the log it appends to, a key-value write).
         """
         plan: list[list[int]] = []
         #: Per room (its keys), the call its next append may join.
