@@ -87,7 +87,7 @@ def measure(servers: list[ServerProcess], pids: list[int], party: str, dialect: 
     urls = [s.url(party, f"{room}-b") for s in servers]
     latency = loadgen({**mode.latency, **common, "scenario": "latency", "urls": urls})
     return {"deliveries_per_s": saturate["deliveries_per_s"],
-            "cpu_us_per_delivery": (round(1e6 / saturate["per_server_cpu_s"], 1)
+            "cpu_us_per_delivery": (round(1e6 / saturate["per_server_cpu_s"], 2)
                                     if saturate["per_server_cpu_s"] else None),
             "p50_ms": latency["p50_ms"], "p99_ms": latency["p99_ms"]}
 

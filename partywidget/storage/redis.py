@@ -42,31 +42,41 @@ if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
 end
 """
 
-#: KEYS st log cid cidq; ARGV epoch entry keep dedup-key remember.
-#: Returns {offset, 1} for a new entry, {offset, 0} when the key was seen.
+#: KEYS st log cid cidq; ARGV epoch keep remember, then an entry and its dedup key
+#: ("" for none) per append: the appends the writer sends for one room at once run
+#: as one call (one command to pack, one reply to parse, one script run in Redis).
+#: Returns {offset, 1} per new entry, {offset, 0} per key seen before, flat and in order.
 _APPEND = _ENSURE + """
-local dk = ARGV[4]
-if dk ~= '' then
-  local seen = redis.call('HGET', KEYS[3], dk)
-  if seen then return {tonumber(seen), 0} end
-end
-local top = redis.call('HINCRBY', KEYS[1], 'top', 1)
-redis.call('XADD', KEYS[2], string.format('%d-0', top), 'e', ARGV[2])
-local floor = tonumber(redis.call('HGET', KEYS[1], 'floor'))
-local keep = tonumber(ARGV[3])
-if top - floor > keep then
-  floor = top - keep
-  redis.call('HSET', KEYS[1], 'floor', floor)
-  redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', floor + 1))
-end
-if dk ~= '' then
-  redis.call('HSET', KEYS[3], dk, top)
-  redis.call('RPUSH', KEYS[4], dk)
-  if redis.call('LLEN', KEYS[4]) > tonumber(ARGV[5]) then
-    redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
+local keep, remember = tonumber(ARGV[2]), tonumber(ARGV[3])
+local out, top = {}, nil
+for i = 4, #ARGV, 2 do
+  local entry, dk = ARGV[i], ARGV[i + 1]
+  local seen = dk ~= '' and redis.call('HGET', KEYS[3], dk)
+  if seen then
+    out[#out + 1] = tonumber(seen)
+    out[#out + 1] = 0
+  else
+    top = redis.call('HINCRBY', KEYS[1], 'top', 1)
+    redis.call('XADD', KEYS[2], string.format('%d-0', top), 'e', entry)
+    if dk ~= '' then
+      redis.call('HSET', KEYS[3], dk, top)
+      redis.call('RPUSH', KEYS[4], dk)
+      if redis.call('LLEN', KEYS[4]) > remember then
+        redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
+      end
+    end
+    out[#out + 1] = top
+    out[#out + 1] = 1
   end
 end
-return {top, 1}
+if top then
+  local floor = tonumber(redis.call('HGET', KEYS[1], 'floor'))
+  if top - floor > keep then
+    redis.call('HSET', KEYS[1], 'floor', top - keep)
+    redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-0', top - keep + 1))
+  end
+end
+return out
 """
 
 #: KEYS st log; ARGV epoch first-id ("" for the state only).
@@ -303,6 +313,10 @@ class RedisStorage(Storage):
         assert self._queue is not None
         while True:
             batch = [await self._queue.get()]
+            # One more loop iteration for company (one loop pass of latency):
+            # the frames a socket read yields reach their parties' appends a
+            # step or two after it, and then go in this pipeline, not the next.
+            await asyncio.sleep(0)
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -342,23 +356,62 @@ class RedisStorage(Storage):
     async def _pipeline(self, batch: list[_Write]) -> list[Any]:
         """Results in ``batch`` order; a command whose ``args()`` raises (a
         broadcast that cannot be encoded) fails alone, not the writes queued with it."""
-        unbuilt: dict[int, Exception] = {}
+        results: list[Any] = [None] * len(batch)
+        sent: list[list[int]] = []
         async with self.client.pipeline(transaction=False) as pipe:
-            for i, op in enumerate(batch):
+            for ops in self._plan(batch):
+                op = batch[ops[0]]
                 if callable(op.args):
                     try:
                         args = op.args()
                     except Exception as exc:
                         log.error("redis command not sent, its arguments failed: %r", exc)
-                        unbuilt[i] = exc
+                        results[ops[0]] = exc
                         continue
                     pipe.execute_command(*args)
+                elif op.script is self._scripts["append"]:
+                    entries = [arg for i in ops for arg in batch[i].args[3:]]
+                    pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args[:3], *entries)
                 else:
                     pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
-            results = list(await pipe.execute(raise_on_error=False))
-        for i, exc in sorted(unbuilt.items()):  # ascending: each lands at its own index
-            results.insert(i, exc)
+                sent.append(ops)
+            replies = await pipe.execute(raise_on_error=False)
+        for ops, reply in zip(sent, replies):
+            if batch[ops[0]].script is not self._scripts["append"] or isinstance(reply, Exception):
+                for i in ops:
+                    results[i] = reply
+            else:  # one (offset, fresh) pair per merged append, in order
+                for n, i in enumerate(ops):
+                    results[i] = reply[2 * n:2 * n + 2]
         return results
+
+    def _plan(self, batch: list[_Write]) -> list[list[int]]:
+        """The commands to send for ``batch``: the indices each one answers, in send order.
+
+        The appends of one room (with the same bounds) go as one call of the
+        append script, at the place of the first, in their order: a burst
+        costs one command, not one per message. An append may move ahead of
+        a ``PUBLISH`` (which only announces appends acknowledged before it, so
+        never this one) but not ahead of another script (a removal or reset
+        of the log it appends to, a key-value write).
+        """
+        plan: list[list[int]] = []
+        #: Per room (its keys), the call its next append may join.
+        appends: dict[tuple[str, ...], list[int]] = {}
+        for i, op in enumerate(batch):
+            if op.script is self._scripts["append"]:
+                room = tuple(op.keys)
+                ops = appends.get(room)
+                # Another bound (keep) starts a new call: it must trim after the ones before.
+                if ops is None or batch[ops[0]].args[1:3] != op.args[1:3]:
+                    ops = appends[room] = []
+                    plan.append(ops)
+                ops.append(i)
+                continue
+            if not callable(op.args):
+                appends.clear()
+            plan.append([i])
+        return plan
 
     def _keys(self, room: str) -> list[str]:
         return [self.key("st", room), self.key("log", room)]
@@ -413,7 +466,7 @@ class RedisStorage(Storage):
                           key: str | None) -> tuple[int, bool]:
         keys = [*self._keys(room), self.key("cid", room), self.key("cidq", room)]
         offset, fresh = await self._write(
-            "append", keys, [new_epoch(), entry, keep, key or "", self.remember])
+            "append", keys, [new_epoch(), keep, self.remember, entry, key or ""])
         return int(offset), bool(fresh)
 
     async def read(self, room: str, *, after: int = 0) -> tuple[LogState, list[LogEntry]]:

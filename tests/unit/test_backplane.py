@@ -377,6 +377,10 @@ def test_a_batch_crosses_whole_and_in_order():
     b'p1\n["x"]\n',  # headers are objects
     b'p1\n[3]\n',
     b'p1\n[{"x":"ab"}]\n',  # exclusions are a list of ids
+    b'p1\n[{"x":0}]\n',  # even when empty-looking
+    b'p1\n[{"x":null}]\n',
+    b'p1\n[{"x":["a",1]}]\n',
+    b'p1\n[{"o":true}]\n',
     b'p1\n[{"o":"7"}]\n',
     b'p1\n[{"s":[1]}]\n',  # a signal is an object
 ])

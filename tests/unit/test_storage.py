@@ -400,43 +400,53 @@ async def test_sqlite_group_commit_writes_a_burst_in_one_transaction(sqlite_path
         await storage.close()
 
 
-async def test_sqlite_appends_grouped_in_one_batch_match_one_by_one(sqlite_path):
-    # The writer stores a room's queued appends with one offset UPDATE, one
-    # INSERT and one trim; interleaved rooms, a reset and a remove between
-    # them, a length bound passed mid-burst and a differing keep must give
-    # exactly what appending one by one gives (the memory backend).
-    script = [("append", room, n, keep) for n, (room, keep) in enumerate(
-        [("a", 3), ("b", 100), ("a", 3), ("a", 3), ("b", 100), ("a", 1), ("a", 3)])]
-    script += [("reset", "b"), ("remove", "a", 6)]
-    script += [("append", room, n, keep) for n, (room, keep) in enumerate(
-        [("a", 3), ("b", 3), ("a", 3), ("b", 3), ("a", 1), ("a", 3)], start=7)]
+#: Appends a writer groups by room, with interleaved rooms, a reset and a remove
+#: between them, a length bound passed mid-burst and a differing keep.
+GROUPED_SCRIPT = [("append", room, n, keep) for n, (room, keep) in enumerate(
+    [("a", 3), ("b", 100), ("a", 3), ("a", 3), ("b", 100), ("a", 1), ("a", 3)])]
+GROUPED_SCRIPT += [("reset", "b"), ("remove", "a", 6)]
+GROUPED_SCRIPT += [("append", room, n, keep) for n, (room, keep) in enumerate(
+    [("a", 3), ("b", 3), ("a", 3), ("b", 3), ("a", 1), ("a", 3)], start=7)]
 
-    def submit(backend: Storage) -> list[asyncio.Future]:
-        calls = {"append": lambda room, n, keep: backend.append(room, f"e{n}", keep=keep),
-                 "reset": backend.reset, "remove": backend.remove}
-        return [asyncio.ensure_future(calls[op](*args)) for op, *args in script]
 
-    async def outcome(backend: Storage, futures: list[asyncio.Future]) -> list:
-        results = [(r.top, r.floor) if isinstance(r, LogState) else r
-                   for r in await asyncio.gather(*futures)]
-        for room in "ab":
-            state, entries = await backend.read(room)
-            results.append((state.top, state.floor, state.removal_mark, entries))
-        return results
+def submit_grouped(backend: Storage) -> list[asyncio.Future]:
+    calls = {"append": lambda room, n, keep: backend.append(room, f"e{n}", keep=keep),
+             "reset": backend.reset, "remove": backend.remove}
+    return [asyncio.ensure_future(calls[op](*args)) for op, *args in GROUPED_SCRIPT]
 
+
+async def grouped_outcome(backend: Storage, futures: list[asyncio.Future]) -> list:
+    results = [(r.top, r.floor) if isinstance(r, LogState) else r
+               for r in await asyncio.gather(*futures)]
+    for room in "ab":
+        state, entries = await backend.read(room)
+        results.append((state.top, state.floor, state.removal_mark, entries))
+    return results
+
+
+async def grouped_one_by_one() -> list:
+    """What :data:`GROUPED_SCRIPT` gives appended one by one (the memory backend)."""
     memory = MemoryStorage()
     await memory.start()
-    expected = await outcome(memory, submit(memory))
-    await memory.close()
+    try:
+        return await grouped_outcome(memory, submit_grouped(memory))
+    finally:
+        await memory.close()
+
+
+async def test_sqlite_appends_grouped_in_one_batch_match_one_by_one(sqlite_path):
+    # The writer stores a room's queued appends with one offset UPDATE, one
+    # INSERT and one trim: it must give exactly what appending one by one gives.
+    expected = await grouped_one_by_one()
     storage = await started_sqlite(sqlite_path)
     gate = WriterGate(storage)
     try:
         held = await gate.hold()
-        futures = submit(storage)
+        futures = submit_grouped(storage)
         await gate.queued()
         gate.release.set()
         await held
-        assert await outcome(storage, futures) == expected
+        assert await grouped_outcome(storage, futures) == expected
         assert gate.commits == 2  # the held operation's batch, then the whole script
     finally:
         gate.release.set()
@@ -623,6 +633,25 @@ async def test_redis_append_once_stores_a_key_once_whichever_host_gets_it(two_re
     assert await b.append_once(ROOM, "other", keep=10, key="bob\x00c1") == (2, True)
     assert await a.append_once(ROOM, "plain", keep=10, key=None) == (3, True)
     assert (await a.read(ROOM))[1] == [(1, "first"), (2, "other"), (3, "plain")]
+
+
+async def test_redis_appends_sent_together_run_as_one_script_call_per_room(two_redis):
+    # The writer sends one room's queued appends as one call of the append
+    # script (never moved past a reset or remove of the log): the outcome is
+    # what appending one by one gives, and a key repeated in the call is stored once.
+    a, _ = two_redis
+    expected = await grouped_one_by_one()
+    plans: list[list[list[int]]] = []
+    plan = a._plan
+    a._plan = lambda batch: plans.append(plan(batch)) or plans[-1]
+    await a.append("warm", "x", keep=1)  # the writer is idle: the script queues at once
+    futures = submit_grouped(a)
+    assert await grouped_outcome(a, futures) == expected
+    assert max(len(ops) for sent in plans for ops in sent) > 1
+    assert await asyncio.gather(*(a.append_once("c", f"e{n}", keep=10, key=key) for n, key in
+                                  enumerate(["k1", "k2", "k1", None, "k2"]))) == [
+        (1, True), (2, True), (1, False), (3, True), (2, False)]
+    assert (await a.read("c"))[1] == [(1, "e0"), (2, "e1"), (3, "e3")]
 
 
 async def test_redis_remembers_a_bounded_number_of_keys(two_redis):
