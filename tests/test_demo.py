@@ -97,6 +97,17 @@ class Demo:
         return self.proc.returncode
 
 
+def _as_in_a_terminal() -> None:
+    """Give the demo Ctrl+C's default action, as a command typed in a terminal has.
+
+    A shell without job control starts background commands with SIGINT ignored
+    (POSIX, "Shell Execution Environment"), and Python keeps an inherited
+    SIG_IGN instead of raising KeyboardInterrupt: a suite run in the background
+    would otherwise test a demo that cannot hear Ctrl+C at all.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[Demo]:
     env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path / "data"),
@@ -106,7 +117,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "partywidget", "demo", "--no-browser", "--port", str(free_port())],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=_as_in_a_terminal)
     running = Demo(proc, tmp_path / "data")
     try:
         running.wait_for_url()
