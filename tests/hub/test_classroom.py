@@ -48,8 +48,12 @@ async def test_students_vote_once_and_never_see_what_the_teacher_keeps(hub, join
         assert await bob.error() == "forbidden", forged
 
     # One ballot per user: alice's second socket (her kernel) replaces her first vote.
+    # Frames of different sockets have no order between them, so each vote is seen
+    # counted before the next is sent (else alice's first vote and bob's make a total of 2 too).
     await alice.sock.send({"type": "vote", "choices": [0]})
+    await alice.poll(total=1, mine=[0])
     await alice_kernel.sock.send({"type": "vote", "choices": [2]})
+    await alice_kernel.poll(total=1, mine=[2])
     await bob.sock.send({"type": "vote", "choices": [2]})
     assert (await tess.poll(total=2))["counts"] == [0, 0, 2]
     assert (await alice.poll(total=2, mine=[2]))["counts"] is None
@@ -101,6 +105,7 @@ async def test_hands_and_questions_keep_names_for_the_teacher(hub, join, room):
     tess, alice, alice_kernel, bob = await class_of(hub, join, room, "hands")
 
     await bob.sock.send({"type": "raise"})
+    await bob.view("hands", raised=1)  # queued first: two sockets' frames have no order
     await alice.sock.send({"type": "raise"})
     assert (await alice.view("hands", raised=2))["position"] == 2
     assert [h["username"] for h in (await tess.view("hands", raised=2))["hands"]] == [
