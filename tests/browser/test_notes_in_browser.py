@@ -21,7 +21,7 @@ import partywidget
 from partywidget.client.ydoc import SharedDoc
 from tests.browser.pages import QUICK, SLOW, NotebookPage, kernel_state, screenshot
 from tests.conftest import ServerProcess
-from tests.integration.test_jwt_identities import AUDIENCE, SECRET, hs256, serve
+from tests.integration.test_jwt_identities import hs256, hs256_host
 
 pytestmark = pytest.mark.browser
 
@@ -183,8 +183,7 @@ def test_preview_renders_the_notes_sanitized_and_moderators_lock_them(
 @pytest.fixture(scope="module")
 def jwt_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """``partywidget serve`` with JWT identities: the room host a course site's kernels name."""
-    server = serve(tmp_path_factory.mktemp("notes-jwt"), hs256("probe"), "--jwt-audience",
-                   AUDIENCE, env={"PARTYWIDGET_JWT_SECRET": SECRET})
+    server = hs256_host(tmp_path_factory.mktemp("notes-jwt"))
     try:
         yield server
     finally:

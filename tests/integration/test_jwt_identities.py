@@ -81,6 +81,13 @@ def serve(workdir: Path, bearer: str, *args: str, env: dict[str, str] | None = N
     return server.start()
 
 
+
+def hs256_host(workdir: Path) -> ServerProcess:
+    """A started ``serve`` naming users by HS256 JWTs for :data:`AUDIENCE` (a course site's host)."""
+    return serve(workdir, hs256("probe"), "--jwt-audience", AUDIENCE,
+                 env={"PARTYWIDGET_JWT_SECRET": SECRET})
+
+
 @pytest.fixture(scope="module")
 def hs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server = serve(tmp_path_factory.mktemp("jwt-hs"), hs256("probe"), "--jwt-audience", AUDIENCE,

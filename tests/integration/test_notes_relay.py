@@ -31,7 +31,7 @@ from partywidget.protocol.yjs import YPS_PREFIX
 from partywidget.widgets.notes_relay import MAX_TUNNELS
 from tests.conftest import ServerProcess
 
-from .test_jwt_identities import AUDIENCE, SECRET, hs256, serve
+from .test_jwt_identities import hs256, hs256_host
 
 WAIT = 10.0
 
@@ -39,8 +39,7 @@ WAIT = 10.0
 @pytest.fixture(scope="module")
 def jwt_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """``partywidget serve`` that names users by HS256 JWTs (as a course platform mints)."""
-    server = serve(tmp_path_factory.mktemp("notes-relay"), hs256("probe"), "--jwt-audience",
-                   AUDIENCE, env={"PARTYWIDGET_JWT_SECRET": SECRET})
+    server = hs256_host(tmp_path_factory.mktemp("notes-relay"))
     try:
         yield server
     finally:
