@@ -93,7 +93,7 @@ class DocRelay:
         tunnel = Tunnel(address, self.widget.party, self.widget.room,
                         on_open=lambda: self._to_page({"kind": OPEN, "sid": sid}),
                         on_frame=lambda raw: self._frame(sid, raw),
-                        on_close=lambda code, reason: self._closed(sid, code, reason))
+                        on_close=lambda code, reason: self._closed(sid, tunnel, code, reason))
         with self._lock:
             # A page that went away (reloaded, closed) never says so: its sockets
             # are the oldest, and make room for the new (a live provider holds one).
@@ -136,9 +136,14 @@ class DocRelay:
             return text
         return yjs.Access(bool(data.get("locked")), False).serialize()
 
-    def _closed(self, sid: int, code: int, reason: str) -> None:
+    def _closed(self, sid: int, tunnel: Tunnel, code: int, reason: str) -> None:
         with self._lock:
-            self._tunnels.pop(sid, None)
+            current = self._tunnels.get(sid)
+            if current is tunnel:
+                del self._tunnels[sid]
+            elif current is not None:
+                # The page opened `sid` again: that newer socket is not the one that closed.
+                return
         self._to_page({"kind": CLOSE, "sid": sid, "code": int(code), "reason": reason})
 
     def _to_page(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -220,6 +221,17 @@ def test_what_a_page_may_make_the_kernel_do_is_bounded(
             page.send({"kind": "ws-open", "sid": sid})
         assert page.closed(10)["code"] == CloseCode.TRY_AGAIN_LATER
         assert sorted(widget._relay._tunnels) == list(range(11, 11 + MAX_TUNNELS))
+        # A socket id opened again replaces its socket; the old one's close is
+        # not told to the page (it would close the new one) and keeps the new.
+        replaced = widget._relay._tunnels[11]
+        told = replaced.on_close
+        gone = threading.Event()
+        replaced.on_close = lambda code, reason: (told(code, reason), gone.set())
+        page.send({"kind": "ws-open", "sid": 11})
+        assert gone.wait(WAIT) and widget._relay._tunnels[11] is not replaced
+        page.send({"kind": "ws-send", "sid": 11}, [b"\0" * (MAX_FRAME_SIZE + 1)])
+        assert page.closed(11)["code"] == CloseCode.MESSAGE_TOO_BIG  # the newer socket's close
+        assert 11 not in widget._relay._tunnels
         page.send({"kind": "ws-send", "sid": 12345}, [b"\0"])
         page.send({"kind": "ws-send", "sid": "11"}, [b"\0"])
     finally:
