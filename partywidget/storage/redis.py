@@ -425,19 +425,16 @@ class RedisStorage(Storage):
 
         assert self._conn is not None and self._pack is not None
         conn, replies = self._conn, []
-        try:
-            async with _timeout(self.timeout):
-                await conn.send_packed_command(self._pack(commands), check_health=False)
-                for _ in commands:
-                    try:
-                        replies.append(await conn.read_response())
-                    except ResponseError as exc:  # this command's error, not the batch's
-                        replies.append(exc)
-        except BaseException:
-            # Replies left unread (a timeout, a cancel, a dead socket) would
-            # answer the next batch: start that one on a fresh connection.
-            await conn.disconnect(nowait=True)
-            raise
+        # A send or read cut off (the timeout, a cancel, a dead socket) drops the
+        # connection (redis-py's disconnect_on_error): no reply left unread can
+        # answer the next batch, which starts on a fresh connection.
+        async with _timeout(self.timeout):
+            await conn.send_packed_command(self._pack(commands), check_health=False)
+            for _ in commands:
+                try:
+                    replies.append(await conn.read_response())
+                except ResponseError as exc:  # this command's error, not the batch's
+                    replies.append(exc)
         return replies
 
     def _plan(self, batch: list[_Write]) -> list[list[int]]:
