@@ -33,9 +33,11 @@ from typing import Any
 from ..errors import ConfigurationError, StorageError
 from .base import LogEntry, LogState, Storage, encode_value, new_epoch
 
-if sys.version_info >= (3, 11):
+# The choice redis-py makes (its redis/asyncio/connection.py): asyncio.timeout
+# misbehaves before 3.11.3, and redis-py depends on async-timeout below it.
+if sys.version_info >= (3, 11, 3):
     from asyncio import timeout as _timeout
-else:  # redis-py's own dependency below 3.11.3
+else:
     from async_timeout import timeout as _timeout
 
 __all__ = ["RedisStorage"]
