@@ -17,7 +17,8 @@ taken, the entry stored, the log trimmed and a ``cid`` claimed in one step,
 whichever process asks. Writes of one process go through one connection in
 submission order, pipelined (the group commit of the SQLite backend), so a
 burst of appends costs one round trip and offsets follow the send order.
-Reads use the connection pool. Durability is Redis's: see docs/scaling.md.
+Reads use the connection pool; the writer has a connection of its own
+(:meth:`RedisStorage._round_trip`). Durability is Redis's: see docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ConfigurationError, StorageError
 from .base import LogEntry, LogState, Storage, encode_value, new_epoch
+
+# The choice redis-py makes (its redis/asyncio/connection.py): asyncio.timeout
+# misbehaves before 3.11.3, and redis-py depends on async-timeout below it.
+if sys.version_info >= (3, 11, 3):
+    from asyncio import timeout as _timeout
+else:
+    from async_timeout import timeout as _timeout
 
 __all__ = ["RedisStorage"]
 
@@ -227,6 +236,9 @@ class RedisStorage(Storage):
 
     #: Remembered de-duplication keys per room (``append_once``), oldest forgotten first.
     remember = 10_000
+    #: Seconds one round trip of the writer may take before it fails (redis-py's
+    #: default ``socket_timeout``): a hung Redis is an error, not a stalled writer.
+    timeout = 5.0
 
     def __init__(self, url: str, *, prefix: str = "pw:") -> None:
         self.url = url
@@ -235,6 +247,9 @@ class RedisStorage(Storage):
         self._queue: asyncio.Queue[_Write] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._scripts: dict[str, Any] = {}
+        #: The writer's own connection, and how it packs commands.
+        self._conn: Any = None
+        self._pack: Callable[[list[tuple[Any, ...]]], Any] | None = None
 
     @property
     def description(self) -> str:
@@ -277,6 +292,7 @@ class RedisStorage(Storage):
                              ("delete_all", _DELETE_ALL), ("list", _LIST), ("find", _FIND)):
             self._scripts[name] = script = client.register_script(source)
             script.sha = await client.script_load(source)
+        self._conn, self._pack = _writer_connection(client)
         self._queue = asyncio.Queue()
         self._writer = asyncio.ensure_future(self._write_loop())
 
@@ -284,9 +300,11 @@ class RedisStorage(Storage):
         if self._writer is not None:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
+        if self._conn is not None:
+            await self._conn.disconnect()
         if self.client is not None:
             await self.client.aclose()
-        self.client = self._queue = self._writer = None
+        self.client = self._queue = self._writer = self._conn = None
 
     # the writer ----------------------------------------------------------------
 
@@ -358,24 +376,24 @@ class RedisStorage(Storage):
         broadcast that cannot be encoded) fails alone, not the writes queued with it."""
         results: list[Any] = [None] * len(batch)
         sent: list[list[int]] = []
-        async with self.client.pipeline(transaction=False) as pipe:
-            for ops in self._plan(batch):
-                op = batch[ops[0]]
-                if callable(op.args):
-                    try:
-                        args = op.args()
-                    except Exception as exc:
-                        log.error("redis command not sent, its arguments failed: %r", exc)
-                        results[ops[0]] = exc
-                        continue
-                    pipe.execute_command(*args)
-                elif op.script is self._scripts["append"]:
-                    entries = [arg for i in ops for arg in batch[i].args[3:]]
-                    pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args[:3], *entries)
-                else:
-                    pipe.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
-                sent.append(ops)
-            replies = await pipe.execute(raise_on_error=False)
+        commands: list[tuple[Any, ...]] = []
+        for ops in self._plan(batch):
+            op = batch[ops[0]]
+            if callable(op.args):
+                try:
+                    commands.append(tuple(op.args()))
+                except Exception as exc:
+                    log.error("redis command not sent, its arguments failed: %r", exc)
+                    results[ops[0]] = exc
+                    continue
+            elif op.script is self._scripts["append"]:
+                entries = [arg for i in ops for arg in batch[i].args[3:]]
+                commands.append(("EVALSHA", op.script.sha, len(op.keys), *op.keys,
+                                 *op.args[:3], *entries))
+            else:
+                commands.append(("EVALSHA", op.script.sha, len(op.keys), *op.keys, *op.args))
+            sent.append(ops)
+        replies = await self._exchange(commands) if commands else []
         for ops, reply in zip(sent, replies):
             if batch[ops[0]].script is not self._scripts["append"] or isinstance(reply, Exception):
                 for i in ops:
@@ -384,6 +402,42 @@ class RedisStorage(Storage):
                 for n, i in enumerate(ops):
                     results[i] = reply[2 * n:2 * n + 2]
         return results
+
+    async def _exchange(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """The replies to ``commands``, sent as one write; a Redis error is its command's reply.
+
+        After a Redis restart the connection is dead and fails its first use:
+        that is retried once, at once (what ``Retry(NoBackoff(), 1)`` does for
+        the pool). A batch that reached a Redis which then died is not resent
+        (the immediate retry finds it still down), so no append is stored twice;
+        a timeout is not retried at all (the batch may have run).
+        """
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        try:
+            return await self._round_trip(commands)
+        except RedisConnectionError:
+            return await self._round_trip(commands)
+
+    async def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """One write and its replies on the writer's own connection (docs/scaling.md,
+        "Third round"): no pool checkout, no pipeline object, one timer per round
+        trip instead of a task per send, and the commands packed by hiredis."""
+        from redis.exceptions import ResponseError
+
+        assert self._conn is not None and self._pack is not None
+        conn, replies = self._conn, []
+        # A send or read cut off (the timeout, a cancel, a dead socket) drops the
+        # connection (redis-py's disconnect_on_error): no reply left unread can
+        # answer the next batch, which starts on a fresh connection.
+        async with _timeout(self.timeout):
+            await conn.send_packed_command(self._pack(commands), check_health=False)
+            for _ in commands:
+                try:
+                    replies.append(await conn.read_response())
+                except ResponseError as exc:  # this command's error, not the batch's
+                    replies.append(exc)
+        return replies
 
     def _plan(self, batch: list[_Write]) -> list[list[int]]:
         """The commands to send for ``batch``: the indices each one answers, in send order.
@@ -490,6 +544,30 @@ class RedisStorage(Storage):
         if self.client is None:
             raise StorageError("storage is not started (call start()) or already closed")
         return self.client
+
+
+def _writer_connection(client: Any) -> tuple[Any, Callable[[list[tuple[Any, ...]]], Any]]:
+    """A connection for the writer alone, and the function that packs its commands.
+
+    Made by the pool's own class and settings (URL, auth, ``protocol=2``, the
+    connect retry) but without a socket timeout: :meth:`RedisStorage._round_trip`
+    bounds the whole round trip with one timer, where redis-py would run every
+    send as an ``asyncio.wait_for`` task. Commands are packed by redis-py's
+    hiredis serializer (what its synchronous client uses when hiredis is
+    installed; the asyncio client packs in Python, several times slower for a
+    burst's arguments), else by the connection itself.
+    """
+    from redis.utils import HIREDIS_AVAILABLE
+
+    pool = client.connection_pool
+    conn = pool.connection_class(**{**pool.connection_kwargs, "socket_timeout": None})
+    if not HIREDIS_AVAILABLE:
+        return conn, conn.pack_commands
+    from redis.connection import HiredisRespSerializer
+
+    serializer = HiredisRespSerializer()
+    return conn, lambda commands: [chunk for command in commands
+                                   for chunk in serializer.pack(*command)]
 
 
 def _pairs(entries: list[Any]) -> list[tuple[bytes, dict[bytes, bytes]]]:

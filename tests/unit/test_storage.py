@@ -695,3 +695,30 @@ async def test_two_redis_hosts_starting_at_once_agree_on_one_secret(two_redis):
     first, second = await asyncio.gather(*(ConnectionIds.load(s) for s in two_redis))
     assert first.connection_id("ada", "pk") == second.connection_id("ada", "pk")
     assert first.guest_tag("pk") == second.guest_tag("pk")
+
+
+async def test_a_redis_write_that_times_out_fails_and_the_next_gets_its_own_reply(redis_server):
+    # The writer's own connection (docs/scaling.md, "Third round"): a round trip
+    # cut off by its timeout leaves a reply unread; the next batch must not read
+    # it as its own, so the connection is dropped and the next one starts afresh.
+    backend = RedisStorage(redis_server.url, prefix=redis_prefix())
+    await backend.start()
+    try:
+        assert await backend.append(ROOM, "a", keep=10) == 1
+        backend.timeout = 0.2
+        await backend.client.execute_command("CLIENT", "PAUSE", 10_000, "WRITE")
+        try:
+            with pytest.raises(StorageError):
+                await backend.append(ROOM, "b", keep=10)
+        finally:
+            await backend.client.execute_command("CLIENT", "UNPAUSE")
+        backend.timeout = 30.0
+        offset = await backend.append(ROOM, "c", keep=10)
+        _, entries = await backend.read(ROOM)
+        # The offset "c" was acknowledged with is the one it is stored at (a stale
+        # reply would be "b"'s). "b" may or may not have run (Redis drops a paused
+        # command whose client left), but never twice: a timeout is not retried.
+        assert dict(entries)[offset] == "c"
+        assert [text for _, text in entries] in (["a", "c"], ["a", "b", "c"])
+    finally:
+        await backend.close()
