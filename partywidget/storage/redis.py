@@ -35,10 +35,15 @@ from .base import LogEntry, LogState, Storage, encode_value, new_epoch
 
 # The choice redis-py makes (its redis/asyncio/connection.py): asyncio.timeout
 # misbehaves before 3.11.3, and redis-py depends on async-timeout below it.
+# Without redis installed this module must still import: start() then says what
+# to install (a ConfigurationError), not an ImportError of async-timeout.
 if sys.version_info >= (3, 11, 3):
     from asyncio import timeout as _timeout
 else:
-    from async_timeout import timeout as _timeout
+    try:
+        from async_timeout import timeout as _timeout
+    except ImportError:
+        _timeout = None
 
 __all__ = ["RedisStorage"]
 
