@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.run import TARGETS
+from benchmarks.scaleout import LAYOUTS, PARTIES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,3 +61,23 @@ def test_the_board_scale_benchmark_joins_and_pans_a_small_board() -> None:
     assert proc.returncode == 0, proc.stderr[-4000:]
     figures = json.loads(proc.stdout)
     assert figures["strokes"] == 50 and figures["join_ms"] > 0 and figures["pan_fps"] > 0
+
+
+def test_the_scaleout_benchmark_interleaves_rounds_and_prints_medians() -> None:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.scaleout", "--smoke", "--rounds",
+                           "2"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    # The order rotates: the second round starts with the second layout.
+    started = [line.split(": ", 1)[1] for line in proc.stderr.splitlines()
+               if line.startswith("round ")]
+    assert started[:4] == [f"{label} ..." for label, _, _ in LAYOUTS]
+    assert started[4:] == [f"{label} ..." for label, _, _ in LAYOUTS[1:] + LAYOUTS[:1]]
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]]
+            for line in proc.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [(row[0], row[1]) for row in rows] == [
+        (label, party) for label, _, _ in LAYOUTS for party, _ in PARTIES]
+    for row in rows:
+        assert int(row[2].replace(",", "")) > 0, row
+        assert row[5].endswith(" of 2"), row
+    # Each round's ratios are to its own sqlite x1 figures: exactly 1 for that row.
+    assert rows[0][4] == "1.00x (1.00-1.00)" and rows[0][5] == "2 of 2"
