@@ -6,7 +6,8 @@ and, for each layout, the room hosts of :mod:`benchmarks.servers.standalone`; th
 clients of one room are spread round-robin over the processes. It runs (a) saturate
 and (b) latency of :mod:`benchmarks.loadgen` for the ``relay`` party and the ``main``
 chat beside the single-process SQLite figure, and prints deliveries/s, the server
-CPU per delivery (every room host *and* Redis counted) and p50/p99 latency.
+CPU per delivery (every room host *and* Redis counted, with Redis's share of it) and
+p50/p99 latency.
 
 The loads of ``benchmarks.run --quick`` (``--smoke``: tiny ones, to check it runs).
 Nothing is pinned (the processes share the machine's cores), so a ratio is read
@@ -29,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from .run import MODES
 from .servers import REPO, ServerProcess, free_port
@@ -97,12 +100,19 @@ def measure(servers: list[ServerProcess], pids: list[int], party: str, dialect: 
     mode = MODES[mode_name]
     common = {"dialect": dialect, "server_pids": pids, "history": 1000}
     urls = [s.url(party, f"{room}-a") for s in servers]
+    procs = [psutil.Process(pid) for pid in pids]
+    before = [sum(proc.cpu_times()[:2]) for proc in procs]
     saturate = loadgen({**mode.saturate, **common, "scenario": "saturate", "urls": urls})
+    spent = [sum(proc.cpu_times()[:2]) - was for proc, was in zip(procs, before)]
     urls = [s.url(party, f"{room}-b") for s in servers]
     latency = loadgen({**mode.latency, **common, "scenario": "latency", "urls": urls})
     return {"deliveries_per_s": saturate["deliveries_per_s"],
             "cpu_us_per_delivery": (round(1e6 / saturate["per_server_cpu_s"], 2)
                                     if saturate["per_server_cpu_s"] else None),
+            # redis-server's part of the servers' CPU over the saturate run (its
+            # connects and warm-up included), when it is one of them: the last pid.
+            "redis_share": (spent[-1] / sum(spent) if len(pids) > len(servers) and sum(spent)
+                            else None),
             "p50_ms": latency["p50_ms"], "p99_ms": latency["p99_ms"]}
 
 
@@ -143,13 +153,21 @@ def _x(value: float | None) -> str:
 def table(results: Round) -> str:
     """One round, every figure."""
     lines = ["| layout | party | deliveries/s | server CPU µs/delivery | vs sqlite x1 | "
-             "p50 ms | p99 ms | p99 vs sqlite x1 |", "|---|---|---|---|---|---|---|---|"]
+             "Redis share of it | p50 ms | p99 ms | p99 vs sqlite x1 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for label, by_party in ratios(results).items():
         for party, row in by_party.items():
             lines.append(f"| {label} | {party} | {row['deliveries_per_s']:,} | "
                          f"{row['cpu_us_per_delivery']} | {_x(row['cpu_ratio'])} | "
+                         f"{_share([row['redis_share']])} | "
                          f"{row['p50_ms']} | {row['p99_ms']} | {_x(row['p99_ratio'])} |")
     return "\n".join(lines)
+
+
+def _share(values: list[float | None]) -> str:
+    """The median of the shares given (a percentage), or "-" where there are none."""
+    given = [v for v in values if v is not None]
+    return f"{100 * statistics.median(given):.0f}%" if given else "-"
 
 
 def _spread(values: list[float]) -> str:
@@ -162,8 +180,9 @@ def _spread(values: list[float]) -> str:
 def summary(rounds: list[Round]) -> str:
     """Several rounds: medians, ranges, and the rounds that met each target."""
     lines = [f"| layout | party | deliveries/s | server CPU µs/delivery | vs sqlite x1 "
-             f"(range) | rounds <= {CPU_TARGET}x | p99 ms | p99 vs sqlite x1 (range) | "
-             f"rounds <= {P99_TARGET}x |", "|---|---|---|---|---|---|---|---|---|"]
+             f"(range) | rounds <= {CPU_TARGET}x | Redis share of it | p99 ms | "
+             f"p99 vs sqlite x1 (range) | rounds <= {P99_TARGET}x |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     with_ratios = [ratios(one) for one in rounds]
     for label, by_party in rounds[0].items():
         for party in by_party:
@@ -176,6 +195,7 @@ def summary(rounds: list[Round]) -> str:
                 f"{round(statistics.median(r['deliveries_per_s'] for r in rows)):,} | "
                 f"{round(statistics.median(cpu_us), 2) if cpu_us else '-'} | {_spread(cpu)} | "
                 f"{sum(c <= CPU_TARGET for c in cpu)} of {len(cpu)} | "
+                f"{_share([r['redis_share'] for r in rows])} | "
                 f"{round(statistics.median(r['p99_ms'] for r in rows), 2)} | {_spread(p99)} | "
                 f"{sum(p <= P99_TARGET for p in p99)} of {len(p99)} |")
     return "\n".join(lines)

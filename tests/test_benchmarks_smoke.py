@@ -78,6 +78,11 @@ def test_the_scaleout_benchmark_interleaves_rounds_and_prints_medians() -> None:
         (label, party) for label, _, _ in LAYOUTS for party, _ in PARTIES]
     for row in rows:
         assert int(row[2].replace(",", "")) > 0, row
-        assert row[5].endswith(" of 2"), row
+        assert row[5].endswith(" of 2") and row[9].endswith(" of 2"), row
+        # Redis's part of the servers' CPU: none without it, a share of it with it.
+        if row[0] == "sqlite x1":
+            assert row[6] == "-", row
+        else:
+            assert row[6].endswith("%") and 0 < int(row[6][:-1]) < 100, row
     # Each round's ratios are to its own sqlite x1 figures: exactly 1 for that row.
     assert rows[0][4] == "1.00x (1.00-1.00)" and rows[0][5] == "2 of 2"
