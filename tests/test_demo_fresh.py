@@ -101,7 +101,11 @@ def test_the_demo_installs_what_it_runs_and_the_printed_url_runs_the_quickstart(
         page.goto(url)
         expect(page.locator(".jp-NotebookPanel").get_by_role(
             "heading", name="partywidget quickstart")).to_be_visible(timeout=SLOW)
-        # Run → Run All Cells, as the notebook's first cell says.
+        # Run → Run All Cells, as the notebook's first cell says, once the kernel is
+        # ready: clicked before, while the notebook was still starting its kernel,
+        # the command once ran nothing (every cell stayed "[ ]").
+        expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+               ).to_be_visible(timeout=SLOW)
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
         chat = page.locator(".pw-chat").first
