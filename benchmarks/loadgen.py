@@ -61,7 +61,8 @@ class _Processes:
     def cpu_times(self) -> Any:
         times = [proc.cpu_times() for proc in self.procs]
         return SimpleNamespace(user=sum(t.user for t in times),
-                               system=sum(t.system for t in times))
+                               system=sum(t.system for t in times),
+                               each=[t.user + t.system for t in times])
 
 
 class Meter:
@@ -83,14 +84,20 @@ class Meter:
         used = (own.ru_utime - self.own.ru_utime) + (own.ru_stime - self.own.ru_stime)
         self.loadgen_cpu = 100 * used / self.seconds
         self.server_cpu = None
+        self.server_cpu_each: list[float] = []
         if self.server and self.theirs:
             now = self.server.cpu_times()
             spent = (now.user - self.theirs.user) + (now.system - self.theirs.system)
             self.server_cpu = 100 * spent / self.seconds
+            self.server_cpu_each = [100 * (b - a) / self.seconds
+                                    for a, b in zip(self.theirs.each, now.each)]
 
     def report(self) -> dict[str, Any]:
+        """CPU in percent of one core: the load generator's, the servers' summed and each
+        server process's (in ``server_pids`` order)."""
         return {"loadgen_cpu": round(self.loadgen_cpu, 1),
-                "server_cpu": None if self.server_cpu is None else round(self.server_cpu, 1)}
+                "server_cpu": None if self.server_cpu is None else round(self.server_cpu, 1),
+                "server_cpu_each": [round(cpu, 1) for cpu in self.server_cpu_each]}
 
 
 async def open_clients(urls: Sequence[str], dialect: Dialect,

@@ -31,8 +31,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from .run import MODES
 from .servers import REPO, ServerProcess, free_port
 
@@ -100,17 +98,15 @@ def measure(servers: list[ServerProcess], pids: list[int], party: str, dialect: 
     mode = MODES[mode_name]
     common = {"dialect": dialect, "server_pids": pids, "history": 1000}
     urls = [s.url(party, f"{room}-a") for s in servers]
-    procs = [psutil.Process(pid) for pid in pids]
-    before = [sum(proc.cpu_times()[:2]) for proc in procs]
     saturate = loadgen({**mode.saturate, **common, "scenario": "saturate", "urls": urls})
-    spent = [sum(proc.cpu_times()[:2]) - was for proc, was in zip(procs, before)]
+    spent = saturate["server_cpu_each"]
     urls = [s.url(party, f"{room}-b") for s in servers]
     latency = loadgen({**mode.latency, **common, "scenario": "latency", "urls": urls})
     return {"deliveries_per_s": saturate["deliveries_per_s"],
             "cpu_us_per_delivery": (round(1e6 / saturate["per_server_cpu_s"], 2)
                                     if saturate["per_server_cpu_s"] else None),
-            # redis-server's part of the servers' CPU over the saturate run (its
-            # connects and warm-up included), when it is one of them: the last pid.
+            # redis-server's part of the servers' CPU over the saturate window, when
+            # it is one of them: the last pid.
             "redis_share": (spent[-1] / sum(spent) if len(pids) > len(servers) and sum(spent)
                             else None),
             "p50_ms": latency["p50_ms"], "p99_ms": latency["p99_ms"]}
